@@ -1,0 +1,43 @@
+/**
+ * The shape of the N-API addon (native/addon). lib/hypervisor wraps it in
+ * typed, argument-checked classes; nothing else imports the addon directly.
+ * Layout constants of the shared buffers come from abi.generated.ts.
+ */
+export interface NativeAddon {
+  readonly abiVersion: number;
+  /** Backends compiled into this build, e.g. ['interp'] or ['interp', 'kvm']. */
+  backends(): string[];
+  /** The host monotonic clock in ns that TSV_OFF_RUN_DEADLINE_HOST_NS is compared with. */
+  hostMonotonicNs(): bigint;
+  /** vmState is a TSV_VM_BUFFER_SIZE buffer that TypeScript keeps views of. */
+  createVm(accel: string, vmState: ArrayBuffer): NativeVm;
+}
+
+export interface NativeVm {
+  /** Page-aligned, zero-filled host memory suitable for a RAM region. */
+  allocateMemory(size: number): ArrayBuffer;
+  /**
+   * Maps buffer[offset, offset+size) at guest-physical gpa. buffer=null deletes the slot.
+   * gpa, size and offset are multiples of 4096; regions may not overlap.
+   */
+  setMemoryRegion(slot: number, gpa: number, size: number, buffer: ArrayBuffer | null, offset: number, flags: number): void;
+  /** TSV_CPUID_ENTRY_WORDS u32 per entry. */
+  setCpuid(entries: Uint32Array): void;
+  /** Pairs [first, last] of MSR indices whose RDMSR/WRMSR exit to TypeScript. */
+  setMsrExitRanges(ranges: Uint32Array): void;
+  createVcpu(id: number): NativeVcpu;
+  /** TypeScript wrote guest RAM directly: drop decoded instructions of that range. */
+  invalidateCode(gpa: number, length: number): void;
+  destroy(): void;
+}
+
+export interface NativeVcpu {
+  /** TSV_VCPU_BUFFER_SIZE bytes: registers, exit record, run controls. */
+  readonly state: ArrayBuffer;
+  /** Runs until an exit; returns the TSV_EXIT_* reason. */
+  run(): number;
+  /** Architectural power-on (INIT) state. */
+  reset(): void;
+  /** Guest-linear to guest-physical through the current paging mode; -1 if not mapped. */
+  translate(linear: number, write: boolean, user: boolean): number;
+}
