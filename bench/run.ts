@@ -1,0 +1,196 @@
+/**
+ * `npm run bench`: tsvisor's speed figures, side by side with
+ * qemu-system-x86_64 -accel tcg on the same guest when QEMU is installed.
+ *
+ * Every figure is a difference of two runs (N and 2N iterations) of the same
+ * guest process, so process start-up, loading and teardown cancel out and
+ * both systems are measured the same way. Timing never decides a test.
+ *
+ *   node dist/bench/run.js [--quick] [--accel interp|kvm] [--only NAME]
+ */
+import { spawnSync, execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const root = join(__dirname, '..', '..');
+const guests = join(root, 'dist', 'guests');
+const cli = join(root, 'dist', 'lib', 'cli.js');
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const accel = argValue('--accel') ?? 'tcg';
+const only = argValue('--only');
+
+function argValue(name: string): string | undefined {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+interface System {
+  name: string;
+  command(kernel: string, append: string): { file: string; argv: string[] };
+}
+
+const COMMON = ['-m', '128', '-nographic', '-no-reboot', '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x4'];
+
+const tsvisor: System = {
+  name: 'tsvisor',
+  command: (kernel, append) => ({
+    file: process.execPath,
+    argv: [cli, '-accel', accel, ...COMMON, '-kernel', kernel, '-append', append],
+  }),
+};
+
+function findQemu(): System | undefined {
+  try {
+    execFileSync('qemu-system-x86_64', ['-version'], { stdio: 'ignore' });
+  } catch {
+    return undefined;
+  }
+  return {
+    name: 'qemu-tcg',
+    command: (kernel, append) => ({
+      file: 'qemu-system-x86_64',
+      argv: ['-accel', 'tcg', '-display', 'none', ...COMMON, '-kernel', kernel, '-append', append],
+    }),
+  };
+}
+
+interface Run {
+  seconds: number;
+  serial: string;
+}
+
+function runOnce(sys: System, kernel: string, append: string): Run {
+  const { file, argv } = sys.command(kernel, append);
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(file, argv, { encoding: 'utf8', maxBuffer: 16 << 20, timeout: 600_000 });
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  // The guests exit through isa-debug-exit with 0, which is status 1.
+  if (r.status !== 1) {
+    throw new Error(`${sys.name} ${kernel} ${append}: exit status ${r.status}\n${r.stderr}${r.stdout.slice(-2000)}`);
+  }
+  return { seconds, serial: r.stdout };
+}
+
+/** Finds N so that a run takes at least `target` seconds, then measures N and 2N. */
+function perIteration(sys: System, kernel: string, target: number): { secondsPerIter: number; serial: string } {
+  let iters = 1 << 16;
+  let first = runOnce(sys, kernel, `iters=${iters}`);
+  while (first.seconds < target && iters < 2 ** 34) {
+    iters *= first.seconds < target / 8 ? 8 : 2;
+    first = runOnce(sys, kernel, `iters=${iters}`);
+  }
+  const second = runOnce(sys, kernel, `iters=${iters * 2}`);
+  const delta = Math.max(second.seconds - first.seconds, 1e-9);
+  return { secondsPerIter: delta / iters, serial: first.serial };
+}
+
+function insnsPerIter(serial: string, guest: string): number {
+  const m = /insns-per-iter:\s*(\d+)/.exec(serial);
+  if (!m) throw new Error(`${guest}: the guest did not print insns-per-iter`);
+  return Number(m[1]);
+}
+
+/** A multiboot kernel whose first instruction exits through isa-debug-exit. */
+function firstInstructionKernel(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'tsvisor-bench-'));
+  writeFileSync(
+    join(dir, 'first.S'),
+    [
+      '.section .multiboot, "a"',
+      '.align 4',
+      '.long 0x1BADB002, 0, -0x1BADB002',
+      '.text',
+      '.globl _start',
+      '_start:',
+      '  movw $0xf4, %dx',
+      '  xorl %eax, %eax',
+      '  outl %eax, %dx',
+      '1: hlt',
+      '  jmp 1b',
+    ].join('\n') + '\n',
+  );
+  execFileSync('as', ['--32', '-o', join(dir, 'first.o'), join(dir, 'first.S')]);
+  execFileSync('ld', ['-m', 'elf_i386', '-Ttext', '0x100000', '-e', '_start', '-o', join(dir, 'first.elf'), join(dir, 'first.o')]);
+  return join(dir, 'first.elf');
+}
+
+interface Row {
+  metric: string;
+  unit: string;
+  higherIsBetter: boolean;
+  values: Map<string, number>;
+}
+
+function main(): void {
+  for (const g of ['bench_alu', 'bench_mem', 'bench_pio']) {
+    if (!existsSync(join(guests, `${g}.elf`))) {
+      console.error(`bench: ${join(guests, g + '.elf')} is missing; run npm run compile first`);
+      process.exit(1);
+    }
+  }
+  const systems: System[] = [tsvisor];
+  const qemu = findQemu();
+  if (qemu) systems.push(qemu);
+  else console.log('qemu-system-x86_64 not installed: printing tsvisor figures only');
+
+  const target = quick ? 0.15 : 0.6;
+  const rows: Row[] = [];
+  const mips = (guest: string, metric: string): Row => {
+    const row: Row = { metric, unit: 'MIPS', higherIsBetter: true, values: new Map() };
+    for (const sys of systems) {
+      const r = perIteration(sys, join(guests, `${guest}.elf`), target);
+      row.values.set(sys.name, insnsPerIter(r.serial, guest) / r.secondsPerIter / 1e6);
+    }
+    return row;
+  };
+  const want = (name: string) => !only || only === name;
+  if (want('alu')) rows.push(mips('bench_alu', 'integer ALU loop'));
+  if (want('mem')) rows.push(mips('bench_mem', 'memory loop, 4 KiB paging'));
+  if (want('pio')) {
+    const row: Row = { metric: 'port-I/O exit round trip', unit: 'ns', higherIsBetter: false, values: new Map() };
+    for (const sys of systems) {
+      const r = perIteration(sys, join(guests, 'bench_pio.elf'), target);
+      row.values.set(sys.name, r.secondsPerIter * 1e9);
+    }
+    rows.push(row);
+  }
+  if (want('start')) {
+    const kernel = firstInstructionKernel();
+    const row: Row = { metric: 'CLI start to first guest instruction', unit: 'ms', higherIsBetter: false, values: new Map() };
+    for (const sys of systems) {
+      const samples: number[] = [];
+      for (let i = 0; i < (quick ? 3 : 7); i++) samples.push(runOnce(sys, kernel, '').seconds * 1e3);
+      samples.sort((a, b) => a - b);
+      row.values.set(sys.name, samples[samples.length >> 1]);
+    }
+    rows.push(row);
+  }
+  print(rows, systems);
+}
+
+function print(rows: Row[], systems: System[]): void {
+  const header = ['metric', ...systems.map((s) => s.name), ...(systems.length > 1 ? ['tsvisor vs qemu'] : [])];
+  const lines = [header];
+  for (const row of rows) {
+    const cells = [row.metric + ` (${row.unit})`];
+    for (const s of systems) cells.push(fmt(row.values.get(s.name)!));
+    if (systems.length > 1) {
+      const a = row.values.get('tsvisor')!;
+      const b = row.values.get(systems[1].name)!;
+      // ratio > 1 means tsvisor is better, whichever direction the unit goes
+      const ratio = row.higherIsBetter ? a / b : b / a;
+      cells.push(`${ratio.toFixed(2)}x`);
+    }
+    lines.push(cells);
+  }
+  const widths = header.map((_, i) => Math.max(...lines.map((l) => l[i].length)));
+  for (const l of lines) console.log(l.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '));
+}
+
+function fmt(v: number): string {
+  return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
+}
+
+main();
