@@ -1,0 +1,50 @@
+/**
+ * Walks a QEMU-style argv through the option table. Options are written with
+ * one or two dashes; an option that takes an argument always consumes the next
+ * word, even when it starts with a dash (that is how "-append -v" works).
+ * -version, -help and "help" listings end the walk at once, like QEMU, so a
+ * later mistake on the same line does not hide the answer.
+ */
+import { BadValue } from './bad-value.js';
+import { QemuArgsError } from './errors.js';
+import { emptyInvocation, type QemuInvocation } from './invocation.js';
+import { findOption } from './options.js';
+
+export function parseQemuArgs(argv: readonly string[]): QemuInvocation {
+  const inv = emptyInvocation();
+  for (let i = 0; i < argv.length && inv.request.kind === 'run'; i++) {
+    const word = argv[i];
+    if (!word.startsWith('-') || word === '-') {
+      // QEMU takes a bare word as a disk image; there are no disks in this version.
+      throw new QemuArgsError(undefined, undefined, `'${word}': disk images are not supported (boot with -kernel FILE)`);
+    }
+    const name = word.startsWith('--') ? word.slice(2) : word.slice(1);
+    const spec = findOption(name);
+    if (!spec) throw new QemuArgsError(word, undefined, 'invalid option');
+    let value: string | undefined;
+    try {
+      if (spec.takesArg) {
+        if (i + 1 >= argv.length) throw new QemuArgsError(word, undefined, 'requires an argument');
+        value = argv[++i];
+        spec.handle(inv, value);
+      } else {
+        spec.handle(inv);
+      }
+    } catch (err) {
+      if (err instanceof BadValue) throw new QemuArgsError(word, value, err.message);
+      throw err;
+    }
+  }
+  if (inv.request.kind === 'run') checkCombinations(inv);
+  return inv;
+}
+
+/** Rules about options together that no single handler can see. */
+function checkCombinations(inv: QemuInvocation): void {
+  if (inv.demo && inv.kernel !== undefined) {
+    throw new QemuArgsError('--demo', undefined, 'cannot be combined with -kernel (the demo brings its own guest)');
+  }
+  const hasKernel = inv.kernel !== undefined || inv.demo;
+  if (!hasKernel && inv.append !== undefined) throw new QemuArgsError('-append', inv.append, 'only allowed with -kernel');
+  if (!hasKernel && inv.initrd !== undefined) throw new QemuArgsError('-initrd', inv.initrd, 'only allowed with -kernel');
+}

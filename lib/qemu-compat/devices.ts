@@ -1,0 +1,80 @@
+/**
+ * The -device models this build offers, as a table: name, what it is, the
+ * properties it takes, and how its property list becomes a DeviceSpec of the
+ * MachineConfig. A new device model is one more entry here.
+ */
+import { BadValue } from './bad-value.js';
+import type { DeviceSpec } from './invocation.js';
+import type { OptList } from './opts.js';
+
+interface DeviceProperty {
+  name: string;
+  help: string;
+}
+
+export interface DeviceModel {
+  name: string;
+  description: string;
+  properties: DeviceProperty[];
+  build(opts: OptList): DeviceSpec;
+}
+
+/** Properties every device accepts. "id" names the device for a monitor; there is none, so it is only checked. */
+const COMMON_PROPERTIES: DeviceProperty[] = [{ name: 'id', help: 'a name for the device (accepted, unused)' }];
+
+const ISA_PORT_LIMIT = 0x10000;
+
+export const DEVICE_MODELS: readonly DeviceModel[] = [
+  {
+    name: 'isa-debug-exit',
+    description: 'ISA port that ends the VM: a write of v exits with status (v << 1) | 1',
+    properties: [
+      { name: 'iobase', help: 'first I/O port (default 0x501)' },
+      { name: 'iosize', help: 'number of ports: 1, 2 or 4 (default 0x2)' },
+    ],
+    build(opts) {
+      // QEMU's defaults for this device, so command lines written for QEMU behave the same.
+      const iobase = opts.getUint('iobase', ISA_PORT_LIMIT - 1) ?? 0x501;
+      const iosize = opts.getUint('iosize', ISA_PORT_LIMIT) ?? 0x2;
+      // The port is accessed with one IN/OUT of this width, so only x86 access sizes make sense.
+      if (![1, 2, 4].includes(iosize)) throw new BadValue("parameter 'iosize' must be 1, 2 or 4");
+      if (iobase + iosize > ISA_PORT_LIMIT) {
+        throw new BadValue(`ports 0x${iobase.toString(16)}+0x${iosize.toString(16)} go past the end of the I/O space`);
+      }
+      return { driver: 'isa-debug-exit', iobase, iosize };
+    },
+  },
+  {
+    name: 'pc-testdev',
+    description: 'PC test device (the port and MMIO probes that x86 unit-test guests use)',
+    properties: [],
+    build() {
+      return { driver: 'pc-testdev' };
+    },
+  },
+];
+
+export function findDeviceModel(name: string): DeviceModel | undefined {
+  return DEVICE_MODELS.find((m) => m.name === name);
+}
+
+/** Parses the argument of -device (its driver is the implied first key). */
+export function buildDevice(opts: OptList): DeviceSpec {
+  const driver = opts.get('driver');
+  if (driver === undefined) throw new BadValue("parameter 'driver' is missing");
+  const model = findDeviceModel(driver);
+  if (!model) throw new BadValue(`'${driver}' is not a valid device model name`);
+  opts.allowOnly(['driver', ...COMMON_PROPERTIES.map((p) => p.name), ...model.properties.map((p) => p.name)]);
+  return model.build(opts);
+}
+
+export function deviceListText(): string {
+  const width = Math.max(...DEVICE_MODELS.map((m) => m.name.length)) + 2;
+  return ['Devices:', ...DEVICE_MODELS.map((m) => `  ${m.name.padEnd(width)}${m.description}`)].join('\n') + '\n';
+}
+
+export function devicePropertiesText(model: DeviceModel): string {
+  const props = [...model.properties, ...COMMON_PROPERTIES];
+  const width = Math.max(...props.map((p) => p.name.length)) + 2;
+  return [`${model.name} options:`, ...props.map((p) => `  ${p.name.padEnd(width)}${p.help}`)].join('\n') + '\n';
+}

@@ -1,0 +1,59 @@
+/**
+ * What a QEMU-style command line asks for, before it meets the host: the argv
+ * walker fills this in, to-config.ts turns it into a MachineConfig once the
+ * available backends and the process's stdio are known. Keeping this step pure
+ * (plain data, no streams) is what makes argv parsing testable by deep equality.
+ */
+import type { MachineConfig } from '../machine/config.js';
+
+export type AccelName = MachineConfig['accel'];
+export type DeviceSpec = MachineConfig['devices'][number];
+
+/** Serial backends of this slice: the process's stdio, a sink, or no serial port at all. */
+export type SerialBackend = 'stdio' | 'null' | 'none';
+
+export type Request =
+  | { kind: 'run' }
+  | { kind: 'version' }
+  | { kind: 'help' }
+  /** "-device help" and friends: print this text and exit successfully. */
+  | { kind: 'list'; text: string };
+
+export interface QemuInvocation {
+  request: Request;
+  /** --demo: boot the demo guest shipped with the package. */
+  demo: boolean;
+  kernel?: string;
+  append?: string;
+  initrd?: string;
+  memoryBytes?: number;
+  smp: number;
+  /**
+   * Accelerators in order of preference ("-machine accel=kvm:tcg", repeated -accel);
+   * the first one the build offers is used. Empty = the default.
+   */
+  accel: AccelName[];
+  /** The option that set `accel`, so "not available" errors can name it. */
+  accelSource?: { option: string; value: string; via: 'machine' | 'accel' };
+  /** Explicit -serial; undefined = QEMU's default (stdio unless -nodefaults). */
+  serial?: SerialBackend;
+  nographic: boolean;
+  nodefaults: boolean;
+  devices: DeviceSpec[];
+  noReboot: boolean;
+  /** -icount shift=N: deterministic clock, 2^N ns per instruction. */
+  icountShift?: number;
+}
+
+export function emptyInvocation(): QemuInvocation {
+  return {
+    request: { kind: 'run' },
+    demo: false,
+    smp: 1,
+    accel: [],
+    nographic: false,
+    nodefaults: false,
+    devices: [],
+    noReboot: false,
+  };
+}

@@ -1,0 +1,293 @@
+/**
+ * The option table: every command-line option tsvisor accepts, with whether it
+ * takes an argument, its help line and its handler. The argv walker only looks
+ * options up here, so adding an option never touches the walker.
+ *
+ * Handlers record what was asked into a QemuInvocation; they throw BadValue
+ * with the reason when the argument is wrong, and the walker adds the option
+ * and argument to the message.
+ */
+import { accelFromName, accelListFromText, accelListText } from './accel.js';
+import { BadValue } from './bad-value.js';
+import { buildDevice, deviceListText, devicePropertiesText, findDeviceModel } from './devices.js';
+import type { QemuInvocation, SerialBackend } from './invocation.js';
+import { parseOptList, parseUint } from './opts.js';
+import { formatSize, parseSize } from './size.js';
+import { MAX_ICOUNT_SHIFT, MAX_MEMORY_BYTES, MIN_MEMORY_BYTES } from '../machine/config.js';
+
+interface OptionBase {
+  /** Names without dashes; "-name" and "--name" are both accepted. */
+  names: string[];
+  help: string;
+  /** tsvisor's own options, listed apart from QEMU's in the help text. */
+  tsvisorOnly?: boolean;
+}
+
+export interface FlagOption extends OptionBase {
+  takesArg: false;
+  handle(inv: QemuInvocation): void;
+}
+
+export interface ArgOption extends OptionBase {
+  takesArg: true;
+  /** How the argument is shown in the help text, e.g. "FILE". */
+  argName: string;
+  handle(inv: QemuInvocation, value: string): void;
+}
+
+export type OptionSpec = FlagOption | ArgOption;
+
+/** Pages are the unit the machine maps RAM in; QEMU also rounds the RAM size up. */
+const RAM_ALIGN = 4096;
+
+const SMP_KEYS = ['cpus', 'sockets', 'dies', 'clusters', 'cores', 'threads', 'maxcpus'];
+
+const MACHINE_TYPES: ReadonlyArray<{ name: string; description: string }> = [
+  { name: 'pc', description: 'PC-compatible machine with ISA devices, PIC, PIT, RTC and a 16550 UART' },
+];
+
+const SERIAL_BACKENDS: readonly SerialBackend[] = ['stdio', 'null', 'none'];
+
+function setAccel(inv: QemuInvocation, option: string, value: string, via: 'machine' | 'accel', list: QemuInvocation['accel']): void {
+  // QEMU refuses to mix the two spellings, since the result would be ambiguous.
+  if (inv.accelSource && inv.accelSource.via !== via) {
+    throw new BadValue('-accel and -machine accel= cannot be used together');
+  }
+  if (via === 'machine') {
+    inv.accel = list;
+  } else {
+    // Repeated -accel options form a fallback list, in the order given.
+    inv.accel = [...inv.accel, ...list.filter((a) => !inv.accel.includes(a))];
+  }
+  inv.accelSource = inv.accelSource ?? { option, value, via };
+}
+
+export const OPTIONS: readonly OptionSpec[] = [
+  {
+    names: ['kernel'],
+    takesArg: true,
+    argName: 'FILE',
+    help: 'boot this multiboot ELF kernel',
+    handle(inv, value) {
+      inv.kernel = value;
+    },
+  },
+  {
+    names: ['append'],
+    takesArg: true,
+    argName: 'CMDLINE',
+    help: 'kernel command line',
+    handle(inv, value) {
+      inv.append = value;
+    },
+  },
+  {
+    names: ['initrd'],
+    takesArg: true,
+    argName: 'FILE',
+    help: 'initial ram disk (a multiboot module)',
+    handle(inv, value) {
+      inv.initrd = value;
+    },
+  },
+  {
+    names: ['m'],
+    takesArg: true,
+    argName: '[size=]SIZE',
+    help: 'guest RAM; a plain number is in MiB, suffixes K, M, G, T (default 128M)',
+    handle(inv, value) {
+      const opts = parseOptList(value, 'size').allowOnly(['size']);
+      const size = opts.get('size');
+      if (size === undefined) throw new BadValue('invalid size');
+      const bytes = parseSize(size, 'M');
+      const aligned = Math.ceil(bytes / RAM_ALIGN) * RAM_ALIGN;
+      // The machine's limits, checked here too so the message names the option.
+      if (aligned < MIN_MEMORY_BYTES) throw new BadValue(`memory size too small (at least ${formatSize(MIN_MEMORY_BYTES)})`);
+      if (aligned > MAX_MEMORY_BYTES) throw new BadValue(`memory size too large (at most ${formatSize(MAX_MEMORY_BYTES)})`);
+      inv.memoryBytes = aligned;
+    },
+  },
+  {
+    names: ['smp'],
+    takesArg: true,
+    argName: '[cpus=]N',
+    help: 'number of vCPUs (this version runs exactly 1)',
+    handle(inv, value) {
+      const opts = parseOptList(value, 'cpus').allowOnly(SMP_KEYS);
+      let topology = 1;
+      for (const key of SMP_KEYS) {
+        const n = opts.getUint(key, 0xffffffff);
+        if (n === undefined) continue;
+        if (n === 0) throw new BadValue(`parameter '${key}' must be at least 1`);
+        if (key !== 'cpus' && key !== 'maxcpus') topology *= n;
+      }
+      const cpus = opts.getUint('cpus', 0xffffffff) ?? topology;
+      const maxcpus = opts.getUint('maxcpus', 0xffffffff) ?? cpus;
+      if (cpus !== 1 || maxcpus !== 1 || topology !== 1) {
+        throw new BadValue('only 1 vCPU is supported by this version of tsvisor');
+      }
+      inv.smp = 1;
+    },
+  },
+  {
+    names: ['serial'],
+    takesArg: true,
+    argName: 'DEV',
+    help: 'the COM1 UART: stdio, null (discard output) or none (no serial port)',
+    handle(inv, value) {
+      if (!(SERIAL_BACKENDS as readonly string[]).includes(value)) {
+        throw new BadValue(`serial backend '${value}' is not supported (use stdio, null or none)`);
+      }
+      if (inv.serial !== undefined) throw new BadValue('only one serial port is supported');
+      inv.serial = value as SerialBackend;
+    },
+  },
+  {
+    names: ['nographic'],
+    takesArg: false,
+    help: 'no graphical output; the serial port goes to stdio',
+    handle(inv) {
+      inv.nographic = true;
+    },
+  },
+  {
+    names: ['display'],
+    takesArg: true,
+    argName: 'none',
+    help: 'display backend; tsvisor has no display, so only none',
+    handle(_inv, value) {
+      const opts = parseOptList(value, 'type').allowOnly(['type']);
+      const type = opts.get('type');
+      if (type !== 'none') {
+        throw new BadValue(`display '${type ?? ''}' is not available: tsvisor has no graphical display (use -display none)`);
+      }
+    },
+  },
+  {
+    names: ['nodefaults'],
+    takesArg: false,
+    help: 'no default devices (in particular no serial port unless -serial is given)',
+    handle(inv) {
+      inv.nodefaults = true;
+    },
+  },
+  {
+    names: ['device'],
+    takesArg: true,
+    argName: 'DRIVER[,PROP=VALUE...]',
+    help: 'add a device (-device help lists them)',
+    handle(inv, value) {
+      const opts = parseOptList(value, 'driver');
+      if (opts.wantsHelp) {
+        const driver = opts.get('driver');
+        const model = driver === undefined ? undefined : findDeviceModel(driver);
+        if (driver !== undefined && !model) throw new BadValue(`'${driver}' is not a valid device model name`);
+        inv.request = { kind: 'list', text: model ? devicePropertiesText(model) : deviceListText() };
+        return;
+      }
+      inv.devices.push(buildDevice(opts));
+    },
+  },
+  {
+    names: ['no-reboot'],
+    takesArg: false,
+    help: 'exit instead of rebooting when the guest resets',
+    handle(inv) {
+      inv.noReboot = true;
+    },
+  },
+  {
+    names: ['machine', 'M'],
+    takesArg: true,
+    argName: '[type=]pc[,accel=A[:A...]][,graphics=on|off]',
+    help: 'machine type and accelerator (-machine help lists types)',
+    handle(inv, value) {
+      const opts = parseOptList(value, 'type');
+      if (opts.wantsHelp) {
+        inv.request = {
+          kind: 'list',
+          text: ['Machine types:', ...MACHINE_TYPES.map((t) => `  ${t.name.padEnd(6)}${t.description}`)].join('\n') + '\n',
+        };
+        return;
+      }
+      opts.allowOnly(['type', 'accel', 'graphics']);
+      const type = opts.get('type');
+      if (type !== undefined && !MACHINE_TYPES.some((t) => t.name === type)) {
+        throw new BadValue(`unsupported machine type '${type}' (-machine help lists them)`);
+      }
+      // graphics=off only promises no graphical output; tsvisor never has any, so both values hold.
+      opts.getBool('graphics');
+      const accel = opts.get('accel');
+      if (accel !== undefined) setAccel(inv, '-machine', value, 'machine', accelListFromText(accel));
+    },
+  },
+  {
+    names: ['accel'],
+    takesArg: true,
+    argName: 'tcg|interp|kvm',
+    help: 'CPU backend; repeat for a fallback list (-accel help lists them)',
+    handle(inv, value) {
+      const opts = parseOptList(value, 'accel');
+      if (opts.wantsHelp) {
+        inv.request = { kind: 'list', text: accelListText() };
+        return;
+      }
+      opts.allowOnly(['accel']);
+      const name = opts.get('accel');
+      if (name === undefined) throw new BadValue("parameter 'accel' is missing");
+      setAccel(inv, '-accel', value, 'accel', [accelFromName(name)]);
+    },
+  },
+  {
+    names: ['enable-kvm'],
+    takesArg: false,
+    help: 'same as -accel kvm',
+    handle(inv) {
+      setAccel(inv, '-enable-kvm', 'kvm', 'accel', ['kvm']);
+    },
+  },
+  {
+    names: ['icount'],
+    takesArg: true,
+    argName: '[shift=]N',
+    help: `deterministic guest clock: each instruction takes 2^N ns (N = 0..${MAX_ICOUNT_SHIFT})`,
+    handle(inv, value) {
+      const opts = parseOptList(value, 'shift').allowOnly(['shift']);
+      const shift = opts.get('shift');
+      if (shift === undefined) throw new BadValue("parameter 'shift' is missing");
+      if (shift === 'auto') throw new BadValue(`adaptive icount (shift=auto) is not supported; give N = 0..${MAX_ICOUNT_SHIFT}`);
+      inv.icountShift = parseUint('shift', shift, MAX_ICOUNT_SHIFT);
+    },
+  },
+  {
+    names: ['version'],
+    takesArg: false,
+    help: 'print the version and exit',
+    handle(inv) {
+      inv.request = { kind: 'version' };
+    },
+  },
+  {
+    names: ['h', 'help'],
+    takesArg: false,
+    help: 'print this help and exit',
+    handle(inv) {
+      inv.request = { kind: 'help' };
+    },
+  },
+  {
+    names: ['demo'],
+    takesArg: false,
+    tsvisorOnly: true,
+    help: 'boot the demo guest shipped with tsvisor (64 MiB, isa-debug-exit at 0xf4)',
+    handle(inv) {
+      inv.demo = true;
+    },
+  },
+];
+
+const OPTION_BY_NAME = new Map<string, OptionSpec>(OPTIONS.flatMap((o) => o.names.map((n) => [n, o] as const)));
+
+export function findOption(name: string): OptionSpec | undefined {
+  return OPTION_BY_NAME.get(name);
+}
