@@ -1,0 +1,103 @@
+#!/usr/bin/env node
+/**
+ * The `tsvisor` command: QEMU's command line in, a running machine, the
+ * machine's exit status out. Every failure is one line on stderr and status 1;
+ * a stack trace only with TSVISOR_DEBUG=1, since it means a bug in tsvisor.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BackendUnavailableError, HypervisorArgumentError } from './hypervisor/errors.js';
+import { loadAddon, packageRoot } from './hypervisor/addon.js';
+import { BusConflictError, KernelLoadError, MachineConfigError } from './machine/errors.js';
+import { Machine } from './machine/machine.js';
+import { unreadableReason } from './qemu-compat/file-check.js';
+import {
+  applyDemo,
+  demoExitStatus,
+  formatSize,
+  helpText,
+  NO_KERNEL_MESSAGE,
+  parseQemuArgs,
+  QemuArgsError,
+  toMachineConfig,
+  versionText,
+} from './qemu-compat/index.js';
+
+/** Errors whose message is already the one line the user should see. */
+const USER_ERRORS = [QemuArgsError, MachineConfigError, KernelLoadError, BackendUnavailableError, HypervisorArgumentError, BusConflictError];
+
+/** Where the package ships the demo guest, relative to the package root. */
+const DEMO_GUEST = join('dist', 'guests', 'demo.elf');
+
+class CliError extends Error {}
+
+function tsvisorVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  let inv = parseQemuArgs(argv);
+  switch (inv.request.kind) {
+    case 'version':
+      process.stdout.write(versionText(tsvisorVersion()));
+      return 0;
+    case 'help':
+      process.stdout.write(helpText(tsvisorVersion()));
+      return 0;
+    case 'list':
+      process.stdout.write(inv.request.text);
+      return 0;
+    case 'run':
+      break;
+  }
+
+  if (inv.demo) {
+    const guest = join(packageRoot(), DEMO_GUEST);
+    if (!existsSync(guest)) throw new CliError(`--demo: the demo guest is missing (${guest}); build it with \`npm run compile\``);
+    inv = applyDemo(inv, guest);
+  }
+  if (inv.kernel === undefined) throw new CliError(NO_KERNEL_MESSAGE);
+  const kernelProblem = unreadableReason(inv.kernel);
+  if (kernelProblem !== undefined) throw new KernelLoadError(inv.kernel, kernelProblem);
+  if (inv.initrd !== undefined) {
+    const initrdProblem = unreadableReason(inv.initrd);
+    if (initrdProblem !== undefined) throw new CliError(`could not load initrd '${inv.initrd}': ${initrdProblem}`);
+  }
+
+  const config = toMachineConfig(inv, { backends: loadAddon().backends() });
+  if (inv.demo) {
+    process.stdout.write(
+      `tsvisor ${tsvisorVersion()} demo: ${config.accel} backend, ${formatSize(config.memoryBytes)} RAM, guest ${inv.kernel}\n`,
+    );
+  }
+  const machine = new Machine(config);
+  const exit = await machine.run();
+  if (exit.reason === 'error') process.stderr.write(`tsvisor: ${exit.message ?? 'the machine stopped on an error'}\n`);
+  return inv.demo ? demoExitStatus(exit) : exit.status;
+}
+
+function describe(err: unknown): string {
+  if (err instanceof CliError || USER_ERRORS.some((cls) => err instanceof cls)) return (err as Error).message.split('\n')[0];
+  const text = err instanceof Error ? err.message : String(err);
+  return `internal error: ${text.split('\n')[0]}`;
+}
+
+/** Exit only once stdout and stderr have taken everything written (they are async on some hosts). */
+function exitAfterFlush(status: number): void {
+  let pending = 2;
+  const done = () => {
+    if (--pending === 0) process.exit(status);
+  };
+  process.stdout.write('', done);
+  process.stderr.write('', done);
+}
+
+main(process.argv.slice(2)).then(exitAfterFlush, (err: unknown) => {
+  process.stderr.write(`tsvisor: ${describe(err)}\n`);
+  if (process.env.TSVISOR_DEBUG === '1' && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+  exitAfterFlush(1);
+});

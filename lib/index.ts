@@ -1,0 +1,13 @@
+/**
+ * tsvisor's Node entry point: build a MachineConfig (by hand, from
+ * defaultMachineConfig(), or from QEMU-style argv with fromQemuArgs), hand it
+ * to a Machine and await its exit.
+ */
+export { Machine } from './machine/machine.js';
+export type { MachineExit } from './machine/machine.js';
+export { defaultMachineConfig, validateMachineConfig } from './machine/config.js';
+export type { MachineConfig, AccelName, SerialConfig, DeviceConfig, IsaDebugExitConfig, PcTestdevConfig, ClockConfig } from './machine/config.js';
+export { MachineConfigError, KernelLoadError, BusConflictError } from './machine/errors.js';
+export { BackendUnavailableError, HypervisorArgumentError } from './hypervisor/errors.js';
+export { fromQemuArgs, parseQemuArgs, toMachineConfig, QemuArgsError } from './qemu-compat/index.js';
+export type { HostEnvironment, QemuInvocation } from './qemu-compat/index.js';
