@@ -5,6 +5,7 @@
  * a stack trace only with TSVISOR_DEBUG=1, since it means a bug in tsvisor.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { constants } from 'node:os';
 import { join } from 'node:path';
 import { BackendUnavailableError, HypervisorArgumentError } from './hypervisor/errors.js';
 import { loadAddon, packageRoot } from './hypervisor/addon.js';
@@ -75,9 +76,33 @@ async function main(argv: readonly string[]): Promise<number> {
     );
   }
   const machine = new Machine(config);
+  const stopSignal = stopOnSignals(machine);
   const exit = await machine.run();
+  const signal = stopSignal();
+  if (signal !== undefined) return 128 + constants.signals[signal];
   if (exit.reason === 'error') process.stderr.write(`tsvisor: ${exit.message ?? 'the machine stopped on an error'}\n`);
   return inv.demo ? demoExitStatus(exit) : exit.status;
+}
+
+/**
+ * SIGINT/SIGTERM/SIGHUP stop the machine at the end of its current slice, so
+ * the run loop unwinds and the terminal is left as it was; a second signal
+ * exits at once. Returns a getter for the signal that stopped the run, if any.
+ */
+function stopOnSignals(machine: Machine): () => NodeJS.Signals | undefined {
+  let received: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (received !== undefined) process.exit(128 + constants.signals[signal]);
+    received = signal;
+    process.stderr.write(`tsvisor: terminating on signal ${signal}\n`);
+    machine.stop();
+  };
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const s of signals) process.on(s, onSignal);
+  return () => {
+    for (const s of signals) process.off(s, onSignal);
+    return received;
+  };
 }
 
 function describe(err: unknown): string {
