@@ -1,0 +1,141 @@
+/**
+ * MachineConfig: the programmatic description of a machine. The CLI builds
+ * one from QEMU-style argv; validateMachineConfig checks every field with a
+ * MachineConfigError that names it.
+ */
+import { checkCpuModel } from './cpuid.js';
+import { MachineConfigError } from './errors.js';
+
+export type AccelName = 'interp' | 'kvm';
+
+export interface SerialConfig {
+  /** Receives every byte the guest transmits on COM1. */
+  output?: (data: Uint8Array) => void;
+  /** Bytes read from this stream arrive on COM1's receiver. */
+  input?: NodeJS.ReadableStream;
+}
+
+export interface IsaDebugExitConfig {
+  driver: 'isa-debug-exit';
+  iobase: number;
+  iosize: number;
+}
+export interface PcTestdevConfig {
+  driver: 'pc-testdev';
+}
+export type DeviceConfig = IsaDebugExitConfig | PcTestdevConfig;
+
+export type ClockConfig = { mode: 'realtime' } | { mode: 'icount'; shift: number };
+
+export interface MachineConfig {
+  accel: AccelName;
+  /** Guest RAM in bytes (default 128 MiB). */
+  memoryBytes: number;
+  /** vCPU count; only 1 in this version. */
+  smp: number;
+  /** Multiboot kernel image path. */
+  kernel?: string;
+  /** Kernel command line (after the kernel path, as QEMU passes it to multiboot kernels). */
+  append?: string;
+  /** Loaded as the one multiboot module. */
+  initrd?: string;
+  serial: SerialConfig | 'none';
+  devices: DeviceConfig[];
+  /** Triple fault ends the machine (status 0) instead of resetting it. */
+  noReboot: boolean;
+  clock: ClockConfig;
+  /** CPU model name; see CPU_MODELS in cpuid.ts. */
+  cpuModel?: string;
+}
+
+export const MIB = 1024 * 1024;
+export const DEFAULT_MEMORY_BYTES = 128 * MIB;
+/** Smallest RAM that holds the low-memory area, a kernel at 1 MiB and its boot information. */
+export const MIN_MEMORY_BYTES = 2 * MIB;
+/** RAM is one region below the 32-bit device window (pc-testdev at 0xff000000, future PCI hole at 0xc0000000). */
+export const MAX_MEMORY_BYTES = 0xc000_0000;
+export const MAX_ICOUNT_SHIFT = 10;
+
+export function defaultMachineConfig(): MachineConfig {
+  return {
+    accel: 'interp',
+    memoryBytes: DEFAULT_MEMORY_BYTES,
+    smp: 1,
+    serial: {},
+    devices: [],
+    noReboot: false,
+    clock: { mode: 'realtime' },
+  };
+}
+
+function fail(message: string): never {
+  throw new MachineConfigError(message);
+}
+
+function checkPort(what: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0xffff) {
+    fail(`${what} must be an I/O port number in 0..0xffff, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** Throws MachineConfigError naming the first invalid field. */
+export function validateMachineConfig(config: MachineConfig): void {
+  if (config === null || typeof config !== 'object') fail('machine config must be an object');
+  if (config.accel !== 'interp' && config.accel !== 'kvm') {
+    fail(`accel must be 'interp' or 'kvm', got '${String(config.accel)}'`);
+  }
+  const mem = config.memoryBytes;
+  if (typeof mem !== 'number' || !Number.isSafeInteger(mem) || mem <= 0) {
+    fail(`memoryBytes must be a positive integer, got ${String(mem)}`);
+  }
+  if (mem % 4096 !== 0) fail(`memoryBytes must be a multiple of 4 KiB, got ${mem}`);
+  if (mem < MIN_MEMORY_BYTES) fail(`memory size ${mem} bytes is too small: at least ${MIN_MEMORY_BYTES / MIB} MiB is needed`);
+  if (mem > MAX_MEMORY_BYTES) {
+    fail(`memory size ${mem / MIB} MiB is too large: at most ${MAX_MEMORY_BYTES / MIB} MiB (RAM above 4 GiB is not supported yet)`);
+  }
+  if (config.smp !== 1) {
+    fail(`smp=${String(config.smp)} is not supported: this version runs exactly 1 vCPU`);
+  }
+  for (const [name, value] of [['kernel', config.kernel], ['append', config.append], ['initrd', config.initrd]] as const) {
+    if (value !== undefined && typeof value !== 'string') fail(`${name} must be a string`);
+  }
+  if (config.kernel === '') fail('kernel must be a file path, got an empty string');
+  if (config.initrd !== undefined && config.kernel === undefined) fail('initrd needs a kernel to pass it to');
+  if (config.append !== undefined && config.kernel === undefined) fail('append needs a kernel to pass it to');
+  if (config.serial !== 'none') {
+    if (config.serial === null || typeof config.serial !== 'object') fail(`serial must be 'none' or { output?, input? }`);
+    if (config.serial.output !== undefined && typeof config.serial.output !== 'function') fail('serial.output must be a function');
+    if (config.serial.input !== undefined && typeof (config.serial.input as { on?: unknown }).on !== 'function') {
+      fail('serial.input must be a readable stream');
+    }
+  }
+  if (!Array.isArray(config.devices)) fail('devices must be an array');
+  let testdevs = 0;
+  config.devices.forEach((d, i) => {
+    const driver = (d as { driver?: unknown }).driver;
+    if (driver === 'isa-debug-exit') {
+      const dev = d as IsaDebugExitConfig;
+      const base = checkPort(`devices[${i}] isa-debug-exit iobase`, dev.iobase);
+      if (![1, 2, 4].includes(dev.iosize)) fail(`devices[${i}] isa-debug-exit iosize must be 1, 2 or 4, got ${String(dev.iosize)}`);
+      if (base + dev.iosize > 0x10000) fail(`devices[${i}] isa-debug-exit ports 0x${base.toString(16)}+${dev.iosize} run past 0xffff`);
+    } else if (driver === 'pc-testdev') {
+      if (++testdevs > 1) fail('only one pc-testdev can be attached (its ports are fixed)');
+    } else {
+      fail(`devices[${i}]: '${String(driver)}' is not a valid device model name`);
+    }
+  });
+  if (typeof config.noReboot !== 'boolean') fail('noReboot must be a boolean');
+  const clock = config.clock as { mode?: unknown; shift?: unknown };
+  if (clock === null || typeof clock !== 'object') fail(`clock must be { mode: 'realtime' } or { mode: 'icount', shift }`);
+  if (clock.mode === 'icount') {
+    const shift = clock.shift;
+    if (typeof shift !== 'number' || !Number.isInteger(shift) || shift < 0 || shift > MAX_ICOUNT_SHIFT) {
+      fail(`icount shift must be an integer in 0..${MAX_ICOUNT_SHIFT}, got ${String(shift)}`);
+    }
+  } else if (clock.mode !== 'realtime') {
+    fail(`clock mode must be 'realtime' or 'icount', got '${String(clock.mode)}'`);
+  }
+  if (config.cpuModel !== undefined && typeof config.cpuModel !== 'string') fail('cpuModel must be a string');
+  checkCpuModel(config.cpuModel);
+}

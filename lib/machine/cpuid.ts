@@ -1,0 +1,97 @@
+/**
+ * The CPUID table of tsvisor's base CPU model, handed to the backend once
+ * (it answers CPUID natively). Vendor: GenuineIntel, because the VMX family
+ * (and Hyper-V's enlightened VMCS) is the virtualization extension the
+ * project plans to expose later.
+ *
+ * A feature bit is a promise: FEATURES below lists exactly what the
+ * interpreter implements. Edit only that table when the CPU gains features.
+ */
+import type { CpuidEntry } from '../hypervisor/vm.js';
+import { MachineConfigError } from './errors.js';
+
+/** Every advertised feature, by leaf/register/bit. The one place to edit. */
+export const FEATURES = {
+  leaf1Edx: { PSE: 3, TSC: 4, MSR: 5, PAE: 6, CX8: 8, PGE: 13, CMOV: 15, PAT: 16 },
+  leaf1Ecx: { CX16: 13 },
+  ext1Edx: { SYSCALL: 11, NX: 20, PDPE1GB: 26, RDTSCP: 27, LM: 29 },
+  ext1Ecx: { LAHF_LM: 0 },
+} as const;
+
+export const CPU_VENDOR = 'GenuineIntel';
+export const CPU_BRAND = 'tsvisor virtual CPU';
+/** Family 6, model 15, stepping 1 (a generic 64-bit Intel-style signature). */
+export const CPU_FAMILY = 6;
+export const CPU_MODEL = 15;
+export const CPU_STEPPING = 1;
+export const MAX_BASIC_LEAF = 7;
+export const MAX_EXTENDED_LEAF = 0x8000_0008;
+export const PHYS_ADDRESS_BITS = 40;
+export const LINEAR_ADDRESS_BITS = 48;
+/** CLFLUSH line size, reported in 8-byte units in leaf 1 EBX[15:8]. */
+export const CACHE_LINE_BYTES = 64;
+
+/** Names accepted for MachineConfig.cpuModel. 'max' = everything the backend implements = the base model today. */
+export const CPU_MODELS = ['base', 'max'] as const;
+
+export function checkCpuModel(name: string | undefined): void {
+  if (name !== undefined && !(CPU_MODELS as readonly string[]).includes(name)) {
+    throw new MachineConfigError(`unknown CPU model '${name}' (known: ${CPU_MODELS.join(', ')})`);
+  }
+}
+
+function bits(table: Record<string, number>): number {
+  let v = 0;
+  for (const bit of Object.values(table)) v |= 1 << bit;
+  return v >>> 0;
+}
+
+/** 4 ASCII bytes as the little-endian register value CPUID returns them in. */
+function asciiWord(s: string, at: number): number {
+  let v = 0;
+  for (let i = 0; i < 4; i++) v |= (s.charCodeAt(at + i) || 0) << (i * 8);
+  return v >>> 0;
+}
+
+export interface CpuidOptions {
+  apicId?: number;
+  logicalProcessors?: number;
+}
+
+export function buildCpuidTable(options: CpuidOptions = {}): CpuidEntry[] {
+  const apicId = options.apicId ?? 0;
+  const logical = options.logicalProcessors ?? 1;
+  const entries: CpuidEntry[] = [];
+  const leaf = (fn: number, eax: number, ebx: number, ecx: number, edx: number, index = 0, significantIndex = false): void => {
+    entries.push({ function: fn, index, significantIndex, eax: eax >>> 0, ebx: ebx >>> 0, ecx: ecx >>> 0, edx: edx >>> 0 });
+  };
+
+  // Leaf 0: max basic leaf, vendor in EBX, EDX, ECX.
+  leaf(0, MAX_BASIC_LEAF, asciiWord(CPU_VENDOR, 0), asciiWord(CPU_VENDOR, 8), asciiWord(CPU_VENDOR, 4));
+  // Leaf 1: signature, APIC ID / logical count / CLFLUSH size, features.
+  const signature = (CPU_STEPPING & 0xf) | ((CPU_MODEL & 0xf) << 4) | ((CPU_FAMILY & 0xf) << 8);
+  const ebx1 = ((CACHE_LINE_BYTES / 8) << 8) | ((logical & 0xff) << 16) | ((apicId & 0xff) << 24);
+  leaf(1, signature, ebx1, bits(FEATURES.leaf1Ecx), bits(FEATURES.leaf1Edx));
+  // Leaf 2: one iteration, no cache/TLB descriptors. Leaves 3-6: nothing to report.
+  leaf(2, 0x0000_0001, 0, 0, 0);
+  leaf(3, 0, 0, 0, 0);
+  leaf(4, 0, 0, 0, 0, 0, true); // cache type 0 = no more caches
+  leaf(5, 0, 0, 0, 0);
+  leaf(6, 0, 0, 0, 0);
+  // Leaf 7 subleaf 0: no structured extended features, max subleaf 0.
+  leaf(7, 0, 0, 0, 0, 0, true);
+
+  // Extended leaves: Intel returns zero vendor registers in 0x80000000.
+  leaf(0x8000_0000, MAX_EXTENDED_LEAF, 0, 0, 0);
+  leaf(0x8000_0001, 0, 0, bits(FEATURES.ext1Ecx), bits(FEATURES.ext1Edx));
+  const brand = CPU_BRAND.padEnd(48, '\0');
+  for (let i = 0; i < 3; i++) {
+    const at = i * 16;
+    leaf(0x8000_0002 + i, asciiWord(brand, at), asciiWord(brand, at + 4), asciiWord(brand, at + 8), asciiWord(brand, at + 12));
+  }
+  leaf(0x8000_0005, 0, 0, 0, 0);
+  leaf(0x8000_0006, 0, 0, 0, 0);
+  leaf(0x8000_0007, 0, 0, 0, 0);
+  leaf(0x8000_0008, PHYS_ADDRESS_BITS | (LINEAR_ADDRESS_BITS << 8), 0, 0, 0);
+  return entries;
+}

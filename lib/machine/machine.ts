@@ -1,0 +1,197 @@
+/**
+ * Machine: a PC with one vCPU, RAM, the port-I/O and MMIO buses, the
+ * virtual clock, the legacy devices of this version and a multiboot kernel.
+ *
+ *   const m = new Machine({ ...defaultMachineConfig(), kernel: 'k.elf' });
+ *   const exit = await m.run();   // { status, reason, message? }
+ */
+import type { NativeAddon } from '../hypervisor/native-types.js';
+import type { Vcpu } from '../hypervisor/vcpu.js';
+import { createVm, type Vm } from '../hypervisor/vm.js';
+import { FwCfg } from '../devices/fw-cfg.js';
+import { IsaDebugExit } from '../devices/isa-debug-exit.js';
+import { PcTestdev } from '../devices/pc-testdev.js';
+import { Port80 } from '../devices/port80.js';
+import { Uart16550 } from '../devices/uart16550.js';
+import { COM_PORT_COUNT, IRQ_COM1, PORT_COM1, PORT_POST } from './addresses.js';
+import { Clock } from './clock.js';
+import { validateMachineConfig, type MachineConfig } from './config.js';
+import { buildCpuidTable } from './cpuid.js';
+import { e820Map, encodeE820Table } from './e820.js';
+import { IrqLines } from './irq.js';
+import type { MachineExit } from './machine-exit.js';
+import { loadMultibootFiles, setMultibootEntryState, type MultibootBoot } from './loaders/multiboot.js';
+import { MmioBus } from './mmio-bus.js';
+import { PioBus } from './pio-bus.js';
+import { RunLoop, type InterruptSource } from './run-loop.js';
+
+export type { MachineExit } from './machine-exit.js';
+
+export interface MachineOptions {
+  /** An addon-shaped backend to use instead of the native addon (tests). */
+  addon?: NativeAddon;
+}
+
+const RAM_SLOT = 0;
+
+export class Machine {
+  readonly config: MachineConfig;
+  readonly vm: Vm;
+  readonly vcpus: readonly Vcpu[];
+  /** Guest RAM from guest-physical 0, zero-copy. */
+  readonly ram: Uint8Array;
+  readonly pio = new PioBus();
+  readonly mmio = new MmioBus();
+  readonly irqs = new IrqLines(24);
+  readonly clock: Clock;
+  readonly port80 = new Port80();
+  readonly fwCfg: FwCfg;
+  readonly uart: Uart16550 | undefined;
+  readonly testdev: PcTestdev | undefined;
+  /** How the kernel was loaded (undefined without a kernel). */
+  boot: MultibootBoot | undefined;
+  /** System resets performed (triple faults without noReboot). */
+  resets = 0;
+  private readonly loop: RunLoop;
+  private readonly resettable: Array<{ reset(): void }> = [];
+  private started = false;
+  private detachInput: (() => void) | undefined;
+
+  constructor(config: MachineConfig, options: MachineOptions = {}) {
+    validateMachineConfig(config);
+    this.config = config;
+    this.vm = createVm({ accel: config.accel, addon: options.addon });
+    const hostNow = (): bigint => this.vm.hostMonotonicNs();
+    this.clock = new Clock(this.vm.clockState, config.clock, hostNow);
+
+    const ramBuffer = this.vm.allocateMemory(config.memoryBytes);
+    this.ram = new Uint8Array(ramBuffer);
+    this.vm.setMemoryRegion(RAM_SLOT, 0, config.memoryBytes, ramBuffer, 0, 0);
+    this.vm.setCpuid(buildCpuidTable({ apicId: 0, logicalProcessors: config.smp }));
+    const vcpu = this.vm.createVcpu(0);
+    this.vcpus = [vcpu];
+
+    // Devices.
+    this.pio.register(PORT_POST, 1, this.port80);
+    this.resettable.push(this.port80);
+    if (config.serial !== 'none') {
+      this.uart = new Uart16550(this.irqs.line(IRQ_COM1), config.serial.output, 'serial0 (COM1)');
+      this.pio.register(PORT_COM1, COM_PORT_COUNT, this.uart);
+      this.resettable.push(this.uart);
+    }
+    this.fwCfg = new FwCfg({
+      ramBytes: config.memoryBytes,
+      cpus: config.smp,
+      files: [{ name: 'etc/e820', data: encodeE820Table(e820Map(config.memoryBytes)) }],
+    });
+    this.fwCfg.attach(this.pio);
+    for (const dev of config.devices) {
+      if (dev.driver === 'isa-debug-exit') {
+        this.pio.register(dev.iobase, dev.iosize, new IsaDebugExit((status) => this.loop.finish({ status, reason: 'debug-exit' })));
+      } else {
+        const testdev = new PcTestdev(this.irqs, (page) => this.vm.invalidateCode(page, 4096));
+        testdev.attach(this.pio, this.mmio);
+        this.testdev = testdev;
+      }
+    }
+
+    this.loop = new RunLoop(vcpu, this.pio, this.mmio, this.clock, hostNow, {
+      shutdown: () => this.onTripleFault(),
+      flush: () => this.uart?.flush(),
+    });
+    this.loadKernel();
+  }
+
+  get vcpu(): Vcpu {
+    return this.vcpus[0]!;
+  }
+
+  get halted(): boolean {
+    return this.loop.halted;
+  }
+
+  /** Exits handled by the run loop so far. */
+  get exitCount(): number {
+    return this.loop.exits;
+  }
+
+  /** Where external interrupts come from (the interrupt controllers, in a later version). */
+  setInterruptSource(source: InterruptSource | null): void {
+    this.loop.interruptSource = source;
+    this.loop.kick();
+  }
+
+  /** Runs the machine until debug-exit, shutdown, stop() or an error. Can be called once. */
+  async run(): Promise<MachineExit> {
+    if (this.started) throw new Error('Machine.run() can only be called once');
+    this.started = true;
+    this.attachSerialInput();
+    try {
+      return await this.loop.run();
+    } finally {
+      this.detachInput?.();
+    }
+  }
+
+  /** Releases the backend VM. RAM views (machine.ram) must not be used afterwards. */
+  destroy(): void {
+    this.vm.destroy();
+  }
+
+  /** Ends the run at the next slice boundary with { reason: 'stopped', status: 0 }. */
+  stop(): void {
+    this.loop.finish({ status: 0, reason: 'stopped' });
+    this.vcpu.requestImmediateExit(true);
+  }
+
+  /** Ends the run with a caller-chosen result (e.g. a test's timeout). */
+  finish(exit: MachineExit): void {
+    this.loop.finish(exit);
+  }
+
+  /** System reset, as after a triple fault: devices to power-on state, vCPU INIT, kernel reloaded. */
+  reset(): void {
+    this.resets++;
+    for (const d of this.resettable) d.reset();
+    this.irqs.reset();
+    this.vcpu.reset();
+    this.loop.resetState();
+    this.loadKernel();
+  }
+
+  private onTripleFault(): void {
+    if (this.config.noReboot) this.loop.finish({ status: 0, reason: 'shutdown' });
+    else this.reset();
+  }
+
+  private loadKernel(): void {
+    if (this.config.kernel === undefined) return;
+    this.boot = loadMultibootFiles(this.ram, this.config.kernel, this.config.append, this.config.initrd);
+    // The backend may hold decoded instructions of what was in RAM before.
+    this.vm.invalidateCode(0, this.ram.length);
+    setMultibootEntryState(this.vcpu, this.boot);
+  }
+
+  private attachSerialInput(): void {
+    const serial = this.config.serial;
+    if (serial === 'none' || serial.input === undefined || this.uart === undefined) return;
+    const input = serial.input;
+    const uart = this.uart;
+    const onData = (chunk: Buffer | string): void => {
+      uart.receive(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+      this.loop.kick();
+    };
+    input.on('data', onData);
+    this.detachInput = () => {
+      input.removeListener('data', onData);
+      input.pause();
+    };
+  }
+}
+
+/** Registered-device summary for diagnostics. */
+export function describeBuses(m: Machine): string {
+  const pio = m.pio.list().map((r) => `  io  0x${r.base.toString(16).padStart(4, '0')}+${r.length} ${r.name}`);
+  const mmio = m.mmio.list().map((r) => `  mem 0x${r.base.toString(16)}+0x${r.length.toString(16)} ${r.name}`);
+  return [...pio, ...mmio].join('\n');
+}
