@@ -75,6 +75,8 @@ export class RunLoop {
   exits = 0;
   private wake: (() => void) | undefined;
   private running = false;
+  /** A device armed or cancelled a timer during the slice: end it so the next one is planned anew. */
+  private timersChanged = false;
 
   constructor(
     readonly vcpu: Vcpu,
@@ -84,7 +86,10 @@ export class RunLoop {
     private readonly hostNow: () => bigint,
     private readonly hooks: RunLoopHooks,
   ) {
-    clock.onTimersChanged = () => this.kick();
+    clock.onTimersChanged = () => {
+      this.timersChanged = true;
+      this.kick();
+    };
   }
 
   /** Ends the run with this result (the first result wins). */
@@ -192,8 +197,12 @@ export class RunLoop {
     const clock = this.clock;
     const next = clock.nextDeadlineNs();
     let hostDeadline = this.hostNow() + SLICE_HOST_NS;
+    // icount: the slice ends exactly at the instruction that reaches the next deadline. The budget
+    // field is per run() call, so it is recomputed from this target before every call.
+    let targetInstret = Infinity;
     if (clock.mode === 'icount') {
-      v.setMaxInstructions(Math.min(next === Infinity ? ICOUNT_SLICE_INSTRUCTIONS : clock.instructionsUntil(next), ICOUNT_SLICE_INSTRUCTIONS));
+      const budget = Math.min(next === Infinity ? ICOUNT_SLICE_INSTRUCTIONS : clock.instructionsUntil(next), ICOUNT_SLICE_INSTRUCTIONS);
+      targetInstret = clock.vmInstructions + budget;
     } else {
       v.setMaxInstructions(0);
       if (next !== Infinity) {
@@ -203,20 +212,26 @@ export class RunLoop {
     }
     v.setHostDeadline(hostDeadline);
     v.requestImmediateExit(false);
+    this.timersChanged = false;
     this.offerInterrupt();
 
     for (;;) {
+      if (targetInstret !== Infinity) {
+        const remaining = targetInstret - clock.vmInstructions;
+        if (remaining <= 0) return;
+        v.setMaxInstructions(remaining);
+      }
       const reason = v.run();
       this.exits++;
       switch (reason) {
         case abi.TSV_EXIT_IO:
           this.handleIo();
-          if (this.result !== undefined) return;
+          if (this.result !== undefined || this.timersChanged) return;
           continue;
         case abi.TSV_EXIT_MMIO:
           if (v.mmioIsWrite) this.mmio.write(v.mmioGpa, v.mmioData, v.mmioLength);
           else this.mmio.read(v.mmioGpa, v.mmioData, v.mmioLength);
-          if (this.result !== undefined) return;
+          if (this.result !== undefined || this.timersChanged) return;
           continue;
         case abi.TSV_EXIT_MSR_READ:
         case abi.TSV_EXIT_MSR_WRITE:

@@ -1,0 +1,123 @@
+import test from 'ava';
+import {
+  IER_RX_DATA,
+  IER_THR_EMPTY,
+  IIR_FIFO_ENABLED,
+  IIR_ID_RX_DATA,
+  IIR_ID_THR_EMPTY,
+  IIR_NO_INTERRUPT,
+  LCR_DLAB,
+  LSR_DATA_READY,
+  LSR_THR_EMPTY,
+  LSR_TX_EMPTY,
+  MCR_DTR,
+  MCR_LOOP,
+  MCR_OUT2,
+  MCR_RTS,
+  MSR_CTS,
+  MSR_DSR,
+  Uart16550,
+  UART_IER,
+  UART_IIR_FCR,
+  UART_LCR,
+  UART_LSR,
+  UART_MCR,
+  UART_MSR,
+  UART_RBR_THR,
+  UART_SCR,
+} from '../../lib/devices/uart16550.js';
+import { IrqLines } from '../../lib/machine/irq.js';
+
+function setup() {
+  const irqs = new IrqLines();
+  const out: number[] = [];
+  const uart = new Uart16550(irqs.line(4), (d) => out.push(...d));
+  return { uart, out, irq: irqs.line(4) };
+}
+
+test('transmit goes to the sink; THRE and TEMT are always set', (t) => {
+  const { uart, out } = setup();
+  for (const c of 'hi\n') uart.pioWrite(UART_RBR_THR, 1, c.charCodeAt(0));
+  t.is(Buffer.from(out).toString(), 'hi\n'); // newline flushes
+  uart.pioWrite(UART_RBR_THR, 1, 0x41);
+  t.is(out.length, 3, 'buffered until flush');
+  uart.flush();
+  t.is(out.length, 4);
+  t.is(uart.pioRead(UART_LSR, 1) & (LSR_THR_EMPTY | LSR_TX_EMPTY), LSR_THR_EMPTY | LSR_TX_EMPTY);
+});
+
+test('DLAB switches offsets 0/1 to the divisor latch', (t) => {
+  const { uart, out } = setup();
+  uart.pioWrite(UART_LCR, 1, LCR_DLAB | 0x03);
+  uart.pioWrite(UART_RBR_THR, 1, 0x01);
+  uart.pioWrite(UART_IER, 1, 0x00);
+  t.is(uart.pioRead(UART_RBR_THR, 1), 0x01);
+  t.is(uart.pioRead(UART_IER, 1), 0x00);
+  uart.pioWrite(UART_LCR, 1, 0x03);
+  uart.flush();
+  t.deepEqual(out, [], 'divisor writes are not transmitted');
+  t.is(uart.pioRead(UART_LCR, 1), 0x03);
+  t.is(uart.pioRead(UART_IER, 1), 0);
+});
+
+test('received bytes raise DR and are read in order from RBR (polled)', (t) => {
+  const { uart } = setup();
+  t.is(uart.pioRead(UART_LSR, 1) & LSR_DATA_READY, 0);
+  uart.receive(Buffer.from('ok'));
+  t.is(uart.pioRead(UART_LSR, 1) & LSR_DATA_READY, LSR_DATA_READY);
+  t.is(uart.pioRead(UART_RBR_THR, 1), 0x6f);
+  t.is(uart.pioRead(UART_RBR_THR, 1), 0x6b);
+  t.is(uart.pioRead(UART_LSR, 1) & LSR_DATA_READY, 0);
+});
+
+test('IIR priorities, FIFO bits and the IRQ line gated by OUT2', (t) => {
+  const { uart, irq } = setup();
+  t.is(uart.pioRead(UART_IIR_FCR, 1), IIR_NO_INTERRUPT);
+  uart.pioWrite(UART_IIR_FCR, 1, 0x07); // enable + clear FIFOs
+  t.is(uart.pioRead(UART_IIR_FCR, 1), IIR_NO_INTERRUPT | IIR_FIFO_ENABLED);
+  uart.pioWrite(UART_IER, 1, IER_RX_DATA | IER_THR_EMPTY);
+  t.false(irq.level, 'OUT2 clear: line stays low');
+  uart.pioWrite(UART_MCR, 1, MCR_OUT2 | MCR_DTR | MCR_RTS);
+  t.true(irq.level, 'THR empty interrupt pending after enabling ETBEI');
+  // reading IIR that reports THRE acknowledges it
+  t.is(uart.pioRead(UART_IIR_FCR, 1), IIR_ID_THR_EMPTY | IIR_FIFO_ENABLED);
+  t.false(irq.level);
+  t.is(uart.pioRead(UART_IIR_FCR, 1), IIR_NO_INTERRUPT | IIR_FIFO_ENABLED);
+  // RX data outranks THRE
+  uart.pioWrite(UART_RBR_THR, 1, 0x2e);
+  uart.receive(Uint8Array.of(0x31));
+  t.true(irq.level);
+  t.is(uart.pioRead(UART_IIR_FCR, 1), IIR_ID_RX_DATA | IIR_FIFO_ENABLED);
+  t.is(uart.pioRead(UART_RBR_THR, 1), 0x31);
+  t.is(uart.pioRead(UART_IIR_FCR, 1), IIR_ID_THR_EMPTY | IIR_FIFO_ENABLED);
+  t.false(irq.level);
+  t.true(irq.risingEdges >= 2);
+});
+
+test('loopback returns THR to RBR and MCR outputs to MSR inputs', (t) => {
+  const { uart, out } = setup();
+  uart.pioWrite(UART_MCR, 1, MCR_LOOP);
+  t.is(uart.pioRead(UART_MSR, 1) & 0xf0, 0);
+  uart.pioWrite(UART_RBR_THR, 1, 0x5a);
+  uart.flush();
+  t.deepEqual(out, [], 'nothing reaches the host in loopback');
+  t.is(uart.pioRead(UART_LSR, 1) & LSR_DATA_READY, LSR_DATA_READY);
+  t.is(uart.pioRead(UART_RBR_THR, 1), 0x5a);
+  uart.pioWrite(UART_MCR, 1, MCR_LOOP | MCR_RTS | MCR_DTR);
+  const msr = uart.pioRead(UART_MSR, 1);
+  t.is(msr & (MSR_CTS | MSR_DSR), MSR_CTS | MSR_DSR);
+  t.is(msr & 0x03, 0x03, 'delta CTS and delta DSR reported');
+  t.is(uart.pioRead(UART_MSR, 1) & 0x0f, 0, 'deltas clear on read');
+  uart.pioWrite(UART_MCR, 1, 0);
+  t.is(uart.pioRead(UART_MSR, 1) & 0xb0, 0xb0, 'connected terminal: CTS DSR DCD');
+});
+
+test('scratch register and reset', (t) => {
+  const { uart } = setup();
+  uart.pioWrite(UART_SCR, 1, 0xa5);
+  t.is(uart.pioRead(UART_SCR, 1), 0xa5);
+  uart.receive(Uint8Array.of(1, 2, 3));
+  uart.reset();
+  t.is(uart.pioRead(UART_SCR, 1), 0);
+  t.is(uart.pendingInput, 0);
+});
