@@ -13,7 +13,8 @@ export const PT_LOAD = 1;
 
 export interface ElfSegment {
   offset: number;
-  vaddr: number;
+  /** virtual addresses of ELF64 kernels linked high exceed 2^53: kept exact as bigint */
+  vaddr: bigint;
   paddr: number;
   filesz: number;
   memsz: number;
@@ -21,7 +22,7 @@ export interface ElfSegment {
 
 export interface ElfImage {
   elfClass: 32 | 64;
-  entry: number;
+  entry: bigint;
   segments: ElfSegment[];
 }
 
@@ -39,13 +40,13 @@ export function parseElf(image: Uint8Array): ElfImage {
   const cls = image[4];
   if (image[5] !== ELFDATA2LSB) throw new ElfFormatError('ELF image is not little-endian');
   const machine = view.getUint16(18, true);
-  let entry: number;
+  let entry: bigint;
   let phoff: number;
   let phentsize: number;
   let phnum: number;
   if (cls === ELFCLASS32) {
     if (machine !== EM_386) throw new ElfFormatError(`ELF32 image is for machine ${machine}, not i386`);
-    entry = view.getUint32(24, true);
+    entry = BigInt(view.getUint32(24, true));
     phoff = view.getUint32(28, true);
     phentsize = view.getUint16(42, true);
     phnum = view.getUint16(44, true);
@@ -53,8 +54,8 @@ export function parseElf(image: Uint8Array): ElfImage {
   } else if (cls === ELFCLASS64) {
     if (image.length < 64) throw new ElfFormatError('ELF64 header is truncated');
     if (machine !== EM_X86_64) throw new ElfFormatError(`ELF64 image is for machine ${machine}, not x86-64`);
-    entry = Number(view.getBigUint64(24, true));
-    phoff = Number(view.getBigUint64(32, true));
+    entry = view.getBigUint64(24, true);
+    phoff = safeNumber(view.getBigUint64(32, true), 'program header offset');
     phentsize = view.getUint16(54, true);
     phnum = view.getUint16(56, true);
     if (phentsize < 56) throw new ElfFormatError('ELF64 program header entries are too small');
@@ -71,17 +72,17 @@ export function parseElf(image: Uint8Array): ElfImage {
       cls === ELFCLASS32
         ? {
             offset: view.getUint32(at + 4, true),
-            vaddr: view.getUint32(at + 8, true),
+            vaddr: BigInt(view.getUint32(at + 8, true)),
             paddr: view.getUint32(at + 12, true),
             filesz: view.getUint32(at + 16, true),
             memsz: view.getUint32(at + 20, true),
           }
         : {
-            offset: Number(view.getBigUint64(at + 8, true)),
-            vaddr: Number(view.getBigUint64(at + 16, true)),
-            paddr: Number(view.getBigUint64(at + 24, true)),
-            filesz: Number(view.getBigUint64(at + 32, true)),
-            memsz: Number(view.getBigUint64(at + 40, true)),
+            offset: safeNumber(view.getBigUint64(at + 8, true), `segment ${i} file offset`),
+            vaddr: view.getBigUint64(at + 16, true),
+            paddr: safeNumber(view.getBigUint64(at + 24, true), `segment ${i} physical address`),
+            filesz: safeNumber(view.getBigUint64(at + 32, true), `segment ${i} file size`),
+            memsz: safeNumber(view.getBigUint64(at + 40, true), `segment ${i} memory size`),
           };
     if (seg.filesz > seg.memsz) throw new ElfFormatError(`segment ${i}: file size 0x${seg.filesz.toString(16)} exceeds memory size 0x${seg.memsz.toString(16)}`);
     if (seg.offset + seg.filesz > image.length) throw new ElfFormatError(`segment ${i}: file data lies outside the file`);
@@ -89,4 +90,9 @@ export function parseElf(image: Uint8Array): ElfImage {
   }
   if (segments.length === 0) throw new ElfFormatError('ELF image has no loadable segments');
   return { elfClass: cls === ELFCLASS32 ? 32 : 64, entry, segments };
+}
+
+function safeNumber(v: bigint, what: string): number {
+  if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new ElfFormatError(`${what} 0x${v.toString(16)} is out of range`);
+  return Number(v);
 }

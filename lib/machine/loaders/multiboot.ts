@@ -175,13 +175,13 @@ export function planKernel(image: Uint8Array, memoryBytes: number): KernelPlan {
   // The entry point is a virtual address; a kernel linked high (vaddr != paddr) starts at its physical alias.
   let entry = elf.entry;
   for (const s of elf.segments) {
-    if (entry >= s.vaddr && entry < s.vaddr + s.memsz) {
-      entry = s.paddr + (entry - s.vaddr);
+    if (entry >= s.vaddr && entry < s.vaddr + BigInt(s.memsz)) {
+      entry = BigInt(s.paddr) + (entry - s.vaddr);
       break;
     }
   }
-  if (entry > 0xffff_ffff) throw new LoadFailure(`entry point ${hex(entry)} is not reachable in 32-bit protected mode`);
-  return { header, format: elf.elfClass === 32 ? 'elf32' : 'elf64', segments, entry };
+  if (entry > 0xffff_ffffn) throw new LoadFailure(`entry point 0x${entry.toString(16)} is not reachable in 32-bit protected mode`);
+  return { header, format: elf.elfClass === 32 ? 'elf32' : 'elf64', segments, entry: Number(entry) };
 }
 
 interface Range {
@@ -194,7 +194,13 @@ interface Range {
  * `used`; extended memory first, then conventional memory above 64 KiB
  * (which leaves the real-mode IVT/BDA area alone).
  */
-function allocate(size: number, align: number, used: Range[], memoryBytes: number): number {
+function allocate(size: number, align: number, used: Range[], memoryBytes: number, above = 0): number {
+  if (above > 0) {
+    // Preferred: right above everything placed so far, where kernels expect free memory.
+    const at = Math.ceil(above / align) * align;
+    const area = ramRanges(memoryBytes).find((r) => at >= r.base && at + size <= r.base + r.length);
+    if (area !== undefined && !used.some((u) => at < u.end && u.start < at + size)) return at;
+  }
   const areas = ramRanges(memoryBytes)
     .map((r) => ({ start: Math.max(r.base, r.base < HIGH_MEMORY_START ? 0x10000 : r.base), end: r.base + r.length }))
     .sort((a, b) => (b.start >= HIGH_MEMORY_START ? 1 : 0) - (a.start >= HIGH_MEMORY_START ? 1 : 0));
@@ -248,7 +254,7 @@ export function loadMultiboot(params: MultibootLoadParams): MultibootBoot {
     const modules: MultibootBoot['modules'] = [];
     if (p.initrd !== undefined) {
       const size = Math.max(p.initrd.length, 1);
-      const start = allocate(size, PAGE, used, memoryBytes);
+      const start = allocate(size, PAGE, used, memoryBytes, Math.max(...used.map((u) => u.end)));
       ram.set(p.initrd, start);
       used.push({ start, end: start + size });
       modules.push({ start, end: start + p.initrd.length, string: p.initrdPath ?? '' });
@@ -264,7 +270,7 @@ export function loadMultiboot(params: MultibootLoadParams): MultibootBoot {
     const mmapOff = modsOff + modules.length * MB_MODULE_SIZE;
     let stringsOff = mmapOff + map.length * MB_MMAP_ENTRY_SIZE;
     const total = stringsOff + cmdlineBytes.length + nameBytes.length + moduleStrings.reduce((n, s) => n + s.length, 0);
-    const info = allocate(total, PAGE, used, memoryBytes);
+    const info = allocate(total, PAGE, used, memoryBytes, Math.max(...used.map((u) => u.end)));
     ram.fill(0, info, info + total);
     const view = new DataView(ram.buffer, ram.byteOffset, ram.byteLength);
     const putString = (bytes: Uint8Array): number => {
