@@ -121,8 +121,19 @@ function exitAfterFlush(status: number): void {
   process.stderr.write('', done);
 }
 
-main(process.argv.slice(2)).then(exitAfterFlush, (err: unknown) => {
+function fail(err: unknown): void {
   process.stderr.write(`tsvisor: ${describe(err)}\n`);
   if (process.env.TSVISOR_DEBUG === '1' && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
   exitAfterFlush(1);
+}
+
+// A reader that goes away (`tsvisor ... | head`) ends tsvisor the way SIGPIPE ends a C program,
+// instead of an unhandled 'error' event with a stack trace.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(128 + constants.signals.SIGPIPE);
+  fail(err);
 });
+// Whatever escapes (a device callback throwing on a timer, say) is still one line, not a trace.
+process.on('uncaughtException', fail);
+
+main(process.argv.slice(2)).then(exitAfterFlush, fail);

@@ -115,6 +115,7 @@ test('a multiboot guest runs with -append and exits through isa-debug-exit with 
 
 test('-nodefaults without -serial: no serial port, so no guest output', async (t) => {
   const r = await runCli(['-nodefaults', '-kernel', HELLO, '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x4']);
+  t.is(r.stderr, '');
   t.is(r.stdout, '');
   t.is(r.status, 1);
 });
