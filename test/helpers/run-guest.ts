@@ -1,0 +1,73 @@
+/**
+ * Boots a guest program from dist/guests/<name>.elf (built by
+ * `node scripts/build-guests.mjs`) the way the guest tests expect: an
+ * isa-debug-exit device at 0xf4/4, pc-testdev, serial output captured,
+ * no reboot on triple fault, and a timeout that stops the machine with a
+ * clear failure.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../../lib/hypervisor/addon.js';
+import { defaultMachineConfig, MIB, type MachineConfig } from '../../lib/machine/config.js';
+import { Machine } from '../../lib/machine/machine.js';
+
+export interface RunGuestOptions {
+  append?: string;
+  initrd?: string;
+  memoryMb?: number;
+  timeoutMs?: number;
+  clock?: MachineConfig['clock'];
+}
+
+export interface GuestResult {
+  status: number;
+  reason: string;
+  serial: string;
+  /** set for reason 'error' */
+  message?: string;
+}
+
+export const GUEST_DEBUG_EXIT_PORT = 0xf4;
+export const DEFAULT_GUEST_TIMEOUT_MS = 30_000;
+
+export function guestPath(name: string): string {
+  return join(packageRoot(), 'dist', 'guests', `${name}.elf`);
+}
+
+export async function runGuest(name: string, opts: RunGuestOptions = {}): Promise<GuestResult> {
+  const kernel = guestPath(name);
+  if (!existsSync(kernel)) {
+    throw new Error(`guest '${name}' is not built: ${kernel} is missing (run \`node scripts/build-guests.mjs\`)`);
+  }
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_GUEST_TIMEOUT_MS;
+  const chunks: Buffer[] = [];
+  const config: MachineConfig = {
+    ...defaultMachineConfig(),
+    memoryBytes: (opts.memoryMb ?? 128) * MIB,
+    kernel,
+    append: opts.append,
+    initrd: opts.initrd,
+    serial: { output: (data) => chunks.push(Buffer.from(data)) },
+    devices: [{ driver: 'isa-debug-exit', iobase: GUEST_DEBUG_EXIT_PORT, iosize: 4 }, { driver: 'pc-testdev' }],
+    noReboot: true,
+    clock: opts.clock ?? { mode: 'realtime' },
+  };
+  const machine = new Machine(config);
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    machine.stop();
+  }, timeoutMs);
+  let exit;
+  try {
+    exit = await machine.run();
+  } finally {
+    clearTimeout(timer);
+    machine.destroy();
+  }
+  const serial = Buffer.concat(chunks).toString('utf8');
+  if (timedOut) {
+    throw new Error(`guest '${name}' did not finish within ${timeoutMs} ms; serial output so far:\n${serial}`);
+  }
+  return { status: exit.status, reason: exit.reason, serial, ...(exit.message !== undefined ? { message: exit.message } : {}) };
+}
