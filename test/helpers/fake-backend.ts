@@ -17,6 +17,8 @@ export type FakeStep =
   | { kind: 'msr-read'; index: number }
   | { kind: 'hypercall'; insnLength: number }
   | { kind: 'hlt' }
+  /** end the slice as if the host deadline passed */
+  | { kind: 'yield' }
   | { kind: 'shutdown' }
   | { kind: 'internal-error'; suberror: number; rip: number; message: string }
   /** retire this many instructions, honouring the budget (SLICE_END when it runs out) */
@@ -175,6 +177,9 @@ export class FakeVcpu implements NativeVcpu {
         return this.exit(abi.TSV_EXIT_HYPERCALL);
       case 'hlt':
         return this.exit(abi.TSV_EXIT_HLT);
+      case 'yield':
+        this.view.setUint32(abi.TSV_OFF_EXIT_SLICE_REASON, abi.TSV_SLICE_DEADLINE, true);
+        return this.exit(abi.TSV_EXIT_SLICE_END);
       case 'shutdown':
         this.view.setUint32(abi.TSV_OFF_EXIT_SHUTDOWN_REASON, abi.TSV_SHUTDOWN_TRIPLE_FAULT, true);
         return this.exit(abi.TSV_EXIT_SHUTDOWN);
