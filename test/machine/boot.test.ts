@@ -1,0 +1,150 @@
+/**
+ * End to end on the real backend: tiny multiboot kernels assembled here boot
+ * on the interpreter, print through the UART and exit through isa-debug-exit.
+ * Skipped when the native addon or binutils are missing.
+ */
+import test from 'ava';
+import { PassThrough } from 'node:stream';
+import { addonAvailable } from '../../lib/hypervisor/addon.js';
+import { defaultMachineConfig, type MachineConfig } from '../../lib/machine/config.js';
+import { Machine } from '../../lib/machine/machine.js';
+import { assembleKernel, binutilsAvailable } from '../helpers/tiny-kernel.js';
+
+const maybe = addonAvailable() && binutilsAvailable() ? test : test.skip;
+
+// Prints "magic ok" if EAX holds the bootloader magic, then the multiboot command line, then exits with 0x21.
+const HELLO = `
+_start:
+  mov %ebx, %edi
+  cmp $0x2BADB002, %eax
+  jne bad
+  mov $msg_ok, %esi
+  call puts
+  testl $4, (%edi)          /* flags: cmdline present */
+  jz bad
+  mov 16(%edi), %esi
+  call puts
+  mov $nl, %esi
+  call puts
+  mov $0xf4, %dx
+  mov $0x21, %eax
+  out %eax, %dx
+  hlt
+bad:
+  mov $0xf4, %dx
+  mov $0x7f, %al
+  out %al, %dx
+  hlt
+puts:
+  mov $0x3f8, %dx
+1: lodsb
+  test %al, %al
+  jz 2f
+  out %al, %dx
+  jmp 1b
+2: ret
+msg_ok: .asciz "magic ok\\n"
+nl: .asciz "\\n"
+`;
+
+// Polls LSR.DR, reads one byte, echoes it in brackets, exits with the byte's value.
+const ECHO = `
+_start:
+  mov $0x3fd, %dx
+1: in %dx, %al
+  test $1, %al
+  jz 1b
+  mov $0x3f8, %dx
+  in %dx, %al
+  mov %al, %bl
+  mov $'[', %al
+  out %al, %dx
+  mov %bl, %al
+  out %al, %dx
+  mov $']', %al
+  out %al, %dx
+  movzbl %bl, %eax
+  mov $0xf4, %dx
+  out %eax, %dx
+  hlt
+`;
+
+// Loads an empty IDT and raises #UD: no handler -> double fault -> triple fault.
+const TRIPLE_FAULT = `
+_start:
+  lidt idtr
+  ud2
+idtr: .word 0
+  .long 0
+`;
+
+function config(kernel: string, patch: Partial<MachineConfig> = {}): { config: MachineConfig; serial: () => string } {
+  const out: Buffer[] = [];
+  return {
+    config: {
+      ...defaultMachineConfig(),
+      memoryBytes: 16 << 20,
+      kernel,
+      serial: { output: (d) => out.push(Buffer.from(d)) },
+      devices: [{ driver: 'isa-debug-exit', iobase: 0xf4, iosize: 4 }],
+      ...patch,
+    },
+    serial: () => Buffer.concat(out).toString(),
+  };
+}
+
+maybe('a multiboot kernel prints through the UART and exits through isa-debug-exit', async (t) => {
+  const kernel = assembleKernel('hello', HELLO);
+  const { config: c, serial } = config(kernel, { append: 'hello=world' });
+  const m = new Machine(c);
+  const exit = await m.run();
+  t.is(serial(), `magic ok\n${kernel} hello=world\n`);
+  t.deepEqual(exit, { status: 0x43, reason: 'debug-exit' });
+  m.destroy();
+});
+
+maybe('the same kernel runs under icount', async (t) => {
+  const kernel = assembleKernel('hello', HELLO);
+  const { config: c, serial } = config(kernel, { clock: { mode: 'icount', shift: 0 } });
+  const m = new Machine(c);
+  const exit = await m.run();
+  t.is(exit.status, 0x43);
+  t.true(m.clock.nowNs() > 0, 'guest time advanced with instructions');
+  t.regex(serial(), /^magic ok\n/);
+  m.destroy();
+});
+
+maybe('a polled driver receives serial input', async (t) => {
+  const kernel = assembleKernel('echo', ECHO);
+  const input = new PassThrough();
+  const { config: c, serial } = config(kernel, { serial: { input } });
+  const out: Buffer[] = [];
+  c.serial = { input, output: (d) => out.push(Buffer.from(d)) };
+  const m = new Machine(c);
+  const running = m.run();
+  setTimeout(() => input.write('K'), 30);
+  const exit = await running;
+  t.is(Buffer.concat(out).toString(), '[K]');
+  t.is(exit.status, 0x4b * 2 + 1);
+  void serial;
+  m.destroy();
+});
+
+maybe('triple fault: shutdown with -no-reboot', async (t) => {
+  const kernel = assembleKernel('triple', TRIPLE_FAULT);
+  const m = new Machine(config(kernel, { noReboot: true }).config);
+  t.deepEqual(await m.run(), { status: 0, reason: 'shutdown' });
+  m.destroy();
+});
+
+maybe('triple fault without -no-reboot resets and boots again', async (t) => {
+  const kernel = assembleKernel('triple', TRIPLE_FAULT);
+  const m = new Machine(config(kernel).config);
+  const running = m.run();
+  const started = Date.now();
+  while (m.resets < 3 && Date.now() - started < 5000) await new Promise((r) => setTimeout(r, 5));
+  m.stop();
+  t.deepEqual(await running, { status: 0, reason: 'stopped' });
+  t.true(m.resets >= 3, `resets: ${m.resets}`);
+  m.destroy();
+});
