@@ -11,6 +11,7 @@ const out = path.join(root, 'dist', 'guests');
 
 const tools = [
   ['gcc', 'the C compiler (apt install gcc / build-essential)'],
+  ['as', 'the GNU assembler (apt install binutils)'],
   ['ld', 'the GNU linker (apt install binutils)'],
   ['objcopy', 'objcopy (apt install binutils)'],
   ['make', 'make (apt install make)'],

@@ -2,6 +2,19 @@
  * (command line, memory, modules) and exits 0. */
 #include "guest.h"
 
+/* The runtime's printf is what every other guest reports through. */
+static void printf_selftest(void)
+{
+    char buf[64];
+    snprintf(buf, sizeof(buf), "%d|%u|%x|%X|%lx|%s|%c|%5d|%-4s|%08x|%ld", -42, 42u, 0xbeefu, 0xbeefu,
+             (u64)0x123456789abull, "str", 'c', 7, "ab", 0x1f, (long)-5);
+    report(!strcmp(buf, "-42|42|beef|BEEF|123456789ab|str|c|    7|ab  |0000001f|-5"), "printf formats: %s", buf);
+    snprintf(buf, sizeof(buf), "%p", (void *)0x1000);
+    report(!strcmp(buf, "0x0000000000001000"), "printf %%p: %s", buf);
+    int n = snprintf(buf, 4, "abcdef");
+    report(n == 6 && !strcmp(buf, "abc"), "snprintf truncates and returns the full length");
+}
+
 int main(void)
 {
     printf("Hello from tsvisor guest\n");
@@ -38,5 +51,6 @@ int main(void)
     } else {
         printf("modules: 0\n");
     }
+    printf_selftest();
     return 0;
 }
