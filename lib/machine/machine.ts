@@ -16,6 +16,7 @@ import { Uart16550 } from '../devices/uart16550.js';
 import { COM_PORT_COUNT, IRQ_COM1, PORT_COM1, PORT_POST } from './addresses.js';
 import { Clock } from './clock.js';
 import { validateMachineConfig, type MachineConfig } from './config.js';
+import { BusConflictError, MachineConfigError } from './errors.js';
 import { buildCpuidTable } from './cpuid.js';
 import { e820Map, encodeE820Table } from './e820.js';
 import { IrqLines } from './irq.js';
@@ -61,45 +62,56 @@ export class Machine {
     validateMachineConfig(config);
     this.config = config;
     this.vm = createVm({ accel: config.accel, addon: options.addon });
-    const hostNow = (): bigint => this.vm.hostMonotonicNs();
-    this.clock = new Clock(this.vm.clockState, config.clock, hostNow);
+    try {
+      const hostNow = (): bigint => this.vm.hostMonotonicNs();
+      this.clock = new Clock(this.vm.clockState, config.clock, hostNow);
 
-    const ramBuffer = this.vm.allocateMemory(config.memoryBytes);
-    this.ram = new Uint8Array(ramBuffer);
-    this.vm.setMemoryRegion(RAM_SLOT, 0, config.memoryBytes, ramBuffer, 0, 0);
-    this.vm.setCpuid(buildCpuidTable({ apicId: 0, logicalProcessors: config.smp }));
-    const vcpu = this.vm.createVcpu(0);
-    this.vcpus = [vcpu];
+      const ramBuffer = this.vm.allocateMemory(config.memoryBytes);
+      this.ram = new Uint8Array(ramBuffer);
+      this.vm.setMemoryRegion(RAM_SLOT, 0, config.memoryBytes, ramBuffer, 0, 0);
+      this.vm.setCpuid(buildCpuidTable({ apicId: 0, logicalProcessors: config.smp }));
+      const vcpu = this.vm.createVcpu(0);
+      this.vcpus = [vcpu];
 
-    // Devices.
-    this.pio.register(PORT_POST, 1, this.port80);
-    this.resettable.push(this.port80);
-    if (config.serial !== 'none') {
-      this.uart = new Uart16550(this.irqs.line(IRQ_COM1), config.serial.output, 'serial0 (COM1)');
-      this.pio.register(PORT_COM1, COM_PORT_COUNT, this.uart);
-      this.resettable.push(this.uart);
-    }
-    this.fwCfg = new FwCfg({
-      ramBytes: config.memoryBytes,
-      cpus: config.smp,
-      files: [{ name: 'etc/e820', data: encodeE820Table(e820Map(config.memoryBytes)) }],
-    });
-    this.fwCfg.attach(this.pio);
-    for (const dev of config.devices) {
-      if (dev.driver === 'isa-debug-exit') {
-        this.pio.register(dev.iobase, dev.iosize, new IsaDebugExit((status) => this.loop.finish({ status, reason: 'debug-exit' })));
-      } else {
-        const testdev = new PcTestdev(this.irqs, (page) => this.vm.invalidateCode(page, 4096));
-        testdev.attach(this.pio, this.mmio);
-        this.testdev = testdev;
+      // Devices.
+      this.pio.register(PORT_POST, 1, this.port80);
+      this.resettable.push(this.port80);
+      if (config.serial !== 'none') {
+        this.uart = new Uart16550(this.irqs.line(IRQ_COM1), config.serial.output, 'serial0 (COM1)');
+        this.pio.register(PORT_COM1, COM_PORT_COUNT, this.uart);
+        this.resettable.push(this.uart);
       }
-    }
+      this.fwCfg = new FwCfg({
+        ramBytes: config.memoryBytes,
+        cpus: config.smp,
+        files: [{ name: 'etc/e820', data: encodeE820Table(e820Map(config.memoryBytes)) }],
+      });
+      this.fwCfg.attach(this.pio);
+      for (const dev of config.devices) {
+        try {
+          if (dev.driver === 'isa-debug-exit') {
+            this.pio.register(dev.iobase, dev.iosize, new IsaDebugExit((status) => this.loop.finish({ status, reason: 'debug-exit' })));
+          } else {
+            const testdev = new PcTestdev(this.irqs, (page) => this.vm.invalidateCode(page, 4096));
+            testdev.attach(this.pio, this.mmio);
+            this.testdev = testdev;
+          }
+        } catch (err) {
+          // A configured device colliding with another is a configuration error the user can fix.
+          if (err instanceof BusConflictError) throw new MachineConfigError(`-device ${dev.driver}: ${err.message}`);
+          throw err;
+        }
+      }
 
-    this.loop = new RunLoop(vcpu, this.pio, this.mmio, this.clock, hostNow, {
-      shutdown: () => this.onTripleFault(),
-      flush: () => this.uart?.flush(),
-    });
-    this.loadKernel();
+      this.loop = new RunLoop(vcpu, this.pio, this.mmio, this.clock, hostNow, {
+        shutdown: () => this.onTripleFault(),
+        flush: () => this.uart?.flush(),
+      });
+      this.loadKernel();
+    } catch (err) {
+      this.vm.destroy(); // a machine that cannot be built gives its memory back at once
+      throw err;
+    }
   }
 
   get vcpu(): Vcpu {

@@ -7,6 +7,7 @@ import { PassThrough } from 'node:stream';
 import * as abi from '../../lib/hypervisor/abi.generated.js';
 import { defaultMachineConfig, type MachineConfig } from '../../lib/machine/config.js';
 import { Machine } from '../../lib/machine/machine.js';
+import { MachineConfigError } from '../../lib/machine/errors.js';
 import { MULTIBOOT_HEADER_MAGIC } from '../../lib/machine/loaders/multiboot.js';
 import { FakeAddon, type FakeStep } from '../helpers/fake-backend.js';
 
@@ -218,6 +219,8 @@ test('machine wiring: RAM region, CPUID table, bus map', (t) => {
   t.is(m.pio.deviceAt(0x80)?.name, 'post-port80');
   t.is(m.mmio.deviceAt(0xff000000)?.name, 'pc-testdev-iomem');
   t.throws(() => new Machine({ ...defaultMachineConfig(), devices: [{ driver: 'isa-debug-exit', iobase: 0x3f9, iosize: 1 }] }, { addon }), {
-    message: /overlap serial0/,
+    instanceOf: MachineConfigError,
+    message: /^-device isa-debug-exit: isa-debug-exit: ports 0x3f9-0x3f9 overlap serial0/,
   });
+  t.true(addon.vms[1]!.destroyed, 'the half-built VM is released');
 });
