@@ -243,6 +243,8 @@ export class Vcpu {
   set msrData(v: bigint) { this.u64[abi.TSV_OFF_EXIT_MSR_DATA >> 3] = BigInt.asUintN(64, v); }
   /** Makes the pending RDMSR/WRMSR raise #GP(0) when the vCPU resumes. */
   failMsrAccess(): void { this.u8[abi.TSV_OFF_EXIT_MSR_ERROR] = 1; }
+  /** Lets the pending RDMSR/WRMSR complete (RDMSR returns msrData). The byte is sticky, so every MSR exit sets it one way or the other. */
+  acceptMsrAccess(): void { this.u8[abi.TSV_OFF_EXIT_MSR_ERROR] = 0; }
 
   get hypercallKind(): number { return this.u32[abi.TSV_OFF_EXIT_HYPERCALL_KIND >> 2]!; }
   get hypercallInsnLength(): number { return this.u32[abi.TSV_OFF_EXIT_HYPERCALL_INSN_LEN >> 2]!; }
