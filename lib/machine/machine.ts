@@ -65,6 +65,8 @@ export class Machine {
     try {
       const hostNow = (): bigint => this.vm.hostMonotonicNs();
       this.clock = new Clock(this.vm.clockState, config.clock, hostNow);
+      // Guest time starts at 0 when run() starts, not when the machine is built.
+      this.clock.pause();
 
       const ramBuffer = this.vm.allocateMemory(config.memoryBytes);
       this.ram = new Uint8Array(ramBuffer);
