@@ -69,6 +69,9 @@ static void general_protection(void)
     load_ds(SEL_TSS);
     report(caught_vec == 13 && caught_err == SEL_TSS, "#GP loading DS with the TSS selector: error 0x%lx (want 0x%x)",
            caught_err, SEL_TSS);
+    load_ds(SEL_NOTPRESENT);
+    report(caught_vec == 11 && caught_err == SEL_NOTPRESENT, "#NP loading DS with a not-present segment: error 0x%lx (want 0x%x)",
+           caught_err, SEL_NOTPRESENT);
     load_ds(SEL_UDATA);   /* RPL 0 < DPL 3 is fine for data; loading must succeed */
     report(caught_vec == -1, "loading DS with a DPL 3 data segment at CPL 0 succeeds");
 
@@ -78,6 +81,13 @@ static void general_protection(void)
     asm volatile("1: mov (%1), %0\n2:\n\t" EX_FIXUP("1b", "2b") : "+r"(v) : "r"(noncanon) : "memory");
     report(caught_vec == 13 && caught_err == 0, "#GP(0) on a non-canonical load (got vector %d error 0x%lx)",
            caught_vec, caught_err);
+
+    /* A non-canonical address through RSP/RBP uses SS: #SS(0), not #GP. */
+    catch_begin();
+    asm volatile("push %%rbp\n\tmov %1, %%rbp\n1:\tmov (%%rbp), %0\n2:\n\tpop %%rbp\n\t" EX_FIXUP("1b", "2b")
+                 : "+a"(v) : "S"(noncanon) : "memory");
+    report_sdm(caught_vec == 12 && caught_err == 0, caught_vec == 13 && caught_err == 0,
+               "#SS(0) on a non-canonical RBP-based load (got vector %d error 0x%lx)", caught_vec, caught_err);
 
     int vec = wrmsr_safe(UNKNOWN_MSR, 1);   /* not an MSR of any model we advertise */
     /* SDM: accessing an unimplemented MSR is #GP(0); QEMU TCG ignores the

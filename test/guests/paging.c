@@ -64,6 +64,25 @@ static void aliasing(void)
     report(read64(SLOT1 + 0x30000) == 0xCAFEF00Dull, "a 4 KiB page aliases the inside of a 2 MiB page");
 }
 
+/* 1 GiB pages when CPUID advertises them; otherwise PS in a PDPTE is reserved. */
+static void huge_pages(void)
+{
+    u64 va = SLOT1 + 0x80000000ull;       /* PDPT index 2 of PML4 slot 1 */
+    int has_1g = cpuid(0x80000000, 0).a >= 0x80000001 && (cpuid(0x80000001, 0).d & (1u << 26));
+    u64 *pdpte = map_1g(va, 0, PTE_P | PTE_W);
+    if (has_1g) {
+        report(*(volatile u32 *)(va + (u64)&mb_magic) == mb_magic, "1 GiB page (Page1GB advertised) maps physical 0..1 GiB");
+        report((*pdpte & PTE_A) != 0, "a 1 GiB leaf gets its A bit in the PDPTE");
+    } else {
+        int vec = access((volatile u64 *)va, 0, 0);
+        /* QEMU TCG walks 1 GiB pages even when it does not advertise them. */
+        report_sdm(vec == 14 && caught_err == (PF_P | PF_RSVD), vec == -1 || (vec == 14 && caught_err == PF_RSVD),
+                   "Page1GB not advertised: PS in a PDPTE is reserved, #PF RSVD|P (got vector %d error 0x%lx)", vec, caught_err);
+    }
+    *pdpte = 0;
+    write_cr3(read_cr3());
+}
+
 static void no_execute(void)
 {
     if (!report(enable_nx(), "EFER.NXE enabled"))
@@ -245,6 +264,7 @@ int main(void)
 {
     report((read_cr0() & CR0_PG) && (read_cr4() & CR4_PAE) && (rdmsr(MSR_EFER) & EFER_LMA), "4-level paging active");
     aliasing();
+    huge_pages();
     no_execute();
     read_only();
     user_supervisor();

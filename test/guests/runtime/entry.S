@@ -119,6 +119,7 @@ gdt:
     .quad 0x00009A000000FFFF   /* 0x30 code16 */
     .quad 0x000092000000FFFF   /* 0x38 data16 */
     .quad 0, 0                 /* 0x40 TSS, filled by tss_init() */
+    .quad 0x00CF12000000FFFF   /* 0x50 data, not present */
 gdt_end:
     .globl gdt_desc
 gdt_desc:

@@ -205,6 +205,8 @@ void *page_alloc(void);           /* zeroed 4 KiB page from a static pool */
 u64 *map_4k(u64 linear, u64 phys, u64 flags);
 /* Map one 2 MiB page (PS); returns the PDE. */
 u64 *map_2m(u64 linear, u64 phys, u64 flags);
+/* Map one 1 GiB page (PS in the PDPTE; needs CPUID Page1GB); returns the PDPTE. */
+u64 *map_1g(u64 linear, u64 phys, u64 flags);
 /* Pointer to the entry at a level (4 = PML4 ... 1 = PT) for linear, or 0. */
 u64 *page_entry(u64 linear, int level);
 int enable_nx(void);              /* 1 if CPUID has NX and EFER.NXE is now set */

@@ -68,6 +68,15 @@ u64 *map_2m(u64 linear, u64 phys, u64 flags)
     return pde;
 }
 
+u64 *map_1g(u64 linear, u64 phys, u64 flags)
+{
+    u64 *pdpt = next_table(&boot_pml4[index_at(linear, 4)], 3);
+    u64 *pdpte = &pdpt[index_at(linear, 3)];
+    *pdpte = (phys & PTE_ADDR_MASK) | flags | PTE_PS;
+    write_cr3(read_cr3());     /* INVLPG covers only one 4 KiB part of the page */
+    return pdpte;
+}
+
 u64 *page_entry(u64 linear, int level)
 {
     u64 *t = boot_pml4;

@@ -10,7 +10,8 @@
 #define SEL_CODE16   0x30  /* 16-bit code, base 0, limit 64 KiB (real-mode round trip) */
 #define SEL_DATA16   0x38  /* 16-bit data, base 0, limit 64 KiB */
 #define SEL_TSS      0x40  /* 64-bit TSS (16-byte descriptor, filled in C) */
-#define GDT_ENTRIES  10
+#define SEL_NOTPRESENT 0x50 /* data descriptor with P=0 (for #NP tests) */
+#define GDT_ENTRIES  11
 
 #define MULTIBOOT_MAGIC_LOADER 0x2BADB002
 
