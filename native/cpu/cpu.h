@@ -1,0 +1,408 @@
+// The interp backend's vCPU: working register state, lazy flags, segment
+// caches, software TLB and the pre-decoded instruction format. Everything the
+// per-instruction handlers touch is inline here so the hot paths compile to a
+// few loads and stores.
+#pragma once
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <vector>
+#include "tsvisor_abi.h"
+
+#if defined(__GNUC__)
+#define TSV_LIKELY(x) __builtin_expect(!!(x), 1)
+#define TSV_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define TSV_INLINE inline __attribute__((always_inline))
+#define TSV_NOINLINE __attribute__((noinline))
+#else
+#define TSV_LIKELY(x) (x)
+#define TSV_UNLIKELY(x) (x)
+#define TSV_INLINE inline
+#define TSV_NOINLINE
+#endif
+
+namespace tsv {
+
+class Vm;
+struct Cpu;
+struct Insn;
+struct Block;
+
+// Every handler executes one instruction and returns the next pre-decoded
+// instruction (i + 1), or &kEndOfBlock after a control transfer or an exit.
+using Handler = const Insn* (*)(Cpu&, const Insn*);
+
+// Exceptions and vectors
+enum : uint8_t {
+  EXC_DE = 0, EXC_DB = 1, EXC_NMI = 2, EXC_BP = 3, EXC_OF = 4, EXC_BR = 5, EXC_UD = 6, EXC_NM = 7,
+  EXC_DF = 8, EXC_TS = 10, EXC_NP = 11, EXC_SS = 12, EXC_GP = 13, EXC_PF = 14, EXC_MF = 16,
+  EXC_AC = 17, EXC_MC = 18, EXC_XM = 19,
+};
+
+// RFLAGS bits
+constexpr uint32_t F_CF = 1u << 0;
+constexpr uint32_t F_PF = 1u << 2;
+constexpr uint32_t F_AF = 1u << 4;
+constexpr uint32_t F_ZF = 1u << 6;
+constexpr uint32_t F_SF = 1u << 7;
+constexpr uint32_t F_TF = 1u << 8;
+constexpr uint32_t F_IF = 1u << 9;
+constexpr uint32_t F_DF = 1u << 10;
+constexpr uint32_t F_OF = 1u << 11;
+constexpr uint32_t F_IOPL = 3u << 12;
+constexpr uint32_t F_NT = 1u << 14;
+constexpr uint32_t F_RF = 1u << 16;
+constexpr uint32_t F_VM = 1u << 17;
+constexpr uint32_t F_AC = 1u << 18;
+constexpr uint32_t F_VIF = 1u << 19;
+constexpr uint32_t F_VIP = 1u << 20;
+constexpr uint32_t F_ID = 1u << 21;
+constexpr uint32_t F_ARITH = F_CF | F_PF | F_AF | F_ZF | F_SF | F_OF;
+
+constexpr uint64_t CR0_PE = 1u << 0;
+constexpr uint64_t CR0_MP = 1u << 1;
+constexpr uint64_t CR0_EM = 1u << 2;
+constexpr uint64_t CR0_TS = 1u << 3;
+constexpr uint64_t CR0_ET = 1u << 4;
+constexpr uint64_t CR0_NE = 1u << 5;
+constexpr uint64_t CR0_WP = 1u << 16;
+constexpr uint64_t CR0_AM = 1u << 18;
+constexpr uint64_t CR0_NW = 1u << 29;
+constexpr uint64_t CR0_CD = 1u << 30;
+constexpr uint64_t CR0_PG = 1ull << 31;
+constexpr uint64_t CR4_VME = 1u << 0;
+constexpr uint64_t CR4_PVI = 1u << 1;
+constexpr uint64_t CR4_TSD = 1u << 2;
+constexpr uint64_t CR4_DE = 1u << 3;
+constexpr uint64_t CR4_PSE = 1u << 4;
+constexpr uint64_t CR4_PAE = 1u << 5;
+constexpr uint64_t CR4_MCE = 1u << 6;
+constexpr uint64_t CR4_PGE = 1u << 7;
+constexpr uint64_t CR4_PCE = 1u << 8;
+constexpr uint64_t CR4_OSFXSR = 1u << 9;
+constexpr uint64_t CR4_OSXMMEXCPT = 1u << 10;
+constexpr uint64_t EFER_SCE = 1u << 0;
+constexpr uint64_t EFER_LME = 1u << 8;
+constexpr uint64_t EFER_LMA = 1u << 10;
+constexpr uint64_t EFER_NXE = 1u << 11;
+
+// Lazy flags: the last flag-producing operation, evaluated only when read.
+enum LfOp : uint8_t { LF_NONE, LF_ADD, LF_ADC, LF_SUB, LF_SBB, LF_LOGIC, LF_INC, LF_DEC };
+
+// Cached segment: architectural slot + derived access window for limit checks.
+struct SegCache {
+  uint64_t base;
+  uint64_t ebase;  // base actually applied: 0 for ES/CS/SS/DS in 64-bit mode
+  uint32_t limit;
+  uint16_t sel, attr;
+  // valid offsets for reads/writes are [lo, hi]; lo > hi means every access faults
+  uint64_t rlo, rhi, wlo, whi;
+};
+
+struct TlbEntry {
+  uint64_t tag;      // linear page address; 1 = invalid
+  uintptr_t addend;  // host pointer = linear + addend
+  uint64_t phys;     // guest-physical page
+  uint32_t global;
+  uint32_t pad;
+};
+constexpr int TLB_BITS = 10;
+constexpr int TLB_SIZE = 1 << TLB_BITS;
+enum { ACC_READ = 0, ACC_WRITE = 1, ACC_EXEC = 2 };
+
+// One pre-decoded instruction.
+struct Insn {
+  Handler fn;
+  uint8_t len;
+  uint8_t reg;    // ModRM.reg (register index, or byte offset into gpr for 8-bit operands)
+  uint8_t rm;     // register operand when mod == 3 (same encoding as reg)
+  uint8_t seg;    // effective segment of the memory operand
+  uint8_t base;   // EA base register (16 = none)
+  uint8_t index;  // EA index register (16 = none)
+  uint8_t scale;
+  uint8_t flags;  // INSN_*
+  uint8_t opsize; // 2, 4 or 8
+  uint8_t asize;  // 2, 4 or 8
+  uint8_t op;     // opcode byte / sub-op
+  uint8_t ext;    // ModRM.reg field (group selector) or condition code
+  int32_t disp;
+  uint64_t imm;
+  uint64_t imm2;
+};
+enum : uint8_t {
+  INSN_MEM = 1, INSN_RIPREL = 2, INSN_REP = 4, INSN_REPNE = 8, INSN_LOCK = 16, INSN_REX = 32,
+  INSN_SEG_OVR = 64,
+};
+
+constexpr int MAX_BLOCK_INSNS = 48;
+struct Block {
+  uint64_t key;       // guest-physical start | mode bits
+  uint64_t page2;     // second physical page for a page-crossing last instruction (or ~0)
+  uint32_t count;
+  bool valid;
+  Insn insns[MAX_BLOCK_INSNS + 1];
+};
+
+// The thrown object for guest exceptions and deep exits (MMIO). The vCPU
+// records what happened before throwing; the run loop handles it.
+struct GuestEvent {
+  int kind;  // 0 = exception pending in cpu.exc_*, 1 = exit recorded in the shared buffer
+};
+
+enum ModeKind : uint8_t { MODE_REAL, MODE_PROT, MODE_V86, MODE_LONG64, MODE_COMPAT };
+
+// Work left for run() entry to finish an instruction that exited.
+enum Pending : uint8_t { PEND_NONE, PEND_IN, PEND_INS, PEND_MMIO, PEND_RDMSR, PEND_WRMSR };
+
+struct Cpu {
+  // --- hot state ---
+  uint64_t gpr[17];  // RAX..R15, [16] is a constant zero for EA computation
+  uint64_t rip;
+  uint64_t lf_res, lf_src1, lf_src2;
+  uint32_t lf_flags;   // LF_NONE: the arithmetic flags; ADC/SBB: carry in; INC/DEC: kept CF
+  uint8_t lf_op;
+  uint8_t lf_bits;
+  uint8_t cpl;
+  uint8_t mode;        // ModeKind
+  uint64_t rflags;     // non-arithmetic bits (+ bit 1)
+  uint8_t* buf;        // the shared buffer
+  Vm* vm;
+  TlbEntry* tlb_cur[3];  // TLB set for the current privilege (user/supervisor)
+  uint8_t exit_reason;   // set by handlers that end the run with an exit
+  uint8_t code_size;     // 2, 4 or 8: default operand/address size of CS for the decoder
+  uint8_t inhibit_irq;   // STI / MOV SS shadow over the next instruction
+  uint8_t pending;       // Pending
+  uint64_t lin_mask;     // 0xffffffff outside long mode
+  SegCache seg[8];
+  uint64_t gdtr_base, idtr_base;
+  uint32_t gdtr_limit, idtr_limit;
+  uint64_t cr0, cr2, cr3, cr4, cr8, efer, apic_base, tsc_offset, instret, xcr0;
+  uint64_t dr[TSV_DR_COUNT];
+
+  // MSRs held natively
+  uint64_t star, lstar, cstar, sfmask, kernel_gs_base, tsc_aux, pat, misc_enable;
+  uint64_t sysenter_cs, sysenter_esp, sysenter_eip, mtrr_def_type, tsc_adjust;
+  uint64_t mtrr_fixed[11], mtrr_var[16];
+
+  // exceptions
+  uint8_t exc_vec;
+  bool exc_has_err;
+  uint32_t exc_err;
+  int delivering;        // vector being delivered (-1 none) for #DF classification
+  bool nmi_blocked;
+
+  // MMIO replay of the instruction that exited (see memory.cc)
+  uint32_t mmio_seq, mmio_done;
+  uint64_t mmio_vals[8];
+  // pending completions
+  uint64_t pend_next_rip;
+  uint8_t pend_reg;
+  uint8_t pend_size;
+  uint32_t pend_count;
+  uint64_t pend_addr;  // INS destination offset
+
+  // derived-state snapshot of the shared buffer (detect TypeScript changes at run entry)
+  uint8_t snapshot[TSV_OFF_DR + 8 * TSV_DR_COUNT - TSV_OFF_SEG];
+
+  // decode cache: direct-mapped on linear RIP
+  struct JmpEntry { uint64_t rip; uint64_t cs_base; Block* blk; uint64_t gen; };
+  JmpEntry jcache[4096];
+  uint64_t slice_count;  // instructions retired so far in this run() (before the current block)
+  uint64_t vm_instret_at_entry;
+  bool replaying;
+  uint64_t tlb_gen;  // bumped on every TLB flush or code invalidation (invalidates jcache)
+  bool tlb_has_large;  // a 2M/4M/1G page is cached: INVLPG flushes everything
+
+  TlbEntry tlb[3][2][TLB_SIZE];
+
+  int id;
+  std::vector<uint8_t> io_scratch;
+
+  Cpu(Vm* vm, int id);
+  void reset();
+
+  // --- derived-state management (state.cc) ---
+  void load_from_buffer();
+  void store_to_buffer();
+  void recompute_mode();
+  void set_cpl(uint8_t c);
+  void flush_tlb(bool include_global);
+  void flush_tlb_page(uint64_t lin);
+  void flush_tlb_phys_write(uint64_t phys_page);
+
+  uint64_t get_rflags() const;
+  void set_rflags(uint64_t v);  // all bits, no privilege filtering
+  uint32_t arith_flags() const;
+
+  // buffer accessors
+  template <class T> T& bufref(unsigned off) { return *reinterpret_cast<T*>(buf + off); }
+};
+
+extern const Insn kEndOfBlock;
+
+// ------------------------------------------------------------ exceptions
+[[noreturn]] void raise_exc(Cpu& c, uint8_t vec);
+[[noreturn]] void raise_exc_err(Cpu& c, uint8_t vec, uint32_t err);
+[[noreturn]] inline void raise_ud(Cpu& c) { raise_exc(c, EXC_UD); }
+[[noreturn]] inline void raise_gp(Cpu& c, uint32_t err = 0) { raise_exc_err(c, EXC_GP, err); }
+[[noreturn]] void exit_unwind(Cpu& c);  // an exit was recorded deep inside an instruction
+
+// ------------------------------------------------------------ registers
+template <class T> TSV_INLINE T getr(const Cpu& c, unsigned r) {
+  if constexpr (sizeof(T) == 1) return reinterpret_cast<const uint8_t*>(c.gpr)[r];
+  else return static_cast<T>(c.gpr[r]);
+}
+template <class T> TSV_INLINE void setr(Cpu& c, unsigned r, T v) {
+  if constexpr (sizeof(T) == 1) reinterpret_cast<uint8_t*>(c.gpr)[r] = v;
+  else if constexpr (sizeof(T) == 2) std::memcpy(&c.gpr[r], &v, 2);
+  else c.gpr[r] = v;  // 32-bit writes zero-extend
+}
+// Byte offset of an 8-bit register as the decoder stores it (AH..BH without REX).
+inline unsigned byte_reg_off(unsigned r, bool rex) { return (!rex && r >= 4 && r < 8) ? (r - 4) * 8 + 1 : r * 8; }
+
+TSV_INLINE const Insn* next(Cpu& c, const Insn* i) {
+  c.rip += i->len;
+  return i + 1;
+}
+
+// ------------------------------------------------------------ lazy flags (flags.cc)
+bool cf_slow(const Cpu& c);
+bool of_slow(const Cpu& c);
+bool cond_slow(const Cpu& c, unsigned cc);
+template <class T> TSV_INLINE void lf_set(Cpu& c, LfOp op, T res, T a, T b) {
+  c.lf_op = op;
+  c.lf_bits = sizeof(T) * 8;
+  c.lf_res = res;
+  c.lf_src1 = a;
+  c.lf_src2 = b;
+}
+TSV_INLINE bool get_cf(const Cpu& c) {
+  if (c.lf_op == LF_LOGIC) return false;
+  return cf_slow(c);
+}
+TSV_INLINE bool get_zf(const Cpu& c) { return c.lf_op == LF_NONE ? (c.lf_flags & F_ZF) != 0 : c.lf_res == 0; }
+TSV_INLINE bool cond(const Cpu& c, unsigned cc) {
+  if (cc == 4) return get_zf(c);
+  if (cc == 5) return !get_zf(c);
+  return cond_slow(c, cc);
+}
+// Store fully computed arithmetic flags (for operations whose flags are not lazy).
+inline void set_arith_flags(Cpu& c, uint32_t f) {
+  c.lf_op = LF_NONE;
+  c.lf_flags = f & F_ARITH;
+}
+uint32_t parity_flag(uint8_t v);
+
+// ------------------------------------------------------------ memory (memory.cc, mmu.cc)
+uint64_t ea_slow(const Cpu& c, const Insn* i);
+TSV_INLINE uint64_t ea(const Cpu& c, const Insn* i) {
+  uint64_t v = c.gpr[i->base] + (c.gpr[i->index] << i->scale) + (int64_t)i->disp;
+  if (TSV_UNLIKELY(i->flags & INSN_RIPREL)) v = c.rip + i->len + (int64_t)i->disp;
+  if (i->asize == 8) return v;
+  return i->asize == 4 ? (uint32_t)v : (uint16_t)v;
+}
+
+[[noreturn]] void seg_fault(Cpu& c, int seg);
+TSV_INLINE uint64_t lin_read(Cpu& c, int s, uint64_t off, unsigned size) {
+  const SegCache& sc = c.seg[s];
+  if (TSV_UNLIKELY(off < sc.rlo || off + (size - 1) > sc.rhi || off + (size - 1) < off)) {
+    if (c.mode != MODE_LONG64) seg_fault(c, s);
+  }
+  return (sc.ebase + off) & c.lin_mask;
+}
+TSV_INLINE uint64_t lin_write(Cpu& c, int s, uint64_t off, unsigned size) {
+  const SegCache& sc = c.seg[s];
+  if (TSV_UNLIKELY(off < sc.wlo || off + (size - 1) > sc.whi || off + (size - 1) < off)) {
+    if (c.mode != MODE_LONG64) seg_fault(c, s);
+  }
+  return (sc.ebase + off) & c.lin_mask;
+}
+
+uint64_t read_slow(Cpu& c, uint64_t lin, unsigned size, bool user);
+void write_slow(Cpu& c, uint64_t lin, unsigned size, uint64_t v, bool user);
+
+template <class T> TSV_INLINE T read_lin(Cpu& c, uint64_t lin) {
+  const TlbEntry& e = c.tlb_cur[ACC_READ][(lin >> 12) & (TLB_SIZE - 1)];
+  if (TSV_LIKELY(e.tag == (lin & ~0xfffull) && (lin & 0xfff) <= 0x1000 - sizeof(T))) {
+    T v;
+    std::memcpy(&v, reinterpret_cast<void*>(lin + e.addend), sizeof(T));
+    return v;
+  }
+  return static_cast<T>(read_slow(c, lin, sizeof(T), c.cpl == 3));
+}
+template <class T> TSV_INLINE void write_lin(Cpu& c, uint64_t lin, T v) {
+  const TlbEntry& e = c.tlb_cur[ACC_WRITE][(lin >> 12) & (TLB_SIZE - 1)];
+  if (TSV_LIKELY(e.tag == (lin & ~0xfffull) && (lin & 0xfff) <= 0x1000 - sizeof(T))) {
+    std::memcpy(reinterpret_cast<void*>(lin + e.addend), &v, sizeof(T));
+    return;
+  }
+  write_slow(c, lin, sizeof(T), v, c.cpl == 3);
+}
+template <class T> TSV_INLINE T rd(Cpu& c, int s, uint64_t off) { return read_lin<T>(c, lin_read(c, s, off, sizeof(T))); }
+template <class T> TSV_INLINE void wr(Cpu& c, int s, uint64_t off, T v) { write_lin<T>(c, lin_write(c, s, off, sizeof(T)), v); }
+// Probe that a write would succeed (for instructions that must not partially commit).
+void probe_write(Cpu& c, int s, uint64_t off, unsigned size);
+
+// System (implicitly supervisor) accesses: descriptor tables, TSS, IDT.
+uint64_t sys_read(Cpu& c, uint64_t lin, unsigned size);
+void sys_write(Cpu& c, uint64_t lin, unsigned size, uint64_t v);
+
+// Operand helpers for ModRM forms.
+template <class T> TSV_INLINE T rd_rm(Cpu& c, const Insn* i) {
+  if (!(i->flags & INSN_MEM)) return getr<T>(c, i->rm);
+  return rd<T>(c, i->seg, ea(c, i));
+}
+template <class T> TSV_INLINE void wr_rm(Cpu& c, const Insn* i, T v) {
+  if (!(i->flags & INSN_MEM)) setr<T>(c, i->rm, v);
+  else wr<T>(c, i->seg, ea(c, i), v);
+}
+
+// Stack
+uint64_t stack_mask(const Cpu& c);
+template <class T> inline void push(Cpu& c, T v) {
+  if (c.mode == MODE_LONG64) {
+    uint64_t sp = c.gpr[4] - sizeof(T);
+    wr<T>(c, TSV_SEG_SS, sp, v);
+    c.gpr[4] = sp;
+  } else if (c.seg[TSV_SEG_SS].attr & TSV_SEG_ATTR_DB) {
+    uint32_t sp = (uint32_t)c.gpr[4] - sizeof(T);
+    wr<T>(c, TSV_SEG_SS, sp, v);
+    c.gpr[4] = sp;
+  } else {
+    uint16_t sp = (uint16_t)c.gpr[4] - sizeof(T);
+    wr<T>(c, TSV_SEG_SS, sp, v);
+    setr<uint16_t>(c, 4, sp);
+  }
+}
+template <class T> inline T pop_peek(Cpu& c, uint64_t offset = 0) {
+  uint64_t sp = (c.gpr[4] + offset) & stack_mask(c);
+  return rd<T>(c, TSV_SEG_SS, sp);
+}
+inline void sp_add(Cpu& c, uint64_t n) {
+  uint64_t m = stack_mask(c);
+  c.gpr[4] = (c.gpr[4] & ~m) | ((c.gpr[4] + n) & m);
+}
+template <class T> inline T pop(Cpu& c) {
+  T v = pop_peek<T>(c);
+  sp_add(c, sizeof(T));
+  return v;
+}
+
+// ------------------------------------------------------------ segments (segments.cc)
+void load_seg_real(Cpu& c, int s, uint16_t sel);
+void load_seg(Cpu& c, int s, uint16_t sel);  // MOV/POP Sreg semantics in the current mode
+void set_seg_cache(Cpu& c, int s, uint16_t sel, uint64_t base, uint32_t limit, uint16_t attr);
+void refresh_seg_windows(Cpu& c, int s);
+uint64_t read_descriptor(Cpu& c, uint16_t sel, bool& ok);
+uint16_t desc_attr(uint64_t d);
+uint64_t desc_base(uint64_t d);
+uint32_t desc_limit(uint64_t d);
+void far_transfer(Cpu& c, uint16_t sel, uint64_t off, int kind, unsigned opsize, uint64_t ret_rip);  // kind 0 JMP 1 CALL
+
+// ------------------------------------------------------------ misc
+bool io_allowed(Cpu& c, uint16_t port, unsigned size);
+uint64_t read_tsc(Cpu& c);
+void write_cr(Cpu& c, int n, uint64_t v);
+bool interrupts_ready(const Cpu& c);
+
+}  // namespace tsv

@@ -1,0 +1,250 @@
+// x86 instruction decoder: prefixes, REX, ModRM/SIB, displacement and
+// immediates, driven by the opcode table. All operand-size, address-size and
+// register-encoding decisions are made here once, so handlers never branch on mode.
+#include "cpu/decoder.h"
+
+namespace tsv {
+
+const Insn* UD(Cpu& c, const Insn*) { raise_ud(c); }
+const Insn* GP0(Cpu& c, const Insn*) { raise_gp(c, 0); }
+
+static OpTables* build_tables() {
+  OpTables* t = new OpTables();
+  register_alu(*t);
+  register_shift_bit(*t);
+  register_move(*t);
+  register_stack(*t);
+  register_branch(*t);
+  register_string(*t);
+  register_io(*t);
+  register_system(*t);
+  return t;
+}
+
+const OpTables& op_tables() {
+  static const OpTables* t = build_tables();
+  return *t;
+}
+
+namespace {
+struct Reader {
+  const uint8_t* p;
+  unsigned avail, pos;
+  bool ok = true;
+  uint64_t get(unsigned n) {
+    if (pos + n > avail) {
+      ok = false;
+      pos += n;
+      return 0;
+    }
+    uint64_t v = 0;
+    std::memcpy(&v, p + pos, n);
+    pos += n;
+    return v;
+  }
+};
+}  // namespace
+
+static inline int64_t sext(uint64_t v, unsigned bytes) {
+  unsigned sh = 64 - 8 * bytes;
+  return (int64_t)(v << sh) >> sh;
+}
+
+bool decode(const Cpu& c, const uint8_t* bytes, unsigned avail, Insn& in, uint32_t& attr_out) {
+  const OpTables& T = op_tables();
+  Reader r{bytes, avail, 0};
+  const bool m64 = c.code_size == 8;
+  std::memset(&in, 0, sizeof in);
+  in.base = in.index = 16;
+  in.seg = TSV_SEG_DS;
+  bool opsz = false, adsz = false, lock = false;
+  uint8_t rep = 0, rex = 0;
+  int seg_ovr = -1;
+  uint8_t b;
+  for (;;) {
+    b = (uint8_t)r.get(1);
+    if (!r.ok) return false;
+    if (r.pos > 15) break;
+    switch (b) {
+      case 0x66: opsz = true; rex = 0; continue;
+      case 0x67: adsz = true; rex = 0; continue;
+      case 0xf0: lock = true; rex = 0; continue;
+      case 0xf2: case 0xf3: rep = b; rex = 0; continue;
+      case 0x26: seg_ovr = TSV_SEG_ES; rex = 0; continue;
+      case 0x2e: seg_ovr = TSV_SEG_CS; rex = 0; continue;
+      case 0x36: seg_ovr = TSV_SEG_SS; rex = 0; continue;
+      case 0x3e: seg_ovr = TSV_SEG_DS; rex = 0; continue;
+      case 0x64: seg_ovr = TSV_SEG_FS; rex = 0; continue;
+      case 0x65: seg_ovr = TSV_SEG_GS; rex = 0; continue;
+      default: break;
+    }
+    if (m64 && (b & 0xf0) == 0x40) {
+      rex = b;
+      continue;
+    }
+    break;
+  }
+  auto too_long = [&]() {
+    in.fn = GP0;
+    in.len = 15;
+    attr_out = D_ENDS;
+    return true;
+  };
+  if (r.pos > 15) return too_long();
+
+  const OpDesc* d;
+  bool two = false;
+  uint8_t op = b;
+  if (b == 0x0f) {
+    op = (uint8_t)r.get(1);
+    if (!r.ok) return false;
+    two = true;
+    d = &T.two[op];
+  } else {
+    d = &T.one[op];
+  }
+  uint32_t attr = d->attr;
+  in.op = op;
+  if (rex) in.flags |= INSN_REX;
+  if (rep == 0xf3) in.flags |= INSN_REP;
+  if (rep == 0xf2) in.flags |= INSN_REPNE;
+  if (lock) in.flags |= INSN_LOCK;
+
+  // operand and address size
+  unsigned os, as;
+  if (m64) {
+    if (rex & 8) os = 8;
+    else if (attr & D_FORCE64) os = 8;
+    else if (attr & D_DEF64) os = opsz ? 2 : 8;
+    else os = opsz ? 2 : 4;
+    as = adsz ? 4 : 8;
+  } else {
+    unsigned def = c.code_size;
+    os = opsz ? (def == 2 ? 4 : 2) : def;
+    as = adsz ? (def == 2 ? 4 : 2) : def;
+  }
+  in.opsize = os;
+  in.asize = as;
+  const unsigned rex_r = (rex & 4) ? 8 : 0, rex_x = (rex & 2) ? 8 : 0, rex_b = (rex & 1) ? 8 : 0;
+
+  uint8_t modrm = 0;
+  bool mem = false;
+  if (attr & D_MODRM) {
+    modrm = (uint8_t)r.get(1);
+    if (!r.ok) return false;
+    unsigned mod = modrm >> 6, reg = (modrm >> 3) & 7, rm = modrm & 7;
+    in.ext = reg;
+    if (attr & D_GROUP) {
+      const OpDesc* g = &T.grp[(attr >> D_GRPSHIFT) & 0xff][reg];
+      uint32_t keep = attr & (D_MODRM | D_BYTE | D_GRP3IMM);
+      d = g;
+      attr = g->attr | keep;
+      if (!(g->attr & D_VALID)) attr &= ~D_VALID;
+      if (m64) {  // a group member may have its own default size (FF /2 /4 /6, 8F)
+        if (rex & 8) os = 8;
+        else if (attr & D_FORCE64) os = 8;
+        else if (attr & D_DEF64) os = opsz ? 2 : 8;
+        in.opsize = os;
+      }
+      if ((attr & D_GRP3IMM) && reg <= 1) attr |= (attr & D_BYTE) ? D_IMM8 : D_IMMV;
+    }
+    if (mod == 3) {
+      unsigned rr = rm | rex_b;
+      in.rm = (attr & D_BYTE) ? byte_reg_off(rr, rex != 0) : rr;
+    } else {
+      mem = true;
+      in.flags |= INSN_MEM;
+      if (as == 2) {
+        static const uint8_t b16[8] = {3, 3, 5, 5, 6, 7, 5, 3};
+        static const uint8_t i16[8] = {6, 7, 6, 7, 16, 16, 16, 16};
+        if (mod == 0 && rm == 6) {
+          in.disp = (int16_t)r.get(2);
+        } else {
+          in.base = b16[rm];
+          in.index = i16[rm];
+          if (rm == 2 || rm == 3 || rm == 6) in.seg = TSV_SEG_SS;
+          if (mod == 1) in.disp = (int8_t)r.get(1);
+          else if (mod == 2) in.disp = (int16_t)r.get(2);
+        }
+      } else {
+        if (rm == 4) {
+          uint8_t sib = (uint8_t)r.get(1);
+          unsigned ss = sib >> 6, idx = ((sib >> 3) & 7) | rex_x, base = sib & 7;
+          if (idx != 4) {
+            in.index = idx;
+            in.scale = ss;
+          }
+          if (base == 5 && mod == 0) {
+            in.disp = (int32_t)r.get(4);
+          } else {
+            in.base = base | rex_b;
+            if (base == 4 || base == 5) in.seg = TSV_SEG_SS;
+          }
+        } else if (rm == 5 && mod == 0) {
+          in.disp = (int32_t)r.get(4);
+          if (m64) in.flags |= INSN_RIPREL;
+        } else {
+          in.base = rm | rex_b;
+          if (rm == 5) in.seg = TSV_SEG_SS;
+        }
+        if (mod == 1) in.disp = (int8_t)r.get(1);
+        else if (mod == 2) in.disp = (int32_t)r.get(4);
+      }
+    }
+    unsigned rg = reg | rex_r;
+    in.reg = (attr & D_BYTE) ? byte_reg_off(rg, rex != 0) : rg;
+  }
+  if (attr & D_OPREG) {
+    unsigned rg = (op & 7) | rex_b;
+    in.reg = (attr & D_BYTE) ? byte_reg_off(rg, rex != 0) : rg;
+  }
+  if (seg_ovr >= 0) {
+    in.seg = seg_ovr;
+    in.flags |= INSN_SEG_OVR;
+  }
+  if (m64 && in.seg != TSV_SEG_FS && in.seg != TSV_SEG_GS) in.seg = TSV_SEG_DS;
+
+  // immediates
+  if (attr & D_IMM8) in.imm = (uint64_t)(int64_t)(int8_t)r.get(1);
+  if (attr & D_IMM8U) in.imm = r.get(1);
+  if (attr & D_IMMV) {
+    unsigned n = os == 2 ? 2 : 4;
+    in.imm = (uint64_t)sext(r.get(n), n);
+  }
+  if (attr & D_IMM16) in.imm = r.get(2);
+  if (attr & D_IMM64) in.imm = r.get(os);
+  if (attr & D_ENTER) {
+    in.imm = r.get(2);
+    in.imm2 = r.get(1);
+  }
+  if (attr & D_MOFFS) in.imm = r.get(as);
+  if (attr & D_FARPTR) {
+    in.imm = r.get(os == 2 ? 2 : 4);
+    in.imm2 = r.get(2);
+  }
+  if (attr & D_REL8) in.imm = (uint64_t)(int64_t)(int8_t)r.get(1);
+  if (attr & D_RELV) {
+    unsigned n = (os == 2 && !m64) ? 2 : 4;
+    in.imm = (uint64_t)sext(r.get(n), n);
+  }
+  if (!r.ok) return false;
+  if (r.pos > 15) return too_long();
+  in.len = (uint8_t)r.pos;
+  if (rep == 0xf3 && !two && op == 0x90) in.op = 0x90;  // PAUSE keeps opcode 90 with REP flag
+
+  Handler h = nullptr;
+  unsigned si = os == 2 ? 0 : os == 4 ? 1 : 2;
+  if (attr & D_VALID) h = (mem && d->hm[si]) ? d->hm[si] : d->h[si];
+  bool bad = !h || ((attr & D_INV64) && m64) || ((attr & D_MEMONLY) && !mem) || ((attr & D_REGONLY) && mem);
+  if (lock && (!(attr & D_LOCKOK) || !mem)) bad = true;
+  if (bad) {
+    in.fn = UD;
+    attr_out = D_ENDS;
+    return true;
+  }
+  in.fn = h;
+  attr_out = attr;
+  return true;
+}
+
+}  // namespace tsv

@@ -1,0 +1,310 @@
+// The run loop: finishing the instruction that exited last time, event
+// injection at block boundaries, block lookup/decoding, dispatch of the
+// pre-decoded handlers, slice limits, and the exit record.
+#include "cpu/exec.h"
+#include <chrono>
+#include <cstdio>
+#include "cpu/decoder.h"
+#include "cpu/interrupts.h"
+#include "cpu/mmu.h"
+#include "cpu/vm.h"
+
+namespace tsv {
+
+uint64_t host_monotonic_ns() {
+  return (uint64_t)std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+static void internal_error(Cpu& c, uint32_t sub, uint64_t lin, const char* msg) {
+  c.exit_reason = TSV_EXIT_INTERNAL_ERROR;
+  c.bufref<uint32_t>(TSV_OFF_EXIT_INTERNAL_SUBERROR) = sub;
+  c.bufref<uint64_t>(TSV_OFF_EXIT_INTERNAL_RIP) = lin;
+  std::snprintf(reinterpret_cast<char*>(c.buf + TSV_OFF_EXIT_MESSAGE), TSV_EXIT_MESSAGE_SIZE, "%s", msg);
+}
+
+// Decodes a block starting at linear address lin (guest-physical phys, host pointer host).
+static Block* build_block(Cpu& c, uint64_t lin, uint64_t phys, const uint8_t* host, uint64_t key) {
+  Block* b = new Block();
+  b->key = key;
+  b->page2 = ~0ull;
+  b->valid = true;
+  uint32_t n = 0;
+  unsigned off = phys & 0xfff;
+  // CS limit (outside 64-bit mode): do not decode past it
+  uint64_t cs_room = ~0ull;
+  if (c.mode != MODE_LONG64) cs_room = (uint64_t)c.seg[TSV_SEG_CS].limit - c.rip + 1;
+  uint64_t pos = 0;
+  while (n < MAX_BLOCK_INSNS) {
+    uint8_t bytes[16];
+    unsigned in_page = 0x1000 - (unsigned)(off + pos);
+    unsigned avail = in_page >= 15 ? 15 : in_page;
+    std::memcpy(bytes, host + pos, avail);
+    if (avail > cs_room - pos) avail = (unsigned)(cs_room - pos);
+    Insn& in = b->insns[n];
+    uint32_t attr = 0;
+    bool crossed = false;
+    if (!decode(c, bytes, avail, in, attr)) {
+      // needs bytes beyond the page (or beyond the CS limit)
+      if (n > 0) break;  // let it start a block of its own
+      if (in_page >= 15 || pos + in_page > cs_room) {
+        delete b;
+        raise_gp(c, 0);
+      }
+      uint64_t lin2 = (lin + in_page) & c.lin_mask;
+      uint64_t p2;
+      try {
+        p2 = translate(c, lin2, ACC_EXEC, c.cpl == 3);
+      } catch (...) {
+        delete b;
+        throw;
+      }
+      bool w;
+      const uint8_t* h2 = c.vm->phys_ptr(p2 & ~0xfffull, w);
+      if (!h2) {
+        delete b;
+        internal_error(c, TSV_INTERNAL_FETCH_MMIO, lin2, "");
+        std::snprintf(reinterpret_cast<char*>(c.buf + TSV_OFF_EXIT_MESSAGE), TSV_EXIT_MESSAGE_SIZE,
+                      "instruction fetch from non-RAM guest-physical address 0x%llx (linear 0x%llx)",
+                      (unsigned long long)(p2 & ~0xfffull), (unsigned long long)lin2);
+        exit_unwind(c);
+      }
+      std::memcpy(bytes + in_page, h2, 15 - in_page);
+      avail = 15;
+      if (avail > cs_room - pos) avail = (unsigned)(cs_room - pos);
+      if (!decode(c, bytes, avail, in, attr)) {
+        delete b;
+        raise_gp(c, 0);
+      }
+      b->page2 = p2 & ~0xfffull;
+      crossed = true;
+    }
+    if ((attr & D_ALONE) && n > 0) break;  // must start its own block (exact instruction counts)
+    pos += in.len;
+    n++;
+    if (crossed || (attr & (D_ENDS | D_ALONE))) break;
+    if (pos + off >= 0x1000) break;
+  }
+  b->count = n;
+  b->insns[n] = kEndOfBlock;
+  c.vm->add_block(b, phys & ~0xfffull);
+  return b;
+}
+
+static Block* get_block(Cpu& c) {
+  if (c.mode != MODE_LONG64 && c.rip > c.seg[TSV_SEG_CS].limit) raise_gp(c, 0);
+  uint64_t lin = (c.seg[TSV_SEG_CS].ebase + c.rip) & c.lin_mask;
+  Cpu::JmpEntry& j = c.jcache[(lin ^ (lin >> 12)) & 4095];
+  if (j.rip == lin && j.gen == c.tlb_gen && j.cs_base == c.code_size) return j.blk;
+  uint64_t phys;
+  uint8_t* host;
+  const TlbEntry& e = c.tlb_cur[ACC_EXEC][(lin >> 12) & (TLB_SIZE - 1)];
+  if (e.tag == (lin & ~0xfffull)) {
+    phys = e.phys | (lin & 0xfff);
+    host = reinterpret_cast<uint8_t*>(lin + e.addend);
+  } else {
+    phys = translate(c, lin, ACC_EXEC, c.cpl == 3);
+    bool w;
+    host = c.vm->phys_ptr(phys, w);
+    if (!host) {
+      internal_error(c, TSV_INTERNAL_FETCH_MMIO, lin, "");
+      std::snprintf(reinterpret_cast<char*>(c.buf + TSV_OFF_EXIT_MESSAGE), TSV_EXIT_MESSAGE_SIZE,
+                    "instruction fetch from non-RAM guest-physical address 0x%llx (linear 0x%llx)",
+                    (unsigned long long)phys, (unsigned long long)lin);
+      exit_unwind(c);
+    }
+  }
+  uint64_t key = phys | ((uint64_t)c.code_size << 56);
+  Block* b = c.vm->find_block(key);
+  if (!b) b = build_block(c, lin, phys, host, key);
+  j.rip = lin;
+  j.gen = c.tlb_gen;
+  j.cs_base = c.code_size;
+  j.blk = b;
+  return b;
+}
+
+bool interrupts_ready(const Cpu& c) { return (c.rflags & F_IF) && !c.inhibit_irq; }
+
+// Finishes the instruction that exited to TypeScript (IN data, MMIO reads, MSR results).
+static void complete_pending(Cpu& c) {
+  uint8_t p = c.pending;
+  c.pending = PEND_NONE;
+  switch (p) {
+    case PEND_IN: {
+      uint32_t v = c.bufref<uint32_t>(TSV_OFF_IO_DATA);
+      if (c.pend_size == 1) setr<uint8_t>(c, 0, (uint8_t)v);
+      else if (c.pend_size == 2) setr<uint16_t>(c, 0, (uint16_t)v);
+      else c.gpr[0] = v;
+      break;
+    }
+    case PEND_INS: complete_ins(c); break;
+    case PEND_MMIO:
+      if (!c.pend_reg) {
+        uint64_t v = 0;
+        std::memcpy(&v, c.buf + TSV_OFF_EXIT_MMIO_DATA, c.pend_size > 8 ? 8 : c.pend_size);
+        c.mmio_vals[c.pend_count] = v;
+      }
+      c.mmio_done = c.pend_count + 1;
+      c.mmio_seq = 0;
+      c.replaying = true;
+      break;
+    case PEND_RDMSR:
+      if (c.bufref<uint8_t>(TSV_OFF_EXIT_MSR_ERROR)) raise_gp(c, 0);
+      {
+        uint64_t v = c.bufref<uint64_t>(TSV_OFF_EXIT_MSR_DATA);
+        c.gpr[0] = (uint32_t)v;
+        c.gpr[2] = v >> 32;
+        c.rip += 2;
+      }
+      break;
+    case PEND_WRMSR:
+      if (c.bufref<uint8_t>(TSV_OFF_EXIT_MSR_ERROR)) raise_gp(c, 0);
+      c.rip += 2;
+      break;
+    default: break;
+  }
+}
+
+static void slice_end(Cpu& c, uint32_t why) {
+  c.exit_reason = TSV_EXIT_SLICE_END;
+  c.bufref<uint32_t>(TSV_OFF_EXIT_SLICE_REASON) = why;
+}
+
+static void shutdown(Cpu& c) {
+  c.exit_reason = TSV_EXIT_SHUTDOWN;
+  c.bufref<uint32_t>(TSV_OFF_EXIT_SHUTDOWN_REASON) = TSV_SHUTDOWN_TRIPLE_FAULT;
+}
+
+// Handles a GuestEvent caught at the top level; returns false when run() must exit.
+static bool handle_event(Cpu& c, const GuestEvent& ev) {
+  if (ev.kind != 0) return false;  // exit already recorded
+  c.inhibit_irq = 0;
+  c.replaying = false;
+  c.mmio_seq = c.mmio_done = 0;
+  c.pending = PEND_NONE;
+  if (!deliver_exception(c, c.exc_vec, c.exc_has_err, c.exc_err)) {
+    shutdown(c);
+    return false;
+  }
+  return true;
+}
+
+int run(Cpu& c) {
+  uint8_t* buf = c.buf;
+  c.load_from_buffer();
+  c.exit_reason = TSV_EXIT_NONE;
+  c.slice_count = 0;
+  uint8_t* vm_state = c.vm->state();
+  uint64_t vm_instret;
+  std::memcpy(&vm_instret, vm_state + TSV_OFF_VM_INSTRET, 8);
+  c.vm_instret_at_entry = vm_instret;
+  const uint64_t budget = c.bufref<uint64_t>(TSV_OFF_RUN_MAX_INSTRUCTIONS);
+  const uint64_t deadline = c.bufref<uint64_t>(TSV_OFF_RUN_DEADLINE_HOST_NS);
+  volatile uint8_t* immediate = buf + TSV_OFF_IMMEDIATE_EXIT;
+  int32_t* pending_irq = &c.bufref<int32_t>(TSV_OFF_PENDING_IRQ);
+  uint32_t check_counter = 0;
+
+  try {
+    complete_pending(c);
+  } catch (const GuestEvent& ev) {
+    handle_event(c, ev);
+  }
+  if (*immediate && c.exit_reason == TSV_EXIT_NONE) slice_end(c, TSV_SLICE_IMMEDIATE_EXIT);
+
+  while (c.exit_reason == TSV_EXIT_NONE) {
+    // ---- events at the instruction boundary
+    if (TSV_UNLIKELY(c.bufref<uint8_t>(TSV_OFF_PENDING_EXCEPTION_VALID))) {
+      c.bufref<uint8_t>(TSV_OFF_PENDING_EXCEPTION_VALID) = 0;
+      c.inhibit_irq = 0;
+      if (!deliver_exception(c, c.bufref<uint8_t>(TSV_OFF_PENDING_EXCEPTION_VECTOR),
+                             c.bufref<uint8_t>(TSV_OFF_PENDING_EXCEPTION_HAS_ERROR) != 0,
+                             c.bufref<uint32_t>(TSV_OFF_PENDING_EXCEPTION_ERROR))) {
+        shutdown(c);
+        break;
+      }
+    }
+    if (TSV_UNLIKELY(c.bufref<uint8_t>(TSV_OFF_PENDING_NMI)) && !c.nmi_blocked && !c.replaying) {
+      c.bufref<uint8_t>(TSV_OFF_PENDING_NMI) = 0;
+      c.nmi_blocked = true;
+      if (!deliver_exception(c, EXC_NMI, false, 0)) {
+        shutdown(c);
+        break;
+      }
+    }
+    if (TSV_UNLIKELY(*pending_irq >= 0) && interrupts_ready(c) && !c.replaying) {
+      uint8_t v = (uint8_t)*pending_irq;
+      *pending_irq = -1;
+      if (!deliver_exception(c, v, false, 0)) {
+        shutdown(c);
+        break;
+      }
+    }
+    if (TSV_UNLIKELY(c.bufref<uint8_t>(TSV_OFF_REQUEST_IRQ_WINDOW)) && interrupts_ready(c) && *pending_irq < 0 &&
+        !c.replaying) {
+      c.exit_reason = TSV_EXIT_IRQ_WINDOW_OPEN;
+      break;
+    }
+    // ---- slice limits
+    uint64_t lim = ~0ull;
+    if (budget) {
+      if (c.slice_count >= budget) {
+        slice_end(c, TSV_SLICE_BUDGET);
+        break;
+      }
+      lim = budget - c.slice_count;
+    }
+    if (TSV_UNLIKELY(++check_counter >= 64)) {
+      check_counter = 0;
+      if (*immediate) {
+        slice_end(c, TSV_SLICE_IMMEDIATE_EXIT);
+        break;
+      }
+      if (deadline && host_monotonic_ns() >= deadline) {
+        slice_end(c, TSV_SLICE_DEADLINE);
+        break;
+      }
+      c.vm->collect_garbage();
+    }
+    bool single = c.inhibit_irq || c.replaying;
+    if (single) lim = 1;
+
+    // ---- execute one block
+    uint64_t n = 0;
+    try {
+      Block* b = get_block(c);
+      const Insn* i = b->insns;
+      for (;;) {
+        const Insn* nx = i->fn(c, i);
+        if (!nx) break;
+        if (++n >= lim) break;
+        i = nx;
+      }
+      c.slice_count += n;
+      if (single && n) {
+        c.inhibit_irq = 0;
+        c.replaying = false;
+        c.mmio_seq = c.mmio_done = 0;
+      }
+    } catch (const GuestEvent& ev) {
+      c.slice_count += n;
+      if (!handle_event(c, ev)) break;
+    }
+  }
+
+  // ---- exit record
+  c.instret += c.slice_count;
+  {
+    uint64_t cur;
+    std::memcpy(&cur, vm_state + TSV_OFF_VM_INSTRET, 8);
+    cur += c.slice_count;
+    std::memcpy(vm_state + TSV_OFF_VM_INSTRET, &cur, 8);
+  }
+  c.bufref<uint64_t>(TSV_OFF_SLICE_INSTRUCTIONS) = c.slice_count;
+  c.bufref<uint32_t>(TSV_OFF_EXIT_REASON) = c.exit_reason;
+  c.store_to_buffer();
+  c.vm->collect_garbage();
+  return c.exit_reason;
+}
+
+}  // namespace tsv

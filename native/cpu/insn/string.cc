@@ -1,0 +1,87 @@
+// String instructions MOVS/CMPS/STOS/LODS/SCAS with REP/REPE/REPNE and
+// address-size overrides. Every iteration commits RSI/RDI/RCX, so a fault or
+// an MMIO exit in the middle of a REP restarts at the right element; long REP
+// runs are cut into chunks so slice limits and interrupts stay responsive.
+#include "cpu/decoder.h"
+#include "cpu/insn/string_regs.h"
+
+namespace tsv {
+namespace {
+
+constexpr uint64_t REP_CHUNK = 16384;
+
+enum { S_MOVS, S_CMPS, S_STOS, S_LODS, S_SCAS };
+
+template <class T, int OP> inline bool one(Cpu& c, const Insn* i) {
+  const unsigned as = i->asize;
+  const int64_t step = (c.rflags & F_DF) ? -(int64_t)sizeof(T) : (int64_t)sizeof(T);
+  switch (OP) {
+    case S_MOVS: {
+      T v = rd<T>(c, i->seg, areg(c, 6, as));
+      wr<T>(c, TSV_SEG_ES, areg(c, 7, as), v);
+      aset(c, 6, as, areg(c, 6, as) + step);
+      aset(c, 7, as, areg(c, 7, as) + step);
+      return true;
+    }
+    case S_CMPS: {
+      T a = rd<T>(c, i->seg, areg(c, 6, as));
+      T b = rd<T>(c, TSV_SEG_ES, areg(c, 7, as));
+      lf_set<T>(c, LF_SUB, (T)(a - b), a, b);
+      aset(c, 6, as, areg(c, 6, as) + step);
+      aset(c, 7, as, areg(c, 7, as) + step);
+      return true;
+    }
+    case S_STOS:
+      wr<T>(c, TSV_SEG_ES, areg(c, 7, as), getr<T>(c, 0));
+      aset(c, 7, as, areg(c, 7, as) + step);
+      return true;
+    case S_LODS:
+      setr<T>(c, 0, rd<T>(c, i->seg, areg(c, 6, as)));
+      aset(c, 6, as, areg(c, 6, as) + step);
+      return true;
+    default: {
+      T a = getr<T>(c, 0);
+      T b = rd<T>(c, TSV_SEG_ES, areg(c, 7, as));
+      lf_set<T>(c, LF_SUB, (T)(a - b), a, b);
+      aset(c, 7, as, areg(c, 7, as) + step);
+      return true;
+    }
+  }
+}
+
+template <class T, int OP> const Insn* STRING(Cpu& c, const Insn* i) {
+  const bool rep = i->flags & (INSN_REP | INSN_REPNE);
+  if (!rep) {
+    one<T, OP>(c, i);
+    return next(c, i);
+  }
+  const unsigned as = i->asize;
+  const bool cmp = OP == S_CMPS || OP == S_SCAS;
+  const bool repne = i->flags & INSN_REPNE;
+  for (uint64_t k = 0; k < REP_CHUNK; k++) {
+    uint64_t cnt = areg(c, 1, as);
+    if (cnt == 0) return next(c, i);
+    one<T, OP>(c, i);
+    aset(c, 1, as, cnt - 1);
+    c.mmio_seq = c.mmio_done = 0;  // this element is committed
+    if (cmp && (get_zf(c) == repne)) return next(c, i);
+  }
+  if (areg(c, 1, as) == 0) return next(c, i);
+  return &kEndOfBlock;  // resume the same instruction (interrupts and limits get a look in)
+}
+
+}  // namespace
+
+#define STR_OPS(op8, opv, OP)                                                                           \
+  t.one[op8] = opd(D_BYTE, {STRING<uint8_t, OP>});                                             \
+  t.one[opv] = opd(0, {STRING<uint16_t, OP>, STRING<uint32_t, OP>, STRING<uint64_t, OP>});
+
+void register_string(OpTables& t) {
+  STR_OPS(0xa4, 0xa5, S_MOVS)
+  STR_OPS(0xa6, 0xa7, S_CMPS)
+  STR_OPS(0xaa, 0xab, S_STOS)
+  STR_OPS(0xac, 0xad, S_LODS)
+  STR_OPS(0xae, 0xaf, S_SCAS)
+}
+
+}  // namespace tsv

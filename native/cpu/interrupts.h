@@ -1,0 +1,16 @@
+// Event delivery (exceptions.cc) and far returns (segments.cc) shared by the
+// run loop and the control-transfer instructions.
+#pragma once
+#include "cpu/cpu.h"
+
+namespace tsv {
+
+bool exc_has_error_code(int vec);
+// Pushes the frame and transfers to the handler of vector vec; raises on failure.
+void deliver_event(Cpu& c, uint8_t vec, bool has_err, uint32_t err, bool soft, uint64_t ret_ip);
+// Exception raised by an instruction, with #DF escalation; false means triple fault.
+bool deliver_exception(Cpu& c, uint8_t vec, bool has_err, uint32_t err);
+void far_return(Cpu& c, unsigned opsize, uint16_t imm, uint64_t new_ip, uint16_t new_cs, uint64_t after_cs_sp);
+void null_outer_segments(Cpu& c);
+
+}  // namespace tsv

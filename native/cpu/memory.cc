@@ -1,0 +1,105 @@
+// Guest memory accesses that miss the TLB fast path: page-crossing accesses,
+// TLB fills, self-modifying-code detection, and MMIO exits with replay.
+//
+// MMIO: each MMIO access inside one instruction gets a sequence number. The
+// first time, the access is recorded in the exit record and the instruction
+// is abandoned (nothing architectural was committed yet). On re-entry the
+// instruction is re-executed; accesses below mmio_done are answered from
+// mmio_vals (reads) or skipped (writes), so every access reaches TypeScript
+// exactly once.
+#include "cpu/mmu.h"
+#include "cpu/vm.h"
+
+namespace tsv {
+
+[[noreturn]] void seg_fault(Cpu& c, int s) {
+  if (s == TSV_SEG_SS) raise_exc_err(c, EXC_SS, 0);
+  raise_gp(c, 0);
+}
+
+uint64_t stack_mask(const Cpu& c) {
+  if (c.mode == MODE_LONG64) return ~0ull;
+  return (c.seg[TSV_SEG_SS].attr & TSV_SEG_ATTR_DB) ? 0xffffffffull : 0xffffull;
+}
+
+static uint64_t mmio_access(Cpu& c, uint64_t gpa, unsigned size, bool write, uint64_t v) {
+  uint32_t k = c.mmio_seq++;
+  if (k < c.mmio_done) return write ? 0 : c.mmio_vals[k];
+  if (k >= 8) {
+    // more MMIO accesses in one instruction than we can replay: cannot happen for this ISA subset
+    c.exit_reason = TSV_EXIT_INTERNAL_ERROR;
+    c.bufref<uint32_t>(TSV_OFF_EXIT_INTERNAL_SUBERROR) = TSV_INTERNAL_UNSUPPORTED;
+    std::snprintf(reinterpret_cast<char*>(c.buf + TSV_OFF_EXIT_MESSAGE), TSV_EXIT_MESSAGE_SIZE,
+                  "too many MMIO accesses in one instruction");
+    exit_unwind(c);
+  }
+  std::memset(c.buf + TSV_OFF_EXIT_MMIO_DATA, 0, 16);
+  c.bufref<uint64_t>(TSV_OFF_EXIT_MMIO_GPA) = gpa;
+  c.bufref<uint32_t>(TSV_OFF_EXIT_MMIO_LEN) = size;
+  c.bufref<uint8_t>(TSV_OFF_EXIT_MMIO_IS_WRITE) = write ? 1 : 0;
+  if (write) std::memcpy(c.buf + TSV_OFF_EXIT_MMIO_DATA, &v, size);
+  c.pending = PEND_MMIO;
+  c.pend_size = size;
+  c.pend_count = k;
+  c.pend_reg = write ? 1 : 0;
+  c.exit_reason = TSV_EXIT_MMIO;
+  exit_unwind(c);
+}
+
+static uint64_t read_part(Cpu& c, uint64_t lin, unsigned n, bool user) {
+  uint64_t phys = translate(c, lin, ACC_READ, user);
+  bool w;
+  uint8_t* host = c.vm->phys_ptr(phys, w);
+  if (host) {
+    uint64_t v = 0;
+    std::memcpy(&v, host, n);
+    return v;
+  }
+  return mmio_access(c, phys, n, false, 0);
+}
+
+uint64_t read_slow(Cpu& c, uint64_t lin, unsigned size, bool user) {
+  unsigned first = 0x1000 - (lin & 0xfff);
+  if (first >= size) return read_part(c, lin, size, user);
+  uint64_t lo = read_part(c, lin, first, user);
+  uint64_t hi = read_part(c, (lin + first) & c.lin_mask, size - first, user);
+  return lo | (hi << (8 * first));
+}
+
+static void write_phys(Cpu& c, uint64_t phys, unsigned n, uint64_t v) {
+  bool writable;
+  uint8_t* host = c.vm->phys_ptr(phys, writable);
+  if (host && writable) {
+    uint64_t page = phys & ~0xfffull;
+    if (c.vm->is_code_page(page)) c.vm->invalidate_page(page);  // self-modifying code
+    std::memcpy(host, &v, n);
+    return;
+  }
+  mmio_access(c, phys, n, true, v);
+}
+
+void write_slow(Cpu& c, uint64_t lin, unsigned size, uint64_t v, bool user) {
+  unsigned first = 0x1000 - (lin & 0xfff);
+  if (first >= size) {
+    uint64_t phys = translate(c, lin, ACC_WRITE, user);
+    write_phys(c, phys, size, v);
+    return;
+  }
+  // translate both pages before writing anything, so a #PF leaves memory untouched
+  uint64_t lin2 = (lin + first) & c.lin_mask;
+  uint64_t p1 = translate(c, lin, ACC_WRITE, user);
+  uint64_t p2 = translate(c, lin2, ACC_WRITE, user);
+  write_phys(c, p1, first, v);
+  write_phys(c, p2, size - first, v >> (8 * first));
+}
+
+void probe_write(Cpu& c, int s, uint64_t off, unsigned size) {
+  uint64_t lin = lin_write(c, s, off, size);
+  translate(c, lin, ACC_WRITE, c.cpl == 3);
+  if ((lin & 0xfff) + size > 0x1000) translate(c, (lin + size - 1) & c.lin_mask, ACC_WRITE, c.cpl == 3);
+}
+
+uint64_t sys_read(Cpu& c, uint64_t lin, unsigned size) { return read_slow(c, lin & c.lin_mask, size, false); }
+void sys_write(Cpu& c, uint64_t lin, unsigned size, uint64_t v) { write_slow(c, lin & c.lin_mask, size, v, false); }
+
+}  // namespace tsv

@@ -1,0 +1,138 @@
+// Vm: memory map, CPUID table, MSR exit ranges and the decoded-block cache.
+#include "cpu/vm.h"
+#include <algorithm>
+#include <stdexcept>
+
+namespace tsv {
+
+Vm::Vm(uint8_t* vm_state) : state_(vm_state) {}
+
+Vm::~Vm() {
+  for (auto& kv : blocks_) delete kv.second;
+  collect_garbage();
+}
+
+void Vm::detach(Cpu* c) { cpus_.erase(std::remove(cpus_.begin(), cpus_.end(), c), cpus_.end()); }
+
+void Vm::set_region(uint32_t slot, uint64_t gpa, uint64_t size, uint8_t* host, uint32_t flags) {
+  // remove the old mapping of this slot first, so a slot can be moved or resized
+  std::vector<MemRegion> next;
+  for (const MemRegion& r : regions_)
+    if (r.slot != slot) next.push_back(r);
+  if (host) {
+    if (gpa & 0xfff) throw std::invalid_argument("setMemoryRegion: gpa must be a multiple of 4096");
+    if (size == 0 || (size & 0xfff)) throw std::invalid_argument("setMemoryRegion: size must be a non-zero multiple of 4096");
+    if (gpa + size < gpa || gpa + size > (1ull << 52)) throw std::range_error("setMemoryRegion: region beyond the 52-bit physical address space");
+    for (const MemRegion& r : next)
+      if (gpa < r.gpa + r.size && r.gpa < gpa + size)
+        throw std::invalid_argument("setMemoryRegion: region overlaps slot " + std::to_string(r.slot));
+    next.push_back(MemRegion{slot, gpa, size, host, flags});
+  }
+  regions_.swap(next);
+  // every mapping may have changed: drop TLBs and all decoded code
+  std::vector<uint64_t> pages;
+  for (auto& kv : code_pages_) pages.push_back(kv.first);
+  for (uint64_t p : pages) invalidate_page(p);
+  for (Cpu* c : cpus_) c->flush_tlb(true);
+}
+
+void Vm::set_cpuid(const uint32_t* w, size_t count) {
+  cpuid_.clear();
+  for (size_t k = 0; k + TSV_CPUID_ENTRY_WORDS <= count; k += TSV_CPUID_ENTRY_WORDS)
+    cpuid_.push_back(CpuidEntry{w[k], w[k + 1], w[k + 2], w[k + 3], w[k + 4], w[k + 5], w[k + 6]});
+}
+
+static const CpuidEntry* lookup(const std::vector<CpuidEntry>& t, uint32_t fn, uint32_t idx) {
+  for (const CpuidEntry& e : t)
+    if (e.function == fn && (!(e.flags & TSV_CPUID_FLAG_SIGNIFICANT_INDEX) || e.index == idx)) return &e;
+  return nullptr;
+}
+
+bool Vm::cpuid_leaf1_eax(uint32_t& eax) const {
+  const CpuidEntry* e = lookup(cpuid_, 1, 0);
+  if (!e) return false;
+  eax = e->eax;
+  return true;
+}
+
+void Vm::cpuid(uint32_t fn, uint32_t idx, uint32_t out[4]) const {
+  // Intel: a leaf above the highest basic/extended leaf answers as the highest basic leaf.
+  const CpuidEntry* b0 = lookup(cpuid_, 0, 0);
+  const CpuidEntry* e0 = lookup(cpuid_, 0x80000000u, 0);
+  uint32_t max_basic = b0 ? b0->eax : 0;
+  bool out_of_range = false;
+  if (fn < 0x40000000u) out_of_range = fn > max_basic;
+  else if (fn >= 0x80000000u && fn < 0x90000000u) out_of_range = !e0 || fn > e0->eax;
+  if (out_of_range) {
+    fn = max_basic;
+  }
+  const CpuidEntry* e = lookup(cpuid_, fn, idx);
+  if (!e) {
+    out[0] = out[1] = out[2] = out[3] = 0;
+    return;
+  }
+  out[0] = e->eax;
+  out[1] = e->ebx;
+  out[2] = e->ecx;
+  out[3] = e->edx;
+}
+
+void Vm::set_msr_exit_ranges(const uint32_t* pairs, size_t count) {
+  msr_ranges_.assign(pairs, pairs + (count & ~size_t(1)));
+}
+
+void Vm::add_block(Block* b, uint64_t page1) {
+  blocks_[b->key] = b;
+  auto mark = [&](uint64_t page) {
+    auto& v = code_pages_[page];
+    if (v.empty()) {
+      // the page just became code: writes to it must take the slow path from now on
+      for (Cpu* c : cpus_) c->flush_tlb_phys_write(page);
+    }
+    v.push_back(b);
+  };
+  mark(page1);
+  if (b->page2 != ~0ull) mark(b->page2);
+}
+
+void Vm::invalidate_page(uint64_t page) {
+  auto it = code_pages_.find(page);
+  if (it == code_pages_.end()) return;
+  std::vector<Block*> dead;
+  dead.swap(it->second);
+  code_pages_.erase(it);
+  for (Block* b : dead) {
+    if (!b->valid) continue;
+    b->valid = false;
+    auto bi = blocks_.find(b->key);
+    if (bi != blocks_.end() && bi->second == b) blocks_.erase(bi);
+    // a block may be executing right now (self-modifying code inside it):
+    // make every remaining instruction end the block, and free it later
+    for (uint32_t k = 0; k <= b->count; k++) b->insns[k].fn = kEndOfBlock.fn;
+    // drop it from the other page's list too
+    uint64_t other = (b->key & ~0xfffull & ((1ull << 52) - 1)) == page ? b->page2 : (b->key & ((1ull << 52) - 1) & ~0xfffull);
+    if (other != ~0ull && other != page) {
+      auto ot = code_pages_.find(other);
+      if (ot != code_pages_.end()) {
+        auto& v = ot->second;
+        v.erase(std::remove(v.begin(), v.end(), b), v.end());
+        if (v.empty()) code_pages_.erase(ot);
+      }
+    }
+    graveyard_.push_back(b);
+  }
+  code_gen_++;
+  for (Cpu* c : cpus_) c->tlb_gen++;
+}
+
+void Vm::invalidate_range(uint64_t gpa, uint64_t len) {
+  if (len == 0) return;
+  for (uint64_t p = gpa & ~0xfffull; p < gpa + len; p += 0x1000) invalidate_page(p);
+}
+
+void Vm::collect_garbage() {
+  for (Block* b : graveyard_) delete b;
+  graveyard_.clear();
+}
+
+}  // namespace tsv

@@ -1,0 +1,88 @@
+// The interp backend's VM: guest-physical memory map, CPUID table, MSR exit
+// ranges, the decoded-block cache shared by all vCPUs (keyed by guest-physical
+// address, so self-modifying-code invalidation is per physical page).
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+#include "cpu/cpu.h"
+
+namespace tsv {
+
+struct MemRegion {
+  uint32_t slot;
+  uint64_t gpa, size;
+  uint8_t* host;
+  uint32_t flags;
+};
+
+struct CpuidEntry {
+  uint32_t function, index, flags, eax, ebx, ecx, edx;
+};
+
+class Vm {
+ public:
+  explicit Vm(uint8_t* vm_state);
+  ~Vm();
+
+  // memory map; throws std::invalid_argument / std::range_error on bad input
+  void set_region(uint32_t slot, uint64_t gpa, uint64_t size, uint8_t* host, uint32_t flags);
+  // host pointer of a guest-physical byte, or nullptr (MMIO); writable=false for read-only regions
+  uint8_t* phys_ptr(uint64_t gpa, bool& writable) const {
+    for (const MemRegion& r : regions_) {
+      if (gpa - r.gpa < r.size) {
+        writable = !(r.flags & TSV_MEM_READONLY);
+        return r.host + (gpa - r.gpa);
+      }
+    }
+    return nullptr;
+  }
+
+  void clear_regions() {
+    std::vector<uint32_t> slots;
+    for (const MemRegion& r : regions_) slots.push_back(r.slot);
+    for (uint32_t s : slots) set_region(s, 0, 0, nullptr, 0);
+  }
+  void set_cpuid(const uint32_t* words, size_t count);
+  void cpuid(uint32_t fn, uint32_t idx, uint32_t out[4]) const;
+  bool cpuid_leaf1_eax(uint32_t& eax) const;
+  void set_msr_exit_ranges(const uint32_t* pairs, size_t count);
+  bool msr_exits(uint32_t idx) const {
+    for (size_t k = 0; k + 1 < msr_ranges_.size(); k += 2)
+      if (idx >= msr_ranges_[k] && idx <= msr_ranges_[k + 1]) return true;
+    return false;
+  }
+
+  // decoded-code cache
+  Block* find_block(uint64_t key) const {
+    auto it = blocks_.find(key);
+    return it == blocks_.end() ? nullptr : it->second;
+  }
+  void add_block(Block* b, uint64_t page1);
+  bool is_code_page(uint64_t page) const { return code_pages_.count(page) != 0; }
+  void invalidate_page(uint64_t page);  // drops every block touching this physical page
+  void invalidate_range(uint64_t gpa, uint64_t len);
+  void collect_garbage();  // frees blocks invalidated while possibly executing
+  uint64_t code_gen() const { return code_gen_; }
+
+  void attach(Cpu* c) { cpus_.push_back(c); }
+  void detach(Cpu* c);
+
+  uint8_t* state() const { return state_; }
+  std::vector<MemRegion>& regions() { return regions_; }
+
+ private:
+  uint8_t* state_;
+  std::vector<MemRegion> regions_;
+  std::vector<CpuidEntry> cpuid_;
+  std::vector<uint32_t> msr_ranges_;
+  std::unordered_map<uint64_t, Block*> blocks_;
+  std::unordered_map<uint64_t, std::vector<Block*>> code_pages_;
+  std::vector<Block*> graveyard_;
+  std::vector<Cpu*> cpus_;
+  uint64_t code_gen_ = 1;
+};
+
+}  // namespace tsv
