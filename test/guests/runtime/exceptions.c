@@ -113,10 +113,58 @@ static int apply_fixup(struct trap_frame *f)
     return 0;
 }
 
+/* Raw output for the panic path: no printf, no varargs, so that a CPU under
+ * development still gets its failure report out. */
+static void put_hex(u64 v, int digits)
+{
+    for (int i = digits - 1; i >= 0; i--)
+        serial_putc("0123456789abcdef"[(v >> (4 * i)) & 15]);
+}
+
+static void put_field(const char *name, u64 v)
+{
+    serial_puts(name);
+    serial_puts(" 0x");
+    put_hex(v, 16);
+}
+
+/* An exception no test asked for: report it as a failure with everything an
+ * interpreter developer needs (vector, error, RIP, CR2, RSP and the bytes at
+ * RIP when they are readable) and end the guest. */
+static void __attribute__((noreturn)) panic_unexpected(const struct trap_frame *f, u64 cr2)
+{
+    serial_puts("\nFAIL: unexpected exception ");
+    serial_puts(f->vector < 32 && vector_names[f->vector] ? vector_names[f->vector] : "?");
+    put_field(" vector", f->vector);
+    put_field(" error", f->error);
+    put_field(" rip", f->rip);
+    put_field(" cr2", cr2);
+    put_field(" rsp", f->rsp);
+    put_field(" cs", f->cs);
+    if (depth == 1 && f->rip >= 0x100000 && f->rip < 0x100000000ull - 16) {
+        serial_puts(" bytes");
+        for (int i = 0; i < 16; i++) {
+            serial_putc(' ');
+            put_hex(((const volatile u8 *)f->rip)[i], 2);
+        }
+    }
+    serial_puts("\n");
+    if (depth == 1) {
+        report(0, "no unexpected exceptions");
+        report_summary();
+    }
+    guest_exit(1);
+}
+
 void isr_dispatch(struct trap_frame *f);
 void isr_dispatch(struct trap_frame *f)
 {
     depth++;
+    if (depth > 4) {
+        /* Faulting while handling faults: stop before the stack runs out. */
+        serial_puts("\nFAIL: exceptions nested more than 4 deep\n");
+        guest_exit(1);
+    }
     volatile struct exc_record *r = &exc_log[exc_count % EXC_LOG_SIZE];
     r->vector = f->vector;
     r->error = f->error;
@@ -142,13 +190,8 @@ void isr_dispatch(struct trap_frame *f)
      * instruction by themselves. */
     if (!handled && (f->vector == 3 || f->vector == 4 || f->vector >= 32))
         handled = 1;
-    if (!handled) {
-        printf("FAIL: unexpected exception %s (vector %lu) error 0x%lx at rip 0x%lx cr2 0x%lx\n",
-               f->vector < 32 && vector_names[f->vector] ? vector_names[f->vector] : "?",
-               f->vector, f->error, f->rip, r->cr2);
-        report_summary();
-        guest_exit(1);
-    }
+    if (!handled)
+        panic_unexpected(f, r->cr2);
     depth--;
 }
 
