@@ -171,8 +171,7 @@ static void segment_bases(void)
     report(swapped, "SWAPGS exchanges GS_BASE and KERNEL_GS_BASE");
     report(read_gs0() == 0x3333333333333333ull, "a second SWAPGS swaps back");
 
-    /* Loading a null selector into FS in 64-bit mode keeps the base on Intel;
-     * we only require that an explicit base write wins again afterwards. */
+    /* The segment-base MSRs hold linear addresses: non-canonical is #GP. */
     int vec = wrmsr_safe(MSR_FS_BASE, 0x0000800000000000ull);
     report_sdm(vec == 13, vec == -1, "#GP writing a non-canonical FS_BASE (got vector %d)", vec);
     wrmsr(MSR_FS_BASE, 0);

@@ -182,10 +182,9 @@ static void traps(void)
     r = exc_last();
     report(r && r->vector == 0x41 && r->rip == (u64)intn_after && r->error == 0,
            "INT 0x41 delivered to vector 0x41 with the RIP after it");
-
-    /* INT n through a DPL 0 gate from CPL 3 is #GP(vector*8+2). */
 }
 
+/* INT n through a DPL 0 gate from CPL 3 is #GP(vector*8+2). */
 static u8 user_stack2[4096] __attribute__((aligned(16)));
 static void user_int41(void)
 {
