@@ -127,7 +127,12 @@ struct Insn {
   uint8_t ext;    // ModRM.reg field (group selector) or condition code
   int32_t disp;
   uint64_t imm;
-  uint64_t imm2;
+  uint32_t imm2;
+  uint16_t off;   // offset from the block start (RIP is only materialized at block ends)
+  uint16_t pad;
+  // direct block chaining for near branches: successor (0 fall-through, 1 taken), valid while link_gen == cpu.tlb_gen
+  mutable const Insn* link[2];
+  mutable uint64_t link_gen;
 };
 enum : uint8_t {
   INSN_MEM = 1, INSN_RIPREL = 2, INSN_REP = 4, INSN_REPNE = 8, INSN_LOCK = 16, INSN_REX = 32,
@@ -207,6 +212,9 @@ struct Cpu {
   // decode cache: direct-mapped on linear RIP
   struct JmpEntry { uint64_t rip; uint64_t cs_base; Block* blk; uint64_t gen; };
   JmpEntry jcache[4096];
+  const Insn* link_from;  // branch whose successor block the run loop should link
+  uint8_t link_k;
+  uint64_t link_gen_at;
   uint64_t slice_count;  // instructions retired so far in this run() (before the current block)
   uint64_t vm_instret_at_entry;
   bool replaying;
@@ -260,10 +268,32 @@ template <class T> TSV_INLINE void setr(Cpu& c, unsigned r, T v) {
 // Byte offset of an 8-bit register as the decoder stores it (AH..BH without REX).
 inline unsigned byte_reg_off(unsigned r, bool rex) { return (!rex && r >= 4 && r < 8) ? (r - 4) * 8 + 1 : r * 8; }
 
-TSV_INLINE const Insn* next(Cpu& c, const Insn* i) {
-  c.rip += i->len;
-  return i + 1;
+// Inside a block c.rip holds the block's start; an instruction's own RIP is
+// c.rip + i->off. Sequential handlers return next(); handlers that leave the
+// block set c.rip themselves (advance() = fall through, or a branch target).
+TSV_INLINE const Insn* next(Cpu&, const Insn* i) { return i + 1; }
+TSV_INLINE uint64_t insn_rip(const Cpu& c, const Insn* i) { return c.rip + i->off; }
+TSV_INLINE uint64_t next_rip(const Cpu& c, const Insn* i) { return c.rip + i->off + i->len; }
+TSV_INLINE void advance(Cpu& c, const Insn* i) { c.rip += i->off + i->len; }
+TSV_INLINE const Insn* end_after(Cpu& c, const Insn* i) {
+  advance(c, i);
+  return &kEndOfBlock;
 }
+TSV_INLINE const Insn* end_at(Cpu& c, const Insn* i) {  // leave the block with RIP at this instruction
+  c.rip += i->off;
+  return &kEndOfBlock;
+}
+// Continues into the successor block of a near branch if it is linked, else
+// leaves the block and asks the run loop to link it. c.rip is the target.
+TSV_INLINE const Insn* chain(Cpu& c, const Insn* i, int k) {
+  if (TSV_LIKELY(i->link_gen == c.tlb_gen && i->link[k])) return i->link[k];
+  c.link_from = i;
+  c.link_k = (uint8_t)k;
+  c.link_gen_at = c.tlb_gen;
+  return &kEndOfBlock;
+}
+// Handler of a block's end marker: RIP = block start + its offset.
+const Insn* end_of_sequence(Cpu& c, const Insn* i);
 
 // ------------------------------------------------------------ lazy flags (flags.cc)
 bool cf_slow(const Cpu& c);
@@ -297,7 +327,7 @@ uint32_t parity_flag(uint8_t v);
 uint64_t ea_slow(const Cpu& c, const Insn* i);
 TSV_INLINE uint64_t ea(const Cpu& c, const Insn* i) {
   uint64_t v = c.gpr[i->base] + (c.gpr[i->index] << i->scale) + (int64_t)i->disp;
-  if (TSV_UNLIKELY(i->flags & INSN_RIPREL)) v = c.rip + i->len + (int64_t)i->disp;
+  if (TSV_UNLIKELY(i->flags & INSN_RIPREL)) v = c.rip + i->off + i->len + (int64_t)i->disp;
   if (i->asize == 8) return v;
   return i->asize == 4 ? (uint32_t)v : (uint16_t)v;
 }

@@ -198,6 +198,7 @@ void deliver_event(Cpu& c, uint8_t vec, bool has_err, uint32_t err, bool soft, u
 // Delivers an exception raised by an instruction (the state is at the faulting
 // instruction), escalating to #DF and triple fault. Returns false on triple fault.
 bool deliver_exception(Cpu& c, uint8_t vec, bool has_err, uint32_t err) {
+  c.link_from = nullptr;  // the next block is not the branch target the run loop was about to link
   int first = -1;
   for (int depth = 0; depth < 3; depth++) {
     SegCache saved[8];

@@ -16,6 +16,10 @@ uint64_t host_monotonic_ns() {
              std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
+// Most instructions one dispatch loop runs through chained blocks before the
+// run loop looks at the deadline and immediate_exit again.
+constexpr uint64_t CHAIN_SLICE = 8192;
+
 static void internal_error(Cpu& c, uint32_t sub, uint64_t lin, const char* msg) {
   c.exit_reason = TSV_EXIT_INTERNAL_ERROR;
   c.bufref<uint32_t>(TSV_OFF_EXIT_INTERNAL_SUBERROR) = sub;
@@ -80,13 +84,16 @@ static Block* build_block(Cpu& c, uint64_t lin, uint64_t phys, const uint8_t* ho
       crossed = true;
     }
     if ((attr & D_ALONE) && n > 0) break;  // must start its own block (exact instruction counts)
+    in.off = (uint16_t)pos;
     pos += in.len;
     n++;
     if (crossed || (attr & (D_ENDS | D_ALONE))) break;
     if (pos + off >= 0x1000) break;
   }
   b->count = n;
-  b->insns[n] = kEndOfBlock;
+  b->insns[n] = Insn{};
+  b->insns[n].fn = end_of_sequence;
+  b->insns[n].off = (uint16_t)pos;
   c.vm->add_block(b, phys & ~0xfffull);
   return b;
 }
@@ -155,12 +162,12 @@ static void complete_pending(Cpu& c) {
         uint64_t v = c.bufref<uint64_t>(TSV_OFF_EXIT_MSR_DATA);
         c.gpr[0] = (uint32_t)v;
         c.gpr[2] = v >> 32;
-        c.rip += 2;
+        c.rip = c.pend_next_rip;
       }
       break;
     case PEND_WRMSR:
       if (c.bufref<uint8_t>(TSV_OFF_EXIT_MSR_ERROR)) raise_gp(c, 0);
-      c.rip += 2;
+      c.rip = c.pend_next_rip;
       break;
     default: break;
   }
@@ -204,6 +211,7 @@ int run(Cpu& c) {
   volatile uint8_t* immediate = buf + TSV_OFF_IMMEDIATE_EXIT;
   int32_t* pending_irq = &c.bufref<int32_t>(TSV_OFF_PENDING_IRQ);
   uint32_t check_counter = 0;
+  uint64_t next_check = CHAIN_SLICE;
 
   try {
     complete_pending(c);
@@ -254,8 +262,9 @@ int run(Cpu& c) {
       }
       lim = budget - c.slice_count;
     }
-    if (TSV_UNLIKELY(++check_counter >= 64)) {
+    if (TSV_UNLIKELY(++check_counter >= 64 || c.slice_count >= next_check)) {
       check_counter = 0;
+      next_check = c.slice_count + CHAIN_SLICE;
       if (*immediate) {
         slice_end(c, TSV_SLICE_IMMEDIATE_EXIT);
         break;
@@ -270,14 +279,30 @@ int run(Cpu& c) {
     if (single) lim = 1;
 
     // ---- execute one block
+    if (!single && lim > CHAIN_SLICE) lim = CHAIN_SLICE;  // bounded so the deadline is looked at
     uint64_t n = 0;
+    const Insn* i = nullptr;
+    const Insn* link_from = c.link_from;
+    c.link_from = nullptr;
     try {
+      uint64_t gen = c.tlb_gen;
       Block* b = get_block(c);
-      const Insn* i = b->insns;
+      if (link_from && gen == c.tlb_gen && c.link_gen_at == gen) {
+        // chain the branch that ended the previous block to this one
+        if (link_from->link_gen != gen) {
+          link_from->link[0] = link_from->link[1] = nullptr;
+          link_from->link_gen = gen;
+        }
+        link_from->link[c.link_k] = b->insns;
+      }
+      i = b->insns;
       for (;;) {
         const Insn* nx = i->fn(c, i);
         if (!nx) break;
-        if (++n >= lim) break;
+        if (++n >= lim) {
+          if (nx != &kEndOfBlock) c.rip += nx->off;  // stopped inside the block
+          break;
+        }
         i = nx;
       }
       c.slice_count += n;
@@ -287,6 +312,9 @@ int run(Cpu& c) {
         c.mmio_seq = c.mmio_done = 0;
       }
     } catch (const GuestEvent& ev) {
+      // RIP of the instruction that faulted or exited (blocks keep RIP at their start)
+      if (i) c.rip += i->off;
+      c.link_from = nullptr;
       c.slice_count += n;
       if (!handle_event(c, ev)) break;
     }

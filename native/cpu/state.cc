@@ -4,7 +4,17 @@
 
 namespace tsv {
 
-const Insn kEndOfBlock = {[](Cpu&, const Insn*) -> const Insn* { return nullptr; }, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+static Insn make_end_of_block() {
+  Insn i{};
+  i.fn = [](Cpu&, const Insn*) -> const Insn* { return nullptr; };
+  return i;
+}
+const Insn kEndOfBlock = make_end_of_block();
+
+const Insn* end_of_sequence(Cpu& c, const Insn* i) {
+  c.rip += i->off;
+  return nullptr;
+}
 
 Cpu::Cpu(Vm* v, int ident) {
   std::memset(static_cast<void*>(this), 0, offsetof(Cpu, id));

@@ -108,7 +108,7 @@ void Vm::invalidate_page(uint64_t page) {
     if (bi != blocks_.end() && bi->second == b) blocks_.erase(bi);
     // a block may be executing right now (self-modifying code inside it):
     // make every remaining instruction end the block, and free it later
-    for (uint32_t k = 0; k <= b->count; k++) b->insns[k].fn = kEndOfBlock.fn;
+    for (uint32_t k = 0; k <= b->count; k++) b->insns[k].fn = end_of_sequence;
     // drop it from the other page's list too
     uint64_t other = (b->key & ~0xfffull & ((1ull << 52) - 1)) == page ? b->page2 : (b->key & ((1ull << 52) - 1) & ~0xfffull);
     if (other != ~0ull && other != page) {

@@ -21,22 +21,23 @@ template <unsigned OS> TSV_INLINE void jump_to(Cpu& c, uint64_t t) {
 
 template <class T> const Insn* JCC_Jv(Cpu& c, const Insn* i) {
   if (cond(c, i->op & 15)) {
-    jump_to<sizeof(T)>(c, c.rip + i->len + i->imm);
-    return &kEndOfBlock;
+    jump_to<sizeof(T)>(c, next_rip(c, i) + i->imm);
+    return chain(c, i, 1);
   }
-  return next(c, i);
+  advance(c, i);
+  return chain(c, i, 0);
 }
 template <class T> const Insn* JMP_Jv(Cpu& c, const Insn* i) {
-  jump_to<sizeof(T)>(c, c.rip + i->len + i->imm);
-  return &kEndOfBlock;
+  jump_to<sizeof(T)>(c, next_rip(c, i) + i->imm);
+  return chain(c, i, 1);
 }
 template <class T> const Insn* CALL_Jv(Cpu& c, const Insn* i) {
-  uint64_t ret = c.rip + i->len;
+  uint64_t ret = next_rip(c, i);
   uint64_t t = ret + i->imm;
   if (sizeof(T) == 8 ? !canonical(t) : (T)t > c.seg[TSV_SEG_CS].limit) raise_gp(c, 0);
   push<T>(c, (T)ret);
   c.rip = (T)t;
-  return &kEndOfBlock;
+  return chain(c, i, 1);
 }
 template <class T> const Insn* JMP_Ev(Cpu& c, const Insn* i) {
   jump_to<sizeof(T)>(c, rd_rm<T>(c, i));
@@ -45,7 +46,7 @@ template <class T> const Insn* JMP_Ev(Cpu& c, const Insn* i) {
 template <class T> const Insn* CALL_Ev(Cpu& c, const Insn* i) {
   T t = rd_rm<T>(c, i);
   if (sizeof(T) == 8 ? !canonical(t) : t > c.seg[TSV_SEG_CS].limit) raise_gp(c, 0);
-  push<T>(c, (T)(c.rip + i->len));
+  push<T>(c, (T)next_rip(c, i));
   c.rip = t;
   return &kEndOfBlock;
 }
@@ -68,7 +69,7 @@ static inline uint64_t dec_count(Cpu& c, const Insn* i) {
 }
 template <class T> const Insn* LOOP_Jb(Cpu& c, const Insn* i) {
   bool take;
-  uint64_t t = c.rip + i->len + i->imm;
+  uint64_t t = next_rip(c, i) + i->imm;
   uint64_t old = c.gpr[1];
   uint64_t n = dec_count(c, i);
   if (i->op == 0xe2) take = n != 0;
@@ -87,7 +88,7 @@ template <class T> const Insn* LOOP_Jb(Cpu& c, const Insn* i) {
 }
 template <class T> const Insn* JCXZ_Jb(Cpu& c, const Insn* i) {
   if (count_reg(c, i) == 0) {
-    jump_to<sizeof(T)>(c, c.rip + i->len + i->imm);
+    jump_to<sizeof(T)>(c, next_rip(c, i) + i->imm);
     return &kEndOfBlock;
   }
   return next(c, i);
@@ -98,7 +99,7 @@ template <class T> const Insn* JMP_Ap(Cpu& c, const Insn* i) {
   return &kEndOfBlock;
 }
 template <class T> const Insn* CALL_Ap(Cpu& c, const Insn* i) {
-  far_transfer(c, (uint16_t)i->imm2, i->imm, 1, sizeof(T), c.rip + i->len);
+  far_transfer(c, (uint16_t)i->imm2, i->imm, 1, sizeof(T), next_rip(c, i));
   return &kEndOfBlock;
 }
 template <class T> const Insn* JMP_Ep(Cpu& c, const Insn* i) {
@@ -112,7 +113,7 @@ template <class T> const Insn* CALL_Ep(Cpu& c, const Insn* i) {
   uint64_t off = ea(c, i);
   T o = rd<T>(c, i->seg, off);
   uint16_t sel = rd<uint16_t>(c, i->seg, off + sizeof(T));
-  far_transfer(c, sel, o, 1, sizeof(T), c.rip + i->len);
+  far_transfer(c, sel, o, 1, sizeof(T), next_rip(c, i));
   return &kEndOfBlock;
 }
 template <class T> const Insn* RETF(Cpu& c, const Insn* i) {
@@ -124,16 +125,16 @@ template <class T> const Insn* RETF(Cpu& c, const Insn* i) {
 
 const Insn* INT_Ib(Cpu& c, const Insn* i) {
   if (c.mode == MODE_V86 && ((c.rflags >> 12) & 3) < 3) raise_gp(c, 0);
-  deliver_event(c, (uint8_t)i->imm, false, 0, true, c.rip + i->len);
+  deliver_event(c, (uint8_t)i->imm, false, 0, true, next_rip(c, i));
   return &kEndOfBlock;
 }
 const Insn* INT3(Cpu& c, const Insn* i) {
-  deliver_event(c, EXC_BP, false, 0, true, c.rip + i->len);
+  deliver_event(c, EXC_BP, false, 0, true, next_rip(c, i));
   return &kEndOfBlock;
 }
 const Insn* INTO(Cpu& c, const Insn* i) {
   if (!of_slow(c)) return next(c, i);
-  deliver_event(c, EXC_OF, false, 0, true, c.rip + i->len);
+  deliver_event(c, EXC_OF, false, 0, true, next_rip(c, i));
   return &kEndOfBlock;
 }
 

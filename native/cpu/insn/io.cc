@@ -40,8 +40,7 @@ template <class T, bool DX> const Insn* OUT(Cpu& c, const Insn* i) {
   T v = getr<T>(c, 0);
   std::memcpy(c.buf + TSV_OFF_IO_DATA, &v, sizeof(T));
   io_exit(c, port, sizeof(T), TSV_IO_OUT, 1);
-  next(c, i);
-  return &kEndOfBlock;
+  return end_after(c, i);
 }
 template <class T, bool DX> const Insn* IN(Cpu& c, const Insn* i) {
   uint16_t port = DX ? (uint16_t)c.gpr[2] : (uint16_t)i->imm;
@@ -50,8 +49,7 @@ template <class T, bool DX> const Insn* IN(Cpu& c, const Insn* i) {
   io_exit(c, port, sizeof(T), TSV_IO_IN, 1);
   c.pending = PEND_IN;
   c.pend_size = sizeof(T);
-  next(c, i);
-  return &kEndOfBlock;
+  return end_after(c, i);
 }
 
 // Elements one exit may move: the data area, the count and the page boundary.
@@ -90,10 +88,9 @@ template <class T> const Insn* OUTS(Cpu& c, const Insn* i) {
   io_exit(c, port, sizeof(T), TSV_IO_OUT, n);
   if (rep) {
     aset(c, 1, as, count - n);
-    if (count - n != 0) return &kEndOfBlock;  // the instruction continues on the next run()
+    if (count - n != 0) return end_at(c, i);  // the instruction continues on the next run()
   }
-  next(c, i);
-  return &kEndOfBlock;
+  return end_after(c, i);
 }
 
 template <class T> const Insn* INS(Cpu& c, const Insn* i) {
@@ -120,8 +117,8 @@ template <class T> const Insn* INS(Cpu& c, const Insn* i) {
   c.pend_count = n;
   c.pend_reg = rep ? 1 : 0;
   c.pend_addr = as;
-  c.pend_next_rip = c.rip + i->len;
-  return &kEndOfBlock;
+  c.pend_next_rip = next_rip(c, i);
+  return end_at(c, i);
 }
 
 }  // namespace

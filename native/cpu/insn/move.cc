@@ -77,8 +77,7 @@ template <class T> const Insn* XCHG_ZvrAX(Cpu& c, const Insn* i) {
     if (i->flags & INSN_REP) {  // PAUSE: let the other vCPUs run
       c.exit_reason = TSV_EXIT_SLICE_END;
       c.bufref<uint32_t>(TSV_OFF_EXIT_SLICE_REASON) = TSV_SLICE_PAUSE;
-      next(c, i);
-      return &kEndOfBlock;
+      return end_after(c, i);
     }
     if (sizeof(T) == 2) return next(c, i);
     return next(c, i);  // NOP (no zero extension even in 64-bit mode)
@@ -141,9 +140,8 @@ const Insn* MOV_SwEw(Cpu& c, const Insn* i) {
   if (s == TSV_SEG_CS || s > TSV_SEG_GS) raise_ud(c);
   uint16_t sel = rd_rm<uint16_t>(c, i);
   load_seg(c, s, sel);
-  next(c, i);
   if (s == TSV_SEG_SS) c.inhibit_irq = 1;  // MOV SS shadows the next instruction
-  return &kEndOfBlock;
+  return end_after(c, i);
 }
 // MOV Ev, Sreg
 template <class T> const Insn* MOV_EvSw(Cpu& c, const Insn* i) {
@@ -164,9 +162,8 @@ template <class T, int S> const Insn* LxS_GvMp(Cpu& c, const Insn* i) {
   uint16_t sel = rd<uint16_t>(c, i->seg, so);
   load_seg(c, S, sel);
   setr<T>(c, i->reg, o);
-  next(c, i);
   if (S == TSV_SEG_SS) c.inhibit_irq = 1;
-  return &kEndOfBlock;
+  return end_after(c, i);
 }
 
 }  // namespace

@@ -43,12 +43,11 @@ template <class T, int S> const Insn* POP_Sw(Cpu& c, const Insn* i) {
   uint16_t sel = (uint16_t)pop_peek<T>(c);
   load_seg(c, S, sel);
   sp_add(c, sizeof(T));
-  next(c, i);
   if (S == TSV_SEG_SS) {
     c.inhibit_irq = 1;
-    return &kEndOfBlock;
+    return end_after(c, i);
   }
-  return i + 1;
+  return next(c, i);
 }
 template <class T> const Insn* PUSHA(Cpu& c, const Insn* i) {
   uint64_t sp0 = c.gpr[4];
@@ -88,8 +87,7 @@ template <class T> const Insn* POPF(Cpu& c, const Insn* i) {
   nv &= ~F_RF;
   sp_add(c, sizeof(T));
   c.set_rflags(nv);
-  next(c, i);
-  return &kEndOfBlock;  // IF/TF may have changed
+  return end_after(c, i);  // IF/TF may have changed
 }
 
 template <class T> const Insn* ENTER(Cpu& c, const Insn* i) {

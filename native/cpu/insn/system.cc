@@ -20,8 +20,7 @@ inline void need_prot(Cpu& c) {
 const Insn* HLT(Cpu& c, const Insn* i) {
   need_cpl0(c);
   c.exit_reason = TSV_EXIT_HLT;
-  next(c, i);
-  return &kEndOfBlock;
+  return end_after(c, i);
 }
 const Insn* CLI(Cpu& c, const Insn* i) {
   if (c.mode != MODE_REAL && c.cpl > ((c.rflags >> 12) & 3)) raise_gp(c, 0);
@@ -32,8 +31,7 @@ const Insn* STI(Cpu& c, const Insn* i) {
   if (c.mode != MODE_REAL && c.cpl > ((c.rflags >> 12) & 3)) raise_gp(c, 0);
   if (!(c.rflags & F_IF)) c.inhibit_irq = 1;  // interrupts open after the next instruction
   c.rflags |= F_IF;
-  next(c, i);
-  return &kEndOfBlock;
+  return end_after(c, i);
 }
 template <int OP> const Insn* FLAGOP(Cpu& c, const Insn* i) {
   switch (OP) {
@@ -96,7 +94,8 @@ const Insn* RDMSR(Cpu& c, const Insn* i) {
     c.bufref<uint64_t>(TSV_OFF_EXIT_MSR_DATA) = 0;
     c.exit_reason = TSV_EXIT_MSR_READ;
     c.pending = PEND_RDMSR;
-    return &kEndOfBlock;
+    c.pend_next_rip = next_rip(c, i);
+    return end_at(c, i);
   }
   raise_gp(c, 0);
 }
@@ -106,8 +105,7 @@ const Insn* WRMSR(Cpu& c, const Insn* i) {
   uint64_t v = ((uint64_t)(uint32_t)c.gpr[2] << 32) | (uint32_t)c.gpr[0];
   int r = msr_write(c, idx, v);
   if (r == MSR_OK) {
-    next(c, i);
-    return &kEndOfBlock;  // may have changed paging / segment bases
+    return end_after(c, i);  // may have changed paging / segment bases
   }
   if (r == MSR_EXIT) {
     c.bufref<uint32_t>(TSV_OFF_EXIT_MSR_INDEX) = idx;
@@ -115,7 +113,8 @@ const Insn* WRMSR(Cpu& c, const Insn* i) {
     c.bufref<uint64_t>(TSV_OFF_EXIT_MSR_DATA) = v;
     c.exit_reason = TSV_EXIT_MSR_WRITE;
     c.pending = PEND_WRMSR;
-    return &kEndOfBlock;
+    c.pend_next_rip = next_rip(c, i);
+    return end_at(c, i);
   }
   raise_gp(c, 0);
 }
@@ -144,8 +143,7 @@ const Insn* MOV_CdRd(Cpu& c, const Insn* i) {
   uint64_t v = c.mode == MODE_LONG64 ? c.gpr[i->rm] : (uint32_t)c.gpr[i->rm];
   if (n == 1 || (n > 4 && n != 8)) raise_ud(c);
   write_cr(c, n, v);
-  next(c, i);
-  return &kEndOfBlock;
+  return end_after(c, i);
 }
 const Insn* MOV_RdDd(Cpu& c, const Insn* i) {
   need_cpl0(c);
@@ -307,15 +305,13 @@ const Insn* LMSW_Ew(Cpu& c, const Insn* i) {
   // LMSW can set PE but never clear it
   uint64_t ncr0 = (c.cr0 & ~0xeull) | (v & 0xf) | (c.cr0 & CR0_PE);
   write_cr(c, 0, ncr0);
-  next(c, i);
-  return &kEndOfBlock;
+  return end_after(c, i);
 }
 const Insn* INVLPG_M(Cpu& c, const Insn* i) {
   need_cpl0(c);
   uint64_t lin = (c.seg[i->seg].ebase + ea(c, i)) & c.lin_mask;
   c.flush_tlb_page(lin);
-  next(c, i);
-  return &kEndOfBlock;
+  return end_after(c, i);
 }
 // group 7 with mod == 3: VMCALL, VMMCALL, SWAPGS, RDTSCP
 const Insn* GRP7_R(Cpu& c, const Insn* i) {
@@ -326,8 +322,7 @@ const Insn* GRP7_R(Cpu& c, const Insn* i) {
       c.bufref<uint32_t>(TSV_OFF_EXIT_HYPERCALL_KIND) = sub == 0x01 ? TSV_HYPERCALL_VMCALL : TSV_HYPERCALL_VMMCALL;
       c.bufref<uint32_t>(TSV_OFF_EXIT_HYPERCALL_INSN_LEN) = i->len;
       c.exit_reason = TSV_EXIT_HYPERCALL;
-      next(c, i);
-      return &kEndOfBlock;
+      return end_after(c, i);
     }
     case 0x38:  // F8 SWAPGS
       if (c.mode != MODE_LONG64) raise_ud(c);
@@ -346,9 +341,9 @@ const Insn* GRP7_R(Cpu& c, const Insn* i) {
 const Insn* SYSCALL(Cpu& c, const Insn* i) {
   if (!(c.efer & EFER_SCE) || c.mode == MODE_REAL || c.mode == MODE_V86) raise_ud(c);
   uint16_t sel = (uint16_t)((c.star >> 32) & 0xfffc);
-  uint64_t next_rip = c.rip + i->len;
+  uint64_t nrip = next_rip(c, i);
   if (c.efer & EFER_LMA) {
-    c.gpr[1] = next_rip;
+    c.gpr[1] = nrip;
     c.gpr[11] = c.get_rflags() & ~F_RF;
     c.set_rflags(c.get_rflags() & ~c.sfmask & ~F_RF);
     c.set_cpl(0);
@@ -356,7 +351,7 @@ const Insn* SYSCALL(Cpu& c, const Insn* i) {
     set_seg_cache(c, TSV_SEG_CS, sel, 0, 0xffffffff, 0xa9b);
     c.rip = c.mode == MODE_LONG64 ? c.lstar : c.cstar;
   } else {
-    c.gpr[1] = (uint32_t)next_rip;
+    c.gpr[1] = (uint32_t)nrip;
     c.set_rflags(c.get_rflags() & ~(F_VM | F_IF | F_RF));
     c.set_cpl(0);
     set_seg_cache(c, TSV_SEG_SS, sel + 8, 0, 0xffffffff, 0xc93);
@@ -481,7 +476,7 @@ template <class T> const Insn* BOUND_GvMa(Cpu& c, const Insn* i) {
   return next(c, i);
 }
 const Insn* INT1(Cpu& c, const Insn* i) {
-  deliver_event(c, EXC_DB, false, 0, false, c.rip + i->len);
+  deliver_event(c, EXC_DB, false, 0, false, next_rip(c, i));
   return &kEndOfBlock;
 }
 
