@@ -135,7 +135,7 @@ bool decode(const Cpu& c, const uint8_t* bytes, unsigned avail, Insn& in, uint32
     unsigned mod = modrm >> 6, reg = (modrm >> 3) & 7, rm = modrm & 7;
     in.ext = reg;
     if (attr & D_GROUP) {
-      const OpDesc* g = &T.grp[(attr >> D_GRPSHIFT) & 0xff][reg];
+      const OpDesc* g = &T.grp[(attr >> D_GRPSHIFT) & 0x1f][reg];
       uint32_t keep = attr & (D_MODRM | D_BYTE | D_GRP3IMM);
       d = g;
       attr = g->attr | keep;
@@ -150,7 +150,7 @@ bool decode(const Cpu& c, const uint8_t* bytes, unsigned avail, Insn& in, uint32
     }
     if (mod == 3) {
       unsigned rr = rm | rex_b;
-      in.rm = (attr & D_BYTE) ? byte_reg_off(rr, rex != 0) : rr;
+      in.rm = (attr & (D_BYTE | D_RMBYTE)) ? byte_reg_off(rr, rex != 0) : rr;
     } else {
       mem = true;
       in.flags |= INSN_MEM;

@@ -32,7 +32,8 @@ enum : uint32_t {
   D_MEMONLY = 1u << 21,  // #UD with a register operand
   D_REGONLY = 1u << 22,  // #UD with a memory operand
   D_ALONE = 1u << 23,    // decoded as a block of its own (reads the exact instruction count)
-  D_GRPSHIFT = 24,       // group id in the top bits
+  D_RMBYTE = 1u << 24,   // only the r/m operand is 8-bit (MOVZX/MOVSX Gv,Eb)
+  D_GRPSHIFT = 27,       // group id in the top bits
 };
 
 struct OpDesc {

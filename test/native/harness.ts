@@ -48,6 +48,7 @@ export type GprName = typeof GPR[number];
 /** Guest-physical layout used by the helpers. */
 export const LAYOUT = {
   code: 0x10000,
+  code16: 0x8000, // 16-bit code runs with CS base 0, so it must sit below 64 KiB
   stackTop: 0x80000,
   gdt: 0x1000,
   idt: 0x2000,
@@ -161,7 +162,7 @@ export class TestVm {
   }
 
   /** Loads code at LAYOUT.code (or `at`) and points RIP at it (CS base 0). */
-  load(mode: Mode, source: string, at = LAYOUT.code): Buffer {
+  load(mode: Mode, source: string, at = mode === 'real' || mode === 'prot16' ? LAYOUT.code16 : LAYOUT.code): Buffer {
     const bin = assemble(mode, source, at);
     this.ram.set(bin, at);
     this.rip = BigInt(at);
@@ -169,7 +170,7 @@ export class TestVm {
   }
 
   /** setMode + load. */
-  prepare(mode: Mode, source: string, at = LAYOUT.code): void {
+  prepare(mode: Mode, source: string, at?: number): void {
     this.setMode(mode);
     this.load(mode, source, at);
   }

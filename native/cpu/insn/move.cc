@@ -204,9 +204,9 @@ void register_move(OpTables& t) {
   t.two[0xb4] = opd(D_MODRM | D_MEMONLY, {LxS_GvMp<uint16_t, TSV_SEG_FS>, LxS_GvMp<uint32_t, TSV_SEG_FS>, LxS_GvMp<uint64_t, TSV_SEG_FS>});
   t.two[0xb5] = opd(D_MODRM | D_MEMONLY, {LxS_GvMp<uint16_t, TSV_SEG_GS>, LxS_GvMp<uint32_t, TSV_SEG_GS>, LxS_GvMp<uint64_t, TSV_SEG_GS>});
 
-  t.two[0xb6] = opd(D_MODRM | D_BYTE, {MOVZX_GvE<uint16_t, uint8_t>, MOVZX_GvE<uint32_t, uint8_t>, MOVZX_GvE<uint64_t, uint8_t>});
+  t.two[0xb6] = opd(D_MODRM | D_RMBYTE, {MOVZX_GvE<uint16_t, uint8_t>, MOVZX_GvE<uint32_t, uint8_t>, MOVZX_GvE<uint64_t, uint8_t>});
   t.two[0xb7] = opd(D_MODRM, {MOVZX_GvE<uint16_t, uint16_t>, MOVZX_GvE<uint32_t, uint16_t>, MOVZX_GvE<uint64_t, uint16_t>});
-  t.two[0xbe] = opd(D_MODRM | D_BYTE, {MOVSX_GvE<uint16_t, uint8_t>, MOVSX_GvE<uint32_t, uint8_t>, MOVSX_GvE<uint64_t, uint8_t>});
+  t.two[0xbe] = opd(D_MODRM | D_RMBYTE, {MOVSX_GvE<uint16_t, uint8_t>, MOVSX_GvE<uint32_t, uint8_t>, MOVSX_GvE<uint64_t, uint8_t>});
   t.two[0xbf] = opd(D_MODRM, {MOVSX_GvE<uint16_t, uint16_t>, MOVSX_GvE<uint32_t, uint16_t>, MOVSX_GvE<uint64_t, uint16_t>});
   for (int cc = 0; cc < 16; cc++) {
     t.two[0x40 + cc] = opd(D_MODRM, TSV_HV(CMOV_GvEv));

@@ -1,0 +1,289 @@
+import test from 'ava';
+import { TestVm, abi, FLAGS, native, LAYOUT } from './harness.js';
+
+test('addon surface: abiVersion, backends, hostMonotonicNs, createVm argument checks', (t) => {
+  t.is(native.abiVersion, abi.TSV_ABI_VERSION);
+  t.deepEqual(native.backends(), ['interp']);
+  const a = native.hostMonotonicNs();
+  t.is(typeof a, 'bigint');
+  t.true(native.hostMonotonicNs() >= a);
+  t.throws(() => native.createVm('nope', new ArrayBuffer(abi.TSV_VM_BUFFER_SIZE)), { instanceOf: TypeError, message: /unknown accel/ });
+  t.throws(() => native.createVm('kvm', new ArrayBuffer(abi.TSV_VM_BUFFER_SIZE)), { message: /kvm/ });
+  t.throws(() => native.createVm('interp', new ArrayBuffer(8)), { instanceOf: RangeError });
+  t.truthy(native.createVm('tcg', new ArrayBuffer(abi.TSV_VM_BUFFER_SIZE)));
+});
+
+test('memory regions: alignment, bounds and overlap are checked', (t) => {
+  const vm = native.createVm('interp', new ArrayBuffer(abi.TSV_VM_BUFFER_SIZE));
+  const mem = vm.allocateMemory(0x10000);
+  t.is(mem.byteLength, 0x10000);
+  t.true(new Uint8Array(mem).every((b) => b === 0));
+  t.throws(() => vm.setMemoryRegion(0, 0x1001, 0x1000, mem, 0, 0), { instanceOf: RangeError, message: /multiples of 4096/ });
+  t.throws(() => vm.setMemoryRegion(0, 0, 0x20000, mem, 0, 0), { instanceOf: RangeError, message: /beyond the end/ });
+  vm.setMemoryRegion(0, 0, 0x10000, mem, 0, 0);
+  t.throws(() => vm.setMemoryRegion(1, 0x8000, 0x1000, mem, 0, 0), { instanceOf: RangeError, message: /overlaps/ });
+  vm.setMemoryRegion(1, 0x10000, 0x1000, mem, 0x1000, abi.TSV_MEM_READONLY);
+  vm.setMemoryRegion(1, 0, 0, null, 0, 0); // delete
+  vm.setMemoryRegion(1, 0x8000 + 0x10000, 0x1000, mem, 0, 0);
+  t.pass();
+});
+
+test('reset: power-on state', (t) => {
+  const v = new TestVm();
+  v.cpu.reset();
+  t.is(v.rip, 0xfff0n);
+  t.is(v.seg('cs').sel, 0xf000);
+  t.is(v.seg('cs').base, 0xffff0000n);
+  t.is(v.u64(abi.TSV_OFF_CR0), 0x60000010n);
+  t.is(v.rflags, 2n);
+  t.is(v.st.getInt32(abi.TSV_OFF_PENDING_IRQ, true), -1);
+});
+
+test('real mode: 16-bit arithmetic, segments and stack', (t) => {
+  const v = new TestVm();
+  v.prepare('real', `
+    mov $0x1000, %ax
+    mov %ax, %ds
+    movw $0x1234, (0x10)      # ds:0x10 -> linear 0x10010
+    mov $0x7000, %sp
+    mov (0x10), %bx
+    push %bx
+    pop %cx
+    mov $0xffff, %dx
+    add $1, %dx               # CF=1 ZF=1
+    hlt`);
+  v.runToHlt();
+  t.is(v.ramView.getUint16(0x10010, true), 0x1234);
+  t.is(v.get('rcx') & 0xffffn, 0x1234n);
+  t.is(v.get('rdx') & 0xffffn, 0n);
+  t.is(v.rflags & (FLAGS.CF | FLAGS.ZF), FLAGS.CF | FLAGS.ZF);
+});
+
+test('32-bit protected mode: flags of ADD/SUB/ADC/SBB/INC/DEC/NEG', (t) => {
+  const v = new TestVm();
+  v.prepare('prot32', `
+    mov $0x7fffffff, %eax
+    add $1, %eax            # OF SF
+    pushf
+    mov $0, %ebx
+    sub $1, %ebx            # CF SF
+    pushf
+    stc
+    mov $1, %ecx
+    adc $1, %ecx            # 3
+    clc
+    mov $0, %edx
+    sbb $0, %edx            # 0, ZF
+    pushf
+    stc
+    inc %edx                # CF kept
+    pushf
+    mov $5, %esi
+    neg %esi
+    pushf
+    hlt`);
+  v.runToHlt();
+  const sp = Number(v.get('rsp'));
+  const f = (k: number): bigint => BigInt(v.ramView.getUint32(sp + 4 * k, true));
+  t.is(v.get('rax'), 0x80000000n);
+  t.is(f(4) & (FLAGS.OF | FLAGS.SF | FLAGS.CF | FLAGS.ZF), FLAGS.OF | FLAGS.SF);
+  t.is(v.get('rbx'), 0xffffffffn);
+  t.is(f(3) & (FLAGS.OF | FLAGS.SF | FLAGS.CF | FLAGS.ZF), FLAGS.SF | FLAGS.CF);
+  t.is(v.get('rcx'), 3n);
+  t.is(f(2) & (FLAGS.ZF | FLAGS.CF), FLAGS.ZF);
+  t.is(f(1) & (FLAGS.ZF | FLAGS.CF), FLAGS.CF);
+  t.is(v.get('rsi'), 0xfffffffbn);
+  t.is(f(0) & (FLAGS.CF | FLAGS.SF | FLAGS.AF), FLAGS.CF | FLAGS.SF | FLAGS.AF);
+});
+
+test('64-bit long mode: registers, zero extension, MUL/DIV, shifts, bit ops', (t) => {
+  const v = new TestVm();
+  v.prepare('long64', `
+    mov $0x123456789abcdef0, %rax
+    mov %eax, %ebx            # zero-extends
+    mov $0xffffffffffffffff, %rcx
+    mov %cl, %ch              # no REX: CH
+    movabs $0x1000000000, %rsi
+    mov $0x10, %edi
+    imul %rdi, %rsi           # 0x10000000000
+    mov $100, %eax
+    xor %edx, %edx
+    mov $7, %r8d
+    div %r8                   # 14 r 2
+    mov %rax, %r9
+    mov %rdx, %r10
+    mov $1, %r11
+    shl $63, %r11
+    sar $3, %r11
+    mov $0x80, %r12d
+    bsf %r12, %r13
+    bts $5, %r12
+    movsxd %r8d, %r14
+    mov $-1, %r15d
+    cmovz %rbx, %r15          # ZF from bts? no -- flags of BTS leave ZF from BSF (0)
+    hlt`);
+  v.runToHlt();
+  t.is(v.get('rbx'), 0x9abcdef0n);
+  t.is(v.get('rsi'), 0x10000000000n);
+  t.is(v.get('r9'), 14n);
+  t.is(v.get('r10'), 2n);
+  t.is(v.get('r11'), 0xf000000000000000n);
+  t.is(v.get('r13'), 7n);
+  t.is(v.get('r12'), 0xa0n);
+  t.is(v.get('r14'), 7n);
+  t.is(v.get('r15'), 0xffffffffn);
+});
+
+test('16-bit protected mode and operand-size prefixes', (t) => {
+  const v = new TestVm();
+  v.prepare('prot16', `
+    mov $0x1234, %ax
+    mov $0x12345678, %ebx
+    add %ax, %bx
+    movzbl %bl, %ecx
+    hlt`);
+  v.runToHlt();
+  t.is(v.get('rbx'), 0x123468acn);
+  t.is(v.get('rcx'), 0xacn);
+});
+
+test('compatibility mode: 32-bit code under a 64-bit kernel, far return into it and back', (t) => {
+  const v = new TestVm();
+  v.setMode('long64');
+  // code32 selector 0x08 runs in compatibility mode when EFER.LMA=1
+  const code64 = `
+    lea compat(%rip), %rax
+    push $0x08
+    push %rax
+    lretq
+  .code32
+  compat:
+    mov $0x11223344, %ebx
+    push $0x18
+    push $back
+    lret
+  .code64
+  back:
+    mov %rbx, %rcx
+    hlt`;
+  v.load('long64', code64);
+  v.runToHlt();
+  t.is(v.get('rcx'), 0x11223344n);
+  t.is(v.seg('cs').sel, 0x18);
+});
+
+test('string instructions with REP, REPE/REPNE and DF', (t) => {
+  const v = new TestVm();
+  v.prepare('long64', `
+    lea src(%rip), %rsi
+    mov $0x60000, %rdi
+    mov $13, %ecx
+    cld
+    rep movsb
+    mov $0x61000, %rdi
+    mov $0xab, %al
+    mov $100, %ecx
+    rep stosb
+    lea src(%rip), %rsi
+    mov $0x60000, %rdi
+    mov $13, %ecx
+    repe cmpsb             # all equal: rcx=0, ZF=1
+    mov %rcx, %r8
+    mov $0x60000, %rdi
+    mov $'o', %al
+    mov $13, %ecx
+    repne scasb            # finds 'o' at index 4
+    mov %rcx, %r9
+    std
+    lea src+12(%rip), %rsi
+    lodsb
+    mov %rsi, %r10
+    cld
+    mov $0x62000, %edi
+    mov $3, %ecx
+    mov $0x11223344, %eax
+    addr32 rep stosl
+    hlt
+  src: .ascii "hello, world!"`);
+  v.runToHlt();
+  t.is(Buffer.from(v.ram.subarray(0x60000, 0x6000d)).toString(), 'hello, world!');
+  t.true(v.ram.subarray(0x61000, 0x61064).every((b) => b === 0xab));
+  t.is(v.ram[0x61064], 0);
+  t.is(v.get('r8'), 0n);
+  t.is(v.get('r9'), 8n);
+  t.is(v.get('rax') & 0xffn, 0x44n);
+  t.is(v.ramView.getUint32(0x62008, true), 0x11223344);
+  t.is(v.ramView.getUint32(0x6200c, true), 0);
+  t.true(v.get('r10') > 0n);
+});
+
+test('near/far control flow, ENTER/LEAVE, LOOP, XCHG, CMPXCHG, XADD, BSWAP, SETcc', (t) => {
+  const v = new TestVm();
+  v.prepare('long64', `
+    call f
+    mov $5, %ecx
+    xor %edx, %edx
+  1: add %rcx, %rdx
+    loop 1b                    # rdx = 15
+    mov $1, %eax
+    mov $1, %ebx
+    mov $2, %r8d
+    lock cmpxchg %r8, (%rsp)   # compares with return slot garbage: just must not fault
+    mov $10, %r9d
+    mov $5, %r10d
+    xadd %r10, %r9             # r9 = 15, r10 = 10
+    mov $0x11223344, %r11d
+    bswap %r11d
+    cmp $3, %r9
+    setg %r12b
+    hlt
+  f:
+    enter $16, $0
+    mov $0x42, %r13
+    leave
+    ret`);
+  v.runToHlt();
+  t.is(v.get('rdx'), 15n);
+  t.is(v.get('r9'), 15n);
+  t.is(v.get('r10'), 10n);
+  t.is(v.get('r11'), 0x44332211n);
+  t.is(v.get('r12') & 0xffn, 1n);
+  t.is(v.get('r13'), 0x42n);
+  t.is(v.get('rsp'), BigInt(LAYOUT.stackTop));
+});
+
+test('undefined opcodes and LOCK misuse raise #UD in the guest', (t) => {
+  const v = new TestVm();
+  v.setMode('long64');
+  v.installReportingIdt('long64');
+  v.load('long64', 'ud2');
+  v.runToHlt();
+  t.is(v.reported().vector, 6);
+  t.is(v.reported().w0, BigInt(LAYOUT.code)); // RIP of the UD2
+
+  const w = new TestVm();
+  w.setMode('long64');
+  w.installReportingIdt('long64');
+  w.load('long64', 'nop; .byte 0xf0, 0x01, 0xc0'); // lock add %eax,%eax: register destination
+  w.runToHlt();
+  t.is(w.reported().vector, 6);
+  t.is(w.reported().w0, BigInt(LAYOUT.code + 1));
+
+  const x = new TestVm();
+  x.setMode('prot32');
+  x.installReportingIdt('prot32');
+  x.load('prot32', 'fld1'); // x87: no FPU in this backend
+  x.runToHlt();
+  t.is(x.reported().vector, 6);
+});
+
+test('#DE from DIV by zero and from IDIV overflow', (t) => {
+  for (const code of ['xor %ecx, %ecx; div %ecx', 'mov $0x80000000, %eax; cdq; mov $-1, %ecx; idiv %ecx']) {
+    const v = new TestVm();
+    v.setMode('prot32');
+    v.installReportingIdt('prot32');
+    v.load('prot32', code);
+    v.runToHlt();
+    t.is(v.reported().vector, 0, code);
+  }
+});
