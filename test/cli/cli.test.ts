@@ -119,3 +119,53 @@ test('-nodefaults without -serial: no serial port, so no guest output', async (t
   t.is(r.stdout, '');
   t.is(r.status, 1);
 });
+
+test('-serial null runs the guest with its output discarded', async (t) => {
+  const r = await runCli(['-serial', 'null', '-kernel', HELLO, '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x4']);
+  t.is(r.stderr, '');
+  t.is(r.stdout, '');
+  t.is(r.status, 1);
+});
+
+test('-initrd becomes the multiboot module; the full test-runner flag set is accepted', async (t) => {
+  const r = await runCli([
+    '-nodefaults', '-nographic', '-serial', 'stdio', '-display', 'none', '-machine', 'pc,accel=tcg', '-m', '64M', '-smp', '1',
+    '-no-reboot', '-icount', 'shift=3', '-device', 'pc-testdev', '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x4',
+    '-kernel', HELLO, '-initrd', join(ROOT, 'package.json'),
+  ]);
+  t.is(r.stderr, '');
+  t.regex(r.stdout, /modules: 1/);
+  t.regex(r.stdout, /module\[0\] head: \{\.  "name": "tsvisor"/);
+  t.is(r.status, 1);
+});
+
+test('a missing initrd is one line and status 1', async (t) => {
+  const r = await runCli(['-kernel', HELLO, '-initrd', '/nonexistent/initrd']);
+  t.is(r.status, 1);
+  t.is(r.stderr, "tsvisor: could not load initrd '/nonexistent/initrd': No such file or directory\n");
+});
+
+test('SIGTERM stops a running guest cleanly with status 128+15', async (t) => {
+  const child = spawn(process.execPath, [CLI, '-kernel', join(ROOT, 'dist', 'guests', 'bench_alu.elf'), '-append', 'iters=1000000000000'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const closed = new Promise<number | null>((res) => child.on('close', (status) => res(status)));
+  // Signal once the guest is inside its loop, so the stop lands mid-run; once only (a second signal exits at once).
+  let signalled = false;
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    stdout += d;
+    if (!signalled && /insns-per-iter/.test(stdout)) {
+      signalled = true;
+      child.kill('SIGTERM');
+    }
+  });
+  const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  const status = await closed;
+  clearTimeout(killer);
+  t.is(status, 143);
+  t.is(stderr, 'tsvisor: terminating on signal SIGTERM\n');
+});
