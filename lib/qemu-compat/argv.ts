@@ -26,9 +26,9 @@ export function parseQemuArgs(argv: readonly string[]): QemuInvocation {
       if (spec.takesArg) {
         if (i + 1 >= argv.length) throw new QemuArgsError(word, undefined, 'requires an argument');
         value = argv[++i];
-        spec.handle(inv, value);
+        spec.handle(inv, value, word);
       } else {
-        spec.handle(inv);
+        spec.handle(inv, word);
       }
     } catch (err) {
       if (err instanceof BadValue) throw new QemuArgsError(word, value, err.message);

@@ -33,8 +33,8 @@ export interface QemuInvocation {
    * the first one the build offers is used. Empty = the default.
    */
   accel: AccelName[];
-  /** The option that set `accel`, so "not available" errors can name it. */
-  accelSource?: { option: string; value: string; via: 'machine' | 'accel' };
+  /** The option that set `accel` (and its argument, if it takes one), so "not available" errors can name it. */
+  accelSource?: { option: string; value?: string; via: 'machine' | 'accel' };
   /** Explicit -serial; undefined = QEMU's default (stdio unless -nodefaults). */
   serial?: SerialBackend;
   nographic: boolean;

@@ -25,14 +25,15 @@ interface OptionBase {
 
 export interface FlagOption extends OptionBase {
   takesArg: false;
-  handle(inv: QemuInvocation): void;
+  handle(inv: QemuInvocation, spelled: string): void;
 }
 
 export interface ArgOption extends OptionBase {
   takesArg: true;
   /** How the argument is shown in the help text, e.g. "FILE". */
   argName: string;
-  handle(inv: QemuInvocation, value: string): void;
+  /** `spelled` is the option as the user wrote it ("-M", "--machine"), for messages. */
+  handle(inv: QemuInvocation, value: string, spelled: string): void;
 }
 
 export type OptionSpec = FlagOption | ArgOption;
@@ -48,18 +49,20 @@ const MACHINE_TYPES: ReadonlyArray<{ name: string; description: string }> = [
 
 const SERIAL_BACKENDS: readonly SerialBackend[] = ['stdio', 'null', 'none'];
 
-function setAccel(inv: QemuInvocation, option: string, value: string, via: 'machine' | 'accel', list: QemuInvocation['accel']): void {
+function setAccel(inv: QemuInvocation, option: string, value: string | undefined, via: 'machine' | 'accel', list: QemuInvocation['accel']): void {
   // QEMU refuses to mix the two spellings, since the result would be ambiguous.
   if (inv.accelSource && inv.accelSource.via !== via) {
     throw new BadValue('-accel and -machine accel= cannot be used together');
   }
   if (via === 'machine') {
+    // A later -machine accel= replaces the earlier list, and is the one to name in errors.
     inv.accel = list;
+    inv.accelSource = { option, value, via };
   } else {
-    // Repeated -accel options form a fallback list, in the order given.
+    // Repeated -accel options form a fallback list, in the order given; errors name the first.
     inv.accel = [...inv.accel, ...list.filter((a) => !inv.accel.includes(a))];
+    inv.accelSource = inv.accelSource ?? { option, value, via };
   }
-  inv.accelSource = inv.accelSource ?? { option, value, via };
 }
 
 export const OPTIONS: readonly OptionSpec[] = [
@@ -201,7 +204,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     takesArg: true,
     argName: '[type=]pc[,accel=A[:A...]][,graphics=on|off]',
     help: 'machine type and accelerator (-machine help lists types)',
-    handle(inv, value) {
+    handle(inv, value, spelled) {
       const opts = parseOptList(value, 'type');
       if (opts.wantsHelp) {
         inv.request = {
@@ -218,7 +221,7 @@ export const OPTIONS: readonly OptionSpec[] = [
       // graphics=off only promises no graphical output; tsvisor never has any, so both values hold.
       opts.getBool('graphics');
       const accel = opts.get('accel');
-      if (accel !== undefined) setAccel(inv, '-machine', value, 'machine', accelListFromText(accel));
+      if (accel !== undefined) setAccel(inv, spelled, value, 'machine', accelListFromText(accel));
     },
   },
   {
@@ -226,7 +229,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     takesArg: true,
     argName: 'tcg|interp|kvm',
     help: 'CPU backend; repeat for a fallback list (-accel help lists them)',
-    handle(inv, value) {
+    handle(inv, value, spelled) {
       const opts = parseOptList(value, 'accel');
       if (opts.wantsHelp) {
         inv.request = { kind: 'list', text: accelListText() };
@@ -235,15 +238,15 @@ export const OPTIONS: readonly OptionSpec[] = [
       opts.allowOnly(['accel']);
       const name = opts.get('accel');
       if (name === undefined) throw new BadValue("parameter 'accel' is missing");
-      setAccel(inv, '-accel', value, 'accel', [accelFromName(name)]);
+      setAccel(inv, spelled, value, 'accel', [accelFromName(name)]);
     },
   },
   {
     names: ['enable-kvm'],
     takesArg: false,
     help: 'same as -accel kvm',
-    handle(inv) {
-      setAccel(inv, '-enable-kvm', 'kvm', 'accel', ['kvm']);
+    handle(inv, spelled) {
+      setAccel(inv, spelled, undefined, 'accel', ['kvm']);
     },
   },
   {

@@ -66,5 +66,5 @@ function chooseAccel(inv: QemuInvocation, backends: readonly string[] | undefine
   const source = inv.accelSource;
   const names = inv.accel.map(accelDisplayName).join(', ');
   const reason = `${names} backend${inv.accel.length > 1 ? 's' : ''} not available in this build`;
-  throw new QemuArgsError(source?.option, source?.option === '-enable-kvm' ? undefined : source?.value, reason);
+  throw new QemuArgsError(source?.option, source?.value, reason);
 }

@@ -263,6 +263,7 @@ test('accelerator errors', (t) => {
   t.is(errorOf([...KERNEL, '-accel', 'kvm']), '-accel kvm: KVM backend not available in this build');
   t.is(errorOf([...KERNEL, '-enable-kvm']), '-enable-kvm: KVM backend not available in this build');
   t.is(errorOf([...KERNEL, '-machine', 'accel=kvm']), '-machine accel=kvm: KVM backend not available in this build');
+  t.is(errorOf([...KERNEL, '-machine', 'accel=tcg', '-M', 'pc,accel=kvm']), '-M pc,accel=kvm: KVM backend not available in this build');
   t.is(errorOf([...KERNEL, '-accel', 'hvf']), "-accel hvf: accelerator 'hvf' is not supported (use tcg, interp or kvm)");
   t.is(errorOf([...KERNEL, '-accel', 'tcg,thread=multi']), "-accel tcg,thread=multi: invalid parameter 'thread'");
   t.is(errorOf([...KERNEL, '-accel', 'tcg', '-machine', 'accel=tcg']), '-machine accel=tcg: -accel and -machine accel= cannot be used together');
