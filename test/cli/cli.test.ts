@@ -6,7 +6,8 @@
  */
 import test from 'ava';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
@@ -20,9 +21,9 @@ interface CliResult {
   stderr: string;
 }
 
-function runCli(args: string[], timeoutMs = 120_000): Promise<CliResult> {
+function runCli(args: string[], timeoutMs = 120_000, cli = CLI): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cli, ...args], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -168,4 +169,19 @@ test('SIGTERM stops a running guest cleanly with status 128+15', async (t) => {
   clearTimeout(killer);
   t.is(status, 143);
   t.is(stderr, 'tsvisor: terminating on signal SIGTERM\n');
+});
+
+test('--demo without the shipped guest is a clear one-line error', async (t) => {
+  // A copy of the compiled package without dist/guests: the CLI finds its package root from its own location.
+  const pkg = mkdtempSync(join(tmpdir(), 'tsvisor-nodemo-'));
+  try {
+    cpSync(join(ROOT, 'dist', 'lib'), join(pkg, 'dist', 'lib'), { recursive: true });
+    writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: 'tsvisor', version: VERSION }));
+    const r = await runCli(['--demo'], 60_000, join(pkg, 'dist', 'lib', 'cli.js'));
+    t.is(r.status, 1);
+    t.is(r.stdout, '');
+    t.is(r.stderr, `tsvisor: --demo: the demo guest is missing (${join(pkg, 'dist', 'guests', 'demo.elf')}); build it with \`npm run compile\`\n`);
+  } finally {
+    rmSync(pkg, { recursive: true, force: true });
+  }
 });
