@@ -146,7 +146,10 @@ class VmWrap : public Napi::ObjectWrap<VmWrap> {
 
   Napi::Value Destroy(const Napi::CallbackInfo& info) {
     // vCPUs may outlive this call: leave them a VM without memory rather than dangling pointers
-    if (vm_) vm_->clear_regions();
+    if (vm_) {
+      vm_->clear_regions();
+      vm_->destroyed = true;
+    }
     vm_.reset();
     buffers_.clear();
     return info.Env().Undefined();
@@ -203,6 +206,7 @@ class VcpuWrap : public Napi::ObjectWrap<VcpuWrap> {
   Napi::Value State(const Napi::CallbackInfo& info) { return state_.Value(); }
 
   Napi::Value Run(const Napi::CallbackInfo& info) {
+    if (vm_->destroyed) throw Napi::Error::New(info.Env(), "run: the VM of this vCPU was destroyed");
     int r = tsv::run(*cpu_);
     return Napi::Number::New(info.Env(), r);
   }

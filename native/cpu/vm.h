@@ -83,6 +83,9 @@ class Vm {
   std::vector<Block*> graveyard_;
   std::vector<Cpu*> cpus_;
   uint64_t code_gen_ = 1;
+
+ public:
+  bool destroyed = false;
 };
 
 }  // namespace tsv

@@ -504,8 +504,9 @@ void register_system(OpTables& t) {
 
   t.two[0xa2] = opd(0, {CPUID});
   t.two[0x31] = opd(D_ALONE, {RDTSC});
-  t.two[0x32] = opd(D_ENDS, {RDMSR});
-  t.two[0x30] = opd(D_ENDS, {WRMSR});
+  // D_ALONE: IA32_TSC reads/writes need the exact instruction count
+  t.two[0x32] = opd(D_ENDS | D_ALONE, {RDMSR});
+  t.two[0x30] = opd(D_ENDS | D_ALONE, {WRMSR});
   t.two[0x20] = opd(D_MODRM | D_FORCE64, {MOV_RdCd});
   t.two[0x22] = opd(D_MODRM | D_FORCE64 | D_ENDS, {MOV_CdRd});
   t.two[0x21] = opd(D_MODRM | D_FORCE64, {MOV_RdDd});
@@ -526,13 +527,13 @@ void register_system(OpTables& t) {
   t.grp[G6_0F00][5] = opd(0, {VERx_Ew<true>});
 
   t.two[0x01].attr = grp_attr(G7_0F01) | D_VALID;
-  t.grp[G7_0F01][0] = opd_m(D_ENDS, {GRP7_R}, {SxDT_M<false>});
+  t.grp[G7_0F01][0] = opd_m(D_ENDS | D_ALONE, {GRP7_R}, {SxDT_M<false>});
   t.grp[G7_0F01][1] = opd_m(D_ENDS, {GRP7_R}, {SxDT_M<true>});
   t.grp[G7_0F01][2] = opd_m(D_ENDS, {GRP7_R}, {LxDT_M<false>});
   t.grp[G7_0F01][3] = opd_m(D_ENDS, {GRP7_R}, {LxDT_M<true>});
   t.grp[G7_0F01][4] = opd(0, {SMSW_Ew});
   t.grp[G7_0F01][6] = opd(D_ENDS, {LMSW_Ew});
-  t.grp[G7_0F01][7] = opd_m(D_ENDS, {GRP7_R}, {INVLPG_M});
+  t.grp[G7_0F01][7] = opd_m(D_ENDS | D_ALONE, {GRP7_R}, {INVLPG_M});  // /7 mod 3 includes RDTSCP
   for (int k : {2, 3}) t.grp[G7_0F01][k].attr |= D_DEF64;  // LGDT/LIDT take a 64-bit base in 64-bit mode
 
   t.two[0xae] = opd(D_MODRM, {GRP15});

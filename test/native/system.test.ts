@@ -1,0 +1,273 @@
+import test from 'ava';
+import { TestVm, abi, LAYOUT, FLAGS } from './harness.js';
+
+test('32-bit: INT from ring 3 switches to the TSS ring-0 stack, IRET returns to ring 3', (t) => {
+  const v = new TestVm();
+  v.setMode('prot32');
+  // GDT additions: 0x40 code32 DPL3, 0x48 data32 DPL3, 0x50 TSS32
+  const g = LAYOUT.gdt;
+  v.ramView.setBigUint64(g + 0x40, 0x00cffb000000ffffn, true);
+  v.ramView.setBigUint64(g + 0x48, 0x00cff3000000ffffn, true);
+  const tss = 0x6000n;
+  v.ramView.setBigUint64(g + 0x50, 0x67n | ((tss & 0xffffffn) << 16n) | (0x89n << 40n), true);
+  v.st.setUint32(abi.TSV_OFF_GDTR + 8, 0x57, true);
+  v.ramView.setUint32(0x6004, 0x7e000, true); // ESP0
+  v.ramView.setUint16(0x6008, 0x10, true); // SS0
+  v.setSeg('tr', 0x50, 0x6000, 0x67, 0x8b);
+  // IDT vector 0x80: 32-bit trap gate DPL3 -> handler
+  v.setU64(abi.TSV_OFF_IDTR, LAYOUT.idt);
+  v.st.setUint32(abi.TSV_OFF_IDTR + 8, 0x7ff, true);
+  const bin = v.load('prot32', `
+    push $0x4b            # SS3 (0x48|3)
+    push $0x70000         # ESP3
+    pushf
+    push $0x43            # CS3
+    push $user
+    iret
+  user:
+    mov $7, %eax
+    int $0x80
+    mov %cs, %ebx
+    mov %esp, %ecx
+    hlt_ring3:
+    jmp .
+  handler:
+    mov %esp, %esi        # ring-0 stack
+    mov 4(%esp), %edi     # saved CS
+    add $1, %eax
+    iret
+  `);
+  const handler = LAYOUT.code + bin.indexOf(Buffer.from([0x89, 0xe6])); // mov %esp,%esi
+  const h = BigInt(handler);
+  v.ramView.setBigUint64(LAYOUT.idt + 0x80 * 8, (h & 0xffffn) | (0x08n << 16n) | (0xefn << 40n) | (((h >> 16n) & 0xffffn) << 48n), true);
+  v.setU64(abi.TSV_OFF_RUN_MAX_INSTRUCTIONS, 30);
+  t.is(v.run(), abi.TSV_EXIT_SLICE_END);
+  t.is(v.get('rax'), 8n);
+  t.is(v.get('rsi'), 0x7e000n - 20n); // SS, ESP, EFLAGS, CS, EIP
+  t.is(v.get('rdi'), 0x43n);
+  t.is(v.get('rbx') & 0xffffn, 0x43n);
+  t.is(v.get('rcx'), 0x70000n);
+});
+
+test('32-bit: segment loads check descriptors (#GP with the selector as error code)', (t) => {
+  const v = new TestVm();
+  v.setMode('prot32');
+  v.installReportingIdt('prot32');
+  v.load('prot32', 'mov $0x08, %ax; mov %ax, %ds; hlt'); // code segment without R... 0x08 is readable code: allowed
+  v.runToHlt();
+  t.is(v.seg('ds').sel, 0x08);
+  const w = new TestVm();
+  w.setMode('prot32');
+  w.installReportingIdt('prot32');
+  w.load('prot32', 'mov $0x1f8, %ax; mov %ax, %es; hlt'); // beyond the GDT limit
+  w.runToHlt();
+  t.is(w.reported().vector, 13);
+  t.is(w.reported().w0 & 0xffffn, 0x1f8n);
+  const x = new TestVm();
+  x.setMode('prot32');
+  x.installReportingIdt('prot32');
+  x.load('prot32', 'mov $0x08, %ax; mov %ax, %ss; hlt'); // SS must be writable data
+  x.runToHlt();
+  t.is(x.reported().vector, 13);
+  t.is(x.reported().w0 & 0xffffn, 0x08n);
+});
+
+test('far CALL/RET and far JMP through memory pointers in protected mode', (t) => {
+  const v = new TestVm();
+  v.prepare('prot32', `
+    lcall $0x08, $farfn
+    mov %eax, %ebx
+    ljmp *ptr
+  farfn:
+    mov $0x99, %eax
+    lret
+  dest:
+    hlt
+  ptr: .long dest
+       .word 0x08`);
+  v.runToHlt();
+  t.is(v.get('rbx'), 0x99n);
+});
+
+test('RDTSC: icount clock, tsc_offset, WRMSR IA32_TSC, CR4.TSD', (t) => {
+  const v = new TestVm();
+  const vmv = new DataView(v.vmState);
+  vmv.setUint32(abi.TSV_OFF_VM_CLOCK_MODE, abi.TSV_CLOCK_ICOUNT, true);
+  vmv.setUint32(abi.TSV_OFF_VM_ICOUNT_SHIFT, 0, true);
+  vmv.setBigUint64(abi.TSV_OFF_VM_TSC_KHZ, 1000000n, true); // 1 GHz: 1 tick per ns
+  v.prepare('long64', `
+    nop
+    nop
+    rdtsc
+    shl $32, %rdx
+    or %rax, %rdx
+    mov %rdx, %r8
+    mov $0x10, %ecx
+    mov $1000000, %eax
+    xor %edx, %edx
+    wrmsr
+    rdtsc
+    mov %rax, %r9
+    rdtscp
+    mov %rcx, %r10
+    hlt`);
+  v.setU64(abi.TSV_OFF_TSC_OFFSET, 100);
+  v.runToHlt();
+  t.is(v.get('r8'), 2n + 100n); // two NOPs retired before RDTSC
+  // after WRMSR at instret 10, the next RDTSC (instret 11) reads 1000000 + 1
+  t.is(v.get('r9'), 1000001n);
+  t.is(v.get('r10'), 0n);
+
+  const w = new TestVm();
+  w.setMode('long64');
+  w.installReportingIdt('long64');
+  w.setU64(abi.TSV_OFF_CR4, 0x20 | 0x4); // PAE | TSD
+  w.load('long64', `
+    push $0x33
+    push $0x70000
+    push $0x2
+    push $0x2b
+    lea user(%rip), %rax
+    push %rax
+    iretq
+  user:
+    rdtsc
+    hlt`);
+  w.ramView.setBigUint64(LAYOUT.tss + 4, 0x7f000n, true);
+  w.runToHlt();
+  t.is(w.reported().vector, 13);
+});
+
+test('rotates, SHLD/SHRD, BT on memory, CMPXCHG8B/16B, PUSHA/POPA, LES, XLAT, AAM', (t) => {
+  const v = new TestVm();
+  v.prepare('prot32', `
+    mov $0x80000001, %eax
+    rol $1, %eax            # 3, CF=1
+    pushf
+    mov $1, %ebx
+    rcr $1, %ebx            # CF(1)->bit31, CF=1
+    mov %ebx, %ebp
+    mov $0x12345678, %ecx
+    mov $0x9abcdef0, %edx
+    shld $8, %edx, %ecx     # 0x3456789a
+    movl $0, 0x60000
+    mov $35, %eax
+    bts %eax, 0x60000       # register bit offset: bit 3 of the dword at 0x60004
+    mov 0x60004, %esi
+    movl $1, 0x61000
+    movl $2, 0x61004
+    push %ebx
+    push %ecx
+    mov $1, %eax
+    mov $2, %edx
+    mov $0x33, %ebx
+    mov $0x44, %ecx
+    cmpxchg8b 0x61000       # equal: store ecx:ebx
+    pop %ecx
+    pop %ebx
+    pusha
+    mov $0, %edi
+    popa
+    movl $0x1234, 0x62000
+    movw $0x10, 0x62004
+    les 0x62000, %edi
+    mov $0x63000, %ebx
+    movb $0x77, 0x63005
+    mov $5, %al
+    xlat
+    mov %al, %dl
+    mov $47, %al
+    aam
+    hlt`);
+  v.runToHlt();
+  t.is(v.get('rbp'), 0x80000000n);
+  t.is(v.get('rcx'), 0x3456789an);
+  t.is(v.get('rsi'), 8n);
+  t.is(v.ramView.getUint32(0x61000, true), 0x33);
+  t.is(v.ramView.getUint32(0x61004, true), 0x44);
+  t.is(v.get('rdi'), 0x1234n);
+  t.is(v.seg('es').sel, 0x10);
+  t.is(v.get('rdx') & 0xffn, 0x77n);
+  t.is(v.get('rax') & 0xffffn, 0x0407n);
+  const sp = Number(v.get('rsp'));
+  t.is(BigInt(v.ramView.getUint32(sp, true)) & FLAGS.CF, FLAGS.CF);
+
+  const w = new TestVm();
+  w.prepare('long64', `
+    movq $1, 0x61000
+    movq $2, 0x61008
+    mov $1, %eax
+    mov $2, %edx
+    mov $0x33, %ebx
+    mov $0x44, %ecx
+    cmpxchg16b 0x61000
+    sete %r8b
+    cmpxchg16b 0x61000      # now unequal: rdx:rax get the memory value
+    hlt`);
+  w.runToHlt();
+  t.is(w.get('r8') & 0xffn, 1n);
+  t.is(w.ramView.getBigUint64(0x61000, true), 0x33n);
+  t.is(w.get('rax'), 0x33n);
+  t.is(w.get('rdx'), 0x44n);
+});
+
+test('CR and DR moves, CLTS, LMSW/SMSW, SGDT/SIDT, STR/SLDT, CR8', (t) => {
+  const v = new TestVm();
+  v.prepare('long64', `
+    mov $0x1234, %rax
+    mov %rax, %dr0
+    mov %dr0, %rbx
+    mov %dr7, %rcx
+    mov $5, %eax
+    mov %rax, %cr8
+    mov %cr8, %rdx
+    sgdt 0x60000
+    sidt 0x60010
+    str %r8w
+    smsw %r9
+    mov %cr0, %r10
+    or $8, %r10
+    mov %r10, %cr0
+    clts
+    mov %cr0, %r11
+    hlt`);
+  v.runToHlt();
+  t.is(v.get('rbx'), 0x1234n);
+  t.is(v.get('rcx'), 0x400n);
+  t.is(v.get('rdx'), 5n);
+  t.is(v.ramView.getUint16(0x60000, true), 9 * 8 - 1);
+  t.is(v.ramView.getBigUint64(0x60002, true), BigInt(LAYOUT.gdt));
+  t.is(v.get('r8') & 0xffffn, 0x38n);
+  t.is(v.get('r9') & 1n, 1n);
+  t.is(v.get('r11') & 8n, 0n);
+});
+
+test('INT3 and INTO through 64-bit gates; non-canonical access is #GP', (t) => {
+  const v = new TestVm();
+  v.setMode('long64');
+  v.installReportingIdt('long64');
+  v.load('long64', 'int3');
+  v.runToHlt();
+  t.is(v.reported().vector, 3);
+  t.is(v.reported().w0, BigInt(LAYOUT.code + 1)); // trap: RIP after INT3
+  const w = new TestVm();
+  w.setMode('long64');
+  w.installReportingIdt('long64');
+  w.load('long64', 'movabs $0x0000800000000000, %rax; mov (%rax), %rbx');
+  w.runToHlt();
+  t.is(w.reported().vector, 13);
+  const x = new TestVm();
+  x.setMode('prot32');
+  x.installReportingIdt('prot32');
+  x.load('prot32', 'mov $0x7fffffff, %eax; add $1, %eax; into; hlt');
+  x.runToHlt();
+  t.is(x.reported().vector, 4);
+});
+
+test('vm.destroy: later calls throw, vCPUs stop cleanly', (t) => {
+  const v = new TestVm();
+  v.prepare('long64', 'hlt');
+  v.vm.destroy();
+  t.throws(() => v.vm.allocateMemory(4096), { message: /destroyed/ });
+  t.throws(() => v.run(), { message: /destroyed/ });
+});
