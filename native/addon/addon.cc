@@ -207,7 +207,12 @@ class VcpuWrap : public Napi::ObjectWrap<VcpuWrap> {
 
   Napi::Value Run(const Napi::CallbackInfo& info) {
     if (vm_->destroyed) throw Napi::Error::New(info.Env(), "run: the VM of this vCPU was destroyed");
-    int r = tsv::run(*cpu_);
+    int r;
+    try {
+      r = tsv::run(*cpu_);
+    } catch (const std::exception& e) {  // host-side failure (e.g. out of memory): a clean JS error
+      throw Napi::Error::New(info.Env(), std::string("run: host failure: ") + e.what());
+    }
     return Napi::Number::New(info.Env(), r);
   }
 

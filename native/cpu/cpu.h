@@ -3,6 +3,7 @@
 // per-instruction handlers touch is inline here so the hot paths compile to a
 // few loads and stores.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -145,7 +146,13 @@ struct Block {
   uint64_t page2;     // second physical page for a page-crossing last instruction (or ~0)
   uint32_t count;
   bool valid;
+  // Blocks are allocated with room for count + 1 instructions only (the
+  // decoder builds into a full-size scratch block first).
   Insn insns[MAX_BLOCK_INSNS + 1];
+
+  static size_t bytes_for(uint32_t n) { return offsetof(Block, insns) + (n + 1) * sizeof(Insn); }
+  static Block* clone(const Block& scratch);
+  static void destroy(Block* b) { ::operator delete(b); }
 };
 
 // The thrown object for guest exceptions and deep exits (MMIO). The vCPU
@@ -224,9 +231,13 @@ struct Cpu {
   TlbEntry tlb[3][2][TLB_SIZE];
 
   int id;
-  std::vector<uint8_t> io_scratch;
+  Block* scratch_block;  // decode buffer
+
 
   Cpu(Vm* vm, int id);
+  ~Cpu() { delete scratch_block; }
+  Cpu(const Cpu&) = delete;
+  Cpu& operator=(const Cpu&) = delete;
   void reset();
 
   // --- derived-state management (state.cc) ---

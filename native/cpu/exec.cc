@@ -29,7 +29,7 @@ static void internal_error(Cpu& c, uint32_t sub, uint64_t lin, const char* msg) 
 
 // Decodes a block starting at linear address lin (guest-physical phys, host pointer host).
 static Block* build_block(Cpu& c, uint64_t lin, uint64_t phys, const uint8_t* host, uint64_t key) {
-  Block* b = new Block();
+  Block* b = c.scratch_block;
   b->key = key;
   b->page2 = ~0ull;
   b->valid = true;
@@ -52,7 +52,6 @@ static Block* build_block(Cpu& c, uint64_t lin, uint64_t phys, const uint8_t* ho
       // needs bytes beyond the page (or beyond the CS limit)
       if (n > 0) break;  // let it start a block of its own
       if (in_page >= 15 || pos + in_page > cs_room) {
-        delete b;
         raise_gp(c, 0);
       }
       uint64_t lin2 = (lin + in_page) & c.lin_mask;
@@ -60,13 +59,11 @@ static Block* build_block(Cpu& c, uint64_t lin, uint64_t phys, const uint8_t* ho
       try {
         p2 = translate(c, lin2, ACC_EXEC, c.cpl == 3);
       } catch (...) {
-        delete b;
         throw;
       }
       bool w;
       const uint8_t* h2 = c.vm->phys_ptr(p2 & ~0xfffull, w);
       if (!h2) {
-        delete b;
         internal_error(c, TSV_INTERNAL_FETCH_MMIO, lin2, "");
         std::snprintf(reinterpret_cast<char*>(c.buf + TSV_OFF_EXIT_MESSAGE), TSV_EXIT_MESSAGE_SIZE,
                       "instruction fetch from non-RAM guest-physical address 0x%llx (linear 0x%llx)",
@@ -77,7 +74,6 @@ static Block* build_block(Cpu& c, uint64_t lin, uint64_t phys, const uint8_t* ho
       avail = 15;
       if (avail > cs_room - pos) avail = (unsigned)(cs_room - pos);
       if (!decode(c, bytes, avail, in, attr)) {
-        delete b;
         raise_gp(c, 0);
       }
       b->page2 = p2 & ~0xfffull;
@@ -94,8 +90,9 @@ static Block* build_block(Cpu& c, uint64_t lin, uint64_t phys, const uint8_t* ho
   b->insns[n] = Insn{};
   b->insns[n].fn = end_of_sequence;
   b->insns[n].off = (uint16_t)pos;
-  c.vm->add_block(b, phys & ~0xfffull);
-  return b;
+  Block* out = Block::clone(*b);
+  c.vm->add_block(out, phys & ~0xfffull);
+  return out;
 }
 
 static Block* get_block(Cpu& c) {

@@ -20,6 +20,7 @@ Cpu::Cpu(Vm* v, int ident) {
   std::memset(static_cast<void*>(this), 0, offsetof(Cpu, id));
   vm = v;
   id = ident;
+  scratch_block = new Block();
   delivering = -1;
   flush_tlb(true);
 }

@@ -8,7 +8,7 @@ namespace tsv {
 Vm::Vm(uint8_t* vm_state) : state_(vm_state) {}
 
 Vm::~Vm() {
-  for (auto& kv : blocks_) delete kv.second;
+  for (auto& kv : blocks_) Block::destroy(kv.second);
   collect_garbage();
 }
 
@@ -81,7 +81,22 @@ void Vm::set_msr_exit_ranges(const uint32_t* pairs, size_t count) {
   msr_ranges_.assign(pairs, pairs + (count & ~size_t(1)));
 }
 
+Block* Block::clone(const Block& s) {
+  size_t n = bytes_for(s.count);
+  Block* b = static_cast<Block*>(::operator new(n));
+  std::memcpy(static_cast<void*>(b), &s, n);
+  return b;
+}
+
 void Vm::add_block(Block* b, uint64_t page1) {
+  code_bytes_ += Block::bytes_for(b->count);
+  if (code_bytes_ > kMaxCodeBytes) {
+    // a guest that keeps decoding new code (or jumping everywhere) must not eat host memory
+    std::vector<uint64_t> pages;
+    for (auto& kv : code_pages_) pages.push_back(kv.first);
+    for (uint64_t p : pages) invalidate_page(p);
+    code_bytes_ = Block::bytes_for(b->count);
+  }
   blocks_[b->key] = b;
   auto mark = [&](uint64_t page) {
     auto& v = code_pages_[page];
@@ -104,6 +119,7 @@ void Vm::invalidate_page(uint64_t page) {
   for (Block* b : dead) {
     if (!b->valid) continue;
     b->valid = false;
+    code_bytes_ -= std::min<uint64_t>(code_bytes_, Block::bytes_for(b->count));
     auto bi = blocks_.find(b->key);
     if (bi != blocks_.end() && bi->second == b) blocks_.erase(bi);
     // a block may be executing right now (self-modifying code inside it):
@@ -131,7 +147,7 @@ void Vm::invalidate_range(uint64_t gpa, uint64_t len) {
 }
 
 void Vm::collect_garbage() {
-  for (Block* b : graveyard_) delete b;
+  for (Block* b : graveyard_) Block::destroy(b);
   graveyard_.clear();
 }
 

@@ -83,6 +83,8 @@ class Vm {
   std::vector<Block*> graveyard_;
   std::vector<Cpu*> cpus_;
   uint64_t code_gen_ = 1;
+  uint64_t code_bytes_ = 0;
+  static constexpr uint64_t kMaxCodeBytes = 128ull << 20;
 
  public:
   bool destroyed = false;
