@@ -317,15 +317,28 @@ template <class T> TSV_INLINE void lf_set(Cpu& c, LfOp op, T res, T a, T b) {
   c.lf_src1 = a;
   c.lf_src2 = b;
 }
+// lf_res/lf_src* hold zero-extended operand-size values, so CF of ADD/SUB needs no masking.
 TSV_INLINE bool get_cf(const Cpu& c) {
-  if (c.lf_op == LF_LOGIC) return false;
-  return cf_slow(c);
+  switch (c.lf_op) {
+    case LF_LOGIC: return false;
+    case LF_ADD: return c.lf_res < c.lf_src1;
+    case LF_SUB: return c.lf_src1 < c.lf_src2;
+    default: return cf_slow(c);
+  }
 }
 TSV_INLINE bool get_zf(const Cpu& c) { return c.lf_op == LF_NONE ? (c.lf_flags & F_ZF) != 0 : c.lf_res == 0; }
 TSV_INLINE bool cond(const Cpu& c, unsigned cc) {
   if (cc == 4) return get_zf(c);
   if (cc == 5) return !get_zf(c);
   return cond_slow(c, cc);
+}
+// Condition known at decode time (Jcc handlers are instantiated per condition).
+template <unsigned CC> TSV_INLINE bool cond_t(const Cpu& c) {
+  if constexpr (CC == 4) return get_zf(c);
+  else if constexpr (CC == 5) return !get_zf(c);
+  else if constexpr (CC == 2) return get_cf(c);
+  else if constexpr (CC == 3) return !get_cf(c);
+  else return cond_slow(c, CC);
 }
 // Store fully computed arithmetic flags (for operations whose flags are not lazy).
 inline void set_arith_flags(Cpu& c, uint32_t f) {

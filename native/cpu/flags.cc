@@ -49,6 +49,20 @@ uint32_t Cpu::arith_flags() const {
 
 bool cond_slow(const Cpu& c, unsigned cc) {
   bool r;
+  if (c.lf_op == LF_SUB) {
+    // CMP/SUB: the conditions are plain comparisons of the operands
+    unsigned sh = 64 - c.lf_bits;
+    uint64_t a = c.lf_src1, b = c.lf_src2;
+    int64_t sa = (int64_t)(a << sh) >> sh, sb = (int64_t)(b << sh) >> sh;
+    switch (cc >> 1) {
+      case 1: r = a < b; return (cc & 1) ? !r : r;
+      case 2: r = a == b; return (cc & 1) ? !r : r;
+      case 3: r = a <= b; return (cc & 1) ? !r : r;
+      case 6: r = sa < sb; return (cc & 1) ? !r : r;
+      case 7: r = sa <= sb; return (cc & 1) ? !r : r;
+      default: break;
+    }
+  }
   switch (cc >> 1) {
     case 0: r = of_slow(c); break;
     case 1: r = cf_slow(c); break;

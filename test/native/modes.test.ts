@@ -287,3 +287,33 @@ test('#DE from DIV by zero and from IDIV overflow', (t) => {
     t.is(v.reported().vector, 0, code);
   }
 });
+
+test('all 16 conditions after CMP, SUB, ADD and logic ops agree with the flag definitions', (t) => {
+  const pairs: Array<[number, number]> = [[5, 3], [3, 5], [-1, 1], [1, -1], [0x7fffffff, -1], [-0x80000000, 1], [7, 7], [0, 0]];
+  const ops = ['cmp', 'sub', 'add', 'and'];
+  let src = '';
+  let k = 0;
+  for (const op of ops) {
+    for (const [a, b] of pairs) {
+      src += `mov $${a}, %eax\nmov $${b}, %ebx\n${op} %ebx, %eax\n`;
+      for (let cc = 0; cc < 16; cc++) {
+        const names = ['o', 'no', 'b', 'ae', 'e', 'ne', 'be', 'a', 's', 'ns', 'p', 'np', 'l', 'ge', 'le', 'g'];
+        src += `set${names[cc]} ${0x60000 + k * 16 + cc}\n`;
+      }
+      src += `pushf\npop %rcx\nmov %ecx, ${0x68000 + k * 4}\n`;
+      k++;
+    }
+  }
+  const v = new TestVm();
+  v.prepare('long64', src + 'hlt');
+  v.runToHlt();
+  for (let n = 0; n < k; n++) {
+    const f = v.ramView.getUint32(0x68000 + n * 4, true);
+    const cf = (f & 1) !== 0, pf = (f & 4) !== 0, zf = (f & 0x40) !== 0, sf = (f & 0x80) !== 0, of = (f & 0x800) !== 0;
+    const expect = [of, !of, cf, !cf, zf, !zf, cf || zf, !(cf || zf), sf, !sf, pf, !pf, sf !== of, sf === of, zf || sf !== of, !(zf || sf !== of)];
+    for (let cc = 0; cc < 16; cc++) t.is(v.ram[0x60000 + n * 16 + cc], expect[cc] ? 1 : 0, `case ${n} cc ${cc}`);
+  }
+  // spot-check the flags themselves: cmp 3,5 -> CF SF; cmp 0x7fffffff,-1 -> OF SF CF
+  t.is(v.ramView.getUint32(0x68000 + 1 * 4, true) & 0x8c1, 0x81);
+  t.is(v.ramView.getUint32(0x68000 + 4 * 4, true) & 0x8c1, 0x881);
+});

@@ -19,8 +19,8 @@ template <unsigned OS> TSV_INLINE void jump_to(Cpu& c, uint64_t t) {
   c.rip = t;
 }
 
-template <class T> const Insn* JCC_Jv(Cpu& c, const Insn* i) {
-  if (cond(c, i->op & 15)) {
+template <class T, unsigned CC> const Insn* JCC_Jv(Cpu& c, const Insn* i) {
+  if (cond_t<CC>(c)) {
     jump_to<sizeof(T)>(c, next_rip(c, i) + i->imm);
     return chain(c, i, 1);
   }
@@ -221,9 +221,15 @@ template <class T> const Insn* IRET(Cpu& c, const Insn* i) {
 }  // namespace
 
 void register_branch(OpTables& t) {
+  const Handler jcc[16][3] = {
+#define TSV_JCC(cc) {JCC_Jv<uint16_t, cc>, JCC_Jv<uint32_t, cc>, JCC_Jv<uint64_t, cc>}
+      TSV_JCC(0), TSV_JCC(1), TSV_JCC(2), TSV_JCC(3), TSV_JCC(4), TSV_JCC(5), TSV_JCC(6), TSV_JCC(7),
+      TSV_JCC(8), TSV_JCC(9), TSV_JCC(10), TSV_JCC(11), TSV_JCC(12), TSV_JCC(13), TSV_JCC(14), TSV_JCC(15),
+#undef TSV_JCC
+  };
   for (int cc = 0; cc < 16; cc++) {
-    t.one[0x70 + cc] = opd(D_REL8 | D_FORCE64 | D_ENDS, TSV_HV(JCC_Jv));
-    t.two[0x80 + cc] = opd(D_RELV | D_FORCE64 | D_ENDS, TSV_HV(JCC_Jv));
+    t.one[0x70 + cc] = opd(D_REL8 | D_FORCE64 | D_ENDS, {jcc[cc][0], jcc[cc][1], jcc[cc][2]});
+    t.two[0x80 + cc] = opd(D_RELV | D_FORCE64 | D_ENDS, {jcc[cc][0], jcc[cc][1], jcc[cc][2]});
   }
   t.one[0xeb] = opd(D_REL8 | D_FORCE64 | D_ENDS, TSV_HV(JMP_Jv));
   t.one[0xe9] = opd(D_RELV | D_FORCE64 | D_ENDS, TSV_HV(JMP_Jv));
