@@ -19,6 +19,9 @@ export const SLICE_HOST_NS = 5_000_000n;
 /** Upper bound on an icount slice, so the event loop gets a turn in long timer-less stretches. */
 export const ICOUNT_SLICE_INSTRUCTIONS = 2_000_000;
 
+/** Exits handled between host-clock checks inside one slice. */
+export const EXITS_PER_DEADLINE_CHECK = 256;
+
 const VECTOR_UD = 6;
 
 /**
@@ -215,7 +218,14 @@ export class RunLoop {
     this.timersChanged = false;
     this.offerInterrupt();
 
+    let exitsUntilClockCheck = EXITS_PER_DEADLINE_CHECK;
     for (;;) {
+      // An exit-heavy guest (a polling loop) may never reach the backend's own deadline check,
+      // which runs every few dozen blocks: look at the host clock every few hundred exits too.
+      if (--exitsUntilClockCheck === 0) {
+        exitsUntilClockCheck = EXITS_PER_DEADLINE_CHECK;
+        if (this.hostNow() >= hostDeadline) return;
+      }
       if (targetInstret !== Infinity) {
         const remaining = targetInstret - clock.vmInstructions;
         if (remaining <= 0) return;

@@ -15,6 +15,7 @@ const maybe = addonAvailable() && binutilsAvailable() ? test : test.skip;
 // Prints "magic ok" if EAX holds the bootloader magic, then the multiboot command line, then exits with 0x21.
 const HELLO = `
 _start:
+  mov $0x90000, %esp        /* multiboot leaves ESP undefined */
   mov %ebx, %edi
   cmp $0x2BADB002, %eax
   jne bad
