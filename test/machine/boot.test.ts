@@ -79,6 +79,57 @@ idtr: .word 0
   .long 0
 `;
 
+// Own GDT and an IDT gate for vector 0x20, then STI; HLT. The handler prints 'I'; after it
+// returns the kernel prints 'R' and exits with 0x11.
+const HALT_FOR_IRQ = `
+_start:
+  mov $0x90000, %esp
+  lgdt gdtr
+  ljmp $0x08, $1f
+1:
+  mov $0x10, %ax
+  mov %ax, %ds
+  mov %ax, %es
+  mov %ax, %ss
+  mov $handler, %eax
+  mov $(idt + 0x20 * 8), %edi
+  mov %ax, (%edi)
+  movw $0x08, 2(%edi)
+  movw $0x8e00, 4(%edi)
+  shr $16, %eax
+  mov %ax, 6(%edi)
+  lidt idtr
+  sti
+  hlt
+  mov $0x3f8, %dx
+  mov $'R', %al
+  out %al, %dx
+  mov $0xf4, %dx
+  mov $0x11, %eax
+  out %eax, %dx
+  cli
+  hlt
+handler:
+  mov $0x3f8, %dx
+  mov $'I', %al
+  out %al, %dx
+  iret
+  .align 8
+gdt:
+  .quad 0
+  .quad 0x00cf9a000000ffff
+  .quad 0x00cf92000000ffff
+gdtr:
+  .word 23
+  .long gdt
+  .align 8
+idt:
+  .fill 0x21 * 8, 1, 0
+idtr:
+  .word 0x21 * 8 - 1
+  .long idt
+`;
+
 function config(kernel: string, patch: Partial<MachineConfig> = {}): { config: MachineConfig; serial: () => string } {
   const out: Buffer[] = [];
   return {
@@ -148,4 +199,51 @@ maybe('triple fault without -no-reboot resets and boots again', async (t) => {
   t.deepEqual(await running, { status: 0, reason: 'stopped' });
   t.true(m.resets >= 3, `resets: ${m.resets}`);
   m.destroy();
+});
+
+/** A one-shot interrupt source raised by a clock timer: the stand-in for the interrupt controllers. */
+function timerInterrupt(m: Machine, atNs: number, vector: number): { firedAtNs: number[] } {
+  const record = { firedAtNs: [] as number[] };
+  let pending = -1;
+  m.setInterruptSource({ pendingVector: () => pending, acknowledge: () => (pending = -1) });
+  m.clock.addTimer(() => {
+    record.firedAtNs.push(m.clock.nowNs());
+    pending = vector;
+  }).arm(atNs);
+  return record;
+}
+
+maybe('realtime: a halted vCPU sleeps until the timer and is woken by injecting its vector', async (t) => {
+  const kernel = assembleKernel('halt_irq', HALT_FOR_IRQ);
+  const { config: c, serial } = config(kernel);
+  const m = new Machine(c);
+  const rec = timerInterrupt(m, 20_000_000, 0x20);
+  const started = Date.now();
+  const exit = await m.run();
+  t.is(serial(), 'IR');
+  t.is(exit.status, 0x23);
+  t.true(Date.now() - started >= 19, 'slept until the 20 ms deadline');
+  t.true(rec.firedAtNs[0]! >= 20_000_000);
+  t.true(m.exitCount < 100, `few exits while halted (${m.exitCount})`);
+  m.destroy();
+});
+
+maybe('icount: a halted vCPU warps to the timer deadline; runs are reproducible', async (t) => {
+  const once = async () => {
+    const kernel = assembleKernel('halt_irq', HALT_FOR_IRQ);
+    const { config: c, serial } = config(kernel, { clock: { mode: 'icount', shift: 3 } });
+    const m = new Machine(c);
+    const rec = timerInterrupt(m, 5_000_000_000, 0x20); // 5 s of guest time, no waiting
+    const exit = await m.run();
+    const result = { serial: serial(), status: exit.status, fired: rec.firedAtNs, end: m.clock.nowNs(), insns: m.clock.vmInstructions };
+    m.destroy();
+    return result;
+  };
+  const started = Date.now();
+  const a = await once();
+  t.true(Date.now() - started < 2000, 'no real waiting in icount mode');
+  t.is(a.serial, 'IR');
+  t.is(a.status, 0x23);
+  t.deepEqual(a.fired, [5_000_000_000]);
+  t.deepEqual(await once(), a);
 });
