@@ -411,6 +411,16 @@ template <class T> TSV_INLINE void wr_rm(Cpu& c, const Insn* i, T v) {
   else wr<T>(c, i->seg, ea(c, i), v);
 }
 
+// Register/memory forms resolved at decode time (separate handlers, no branch on mod).
+template <class T, bool M> TSV_INLINE T rd_e(Cpu& c, const Insn* i) {
+  if constexpr (M) return rd<T>(c, i->seg, ea(c, i));
+  else return getr<T>(c, i->rm);
+}
+template <class T, bool M> TSV_INLINE void wr_e(Cpu& c, const Insn* i, T v) {
+  if constexpr (M) wr<T>(c, i->seg, ea(c, i), v);
+  else setr<T>(c, i->rm, v);
+}
+
 // Stack
 uint64_t stack_mask(const Cpu& c);
 template <class T> inline void push(Cpu& c, T v) {

@@ -56,6 +56,9 @@ struct OpTables {
 #define TSV_HV(fn) {fn<uint16_t>, fn<uint32_t>, fn<uint64_t>}
 #define TSV_H1(fn) {fn, fn, fn}
 #define TSV_NOH {nullptr, nullptr, nullptr}
+// register-form and memory-form instantiations of a handler template <class T, bool M>
+#define TSV_HV_RM(fn) {fn<uint16_t, false>, fn<uint32_t, false>, fn<uint64_t, false>}, {fn<uint16_t, true>, fn<uint32_t, true>, fn<uint64_t, true>}
+#define TSV_H8_RM(fn) {fn<uint8_t, false>}, {fn<uint8_t, true>}
 
 inline OpDesc opd(uint32_t attr, std::initializer_list<Handler> h) {
   OpDesc d{};

@@ -48,8 +48,8 @@ template <class T, int OP> const Insn* ALU_EvGv_M(Cpu& c, const Insn* i) {
   return next(c, i);
 }
 // G op= E
-template <class T, int OP> const Insn* ALU_GvEv(Cpu& c, const Insn* i) {
-  T b = rd_rm<T>(c, i);
+template <class T, int OP, bool M> const Insn* ALU_GvEv(Cpu& c, const Insn* i) {
+  T b = rd_e<T, M>(c, i);
   T r = alu<T, OP>(c, getr<T>(c, i->reg), b);
   if (OP != A_CMP) setr<T>(c, i->reg, r);
   return next(c, i);
@@ -88,8 +88,8 @@ template <class T> TSV_INLINE T dec(Cpu& c, T a) {
   c.lf_flags = cf;
   return r;
 }
-template <class T> const Insn* INC_Ev(Cpu& c, const Insn* i) {
-  if (!(i->flags & INSN_MEM)) {
+template <class T, bool M> const Insn* INC_Ev(Cpu& c, const Insn* i) {
+  if constexpr (!M) {
     setr<T>(c, i->rm, inc<T>(c, getr<T>(c, i->rm)));
   } else {
     uint64_t off = ea(c, i);
@@ -102,8 +102,8 @@ template <class T> const Insn* INC_Ev(Cpu& c, const Insn* i) {
   }
   return next(c, i);
 }
-template <class T> const Insn* DEC_Ev(Cpu& c, const Insn* i) {
-  if (!(i->flags & INSN_MEM)) {
+template <class T, bool M> const Insn* DEC_Ev(Cpu& c, const Insn* i) {
+  if constexpr (!M) {
     setr<T>(c, i->rm, dec<T>(c, getr<T>(c, i->rm)));
   } else {
     uint64_t off = ea(c, i);
@@ -126,14 +126,14 @@ template <class T> const Insn* DEC_Zv(Cpu& c, const Insn* i) {
   return next(c, i);
 }
 
-template <class T> const Insn* TEST_EvGv(Cpu& c, const Insn* i) {
-  T a = rd_rm<T>(c, i);
+template <class T, bool M> const Insn* TEST_EvGv(Cpu& c, const Insn* i) {
+  T a = rd_e<T, M>(c, i);
   T r = a & getr<T>(c, i->reg);
   lf_set<T>(c, LF_LOGIC, r, a, r);
   return next(c, i);
 }
-template <class T> const Insn* TEST_EvIv(Cpu& c, const Insn* i) {
-  T a = rd_rm<T>(c, i);
+template <class T, bool M> const Insn* TEST_EvIv(Cpu& c, const Insn* i) {
+  T a = rd_e<T, M>(c, i);
   T r = a & (T)i->imm;
   lf_set<T>(c, LF_LOGIC, r, a, r);
   return next(c, i);
@@ -264,8 +264,8 @@ template <class T> inline T imul2(Cpu& c, T a, T b) {
   mul_flags<T>(c, lo, r != (S)lo);
   return lo;
 }
-template <class T> const Insn* IMUL_GvEv(Cpu& c, const Insn* i) {
-  T b = rd_rm<T>(c, i);
+template <class T, bool M> const Insn* IMUL_GvEv(Cpu& c, const Insn* i) {
+  T b = rd_e<T, M>(c, i);
   setr<T>(c, i->reg, imul2<T>(c, getr<T>(c, i->reg), b));
   return next(c, i);
 }
@@ -352,8 +352,9 @@ template <class T> const Insn* CMPXCHG8B_Mq(Cpu& c, const Insn* i) {
   t.one[base + 0] = opd_m(D_MODRM | D_BYTE | D_LOCKOK, {ALU_EvGv_R<uint8_t, OP>}, {ALU_EvGv_M<uint8_t, OP>});  \
   t.one[base + 1] = opd_m(D_MODRM | D_LOCKOK, {ALU_EvGv_R<uint16_t, OP>, ALU_EvGv_R<uint32_t, OP>, ALU_EvGv_R<uint64_t, OP>}, \
                           {ALU_EvGv_M<uint16_t, OP>, ALU_EvGv_M<uint32_t, OP>, ALU_EvGv_M<uint64_t, OP>});       \
-  t.one[base + 2] = opd(D_MODRM | D_BYTE, {ALU_GvEv<uint8_t, OP>});                                            \
-  t.one[base + 3] = opd(D_MODRM, {ALU_GvEv<uint16_t, OP>, ALU_GvEv<uint32_t, OP>, ALU_GvEv<uint64_t, OP>});    \
+  t.one[base + 2] = opd_m(D_MODRM | D_BYTE, {ALU_GvEv<uint8_t, OP, false>}, {ALU_GvEv<uint8_t, OP, true>});     \
+  t.one[base + 3] = opd_m(D_MODRM, {ALU_GvEv<uint16_t, OP, false>, ALU_GvEv<uint32_t, OP, false>, ALU_GvEv<uint64_t, OP, false>}, \
+                          {ALU_GvEv<uint16_t, OP, true>, ALU_GvEv<uint32_t, OP, true>, ALU_GvEv<uint64_t, OP, true>}); \
   t.one[base + 4] = opd(D_IMM8, {ALU_rAXIv<uint8_t, OP>});                                                     \
   t.one[base + 5] = opd(D_IMMV, {ALU_rAXIv<uint16_t, OP>, ALU_rAXIv<uint32_t, OP>, ALU_rAXIv<uint64_t, OP>});  \
   t.grp[G1_80][OP] = opd_m(D_IMM8 | D_LOCKOK, {ALU_EvIv_R<uint8_t, OP>}, {ALU_EvIv_M<uint8_t, OP>});          \
@@ -386,27 +387,27 @@ void register_alu(OpTables& t) {
     t.one[0x40 + r] = opd(D_OPREG | D_INV64, {INC_Zv<uint16_t>, INC_Zv<uint32_t>, INC_Zv<uint32_t>});
     t.one[0x48 + r] = opd(D_OPREG | D_INV64, {DEC_Zv<uint16_t>, DEC_Zv<uint32_t>, DEC_Zv<uint32_t>});
   }
-  t.grp[G4_FE][0] = opd(D_LOCKOK, {INC_Ev<uint8_t>});
-  t.grp[G4_FE][1] = opd(D_LOCKOK, {DEC_Ev<uint8_t>});
+  t.grp[G4_FE][0] = opd_m(D_LOCKOK, TSV_H8_RM(INC_Ev));
+  t.grp[G4_FE][1] = opd_m(D_LOCKOK, TSV_H8_RM(DEC_Ev));
   t.one[0xfe].attr = grp_attr(G4_FE) | D_BYTE | D_VALID;
-  t.grp[G5_FF][0] = opd(D_LOCKOK, TSV_HV(INC_Ev));
-  t.grp[G5_FF][1] = opd(D_LOCKOK, TSV_HV(DEC_Ev));
+  t.grp[G5_FF][0] = opd_m(D_LOCKOK, TSV_HV_RM(INC_Ev));
+  t.grp[G5_FF][1] = opd_m(D_LOCKOK, TSV_HV_RM(DEC_Ev));
 
-  t.one[0x84] = opd(D_MODRM | D_BYTE, {TEST_EvGv<uint8_t>});
-  t.one[0x85] = opd(D_MODRM, TSV_HV(TEST_EvGv));
+  t.one[0x84] = opd_m(D_MODRM | D_BYTE, TSV_H8_RM(TEST_EvGv));
+  t.one[0x85] = opd_m(D_MODRM, TSV_HV_RM(TEST_EvGv));
   t.one[0xa8] = opd(D_IMM8, {TEST_rAXIv<uint8_t>});
   t.one[0xa9] = opd(D_IMMV, TSV_HV(TEST_rAXIv));
 
   t.one[0xf6].attr = grp_attr(G3_F6) | D_BYTE | D_GRP3IMM | D_VALID;
   t.one[0xf7].attr = grp_attr(G3_F7) | D_GRP3IMM | D_VALID;
-  t.grp[G3_F6][0] = t.grp[G3_F6][1] = opd(0, {TEST_EvIv<uint8_t>});
+  t.grp[G3_F6][0] = t.grp[G3_F6][1] = opd_m(0, TSV_H8_RM(TEST_EvIv));
   t.grp[G3_F6][2] = opd(D_LOCKOK, {NOT_Ev<uint8_t>});
   t.grp[G3_F6][3] = opd(D_LOCKOK, {NEG_Ev<uint8_t>});
   t.grp[G3_F6][4] = opd(0, {MUL_Ev<uint8_t>});
   t.grp[G3_F6][5] = opd(0, {IMUL_Ev<uint8_t>});
   t.grp[G3_F6][6] = opd(0, {DIV_Ev<uint8_t>});
   t.grp[G3_F6][7] = opd(0, {IDIV_Ev<uint8_t>});
-  t.grp[G3_F7][0] = t.grp[G3_F7][1] = opd(0, TSV_HV(TEST_EvIv));
+  t.grp[G3_F7][0] = t.grp[G3_F7][1] = opd_m(0, TSV_HV_RM(TEST_EvIv));
   t.grp[G3_F7][2] = opd(D_LOCKOK, TSV_HV(NOT_Ev));
   t.grp[G3_F7][3] = opd(D_LOCKOK, TSV_HV(NEG_Ev));
   t.grp[G3_F7][4] = opd(0, TSV_HV(MUL_Ev));
@@ -414,7 +415,7 @@ void register_alu(OpTables& t) {
   t.grp[G3_F7][6] = opd(0, TSV_HV(DIV_Ev));
   t.grp[G3_F7][7] = opd(0, TSV_HV(IDIV_Ev));
 
-  t.two[0xaf] = opd(D_MODRM, TSV_HV(IMUL_GvEv));
+  t.two[0xaf] = opd_m(D_MODRM, TSV_HV_RM(IMUL_GvEv));
   t.one[0x69] = opd(D_MODRM | D_IMMV, TSV_HV(IMUL_GvEvIv));
   t.one[0x6b] = opd(D_MODRM | D_IMM8, TSV_HV(IMUL_GvEvIv));
 

@@ -42,14 +42,14 @@ template <class T> const Insn* LEA_GvM(Cpu& c, const Insn* i) {
   setr<T>(c, i->reg, (T)ea(c, i));
   return next(c, i);
 }
-template <class T, class S> const Insn* MOVZX_GvE(Cpu& c, const Insn* i) {
-  setr<T>(c, i->reg, (T)rd_rm<S>(c, i));
+template <class T, class S, bool M> const Insn* MOVZX_GvE(Cpu& c, const Insn* i) {
+  setr<T>(c, i->reg, (T)rd_e<S, M>(c, i));
   return next(c, i);
 }
-template <class T, class S> const Insn* MOVSX_GvE(Cpu& c, const Insn* i) {
+template <class T, class S, bool M> const Insn* MOVSX_GvE(Cpu& c, const Insn* i) {
   using SS = std::make_signed_t<S>;
   using ST = std::make_signed_t<T>;
-  setr<T>(c, i->reg, (T)(ST)(SS)rd_rm<S>(c, i));
+  setr<T>(c, i->reg, (T)(ST)(SS)rd_e<S, M>(c, i));
   return next(c, i);
 }
 // MOVSXD: 64-bit sign extension; without REX.W it is a plain 32-bit (or 16-bit) move
@@ -98,8 +98,8 @@ template <class T> const Insn* CWD(Cpu& c, const Insn* i) {  // CWD / CDQ / CQO
   setr<T>(c, 2, (T)((S)getr<T>(c, 0) < 0 ? ~(T)0 : 0));
   return next(c, i);
 }
-template <class T> const Insn* CMOV_GvEv(Cpu& c, const Insn* i) {
-  T v = rd_rm<T>(c, i);  // the source is read (and may fault) whatever the condition
+template <class T, bool M> const Insn* CMOV_GvEv(Cpu& c, const Insn* i) {
+  T v = rd_e<T, M>(c, i);  // the source is read (and may fault) whatever the condition
   if (cond(c, i->op & 15)) setr<T>(c, i->reg, v);
   else if (sizeof(T) == 4) setr<uint32_t>(c, i->reg, getr<uint32_t>(c, i->reg));  // 32-bit: upper half cleared anyway
   return next(c, i);
@@ -204,12 +204,16 @@ void register_move(OpTables& t) {
   t.two[0xb4] = opd(D_MODRM | D_MEMONLY, {LxS_GvMp<uint16_t, TSV_SEG_FS>, LxS_GvMp<uint32_t, TSV_SEG_FS>, LxS_GvMp<uint64_t, TSV_SEG_FS>});
   t.two[0xb5] = opd(D_MODRM | D_MEMONLY, {LxS_GvMp<uint16_t, TSV_SEG_GS>, LxS_GvMp<uint32_t, TSV_SEG_GS>, LxS_GvMp<uint64_t, TSV_SEG_GS>});
 
-  t.two[0xb6] = opd(D_MODRM | D_RMBYTE, {MOVZX_GvE<uint16_t, uint8_t>, MOVZX_GvE<uint32_t, uint8_t>, MOVZX_GvE<uint64_t, uint8_t>});
-  t.two[0xb7] = opd(D_MODRM, {MOVZX_GvE<uint16_t, uint16_t>, MOVZX_GvE<uint32_t, uint16_t>, MOVZX_GvE<uint64_t, uint16_t>});
-  t.two[0xbe] = opd(D_MODRM | D_RMBYTE, {MOVSX_GvE<uint16_t, uint8_t>, MOVSX_GvE<uint32_t, uint8_t>, MOVSX_GvE<uint64_t, uint8_t>});
-  t.two[0xbf] = opd(D_MODRM, {MOVSX_GvE<uint16_t, uint16_t>, MOVSX_GvE<uint32_t, uint16_t>, MOVSX_GvE<uint64_t, uint16_t>});
+  t.two[0xb6] = opd_m(D_MODRM | D_RMBYTE, {MOVZX_GvE<uint16_t, uint8_t, false>, MOVZX_GvE<uint32_t, uint8_t, false>, MOVZX_GvE<uint64_t, uint8_t, false>},
+                      {MOVZX_GvE<uint16_t, uint8_t, true>, MOVZX_GvE<uint32_t, uint8_t, true>, MOVZX_GvE<uint64_t, uint8_t, true>});
+  t.two[0xb7] = opd_m(D_MODRM, {MOVZX_GvE<uint16_t, uint16_t, false>, MOVZX_GvE<uint32_t, uint16_t, false>, MOVZX_GvE<uint64_t, uint16_t, false>},
+                      {MOVZX_GvE<uint16_t, uint16_t, true>, MOVZX_GvE<uint32_t, uint16_t, true>, MOVZX_GvE<uint64_t, uint16_t, true>});
+  t.two[0xbe] = opd_m(D_MODRM | D_RMBYTE, {MOVSX_GvE<uint16_t, uint8_t, false>, MOVSX_GvE<uint32_t, uint8_t, false>, MOVSX_GvE<uint64_t, uint8_t, false>},
+                      {MOVSX_GvE<uint16_t, uint8_t, true>, MOVSX_GvE<uint32_t, uint8_t, true>, MOVSX_GvE<uint64_t, uint8_t, true>});
+  t.two[0xbf] = opd_m(D_MODRM, {MOVSX_GvE<uint16_t, uint16_t, false>, MOVSX_GvE<uint32_t, uint16_t, false>, MOVSX_GvE<uint64_t, uint16_t, false>},
+                      {MOVSX_GvE<uint16_t, uint16_t, true>, MOVSX_GvE<uint32_t, uint16_t, true>, MOVSX_GvE<uint64_t, uint16_t, true>});
   for (int cc = 0; cc < 16; cc++) {
-    t.two[0x40 + cc] = opd(D_MODRM, TSV_HV(CMOV_GvEv));
+    t.two[0x40 + cc] = opd_m(D_MODRM, TSV_HV_RM(CMOV_GvEv));
     t.two[0x90 + cc] = opd(D_MODRM | D_BYTE, {SETcc_Eb});
   }
   for (int r = 0; r < 8; r++) t.two[0xc8 + r] = opd(D_OPREG, TSV_HV(BSWAP_Zv));
