@@ -4,13 +4,16 @@
  * Skipped when the native addon or binutils are missing.
  */
 import test from 'ava';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { PassThrough } from 'node:stream';
 import { addonAvailable } from '../../lib/hypervisor/addon.js';
 import { defaultMachineConfig, type MachineConfig } from '../../lib/machine/config.js';
 import { Machine } from '../../lib/machine/machine.js';
 import { assembleKernel, binutilsAvailable } from '../helpers/tiny-kernel.js';
 
-const maybe = addonAvailable() && binutilsAvailable() ? test : test.skip;
+const ready = addonAvailable() && binutilsAvailable();
+const maybe = ready ? test : test.skip;
+const maybeSerial = ready ? test.serial : test.skip;
 
 // Prints "magic ok" if EAX holds the bootloader magic, then the multiboot command line, then exits with 0x21.
 const HELLO = `
@@ -130,6 +133,19 @@ idtr:
   .long idt
 `;
 
+// 6 million OUTs to port 0x80, then exit 0.
+const OUT_LOOP = `
+_start:
+  mov $6000000, %ecx
+  mov $0x80, %dx
+1: out %al, %dx
+  dec %ecx
+  jnz 1b
+  mov $0xf4, %dx
+  xor %eax, %eax
+  out %eax, %dx
+`;
+
 function config(kernel: string, patch: Partial<MachineConfig> = {}): { config: MachineConfig; serial: () => string } {
   const out: Buffer[] = [];
   return {
@@ -246,4 +262,25 @@ maybe('icount: a halted vCPU warps to the timer deadline; runs are reproducible'
   t.is(a.status, 0x23);
   t.deepEqual(a.fired, [5_000_000_000]);
   t.deepEqual(await once(), a);
+});
+
+// Serial, so that no other test allocates meanwhile. 16 bytes per exit would be ~96 MB: many scavenges.
+maybeSerial('the port-I/O exit path does not allocate (no young-generation GC over 6 million exits)', async (t) => {
+  const kernel = assembleKernel('out_loop', OUT_LOOP);
+  const m = new Machine(config(kernel).config);
+  let collections = 0;
+  const obs = new PerformanceObserver((list) => {
+    collections += list.getEntries().length;
+  });
+  obs.observe({ entryTypes: ['gc'] });
+  const started = process.hrtime.bigint();
+  const exit = await m.run();
+  const ns = Number(process.hrtime.bigint() - started);
+  await new Promise((r) => setImmediate(r));
+  obs.disconnect();
+  t.is(exit.status, 1);
+  t.is(m.port80.writes, 6_000_000);
+  t.log(`${(ns / m.exitCount).toFixed(0)} ns per OUT round trip (including 3 guest instructions), ${collections} GCs`);
+  t.true(collections <= 3, `GC events during the run: ${collections}`);
+  m.destroy();
 });
