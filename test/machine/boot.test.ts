@@ -146,6 +146,20 @@ _start:
   out %eax, %dx
 `;
 
+// RDTSC around 2000 loop instructions; exits with the low 32 bits of the TSC delta.
+const TSC_DELTA = `
+_start:
+  rdtsc
+  mov %eax, %esi
+  mov $1000, %ecx
+1: dec %ecx
+  jnz 1b
+  rdtsc
+  sub %esi, %eax
+  mov $0xf4, %dx
+  out %eax, %dx
+`;
+
 function config(kernel: string, patch: Partial<MachineConfig> = {}): { config: MachineConfig; serial: () => string } {
   const out: Buffer[] = [];
   return {
@@ -283,4 +297,20 @@ maybeSerial('the port-I/O exit path does not allocate (no young-generation GC ov
   t.log(`${(ns / m.exitCount).toFixed(0)} ns per OUT round trip (including 3 guest instructions), ${collections} GCs`);
   t.true(collections <= 3, `GC events during the run: ${collections}`);
   m.destroy();
+});
+
+maybe('icount: RDTSC counts instructions << shift at the advertised 2 GHz, identically on every run', async (t) => {
+  const kernel = assembleKernel('tsc_delta', TSC_DELTA);
+  const delta = async (shift: number): Promise<number> => {
+    const m = new Machine(config(kernel, { clock: { mode: 'icount', shift } }).config);
+    const exit = await m.run();
+    m.destroy();
+    t.is(exit.reason, 'debug-exit');
+    return (exit.status - 1) / 2;
+  };
+  const d0 = await delta(0);
+  t.is(await delta(0), d0, 'reproducible');
+  // 2 mov + 2000 loop instructions (+/- the RDTSC itself), 1 ns each, 2 TSC ticks per ns
+  t.true(d0 >= 2 * 2002 && d0 <= 2 * 2004, `delta ${d0}`);
+  t.is(await delta(3), d0 * 8);
 });
