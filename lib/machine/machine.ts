@@ -19,6 +19,7 @@ import { validateMachineConfig, type MachineConfig } from './config.js';
 import { BusConflictError, MachineConfigError } from './errors.js';
 import { buildCpuidTable } from './cpuid.js';
 import { e820Map, encodeE820Table } from './e820.js';
+import { GuestMemory } from './guest-memory.js';
 import { IrqLines } from './irq.js';
 import type { MachineExit } from './machine-exit.js';
 import { loadMultibootFiles, setMultibootEntryState, type MultibootBoot } from './loaders/multiboot.js';
@@ -39,8 +40,10 @@ export class Machine {
   readonly config: MachineConfig;
   readonly vm: Vm;
   readonly vcpus: readonly Vcpu[];
-  /** Guest RAM from guest-physical 0, zero-copy. */
+  /** Guest RAM from guest-physical 0, zero-copy. Code written here directly needs vm.invalidateCode. */
   readonly ram: Uint8Array;
+  /** Bounds-checked guest RAM access that keeps the CPU's decoded code coherent. */
+  readonly memory: GuestMemory;
   readonly pio = new PioBus();
   readonly mmio = new MmioBus();
   readonly irqs = new IrqLines(24);
@@ -70,6 +73,7 @@ export class Machine {
 
       const ramBuffer = this.vm.allocateMemory(config.memoryBytes);
       this.ram = new Uint8Array(ramBuffer);
+      this.memory = new GuestMemory(this.ram, (gpa, length) => this.vm.invalidateCode(gpa, length));
       this.vm.setMemoryRegion(RAM_SLOT, 0, config.memoryBytes, ramBuffer, 0, 0);
       this.vm.setCpuid(buildCpuidTable({ apicId: 0, logicalProcessors: config.smp }));
       const vcpu = this.vm.createVcpu(0);
