@@ -146,6 +146,7 @@ struct Block {
   uint64_t page2;     // second physical page for a page-crossing last instruction (or ~0)
   uint32_t count;
   bool valid;
+  bool no_chain_in;  // starts with a D_ALONE instruction: always entered through the run loop
   // Blocks are allocated with room for count + 1 instructions only (the
   // decoder builds into a full-size scratch block first).
   Insn insns[MAX_BLOCK_INSNS + 1];

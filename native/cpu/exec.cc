@@ -33,6 +33,7 @@ static Block* build_block(Cpu& c, uint64_t lin, uint64_t phys, const uint8_t* ho
   b->key = key;
   b->page2 = ~0ull;
   b->valid = true;
+  b->no_chain_in = false;
   uint32_t n = 0;
   unsigned off = phys & 0xfff;
   // CS limit (outside 64-bit mode): do not decode past it
@@ -81,6 +82,7 @@ static Block* build_block(Cpu& c, uint64_t lin, uint64_t phys, const uint8_t* ho
     }
     if ((attr & D_ALONE) && n > 0) break;  // must start its own block (exact instruction counts)
     in.off = (uint16_t)pos;
+    if ((attr & D_ALONE) && n == 0) b->no_chain_in = true;
     pos += in.len;
     n++;
     if (crossed || (attr & (D_ENDS | D_ALONE))) break;
@@ -284,7 +286,7 @@ int run(Cpu& c) {
     try {
       uint64_t gen = c.tlb_gen;
       Block* b = get_block(c);
-      if (link_from && gen == c.tlb_gen && c.link_gen_at == gen) {
+      if (link_from && gen == c.tlb_gen && c.link_gen_at == gen && !b->no_chain_in) {
         // chain the branch that ended the previous block to this one
         if (link_from->link_gen != gen) {
           link_from->link[0] = link_from->link[1] = nullptr;

@@ -271,3 +271,18 @@ test('vm.destroy: later calls throw, vCPUs stop cleanly', (t) => {
   t.throws(() => v.vm.allocateMemory(4096), { message: /destroyed/ });
   t.throws(() => v.run(), { message: /destroyed/ });
 });
+
+test('RDTSC in icount mode counts exactly, also inside a loop of chained blocks', (t) => {
+  const v = new TestVm();
+  const vmv = new DataView(v.vmState);
+  vmv.setUint32(abi.TSV_OFF_VM_CLOCK_MODE, abi.TSV_CLOCK_ICOUNT, true);
+  vmv.setBigUint64(abi.TSV_OFF_VM_TSC_KHZ, 1000000n, true);
+  v.prepare('long64', `
+    mov $10, %ecx
+  1: dec %ecx
+    jnz 1b
+    rdtsc
+    hlt`);
+  v.runToHlt();
+  t.is(v.get('rax'), 1n + 20n);
+});
