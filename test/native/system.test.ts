@@ -286,3 +286,24 @@ test('RDTSC in icount mode counts exactly, also inside a loop of chained blocks'
   v.runToHlt();
   t.is(v.get('rax'), 1n + 20n);
 });
+
+test('LSL/LAR, ARPL outside 64-bit mode', (t) => {
+  const v = new TestVm();
+  v.prepare('prot32', `
+    mov $0x10, %eax
+    lsl %eax, %ebx            # flat data: limit 0xffffffff, ZF=1
+    lar %eax, %ecx
+    mov $0x1f8, %eax
+    lsl %eax, %edx            # beyond the GDT: ZF=0, EDX unchanged
+    setz %dl
+    mov $0x10, %si
+    mov $0x13, %di
+    arpl %di, %si             # RPL 0 -> 3, ZF=1
+    hlt`);
+  v.set('rdx', 0x1234500);
+  v.runToHlt();
+  t.is(v.get('rbx'), 0xffffffffn);
+  t.is(v.get('rcx') & 0xfff0ff00n, 0x00c09300n); // bits 19:16 are undefined
+  t.is(v.get('rdx'), 0x1234500n);
+  t.is(v.get('rsi') & 0xffffn, 0x13n);
+});

@@ -52,8 +52,21 @@ template <class T, class S, bool M> const Insn* MOVSX_GvE(Cpu& c, const Insn* i)
   setr<T>(c, i->reg, (T)(ST)(SS)rd_e<S, M>(c, i));
   return next(c, i);
 }
+// ARPL Ew,Gw (opcode 63 outside 64-bit mode): raise the RPL of Ew to that of Gw
+const Insn* ARPL_EwGw(Cpu& c, const Insn* i) {
+  if (c.mode == MODE_REAL || c.mode == MODE_V86) raise_ud(c);
+  uint16_t d = rd_rm<uint16_t>(c, i), s = getr<uint16_t>(c, i->reg);
+  uint32_t f = c.arith_flags() & ~F_ZF;
+  if ((d & 3) < (s & 3)) {
+    wr_rm<uint16_t>(c, i, (uint16_t)((d & ~3) | (s & 3)));
+    f |= F_ZF;
+  }
+  set_arith_flags(c, f);
+  return next(c, i);
+}
 // MOVSXD: 64-bit sign extension; without REX.W it is a plain 32-bit (or 16-bit) move
 template <class T> const Insn* MOVSXD_GvEd(Cpu& c, const Insn* i) {
+  if (c.mode != MODE_LONG64) return ARPL_EwGw(c, i);  // same opcode, decided by the mode
   if constexpr (sizeof(T) == 8) setr<uint64_t>(c, i->reg, (uint64_t)(int64_t)(int32_t)rd_rm<uint32_t>(c, i));
   else setr<T>(c, i->reg, (T)rd_rm<T>(c, i));
   return next(c, i);

@@ -252,6 +252,38 @@ template <bool W> const Insn* VERx_Ew(Cpu& c, const Insn* i) {
   return next(c, i);
 }
 
+// LAR / LSL: access rights or limit of a descriptor the current privilege may see; ZF says whether it could
+template <class T, bool LSL> const Insn* LxR_GvEw(Cpu& c, const Insn* i) {
+  need_prot(c);
+  uint16_t sel = rd_rm<uint16_t>(c, i);
+  bool ok = false;
+  uint64_t d = 0;
+  if (sel & ~3u) d = read_descriptor(c, sel, ok);
+  uint16_t a = desc_attr(d);
+  if (ok) {
+    unsigned dpl = (a >> TSV_SEG_ATTR_DPL_SHIFT) & 3;
+    bool conforming_code = (a & TSV_SEG_ATTR_S) && (a & 8) && (a & 4);
+    if (!(a & TSV_SEG_ATTR_S)) {
+      unsigned type = a & 0xf;
+      bool lm = c.efer & EFER_LMA;
+      // system types valid for LSL (LDT, TSS) and LAR (also call gates)
+      bool valid = lm ? (type == 2 || type == 9 || type == 0xb || (!LSL && type == 0xc))
+                      : (type == 1 || type == 2 || type == 3 || type == 9 || type == 0xb ||
+                         (!LSL && (type == 4 || type == 5 || type == 0xc)));
+      ok = valid;
+    }
+    if (ok && !conforming_code && (dpl < c.cpl || dpl < (sel & 3u))) ok = false;
+  }
+  uint32_t f = c.arith_flags() & ~F_ZF;
+  if (ok) {
+    f |= F_ZF;
+    uint64_t v = LSL ? desc_limit(d) : (d >> 32) & 0x00f0ff00ull;
+    setr<T>(c, i->reg, (T)v);
+  }
+  set_arith_flags(c, f);
+  return next(c, i);
+}
+
 // ---- group 7
 template <bool IDT> const Insn* SxDT_M(Cpu& c, const Insn* i) {
   uint64_t off = ea(c, i);
@@ -338,49 +370,32 @@ const Insn* GRP7_R(Cpu& c, const Insn* i) {
 }
 
 // ---- SYSCALL / SYSRET
+// Intel semantics: SYSCALL/SYSRET exist only in 64-bit mode
 const Insn* SYSCALL(Cpu& c, const Insn* i) {
-  if (!(c.efer & EFER_SCE) || c.mode == MODE_REAL || c.mode == MODE_V86) raise_ud(c);
+  if (!(c.efer & EFER_SCE) || c.mode != MODE_LONG64) raise_ud(c);
   uint16_t sel = (uint16_t)((c.star >> 32) & 0xfffc);
-  uint64_t nrip = next_rip(c, i);
-  if (c.efer & EFER_LMA) {
-    c.gpr[1] = nrip;
-    c.gpr[11] = c.get_rflags() & ~F_RF;
-    c.set_rflags(c.get_rflags() & ~c.sfmask & ~F_RF);
-    c.set_cpl(0);
-    set_seg_cache(c, TSV_SEG_SS, sel + 8, 0, 0xffffffff, 0xc93);
-    set_seg_cache(c, TSV_SEG_CS, sel, 0, 0xffffffff, 0xa9b);
-    c.rip = c.mode == MODE_LONG64 ? c.lstar : c.cstar;
-  } else {
-    c.gpr[1] = (uint32_t)nrip;
-    c.set_rflags(c.get_rflags() & ~(F_VM | F_IF | F_RF));
-    c.set_cpl(0);
-    set_seg_cache(c, TSV_SEG_SS, sel + 8, 0, 0xffffffff, 0xc93);
-    set_seg_cache(c, TSV_SEG_CS, sel, 0, 0xffffffff, 0xc9b);
-    c.rip = (uint32_t)c.star;
-  }
+  c.gpr[1] = next_rip(c, i);
+  c.gpr[11] = c.get_rflags() & ~F_RF;
+  c.set_rflags(c.get_rflags() & ~c.sfmask & ~F_RF);
+  c.set_cpl(0);
+  set_seg_cache(c, TSV_SEG_SS, sel + 8, 0, 0xffffffff, 0xc93);
+  set_seg_cache(c, TSV_SEG_CS, sel, 0, 0xffffffff, 0xa9b);
+  c.rip = c.lstar;
   return &kEndOfBlock;
 }
 const Insn* SYSRET(Cpu& c, const Insn* i) {
-  if (!(c.efer & EFER_SCE) || c.mode == MODE_REAL || c.mode == MODE_V86) raise_ud(c);
+  if (!(c.efer & EFER_SCE) || c.mode != MODE_LONG64) raise_ud(c);
   need_cpl0(c);
   uint16_t base = (uint16_t)(c.star >> 48);
-  if (c.efer & EFER_LMA) {
-    bool to64 = i->opsize == 8;
-    uint64_t target = to64 ? c.gpr[1] : (uint32_t)c.gpr[1];
-    if (to64 && (uint64_t)((int64_t)(target << 16) >> 16) != target) raise_gp(c, 0);
-    c.set_rflags((c.gpr[11] & 0x3c7fd7) | 2);
-    c.set_cpl(3);
-    if (to64) set_seg_cache(c, TSV_SEG_CS, (base + 16) | 3, 0, 0xffffffff, 0xafb);
-    else set_seg_cache(c, TSV_SEG_CS, base | 3, 0, 0xffffffff, 0xcfb);
-    set_seg_cache(c, TSV_SEG_SS, (base + 8) | 3, 0, 0xffffffff, 0xcf3);
-    c.rip = target;
-  } else {
-    c.rflags |= F_IF;
-    c.set_cpl(3);
-    set_seg_cache(c, TSV_SEG_CS, base | 3, 0, 0xffffffff, 0xcfb);
-    set_seg_cache(c, TSV_SEG_SS, (base + 8) | 3, 0, 0xffffffff, 0xcf3);
-    c.rip = (uint32_t)c.gpr[1];
-  }
+  bool to64 = i->opsize == 8;
+  uint64_t target = to64 ? c.gpr[1] : (uint32_t)c.gpr[1];
+  if (to64 && (uint64_t)((int64_t)(target << 16) >> 16) != target) raise_gp(c, 0);
+  c.set_rflags((c.gpr[11] & 0x3c7fd7) | 2);
+  c.set_cpl(3);
+  if (to64) set_seg_cache(c, TSV_SEG_CS, (base + 16) | 3, 0, 0xffffffff, 0xafb);
+  else set_seg_cache(c, TSV_SEG_CS, base | 3, 0, 0xffffffff, 0xcfb);
+  set_seg_cache(c, TSV_SEG_SS, (base + 8) | 3, 0, 0xffffffff, 0xcf3);
+  c.rip = target;
   return &kEndOfBlock;
 }
 
@@ -503,6 +518,8 @@ void register_system(OpTables& t) {
   t.one[0x9b] = opd(0, {FWAIT});
 
   t.two[0xa2] = opd(0, {CPUID});
+  t.two[0x02] = opd(D_MODRM, {LxR_GvEw<uint16_t, false>, LxR_GvEw<uint32_t, false>, LxR_GvEw<uint64_t, false>});
+  t.two[0x03] = opd(D_MODRM, {LxR_GvEw<uint16_t, true>, LxR_GvEw<uint32_t, true>, LxR_GvEw<uint64_t, true>});
   t.two[0x31] = opd(D_ALONE, {RDTSC});
   // D_ALONE: IA32_TSC reads/writes need the exact instruction count
   t.two[0x32] = opd(D_ENDS | D_ALONE, {RDMSR});
