@@ -119,8 +119,10 @@ export class RunLoop {
           if (this.tryWake() || this.result !== undefined) continue;
           const next = this.clock.nextDeadlineNs();
           if (this.clock.mode === 'icount' && next !== Infinity) {
-            // Nothing runs until the next deadline, so guest time jumps there.
+            // Nothing runs until the next deadline, so guest time jumps there. Yield anyway:
+            // a periodic timer with no interrupt to deliver must not starve the event loop.
             this.clock.warpTo(next);
+            await yieldToEventLoop();
             continue;
           }
           await this.sleep(next);

@@ -224,3 +224,17 @@ test('machine wiring: RAM region, CPUID table, bus map', (t) => {
   });
   t.true(addon.vms[1]!.destroyed, 'the half-built VM is released');
 });
+
+test('icount: a halted vCPU with a periodic timer and nothing to inject still lets stop() through', async (t) => {
+  const { m } = machine([{ kind: 'hlt' }], { clock: { mode: 'icount', shift: 0 } });
+  let ticks = 0;
+  const timer = m.clock.addTimer(() => {
+    ticks++;
+    timer.arm(m.clock.nowNs() + 1000);
+  });
+  timer.arm(1000);
+  const running = m.run();
+  setTimeout(() => m.stop(), 20);
+  t.deepEqual(await running, { status: 0, reason: 'stopped' });
+  t.true(ticks > 10, `guest time kept warping (${ticks} ticks)`);
+});
