@@ -151,7 +151,8 @@ export class RunLoop {
   /** Halted: deliver a pending interrupt if the source has one. Returns true when the vCPU is runnable. */
   private tryWake(): boolean {
     const src = this.interruptSource;
-    if (src === null) return false;
+    // HLT with IF=0 ("cli; hlt") is not ended by a maskable interrupt.
+    if (src === null || !this.vcpu.interruptFlag) return false;
     const vector = src.pendingVector();
     if (vector < 0) return false;
     this.vcpu.pendingIrq = vector;

@@ -98,7 +98,11 @@ export class FakeVcpu implements NativeVcpu {
     this.completions.push(c);
   }
 
+  /** RFLAGS.IF the fake reports at every exit (the guest's "sti" state). */
+  interruptsEnabled = true;
+
   private exit(reason: number): number {
+    this.u8[abi.TSV_OFF_IF_FLAG] = this.interruptsEnabled ? 1 : 0;
     this.view.setUint32(abi.TSV_OFF_EXIT_REASON, reason, true);
     return reason;
   }

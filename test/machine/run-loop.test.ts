@@ -238,3 +238,16 @@ test('icount: a halted vCPU with a periodic timer and nothing to inject still le
   t.deepEqual(await running, { status: 0, reason: 'stopped' });
   t.true(ticks > 10, `guest time kept warping (${ticks} ticks)`);
 });
+
+test('cli; hlt: a maskable interrupt does not wake a vCPU halted with IF=0', async (t) => {
+  const { m, fake } = machine([{ kind: 'hlt' }, { kind: 'out', port: 0xf4, size: 1, values: [0] }], { clock: { mode: 'icount', shift: 0 } });
+  fake.interruptsEnabled = false;
+  let pending = -1;
+  m.setInterruptSource({ pendingVector: () => pending, acknowledge: () => (pending = -1) });
+  m.clock.addTimer(() => (pending = 0x20)).arm(1000);
+  const running = m.run();
+  setTimeout(() => m.stop(), 30);
+  t.deepEqual(await running, { status: 0, reason: 'stopped' });
+  t.deepEqual(fake.injected, []);
+  t.true(m.halted);
+});
