@@ -373,28 +373,29 @@ TSV_INLINE uint64_t lin_write(Cpu& c, int s, uint64_t off, unsigned size) {
   return (sc.ebase + off) & c.lin_mask;
 }
 
-uint64_t read_slow(Cpu& c, uint64_t lin, unsigned size, bool user);
-void write_slow(Cpu& c, uint64_t lin, unsigned size, uint64_t v, bool user);
+// seg: the segment of the access (-1 for system accesses), so a non-canonical stack access is #SS
+uint64_t read_slow(Cpu& c, uint64_t lin, unsigned size, bool user, int seg = -1);
+void write_slow(Cpu& c, uint64_t lin, unsigned size, uint64_t v, bool user, int seg = -1);
 
-template <class T> TSV_INLINE T read_lin(Cpu& c, uint64_t lin) {
+template <class T> TSV_INLINE T read_lin(Cpu& c, uint64_t lin, int seg = -1) {
   const TlbEntry& e = c.tlb_cur[ACC_READ][(lin >> 12) & (TLB_SIZE - 1)];
   if (TSV_LIKELY(e.tag == (lin & ~0xfffull) && (lin & 0xfff) <= 0x1000 - sizeof(T))) {
     T v;
     std::memcpy(&v, reinterpret_cast<void*>(lin + e.addend), sizeof(T));
     return v;
   }
-  return static_cast<T>(read_slow(c, lin, sizeof(T), c.cpl == 3));
+  return static_cast<T>(read_slow(c, lin, sizeof(T), c.cpl == 3, seg));
 }
-template <class T> TSV_INLINE void write_lin(Cpu& c, uint64_t lin, T v) {
+template <class T> TSV_INLINE void write_lin(Cpu& c, uint64_t lin, T v, int seg = -1) {
   const TlbEntry& e = c.tlb_cur[ACC_WRITE][(lin >> 12) & (TLB_SIZE - 1)];
   if (TSV_LIKELY(e.tag == (lin & ~0xfffull) && (lin & 0xfff) <= 0x1000 - sizeof(T))) {
     std::memcpy(reinterpret_cast<void*>(lin + e.addend), &v, sizeof(T));
     return;
   }
-  write_slow(c, lin, sizeof(T), v, c.cpl == 3);
+  write_slow(c, lin, sizeof(T), v, c.cpl == 3, seg);
 }
-template <class T> TSV_INLINE T rd(Cpu& c, int s, uint64_t off) { return read_lin<T>(c, lin_read(c, s, off, sizeof(T))); }
-template <class T> TSV_INLINE void wr(Cpu& c, int s, uint64_t off, T v) { write_lin<T>(c, lin_write(c, s, off, sizeof(T)), v); }
+template <class T> TSV_INLINE T rd(Cpu& c, int s, uint64_t off) { return read_lin<T>(c, lin_read(c, s, off, sizeof(T)), s); }
+template <class T> TSV_INLINE void wr(Cpu& c, int s, uint64_t off, T v) { write_lin<T>(c, lin_write(c, s, off, sizeof(T)), v, s); }
 // Probe that a write would succeed (for instructions that must not partially commit).
 void probe_write(Cpu& c, int s, uint64_t off, unsigned size);
 

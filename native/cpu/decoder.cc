@@ -202,7 +202,7 @@ bool decode(const Cpu& c, const uint8_t* bytes, unsigned avail, Insn& in, uint32
     in.seg = seg_ovr;
     in.flags |= INSN_SEG_OVR;
   }
-  if (m64 && in.seg != TSV_SEG_FS && in.seg != TSV_SEG_GS) in.seg = TSV_SEG_DS;
+  // 64-bit mode keeps the segment (SS matters for #SS); ES/CS/SS/DS have base 0 there (SegCache::ebase)
 
   // immediates
   if (attr & D_IMM8) in.imm = (uint64_t)(int64_t)(int8_t)r.get(1);

@@ -46,8 +46,8 @@ static uint64_t mmio_access(Cpu& c, uint64_t gpa, unsigned size, bool write, uin
   exit_unwind(c);
 }
 
-static uint64_t read_part(Cpu& c, uint64_t lin, unsigned n, bool user) {
-  uint64_t phys = translate(c, lin, ACC_READ, user);
+static uint64_t read_part(Cpu& c, uint64_t lin, unsigned n, bool user, int seg) {
+  uint64_t phys = translate(c, lin, ACC_READ, user, seg);
   bool w;
   uint8_t* host = c.vm->phys_ptr(phys, w);
   if (host) {
@@ -58,11 +58,11 @@ static uint64_t read_part(Cpu& c, uint64_t lin, unsigned n, bool user) {
   return mmio_access(c, phys, n, false, 0);
 }
 
-uint64_t read_slow(Cpu& c, uint64_t lin, unsigned size, bool user) {
+uint64_t read_slow(Cpu& c, uint64_t lin, unsigned size, bool user, int seg) {
   unsigned first = 0x1000 - (lin & 0xfff);
-  if (first >= size) return read_part(c, lin, size, user);
-  uint64_t lo = read_part(c, lin, first, user);
-  uint64_t hi = read_part(c, (lin + first) & c.lin_mask, size - first, user);
+  if (first >= size) return read_part(c, lin, size, user, seg);
+  uint64_t lo = read_part(c, lin, first, user, seg);
+  uint64_t hi = read_part(c, (lin + first) & c.lin_mask, size - first, user, seg);
   return lo | (hi << (8 * first));
 }
 
@@ -78,25 +78,25 @@ static void write_phys(Cpu& c, uint64_t phys, unsigned n, uint64_t v) {
   mmio_access(c, phys, n, true, v);
 }
 
-void write_slow(Cpu& c, uint64_t lin, unsigned size, uint64_t v, bool user) {
+void write_slow(Cpu& c, uint64_t lin, unsigned size, uint64_t v, bool user, int seg) {
   unsigned first = 0x1000 - (lin & 0xfff);
   if (first >= size) {
-    uint64_t phys = translate(c, lin, ACC_WRITE, user);
+    uint64_t phys = translate(c, lin, ACC_WRITE, user, seg);
     write_phys(c, phys, size, v);
     return;
   }
   // translate both pages before writing anything, so a #PF leaves memory untouched
   uint64_t lin2 = (lin + first) & c.lin_mask;
-  uint64_t p1 = translate(c, lin, ACC_WRITE, user);
-  uint64_t p2 = translate(c, lin2, ACC_WRITE, user);
+  uint64_t p1 = translate(c, lin, ACC_WRITE, user, seg);
+  uint64_t p2 = translate(c, lin2, ACC_WRITE, user, seg);
   write_phys(c, p1, first, v);
   write_phys(c, p2, size - first, v >> (8 * first));
 }
 
 void probe_write(Cpu& c, int s, uint64_t off, unsigned size) {
   uint64_t lin = lin_write(c, s, off, size);
-  translate(c, lin, ACC_WRITE, c.cpl == 3);
-  if ((lin & 0xfff) + size > 0x1000) translate(c, (lin + size - 1) & c.lin_mask, ACC_WRITE, c.cpl == 3);
+  translate(c, lin, ACC_WRITE, c.cpl == 3, s);
+  if ((lin & 0xfff) + size > 0x1000) translate(c, (lin + size - 1) & c.lin_mask, ACC_WRITE, c.cpl == 3, s);
 }
 
 uint64_t sys_read(Cpu& c, uint64_t lin, unsigned size) { return read_slow(c, lin & c.lin_mask, size, false); }

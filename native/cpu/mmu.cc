@@ -185,8 +185,11 @@ void Cpu::flush_tlb_phys_write(uint64_t phys_page) {
 // Canonical-address check for long mode (48-bit linear addresses).
 static inline bool canonical(uint64_t lin) { return (uint64_t)((int64_t)(lin << 16) >> 16) == lin; }
 
-uint64_t translate(Cpu& c, uint64_t lin, int acc, bool user) {
-  if ((c.efer & EFER_LMA) && !canonical(lin)) raise_gp(c, 0);
+uint64_t translate(Cpu& c, uint64_t lin, int acc, bool user, int seg) {
+  if ((c.efer & EFER_LMA) && !canonical(lin)) {
+    if (seg == TSV_SEG_SS) raise_exc_err(c, EXC_SS, 0);
+    raise_gp(c, 0);
+  }
   WalkResult r;
   uint32_t err;
   if (!walk(c, lin, acc, user, true, r, err)) {

@@ -12,6 +12,6 @@ struct WalkResult {
 // Walks the page tables for one access; false with a #PF error code on failure.
 bool walk(Cpu& c, uint64_t lin, int acc, bool user, bool set_ad, WalkResult& out, uint32_t& err);
 // Translates (raising #PF / #GP for non-canonical addresses) and fills the TLB for RAM pages.
-uint64_t translate(Cpu& c, uint64_t lin, int acc, bool user);
+uint64_t translate(Cpu& c, uint64_t lin, int acc, bool user, int seg = -1);
 
 }  // namespace tsv
