@@ -271,7 +271,7 @@ maybe('icount: a halted vCPU warps to the timer deadline; runs are reproducible'
   };
   const started = Date.now();
   const a = await once();
-  t.true(Date.now() - started < 2000, 'no real waiting in icount mode');
+  t.true(Date.now() - started < 4500, 'no real waiting for the 5 s of guest time');
   t.is(a.serial, 'IR');
   t.is(a.status, 0x23);
   t.deepEqual(a.fired, [5_000_000_000]);
