@@ -39,6 +39,11 @@ export async function runGuest(name: string, opts: RunGuestOptions = {}): Promis
   if (!existsSync(kernel)) {
     throw new Error(`guest '${name}' is not built: ${kernel} is missing (run \`node scripts/build-guests.mjs\`)`);
   }
+  return runKernel(kernel, opts, `guest '${name}'`);
+}
+
+/** runGuest for any multiboot image path. */
+export async function runKernel(kernel: string, opts: RunGuestOptions = {}, label = `kernel '${kernel}'`): Promise<GuestResult> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_GUEST_TIMEOUT_MS;
   const chunks: Buffer[] = [];
   const config: MachineConfig = {
@@ -67,7 +72,7 @@ export async function runGuest(name: string, opts: RunGuestOptions = {}): Promis
   }
   const serial = Buffer.concat(chunks).toString('utf8');
   if (timedOut) {
-    throw new Error(`guest '${name}' did not finish within ${timeoutMs} ms; serial output so far:\n${serial}`);
+    throw new Error(`${label} did not finish within ${timeoutMs} ms; serial output so far:\n${serial}`);
   }
   return { status: exit.status, reason: exit.reason, serial, ...(exit.message !== undefined ? { message: exit.message } : {}) };
 }

@@ -9,6 +9,7 @@ import { PassThrough } from 'node:stream';
 import { addonAvailable } from '../../lib/hypervisor/addon.js';
 import { defaultMachineConfig, type MachineConfig } from '../../lib/machine/config.js';
 import { Machine } from '../../lib/machine/machine.js';
+import { runGuest, runKernel } from '../helpers/run-guest.js';
 import { assembleKernel, binutilsAvailable } from '../helpers/tiny-kernel.js';
 
 const ready = addonAvailable() && binutilsAvailable();
@@ -313,4 +314,16 @@ maybe('icount: RDTSC counts instructions << shift at the advertised 2 GHz, ident
   // 2 mov + 2000 loop instructions (+/- the RDTSC itself), 1 ns each, 2 TSC ticks per ns
   t.true(d0 >= 2 * 2002 && d0 <= 2 * 2004, `delta ${d0}`);
   t.is(await delta(3), d0 * 8);
+});
+
+maybe('runGuest-style runs fail clearly on timeout and on a missing guest', async (t) => {
+  const kernel = assembleKernel('spin', `
+_start:
+  mov $0x3f8, %dx
+  mov $'.', %al
+  out %al, %dx
+1: jmp 1b
+`);
+  await t.throwsAsync(runKernel(kernel, { timeoutMs: 200 }, 'spin'), { message: /^spin did not finish within 200 ms; serial output so far:\n\.$/ });
+  await t.throwsAsync(runGuest('no-such-guest'), { message: /guest 'no-such-guest' is not built: .*no-such-guest\.elf is missing/ });
 });
