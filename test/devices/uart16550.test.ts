@@ -121,3 +121,20 @@ test('scratch register and reset', (t) => {
   t.is(uart.pioRead(UART_SCR, 1), 0);
   t.is(uart.pendingInput, 0);
 });
+
+test('the probe sequence an OS driver uses identifies a 16550A', (t) => {
+  const { uart } = setup();
+  uart.pioWrite(UART_IER, 1, 0);
+  t.is(uart.pioRead(UART_IER, 1) & 0x0f, 0);
+  uart.pioWrite(UART_IER, 1, 0x0f);
+  t.is(uart.pioRead(UART_IER, 1), 0x0f, 'IER holds its 4 bits');
+  uart.pioWrite(UART_IER, 1, 0);
+  uart.pioWrite(UART_MCR, 1, MCR_LOOP | 0x0a); // loopback with OUT2 and RTS
+  t.is(uart.pioRead(UART_MSR, 1) & 0xf0, 0x90, 'loopback wires RTS->CTS and OUT2->DCD');
+  uart.pioWrite(UART_MCR, 1, 0);
+  uart.pioWrite(UART_IIR_FCR, 1, 0x07);
+  t.is(uart.pioRead(UART_IIR_FCR, 1) >> 6, 3, 'FIFOs enabled and working: a 16550A');
+  t.is(uart.pioRead(UART_IIR_FCR, 1) & 0x20, 0, 'no 64-byte FIFO (not a 16750)');
+  uart.pioWrite(UART_IIR_FCR, 1, 0);
+  t.is(uart.pioRead(UART_IIR_FCR, 1) >> 6, 0);
+});
