@@ -304,6 +304,12 @@ TSV_INLINE const Insn* chain(Cpu& c, const Insn* i, int k) {
   c.link_gen_at = c.tlb_gen;
   return &kEndOfBlock;
 }
+// Leaves the block with RIP at this instruction WITHOUT retiring it: a REP
+// string instruction continues later (it retires once, when it completes).
+TSV_INLINE const Insn* suspend(Cpu& c, const Insn* i) {
+  c.rip += i->off;
+  return nullptr;
+}
 // Handler of a block's end marker: RIP = block start + its offset.
 const Insn* end_of_sequence(Cpu& c, const Insn* i);
 

@@ -311,3 +311,16 @@ test('SYSCALL/SYSRET and SWAPGS', (t) => {
   t.true(v.get('r8') > BigInt(LAYOUT.code));
   t.is(v.get('r9') & 0x200n, 0x200n);
 });
+
+test('REP string instructions retire once however long they run (and stay interruptible)', (t) => {
+  const v = new TestVm();
+  v.prepare('long64', `
+    mov $0x100000, %edi
+    mov $0x40000, %ecx
+    xor %eax, %eax
+    rep stosb
+    hlt`);
+  t.is(v.run(), abi.TSV_EXIT_HLT);
+  t.is(v.u64(abi.TSV_OFF_SLICE_INSTRUCTIONS), 5n);
+  t.is(v.get('rdi'), 0x140000n);
+});

@@ -88,7 +88,7 @@ template <class T> const Insn* OUTS(Cpu& c, const Insn* i) {
   io_exit(c, port, sizeof(T), TSV_IO_OUT, n);
   if (rep) {
     aset(c, 1, as, count - n);
-    if (count - n != 0) return end_at(c, i);  // the instruction continues on the next run()
+    if (count - n != 0) return suspend(c, i);  // the instruction continues on the next run()
   }
   return end_after(c, i);
 }
@@ -118,7 +118,7 @@ template <class T> const Insn* INS(Cpu& c, const Insn* i) {
   c.pend_reg = rep ? 1 : 0;
   c.pend_addr = as;
   c.pend_next_rip = next_rip(c, i);
-  return end_at(c, i);
+  return suspend(c, i);  // retires in complete_ins once the last element is stored
 }
 
 }  // namespace
@@ -137,7 +137,10 @@ void complete_ins(Cpu& c) {
     if (c.pend_reg) aset(c, 1, as, areg(c, 1, as) - 1);
   }
   c.mmio_seq = c.mmio_done = 0;
-  if (!c.pend_reg || areg(c, 1, as) == 0) c.rip = c.pend_next_rip;
+  if (!c.pend_reg || areg(c, 1, as) == 0) {
+    c.rip = c.pend_next_rip;
+    c.slice_count++;
+  }
 }
 
 void register_io(OpTables& t) {

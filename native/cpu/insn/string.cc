@@ -67,7 +67,7 @@ template <class T, int OP> const Insn* STRING(Cpu& c, const Insn* i) {
     if (cmp && (get_zf(c) == repne)) return next(c, i);
   }
   if (areg(c, 1, as) == 0) return next(c, i);
-  return end_at(c, i);  // resume the same instruction (interrupts and limits get a look in)
+  return suspend(c, i);  // resume the same instruction (interrupts and limits get a look in)
 }
 
 }  // namespace
