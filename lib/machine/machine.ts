@@ -153,6 +153,7 @@ export class Machine {
 
   /** Releases the backend VM. RAM views (machine.ram) must not be used afterwards. */
   destroy(): void {
+    if (this.loop.isRunning) throw new Error('Machine.destroy(): the machine is running; call stop() and await run() first');
     this.vm.destroy();
   }
 

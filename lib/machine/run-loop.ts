@@ -78,6 +78,11 @@ export class RunLoop {
   exits = 0;
   private wake: (() => void) | undefined;
   private running = false;
+
+  /** True between run() and the end of the run. */
+  get isRunning(): boolean {
+    return this.running;
+  }
   /** A device armed or cancelled a timer during the slice: end it so the next one is planned anew. */
   private timersChanged = false;
 
