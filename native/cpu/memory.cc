@@ -71,7 +71,7 @@ static void write_phys(Cpu& c, uint64_t phys, unsigned n, uint64_t v) {
   uint8_t* host = c.vm->phys_ptr(phys, writable);
   if (host && writable) {
     uint64_t page = phys & ~0xfffull;
-    if (c.vm->is_code_page(page)) c.vm->invalidate_page(page);  // self-modifying code
+    if (c.vm->is_code_page(page)) c.vm->note_code_write(page, (unsigned)(phys & 0xfff), n);  // self-modifying code?
     std::memcpy(host, &v, n);
     return;
   }

@@ -100,23 +100,41 @@ void Vm::add_block(Block* b, uint64_t page1) {
     code_bytes_ = Block::bytes_for(b->count);
   }
   blocks_[b->key] = b;
-  auto mark = [&](uint64_t page) {
-    auto& v = code_pages_[page];
-    if (v.empty()) {
+  auto chunks = [](unsigned from, unsigned to) {  // mask of 64-byte chunks covering [from, to)
+    uint64_t m = 0;
+    for (unsigned k = from >> 6; k <= ((to - 1) >> 6) && k < 64; k++) m |= 1ull << k;
+    return m;
+  };
+  auto mark = [&](uint64_t page, uint64_t mask) {
+    CodePage& cp = code_pages_[page];
+    if (cp.blocks.empty()) {
       // the page just became code: writes to it must take the slow path from now on
       for (Cpu* c : cpus_) c->flush_tlb_phys_write(page);
     }
-    v.push_back(b);
+    cp.blocks.push_back(b);
+    cp.mask |= mask;
   };
-  mark(page1);
-  if (b->page2 != ~0ull) mark(b->page2);
+  unsigned off1 = (unsigned)(b->key & 0xfff);
+  unsigned len = b->insns[b->count].off;  // the end marker's offset is the block's length
+  if (len == 0) len = 1;
+  unsigned end1 = off1 + len > 0x1000 ? 0x1000 : off1 + len;
+  mark(page1, chunks(off1, end1));
+  if (b->page2 != ~0ull) mark(b->page2, off1 + len > 0x1000 ? chunks(0, off1 + len - 0x1000) : 1);
+}
+
+void Vm::note_code_write(uint64_t page, unsigned off, unsigned n) {
+  auto it = code_pages_.find(page);
+  if (it == code_pages_.end() || n == 0) return;
+  uint64_t m = 0;
+  for (unsigned k = off >> 6; k <= ((off + n - 1) >> 6) && k < 64; k++) m |= 1ull << k;
+  if (it->second.mask & m) invalidate_page(page);
 }
 
 void Vm::invalidate_page(uint64_t page) {
   auto it = code_pages_.find(page);
   if (it == code_pages_.end()) return;
   std::vector<Block*> dead;
-  dead.swap(it->second);
+  dead.swap(it->second.blocks);
   code_pages_.erase(it);
   for (Block* b : dead) {
     if (!b->valid) continue;
@@ -132,7 +150,7 @@ void Vm::invalidate_page(uint64_t page) {
     if (other != ~0ull && other != page) {
       auto ot = code_pages_.find(other);
       if (ot != code_pages_.end()) {
-        auto& v = ot->second;
+        auto& v = ot->second.blocks;
         v.erase(std::remove(v.begin(), v.end(), b), v.end());
         if (v.empty()) code_pages_.erase(ot);
       }
@@ -145,7 +163,11 @@ void Vm::invalidate_page(uint64_t page) {
 
 void Vm::invalidate_range(uint64_t gpa, uint64_t len) {
   if (len == 0) return;
-  for (uint64_t p = gpa & ~0xfffull; p < gpa + len; p += 0x1000) invalidate_page(p);
+  for (uint64_t p = gpa & ~0xfffull; p < gpa + len; p += 0x1000) {
+    uint64_t from = gpa > p ? gpa - p : 0;
+    uint64_t to = gpa + len - p < 0x1000 ? gpa + len - p : 0x1000;
+    note_code_write(p, (unsigned)from, (unsigned)(to - from));
+  }
 }
 
 void Vm::collect_garbage() {

@@ -63,6 +63,9 @@ class Vm {
   void add_block(Block* b, uint64_t page1);
   bool is_code_page(uint64_t page) const { return code_pages_.count(page) != 0; }
   void invalidate_page(uint64_t page);  // drops every block touching this physical page
+  // A write of n bytes at page+off: drops the page's blocks if it touches decoded bytes
+  // (code and data sharing a page do not force re-decoding on every data write).
+  void note_code_write(uint64_t page, unsigned off, unsigned n);
   void invalidate_range(uint64_t gpa, uint64_t len);
   void collect_garbage();  // frees blocks invalidated while possibly executing
   uint64_t code_gen() const { return code_gen_; }
@@ -79,7 +82,11 @@ class Vm {
   std::vector<CpuidEntry> cpuid_;
   std::vector<uint32_t> msr_ranges_;
   std::unordered_map<uint64_t, Block*> blocks_;
-  std::unordered_map<uint64_t, std::vector<Block*>> code_pages_;
+  struct CodePage {
+    std::vector<Block*> blocks;
+    uint64_t mask = 0;  // 64-byte chunks of the page covered by decoded instructions
+  };
+  std::unordered_map<uint64_t, CodePage> code_pages_;
   std::vector<Block*> graveyard_;
   std::vector<Cpu*> cpus_;
   uint64_t code_gen_ = 1;

@@ -324,3 +324,27 @@ test('REP string instructions retire once however long they run (and stay interr
   t.is(v.u64(abi.TSV_OFF_SLICE_INSTRUCTIONS), 5n);
   t.is(v.get('rdi'), 0x140000n);
 });
+
+test('data writes next to code do not drop the decoded code; writes into it do', (t) => {
+  const v = new TestVm();
+  v.prepare('long64', `
+    mov $1000, %ecx
+  1: incq counter(%rip)      # data in the same page as the loop
+    dec %ecx
+    jnz 1b
+    lea patch(%rip), %rdi
+    movb $0x09, 1(%rdi)
+  patch:
+    mov $1, %bl
+    hlt
+    .align 128
+  counter: .quad 0`);
+  v.runToHlt();
+  t.is(v.get('rbx') & 0xffn, 9n);
+  // the counter (1000 increments) sits in the same page as the loop
+  const img = v.ram.subarray(LAYOUT.code, LAYOUT.code + 0x200);
+  const dv = new DataView(img.buffer, img.byteOffset, img.byteLength);
+  let found = false;
+  for (let off = 0; off + 8 <= img.length; off += 8) if (dv.getBigUint64(off, true) === 1000n) found = true;
+  t.true(found);
+});
