@@ -88,7 +88,8 @@ constexpr uint64_t EFER_LMA = 1u << 10;
 constexpr uint64_t EFER_NXE = 1u << 11;
 
 // Lazy flags: the last flag-producing operation, evaluated only when read.
-enum LfOp : uint8_t { LF_NONE, LF_ADD, LF_ADC, LF_SUB, LF_SBB, LF_LOGIC, LF_INC, LF_DEC };
+// Shifts keep the count in lf_src2 (1..width-1).
+enum LfOp : uint8_t { LF_NONE, LF_ADD, LF_ADC, LF_SUB, LF_SBB, LF_LOGIC, LF_INC, LF_DEC, LF_SHL, LF_SHR, LF_SAR };
 
 // Cached segment: architectural slot + derived access window for limit checks.
 struct SegCache {
@@ -330,6 +331,7 @@ TSV_INLINE bool get_cf(const Cpu& c) {
     case LF_LOGIC: return false;
     case LF_ADD: return c.lf_res < c.lf_src1;
     case LF_SUB: return c.lf_src1 < c.lf_src2;
+    case LF_INC: case LF_DEC: return c.lf_flags & 1;
     default: return cf_slow(c);
   }
 }

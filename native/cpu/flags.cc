@@ -19,6 +19,12 @@ bool cf_slow(const Cpu& c) {
     case LF_SUB: return a < b;
     case LF_SBB: return (c.lf_flags & 1) ? a <= b : a < b;
     case LF_LOGIC: return false;
+    case LF_SHL: return (a >> (c.lf_bits - b)) & 1;
+    case LF_SHR: return (a >> (b - 1)) & 1;
+    case LF_SAR: {
+      unsigned sh = 64 - c.lf_bits;
+      return ((int64_t)(a << sh) >> sh >> (b - 1)) & 1;
+    }
     default: return c.lf_flags & 1;  // INC/DEC keep CF
   }
 }
@@ -30,6 +36,8 @@ bool of_slow(const Cpu& c) {
     case LF_NONE: return c.lf_flags & F_OF;
     case LF_ADD: case LF_ADC: case LF_INC: return sign_of((a ^ r) & (b ^ r), bits);
     case LF_SUB: case LF_SBB: case LF_DEC: return sign_of((a ^ b) & (a ^ r), bits);
+    case LF_SHL: return sign_of(r, bits) != cf_slow(c);
+    case LF_SHR: return sign_of(a, bits);
     default: return false;
   }
 }
@@ -43,7 +51,7 @@ uint32_t Cpu::arith_flags() const {
   if (r == 0) f |= F_ZF;
   if (sign_of(r, lf_bits)) f |= F_SF;
   f |= parity_flag((uint8_t)r);
-  if (lf_op != LF_LOGIC && ((lf_src1 ^ lf_src2 ^ lf_res) & 0x10)) f |= F_AF;
+  if (lf_op <= LF_DEC && lf_op != LF_LOGIC && ((lf_src1 ^ lf_src2 ^ lf_res) & 0x10)) f |= F_AF;
   return f;
 }
 

@@ -317,3 +317,35 @@ test('all 16 conditions after CMP, SUB, ADD and logic ops agree with the flag de
   t.is(v.ramView.getUint32(0x68000 + 1 * 4, true) & 0x8c1, 0x81);
   t.is(v.ramView.getUint32(0x68000 + 4 * 4, true) & 0x8c1, 0x881);
 });
+
+test('shift flags: CF is the last bit out, OF for 1-bit shifts, SF/ZF/PF of the result', (t) => {
+  const cases: Array<[string, number, number]> = [];
+  for (const op of ['shl', 'shr', 'sar']) for (const val of [0x80000001, 0x40000000, 0x1, 0x0, 0xfffffffe]) for (const cnt of [1, 3, 31]) cases.push([op, val, cnt]);
+  let src = '';
+  cases.forEach(([op, val, cnt], k) => {
+    src += `mov $${val}, %eax\n${op} $${cnt}, %eax\npushf\npop %rcx\nmov %ecx, ${0x60000 + 8 * k}\nmov %eax, ${0x60004 + 8 * k}\n`;
+  });
+  const v = new TestVm();
+  v.prepare('long64', src + 'hlt');
+  v.runToHlt();
+  cases.forEach(([op, val, cnt], k) => {
+    const f = v.ramView.getUint32(0x60000 + 8 * k, true);
+    const r = v.ramView.getUint32(0x60004 + 8 * k, true);
+    let er: number, cf: number;
+    if (op === 'shl') { er = (val << cnt) >>> 0; cf = (val >>> (32 - cnt)) & 1; }
+    else if (op === 'shr') { er = val >>> cnt; cf = (val >>> (cnt - 1)) & 1; }
+    else { er = (val >> cnt) >>> 0; cf = ((val | 0) >> (cnt - 1)) & 1; }
+    const msb = (x: number): number => (x >>> 31) & 1;
+    t.is(r, er, `${op} ${val} ${cnt}`);
+    t.is(f & 1, cf, `${op} ${val} ${cnt} CF`);
+    t.is((f >> 6) & 1, er === 0 ? 1 : 0, `${op} ZF`);
+    t.is((f >> 7) & 1, msb(er), `${op} SF`);
+    let bits = er & 0xff, p = 1;
+    while (bits) { p ^= bits & 1; bits >>= 1; }
+    t.is((f >> 2) & 1, p, `${op} PF`);
+    if (cnt === 1) {
+      const of = op === 'shl' ? msb(er) ^ cf : op === 'shr' ? msb(val) : 0;
+      t.is((f >> 11) & 1, of, `${op} ${val} OF`);
+    }
+  });
+});

@@ -20,6 +20,13 @@ template <class T, int OP> inline T shift(Cpu& c, T a, unsigned cnt) {
   constexpr unsigned W = sizeof(T) * 8;
   cnt &= (W == 64) ? 0x3f : 0x1f;
   if (cnt == 0) return a;
+  if (cnt < W && (OP == S_SHL || OP == S_SAL || OP == S_SHR || OP == S_SAR)) {
+    // common case: lazy flags (CF/OF derived from the operand and the count when read)
+    using S = std::make_signed_t<T>;
+    T r = (OP == S_SHR) ? (T)(a >> cnt) : (OP == S_SAR) ? (T)((S)a >> cnt) : (T)(a << cnt);
+    lf_set<T>(c, OP == S_SHR ? LF_SHR : OP == S_SAR ? LF_SAR : LF_SHL, r, a, (T)cnt);
+    return r;
+  }
   uint32_t old = c.arith_flags();
   uint32_t f = 0;
   T r;
