@@ -1,5 +1,5 @@
 import test from 'ava';
-import { TestVm, abi, LAYOUT, FLAGS } from './harness.js';
+import { TestVm, abi, LAYOUT, FLAGS, assemble } from './harness.js';
 
 test('32-bit: INT from ring 3 switches to the TSS ring-0 stack, IRET returns to ring 3', (t) => {
   const v = new TestVm();
@@ -306,4 +306,51 @@ test('LSL/LAR, ARPL outside 64-bit mode', (t) => {
   t.is(v.get('rcx') & 0xfff0ff00n, 0x00c09300n); // bits 19:16 are undefined
   t.is(v.get('rdx'), 0x1234500n);
   t.is(v.get('rsi') & 0xffffn, 0x13n);
+});
+
+test('virtual-8086 mode: IRET into it, real-mode addressing, #GP on INT with IOPL<3 back to ring 0', (t) => {
+  const v = new TestVm();
+  v.setMode('prot32');
+  v.installReportingIdt('prot32');
+  const g = LAYOUT.gdt;
+  const tss = 0x6000n;
+  v.ramView.setBigUint64(g + 0x50, 0x67n | ((tss & 0xffffffn) << 16n) | (0x89n << 40n), true);
+  v.st.setUint32(abi.TSV_OFF_GDTR + 8, 0x57, true);
+  v.ramView.setUint32(0x6004, 0x7e000, true); // ESP0
+  v.ramView.setUint16(0x6008, 0x10, true); // SS0
+  v.setSeg('tr', 0x50, 0x6000, 0x67, 0x8b);
+  // v86 code at 0x7000:0x0000 (linear 0x70000): mov $0x1234, %ax ; mov %ax, (0x10) via DS=0x7000 ; int $0x21
+  v.ram.set(Buffer.from([0xb8, 0x34, 0x12, 0xa3, 0x10, 0x00, 0xcd, 0x21]), 0x70000);
+  // #GP handler: data segments arrive null from V86, so it reloads DS before reporting
+  const stub = assemble('prot32', `
+    mov $0x10, %bx
+    mov %bx, %ds
+    movl $13, 0x5000
+    mov (%esp), %ebx
+    mov %ebx, 0x5008
+    mov 4(%esp), %ebx
+    mov %ebx, 0x5010
+    mov 8(%esp), %ebx
+    mov %ebx, 0x5018
+    hlt`, 0x41000);
+  v.ram.set(stub, 0x41000);
+  v.ramView.setBigUint64(LAYOUT.idt + 13 * 8, 0x1000n | (0x08n << 16n) | (0x8en << 40n) | (0x4n << 48n), true);
+  v.load('prot32', `
+    push $0           # GS
+    push $0           # FS
+    push $0x7000      # DS
+    push $0           # ES
+    push $0x7000      # SS
+    push $0xff00      # ESP
+    push $0x20002     # EFLAGS: VM, IOPL 0
+    push $0x7000      # CS
+    push $0           # EIP
+    iret`);
+  v.runToHlt();
+  t.is(v.ramView.getUint16(0x70010, true), 0x1234);
+  t.is(v.reported().vector, 13);
+  // #GP frame on the ring-0 stack: error code 0, EIP of the INT (6), CS 0x7000
+  t.is(v.reported().w0, 0n);
+  t.is(v.reported().w1 & 0xffffffffn, 6n);
+  t.is(v.ramView.getUint32(0x5018, true), 0x7000);
 });
