@@ -274,7 +274,9 @@ int run(Cpu& c) {
       }
       c.vm->collect_garbage();
     }
-    bool single = c.inhibit_irq || c.replaying;
+    // RFLAGS.TF at the start of an instruction: a single-step trap (#DB) follows it
+    const bool trap_flag = (c.rflags & F_TF) != 0;
+    bool single = c.inhibit_irq || c.replaying || trap_flag;
     if (single) lim = 1;
 
     // ---- execute one block
@@ -309,6 +311,13 @@ int run(Cpu& c) {
         c.inhibit_irq = 0;
         c.replaying = false;
         c.mmio_seq = c.mmio_done = 0;
+        if (trap_flag && c.exit_reason == TSV_EXIT_NONE) {
+          c.dr[4] |= 0x4000;  // DR6.BS
+          if (!deliver_exception(c, EXC_DB, false, 0)) {
+            shutdown(c);
+            break;
+          }
+        }
       }
     } catch (const GuestEvent& ev) {
       // RIP of the instruction that faulted or exited (blocks keep RIP at their start)

@@ -348,3 +348,20 @@ test('data writes next to code do not drop the decoded code; writes into it do',
   for (let off = 0; off + 8 <= img.length; off += 8) if (dv.getBigUint64(off, true) === 1000n) found = true;
   t.true(found);
 });
+
+test('RFLAGS.TF: a #DB trap after each instruction, with DR6.BS', (t) => {
+  const v = new TestVm();
+  v.setMode('long64');
+  v.installReportingIdt('long64');
+  v.load('long64', `
+    pushf
+    orq $0x100, (%rsp)
+    popf                  # TF set: no trap after POPF itself
+    mov $1, %eax          # trap after this one
+    mov $2, %eax`);
+  v.runToHlt();
+  t.is(v.reported().vector, 1);
+  t.is(v.get('rax'), 1n);
+  t.is(v.reported().w0, BigInt(LAYOUT.code + 10 + 5)); // pushf, orq (8 bytes), popf, then RIP after MOV $1
+  t.is(v.u64(abi.TSV_OFF_DR + 4 * 8) & 0x4000n, 0x4000n);
+});
