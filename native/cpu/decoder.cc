@@ -17,7 +17,10 @@ static OpTables* build_tables() {
   register_branch(*t);
   register_string(*t);
   register_io(*t);
+  register_descriptor_tables(*t);
   register_system(*t);
+  register_absent_fpu_sse(*t);
+  register_legacy(*t);
   return t;
 }
 

@@ -85,7 +85,10 @@ void register_stack(OpTables& t);
 void register_branch(OpTables& t);
 void register_string(OpTables& t);
 void register_io(OpTables& t);
-void register_system(OpTables& t);
+void register_descriptor_tables(OpTables& t);
+void register_system(OpTables& t);  // after register_descriptor_tables (group 7 is shared)
+void register_absent_fpu_sse(OpTables& t);
+void register_legacy(OpTables& t);
 
 const OpTables& op_tables();
 

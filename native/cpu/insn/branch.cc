@@ -132,6 +132,10 @@ const Insn* INT3(Cpu& c, const Insn* i) {
   deliver_event(c, EXC_BP, false, 0, true, next_rip(c, i));
   return &kEndOfBlock;
 }
+const Insn* INT1(Cpu& c, const Insn* i) {  // ICEBP: #DB without the gate DPL check
+  deliver_event(c, EXC_DB, false, 0, false, next_rip(c, i));
+  return &kEndOfBlock;
+}
 const Insn* INTO(Cpu& c, const Insn* i) {
   if (!of_slow(c)) return next(c, i);
   deliver_event(c, EXC_OF, false, 0, true, next_rip(c, i));
@@ -250,6 +254,7 @@ void register_branch(OpTables& t) {
   t.one[0xcc] = opd(D_ENDS, {INT3});
   t.one[0xcd] = opd(D_IMM8U | D_ENDS, {INT_Ib});
   t.one[0xce] = opd(D_INV64 | D_ENDS, {INTO});
+  t.one[0xf1] = opd(D_ENDS, {INT1});
   t.one[0xcf] = opd(D_ENDS, TSV_HV(IRET));
 }
 

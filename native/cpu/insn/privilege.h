@@ -1,0 +1,15 @@
+// Privilege and mode checks shared by the system-instruction families.
+#pragma once
+#include "cpu/cpu.h"
+
+namespace tsv {
+
+inline void need_cpl0(Cpu& c) {
+  if (c.cpl != 0) raise_gp(c, 0);
+}
+// instructions that do not exist in real and virtual-8086 mode
+inline void need_prot(Cpu& c) {
+  if (c.mode == MODE_REAL || c.mode == MODE_V86) raise_ud(c);
+}
+
+}  // namespace tsv
