@@ -207,7 +207,8 @@ struct Cpu {
 
   // MMIO replay of the instruction that exited (see memory.cc)
   uint32_t mmio_seq, mmio_done;
-  uint64_t mmio_vals[8];
+  static constexpr uint32_t kMaxMmioPerInsn = 40;  // PUSHA, far transfers, INT through MMIO stacks
+  uint64_t mmio_vals[kMaxMmioPerInsn];
   // pending completions
   uint64_t pend_next_rip;
   uint8_t pend_reg;

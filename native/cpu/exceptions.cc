@@ -2,6 +2,7 @@
 // (32-bit and 64-bit gates, stack switch through the TSS, IST), with #DF and
 // triple-fault classification.
 #include "cpu/interrupts.h"
+#include <cstdio>
 #include "cpu/vm.h"
 
 namespace tsv {
@@ -217,7 +218,19 @@ bool deliver_exception(Cpu& c, uint8_t vec, bool has_err, uint32_t err) {
       c.rflags = saved_fl;
       c.set_cpl(saved_cpl);
       c.recompute_mode();
-      if (ev.kind != 0) return false;  // MMIO while delivering: treat as a shutdown condition
+      if (ev.kind != 0) {
+        // the IDT, GDT, TSS or the new stack is not RAM: delivery cannot be replayed like an instruction
+        uint64_t gpa = c.bufref<uint64_t>(TSV_OFF_EXIT_MMIO_GPA);
+        c.pending = PEND_NONE;
+        c.mmio_seq = c.mmio_done = 0;
+        c.exit_reason = TSV_EXIT_INTERNAL_ERROR;
+        c.bufref<uint32_t>(TSV_OFF_EXIT_INTERNAL_SUBERROR) = TSV_INTERNAL_UNSUPPORTED;
+        c.bufref<uint64_t>(TSV_OFF_EXIT_INTERNAL_RIP) = c.rip;
+        std::snprintf(reinterpret_cast<char*>(c.buf + TSV_OFF_EXIT_MESSAGE), TSV_EXIT_MESSAGE_SIZE,
+                      "delivering vector %u touched non-RAM guest-physical memory at 0x%llx", (unsigned)vec,
+                      (unsigned long long)gpa);
+        return false;
+      }
       int second = c.exc_vec;
       first = vec;
       if (first == EXC_DF) return false;

@@ -178,6 +178,7 @@ static void slice_end(Cpu& c, uint32_t why) {
 }
 
 static void shutdown(Cpu& c) {
+  if (c.exit_reason == TSV_EXIT_INTERNAL_ERROR) return;  // delivery failed for a host-side reason
   c.exit_reason = TSV_EXIT_SHUTDOWN;
   c.bufref<uint32_t>(TSV_OFF_EXIT_SHUTDOWN_REASON) = TSV_SHUTDOWN_TRIPLE_FAULT;
 }

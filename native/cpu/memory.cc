@@ -25,7 +25,7 @@ uint64_t stack_mask(const Cpu& c) {
 static uint64_t mmio_access(Cpu& c, uint64_t gpa, unsigned size, bool write, uint64_t v) {
   uint32_t k = c.mmio_seq++;
   if (k < c.mmio_done) return write ? 0 : c.mmio_vals[k];
-  if (k >= 8) {
+  if (k >= Cpu::kMaxMmioPerInsn) {
     // more MMIO accesses in one instruction than we can replay: cannot happen for this ISA subset
     c.exit_reason = TSV_EXIT_INTERNAL_ERROR;
     c.bufref<uint32_t>(TSV_OFF_EXIT_INTERNAL_SUBERROR) = TSV_INTERNAL_UNSUPPORTED;
