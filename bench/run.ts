@@ -75,10 +75,12 @@ function runOnce(sys: System, kernel: string, append: string): Run {
 
 /** Finds N so that a run takes at least `target` seconds, then measures N and 2N. */
 function perIteration(sys: System, kernel: string, target: number): { secondsPerIter: number; serial: string } {
+  // Grow N until the loop itself (run time minus start-up) takes `target` seconds.
+  const startup = runOnce(sys, kernel, 'iters=1').seconds;
   let iters = 1 << 16;
   let first = runOnce(sys, kernel, `iters=${iters}`);
-  while (first.seconds < target && iters < 2 ** 34) {
-    iters *= first.seconds < target / 8 ? 8 : 2;
+  while (first.seconds - startup < target && iters < 2 ** 34) {
+    iters *= first.seconds - startup < target / 8 ? 8 : 2;
     first = runOnce(sys, kernel, `iters=${iters}`);
   }
   const second = runOnce(sys, kernel, `iters=${iters * 2}`);
