@@ -102,13 +102,13 @@ struct SegCache {
 };
 
 struct TlbEntry {
-  uint64_t tag;      // linear page address; 1 = invalid
+  uint64_t tag;      // linear page address | TLB epoch (low 12 bits); 0 = invalid
   uintptr_t addend;  // host pointer = linear + addend
   uint64_t phys;     // guest-physical page
   uint32_t global;
   uint32_t pad;
 };
-constexpr int TLB_BITS = 10;
+constexpr int TLB_BITS = 12;
 constexpr int TLB_SIZE = 1 << TLB_BITS;
 enum { ACC_READ = 0, ACC_WRITE = 1, ACC_EXEC = 2 };
 
@@ -230,11 +230,15 @@ struct Cpu {
   bool replaying;
   uint64_t tlb_gen;  // bumped on every TLB flush or code invalidation (invalidates jcache)
   bool tlb_has_large;  // a 2M/4M/1G page is cached: INVLPG flushes everything
+  // Flushing bumps the epoch instead of touching every entry; global entries are
+  // carried over to the new epoch through tlb_globals (see flush_tlb).
+  uint64_t tlb_epoch;
 
   TlbEntry tlb[3][2][TLB_SIZE];
 
   int id;
   Block* scratch_block;  // decode buffer
+  std::vector<uint32_t> tlb_globals;  // flat indices of TLB entries filled for global pages
 
 
   Cpu(Vm* vm, int id);
@@ -388,7 +392,7 @@ void write_slow(Cpu& c, uint64_t lin, unsigned size, uint64_t v, bool user, int 
 
 template <class T> TSV_INLINE T read_lin(Cpu& c, uint64_t lin, int seg = -1) {
   const TlbEntry& e = c.tlb_cur[ACC_READ][(lin >> 12) & (TLB_SIZE - 1)];
-  if (TSV_LIKELY(e.tag == (lin & ~0xfffull) && (lin & 0xfff) <= 0x1000 - sizeof(T))) {
+  if (TSV_LIKELY(e.tag == ((lin & ~0xfffull) | c.tlb_epoch) && (lin & 0xfff) <= 0x1000 - sizeof(T))) {
     T v;
     std::memcpy(&v, reinterpret_cast<void*>(lin + e.addend), sizeof(T));
     return v;
@@ -397,7 +401,7 @@ template <class T> TSV_INLINE T read_lin(Cpu& c, uint64_t lin, int seg = -1) {
 }
 template <class T> TSV_INLINE void write_lin(Cpu& c, uint64_t lin, T v, int seg = -1) {
   const TlbEntry& e = c.tlb_cur[ACC_WRITE][(lin >> 12) & (TLB_SIZE - 1)];
-  if (TSV_LIKELY(e.tag == (lin & ~0xfffull) && (lin & 0xfff) <= 0x1000 - sizeof(T))) {
+  if (TSV_LIKELY(e.tag == ((lin & ~0xfffull) | c.tlb_epoch) && (lin & 0xfff) <= 0x1000 - sizeof(T))) {
     std::memcpy(reinterpret_cast<void*>(lin + e.addend), &v, sizeof(T));
     return;
   }

@@ -105,7 +105,7 @@ static Block* get_block(Cpu& c) {
   uint64_t phys;
   uint8_t* host;
   const TlbEntry& e = c.tlb_cur[ACC_EXEC][(lin >> 12) & (TLB_SIZE - 1)];
-  if (e.tag == (lin & ~0xfffull)) {
+  if (e.tag == ((lin & ~0xfffull) | c.tlb_epoch)) {
     phys = e.phys | (lin & 0xfff);
     host = reinterpret_cast<uint8_t*>(lin + e.addend);
   } else {

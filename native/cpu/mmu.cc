@@ -150,13 +150,29 @@ bool walk(Cpu& c, uint64_t lin, int acc, bool user, bool set_ad, WalkResult& out
 }
 
 void Cpu::flush_tlb(bool include_global) {
-  for (int a = 0; a < 3; a++)
-    for (int u = 0; u < 2; u++)
-      for (int k = 0; k < TLB_SIZE; k++) {
-        TlbEntry& e = tlb[a][u][k];
-        if (include_global || !e.global) e.tag = 1;
+  uint64_t old = tlb_epoch;
+  TlbEntry* flat = &tlb[0][0][0];
+  if (++tlb_epoch >= 0x1000) {
+    // epochs exhausted: really clear (dropping global entries too is always allowed)
+    for (int k = 0; k < 3 * 2 * TLB_SIZE; k++) flat[k].tag = 0;
+    tlb_epoch = 1;
+    tlb_globals.clear();
+    tlb_has_large = false;
+  } else if (include_global) {
+    tlb_globals.clear();
+    tlb_has_large = false;
+  } else {
+    // move the global entries that are still current into the new epoch
+    size_t keep = 0;
+    for (uint32_t idx : tlb_globals) {
+      TlbEntry& e = flat[idx];
+      if (e.global && (e.tag & 0xfff) == old) {
+        e.tag = (e.tag & ~0xfffull) | tlb_epoch;
+        tlb_globals[keep++] = idx;
       }
-  tlb_has_large = false;
+    }
+    tlb_globals.resize(keep);
+  }
   tlb_gen++;
 }
 
@@ -169,7 +185,7 @@ void Cpu::flush_tlb_page(uint64_t lin) {
   for (int a = 0; a < 3; a++)
     for (int u = 0; u < 2; u++) {
       TlbEntry& e = tlb[a][u][(lin >> 12) & (TLB_SIZE - 1)];
-      if (e.tag == page) e.tag = 1;
+      if ((e.tag & ~0xfffull) == page) e.tag = 0;
     }
   tlb_gen++;
 }
@@ -178,7 +194,7 @@ void Cpu::flush_tlb_phys_write(uint64_t phys_page) {
   for (int u = 0; u < 2; u++)
     for (int k = 0; k < TLB_SIZE; k++) {
       TlbEntry& e = tlb[ACC_WRITE][u][k];
-      if (e.tag != 1 && e.phys == phys_page) e.tag = 1;
+      if (e.tag && e.phys == phys_page) e.tag = 0;
     }
 }
 
@@ -202,8 +218,19 @@ uint64_t translate(Cpu& c, uint64_t lin, int acc, bool user, int seg) {
   bool writable;
   uint8_t* host = c.vm->phys_ptr(page, writable);
   if (host && (acc != ACC_WRITE || (writable && !c.vm->is_code_page(page)))) {
-    TlbEntry& e = c.tlb[acc][user ? 1 : 0][(lin >> 12) & (TLB_SIZE - 1)];
-    e.tag = lin & ~0xfffull;
+    uint32_t k = (uint32_t)((lin >> 12) & (TLB_SIZE - 1));
+    TlbEntry& e = c.tlb[acc][user ? 1 : 0][k];
+    e.tag = (lin & ~0xfffull) | c.tlb_epoch;
+    if (r.global) {
+      c.tlb_globals.push_back((uint32_t)((acc * 2 + (user ? 1 : 0)) * TLB_SIZE + k));
+      if (c.tlb_globals.size() > 4u * 3 * 2 * TLB_SIZE) {
+        // many refills without a flush: rebuild the list from the live entries
+        c.tlb_globals.clear();
+        const TlbEntry* flat = &c.tlb[0][0][0];
+        for (uint32_t x = 0; x < 3u * 2 * TLB_SIZE; x++)
+          if (flat[x].tag && flat[x].global && (flat[x].tag & 0xfff) == c.tlb_epoch) c.tlb_globals.push_back(x);
+      }
+    }
     e.addend = reinterpret_cast<uintptr_t>(host) - (lin & ~0xfffull);
     e.phys = page;
     e.global = r.global;
