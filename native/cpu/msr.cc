@@ -163,8 +163,8 @@ void write_cr(Cpu& c, int n, uint64_t v) {
       c.flush_tlb(false);
       break;
     case 4: {
-      const uint64_t allowed = CR4_VME | CR4_PVI | CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE | CR4_MCE | CR4_PGE |
-                               CR4_PCE | CR4_OSFXSR | CR4_OSXMMEXCPT;
+      // only bits of features this backend implements (VME/PVI, PCE, OSFXSR... are #GP like on a CPU without them)
+      const uint64_t allowed = CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE | CR4_MCE | CR4_PGE;
       if (v & ~allowed) raise_gp(c, 0);
       if ((c.efer & EFER_LMA) && !(v & CR4_PAE)) raise_gp(c, 0);
       uint64_t old = c.cr4;
