@@ -331,6 +331,12 @@ template <class T> TSV_INLINE void lf_set(Cpu& c, LfOp op, T res, T a, T b) {
   c.lf_src2 = b;
 }
 // lf_res/lf_src* hold zero-extended operand-size values, so CF of ADD/SUB needs no masking.
+// AND/OR/XOR/TEST: only the result matters (CF=OF=0; AF is left 0)
+template <class T> TSV_INLINE void lf_set_logic(Cpu& c, T res) {
+  c.lf_op = LF_LOGIC;
+  c.lf_bits = sizeof(T) * 8;
+  c.lf_res = res;
+}
 TSV_INLINE bool get_cf(const Cpu& c) {
   switch (c.lf_op) {
     case LF_LOGIC: return false;

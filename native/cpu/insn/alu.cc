@@ -12,7 +12,7 @@ template <class T, int OP> TSV_INLINE T alu(Cpu& c, T a, T b) {
   T r;
   switch (OP) {
     case A_ADD: r = a + b; lf_set<T>(c, LF_ADD, r, a, b); break;
-    case A_OR: r = a | b; lf_set<T>(c, LF_LOGIC, r, a, b); break;
+    case A_OR: r = a | b; lf_set_logic<T>(c, r); break;
     case A_ADC: {
       bool cf = get_cf(c);
       r = a + b + cf;
@@ -27,9 +27,9 @@ template <class T, int OP> TSV_INLINE T alu(Cpu& c, T a, T b) {
       c.lf_flags = cf;
       break;
     }
-    case A_AND: r = a & b; lf_set<T>(c, LF_LOGIC, r, a, b); break;
+    case A_AND: r = a & b; lf_set_logic<T>(c, r); break;
     case A_SUB: case A_CMP: r = a - b; lf_set<T>(c, LF_SUB, r, a, b); break;
-    default: r = a ^ b; lf_set<T>(c, LF_LOGIC, r, a, b); break;
+    default: r = a ^ b; lf_set_logic<T>(c, r); break;
   }
   return r;
 }
@@ -129,18 +129,18 @@ template <class T> const Insn* DEC_Zv(Cpu& c, const Insn* i) {
 template <class T, bool M> const Insn* TEST_EvGv(Cpu& c, const Insn* i) {
   T a = rd_e<T, M>(c, i);
   T r = a & getr<T>(c, i->reg);
-  lf_set<T>(c, LF_LOGIC, r, a, r);
+  lf_set_logic<T>(c, r);
   return next(c, i);
 }
 template <class T, bool M> const Insn* TEST_EvIv(Cpu& c, const Insn* i) {
   T a = rd_e<T, M>(c, i);
   T r = a & (T)i->imm;
-  lf_set<T>(c, LF_LOGIC, r, a, r);
+  lf_set_logic<T>(c, r);
   return next(c, i);
 }
 template <class T> const Insn* TEST_rAXIv(Cpu& c, const Insn* i) {
   T r = getr<T>(c, 0) & (T)i->imm;
-  lf_set<T>(c, LF_LOGIC, r, r, r);
+  lf_set_logic<T>(c, r);
   return next(c, i);
 }
 
