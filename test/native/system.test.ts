@@ -354,3 +354,46 @@ test('virtual-8086 mode: IRET into it, real-mode addressing, #GP on INT with IOP
   t.is(v.reported().w1 & 0xffffffffn, 6n);
   t.is(v.ramView.getUint32(0x5018, true), 0x7000);
 });
+
+test('POPCNT, LZCNT (F3 0F BD), BSF for F3 0F BC; SYSENTER/SYSEXIT', (t) => {
+  const v = new TestVm();
+  v.prepare('long64', `
+    mov $0xf0f0, %eax
+    popcnt %rax, %rbx
+    mov $0x00ffffff, %ecx
+    lzcnt %ecx, %edx
+    xor %esi, %esi
+    lzcnt %esi, %esi          # 32, CF=1
+    setc %r8b
+    mov $0x80, %edi
+    rep bsf %edi, %r9d        # TZCNT encoding without BMI1: BSF
+    hlt`);
+  v.runToHlt();
+  t.is(v.get('rbx'), 8n);
+  t.is(v.get('rdx'), 8n);
+  t.is(v.get('rsi'), 32n);
+  t.is(v.get('r8') & 0xffn, 1n);
+  t.is(v.get('r9'), 7n);
+
+  const w = new TestVm();
+  w.setMode('prot32');
+  w.load('prot32', `
+    mov $0x174, %ecx          # SYSENTER_CS = 0x08 (then 0x10 SS, 0x18/0x20 user... flat enough here)
+    mov $0x08, %eax
+    xor %edx, %edx
+    wrmsr
+    mov $0x175, %ecx
+    mov $0x7e000, %eax
+    wrmsr
+    mov $0x176, %ecx
+    mov $kernel, %eax
+    wrmsr
+    sysenter
+  kernel:
+    mov %esp, %ebx
+    hlt`);
+  w.runToHlt();
+  t.is(w.get('rbx'), 0x7e000n);
+  t.is(w.seg('cs').sel, 0x08);
+  t.is(w.seg('ss').sel, 0x10);
+});

@@ -176,7 +176,25 @@ template <class T> const Insn* BSF_GvEv(Cpu& c, const Insn* i) {
   set_arith_flags(c, f);
   return next(c, i);
 }
+// F3 0F B8: POPCNT (ZF = source was zero, the other flags cleared); without F3 the opcode is undefined
+template <class T> const Insn* POPCNT_GvEv(Cpu& c, const Insn* i) {
+  if (!(i->flags & INSN_REP)) raise_ud(c);
+  T v = rd_rm<T>(c, i);
+  setr<T>(c, i->reg, (T)__builtin_popcountll(v));
+  set_arith_flags(c, v == 0 ? F_ZF : 0);
+  return next(c, i);
+}
+// F3 0F BD: LZCNT (ABM); CF = source was zero, ZF = result is zero
+template <class T> const Insn* LZCNT_GvEv(Cpu& c, const Insn* i) {
+  constexpr unsigned W = sizeof(T) * 8;
+  T v = rd_rm<T>(c, i);
+  unsigned n = v == 0 ? W : (unsigned)__builtin_clzll(v) - (64 - W);
+  setr<T>(c, i->reg, (T)n);
+  set_arith_flags(c, (v == 0 ? F_CF : 0) | (n == 0 ? F_ZF : 0));
+  return next(c, i);
+}
 template <class T> const Insn* BSR_GvEv(Cpu& c, const Insn* i) {
+  if (i->flags & INSN_REP) return LZCNT_GvEv<T>(c, i);
   T v = rd_rm<T>(c, i);
   uint32_t f = c.arith_flags() & ~F_ZF;
   if (v == 0) f |= F_ZF;
@@ -241,7 +259,9 @@ void register_shift_bit(OpTables& t) {
   t.grp[G8_0FBA][6] = opd(D_IMM8U | D_LOCKOK, {BT_EvIb<uint16_t, B_BTR>, BT_EvIb<uint32_t, B_BTR>, BT_EvIb<uint64_t, B_BTR>});
   t.grp[G8_0FBA][7] = opd(D_IMM8U | D_LOCKOK, {BT_EvIb<uint16_t, B_BTC>, BT_EvIb<uint32_t, B_BTC>, BT_EvIb<uint64_t, B_BTC>});
   t.two[0xbc] = opd(D_MODRM, TSV_HV(BSF_GvEv));
-  t.two[0xbd] = opd(D_MODRM, TSV_HV(BSR_GvEv));
+  t.two[0xbd] = opd(D_MODRM, TSV_HV(BSR_GvEv));  // with F3: LZCNT
+  t.two[0xb8] = opd(D_MODRM, TSV_HV(POPCNT_GvEv));
+  // F3 0F BC stays BSF: TZCNT belongs to BMI1, which is not implemented (CPUs without BMI1 do the same)
 }
 
 }  // namespace tsv

@@ -225,9 +225,43 @@ const Insn* SYSRET(Cpu& c, const Insn* i) {
   return &kEndOfBlock;
 }
 
+// SYSENTER / SYSEXIT (SEP): flat segments derived from IA32_SYSENTER_CS
+const Insn* SYSENTER(Cpu& c, const Insn* i) {
+  if (c.mode == MODE_REAL || (c.sysenter_cs & 0xfffc) == 0) raise_gp(c, 0);
+  uint16_t cs = (uint16_t)(c.sysenter_cs & 0xfffc);
+  bool lm = c.efer & EFER_LMA;
+  c.set_rflags(c.get_rflags() & ~(F_VM | F_IF | F_RF));
+  c.set_cpl(0);
+  set_seg_cache(c, TSV_SEG_SS, cs + 8, 0, 0xffffffff, 0xc93);
+  set_seg_cache(c, TSV_SEG_CS, cs, 0, 0xffffffff, lm ? 0xa9b : 0xc9b);
+  c.gpr[4] = lm ? c.sysenter_esp : (uint32_t)c.sysenter_esp;
+  c.rip = lm ? c.sysenter_eip : (uint32_t)c.sysenter_eip;
+  return &kEndOfBlock;
+}
+const Insn* SYSEXIT(Cpu& c, const Insn* i) {
+  if (c.mode == MODE_REAL || c.mode == MODE_V86 || c.cpl != 0 || (c.sysenter_cs & 0xfffc) == 0) raise_gp(c, 0);
+  uint16_t base = (uint16_t)(c.sysenter_cs & 0xfffc);
+  bool to64 = i->opsize == 8;
+  uint64_t sp = to64 ? c.gpr[1] : (uint32_t)c.gpr[1], ip = to64 ? c.gpr[2] : (uint32_t)c.gpr[2];
+  if (to64 && (uint64_t)((int64_t)(ip << 16) >> 16) != ip) raise_gp(c, 0);
+  c.set_cpl(3);
+  if (to64) {
+    set_seg_cache(c, TSV_SEG_CS, (base + 32) | 3, 0, 0xffffffff, 0xafb);
+    set_seg_cache(c, TSV_SEG_SS, (base + 40) | 3, 0, 0xffffffff, 0xcf3);
+  } else {
+    set_seg_cache(c, TSV_SEG_CS, (base + 16) | 3, 0, 0xffffffff, 0xcfb);
+    set_seg_cache(c, TSV_SEG_SS, (base + 24) | 3, 0, 0xffffffff, 0xcf3);
+  }
+  c.gpr[4] = sp;
+  c.rip = ip;
+  return &kEndOfBlock;
+}
+
 }  // namespace
 
 void register_system(OpTables& t) {
+  t.two[0x34] = opd(D_ENDS, {SYSENTER});
+  t.two[0x35] = opd(D_ENDS, {SYSEXIT});
   t.one[0xf4] = opd(D_ENDS, {HLT});
   t.one[0xfa] = opd(0, {CLI});
   t.one[0xfb] = opd(D_ENDS, {STI});
