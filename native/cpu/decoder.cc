@@ -96,13 +96,18 @@ bool decode(const Cpu& c, const uint8_t* bytes, unsigned avail, Insn& in, uint32
   if (r.pos > 15) return too_long();
 
   const OpDesc* d;
-  bool two = false;
+
   uint8_t op = b;
   if (b == 0x0f) {
     op = (uint8_t)r.get(1);
     if (!r.ok) return false;
-    two = true;
+
     d = &T.two[op];
+    if (op == 0x38) {  // three-byte map 0F 38
+      op = (uint8_t)r.get(1);
+      if (!r.ok) return false;
+      d = &T.three38[op];
+    }
   } else {
     d = &T.one[op];
   }
@@ -233,7 +238,6 @@ bool decode(const Cpu& c, const uint8_t* bytes, unsigned avail, Insn& in, uint32
   if (!r.ok) return false;
   if (r.pos > 15) return too_long();
   in.len = (uint8_t)r.pos;
-  if (rep == 0xf3 && !two && op == 0x90) in.op = 0x90;  // PAUSE keeps opcode 90 with REP flag
 
   Handler h = nullptr;
   unsigned si = os == 2 ? 0 : os == 4 ? 1 : 2;

@@ -50,6 +50,7 @@ enum GroupId {
 struct OpTables {
   OpDesc one[256];
   OpDesc two[256];
+  OpDesc three38[256];  // 0F 38 xx
   OpDesc grp[G_COUNT][8];
 };
 

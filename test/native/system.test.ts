@@ -397,3 +397,24 @@ test('POPCNT, LZCNT (F3 0F BD), BSF for F3 0F BC; SYSENTER/SYSEXIT', (t) => {
   t.is(w.seg('cs').sel, 0x08);
   t.is(w.seg('ss').sel, 0x10);
 });
+
+test('MOVBE loads and stores byte-swapped; CRC32 (F2) is #UD', (t) => {
+  const v = new TestVm();
+  v.prepare('long64', `
+    movl $0x11223344, 0x60000
+    movbe 0x60000, %eax
+    mov $0x0102030405060708, %rbx
+    movbe %rbx, 0x60008
+    movbe 0x60000, %cx
+    hlt`);
+  v.runToHlt();
+  t.is(v.get('rax'), 0x44332211n);
+  t.is(v.ramView.getBigUint64(0x60008, true), 0x0807060504030201n);
+  t.is(v.get('rcx') & 0xffffn, 0x4433n);
+  const w = new TestVm();
+  w.setMode('long64');
+  w.installReportingIdt('long64');
+  w.load('long64', 'crc32l 0x60000, %eax');
+  w.runToHlt();
+  t.is(w.reported().vector, 6);
+});

@@ -179,9 +179,28 @@ template <class T, int S> const Insn* LxS_GvMp(Cpu& c, const Insn* i) {
   return end_after(c, i);
 }
 
+// MOVBE (0F 38 F0 / F1): loads and stores with the bytes swapped; F2 would be CRC32 (SSE4.2)
+template <class T> inline T bswap_t(T v) {
+  if constexpr (sizeof(T) == 8) return __builtin_bswap64(v);
+  else if constexpr (sizeof(T) == 4) return __builtin_bswap32(v);
+  else return __builtin_bswap16(v);
+}
+template <class T> const Insn* MOVBE_GvMv(Cpu& c, const Insn* i) {
+  if (i->flags & INSN_REPNE) raise_ud(c);
+  setr<T>(c, i->reg, bswap_t<T>(rd<T>(c, i->seg, ea(c, i))));
+  return next(c, i);
+}
+template <class T> const Insn* MOVBE_MvGv(Cpu& c, const Insn* i) {
+  if (i->flags & INSN_REPNE) raise_ud(c);
+  wr<T>(c, i->seg, ea(c, i), bswap_t<T>(getr<T>(c, i->reg)));
+  return next(c, i);
+}
+
 }  // namespace
 
 void register_move(OpTables& t) {
+  t.three38[0xf0] = opd(D_MODRM | D_MEMONLY, TSV_HV(MOVBE_GvMv));
+  t.three38[0xf1] = opd(D_MODRM | D_MEMONLY, TSV_HV(MOVBE_MvGv));
   t.one[0x88] = opd_m(D_MODRM | D_BYTE, {MOV_EvGv_R<uint8_t>}, {MOV_EvGv_M<uint8_t>});
   t.one[0x89] = opd_m(D_MODRM, TSV_HV(MOV_EvGv_R), TSV_HV(MOV_EvGv_M));
   t.one[0x8a] = opd_m(D_MODRM | D_BYTE, {MOV_GvEv_R<uint8_t>}, {MOV_GvEv_M<uint8_t>});
