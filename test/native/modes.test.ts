@@ -349,3 +349,84 @@ test('shift flags: CF is the last bit out, OF for 1-bit shifts, SF/ZF/PF of the 
     }
   });
 });
+
+test('address-size overrides: 16-bit addressing in 32-bit code, 32-bit in 16-bit code, LOOP with CX', (t) => {
+  const v = new TestVm();
+  v.prepare('prot32', `
+    movl $0xaabbccdd, 0x1234
+    mov $0x1000, %ebx
+    mov $0x234, %esi
+    addr16 mov (%bx,%si), %eax
+    mov $0x10003, %ecx       # LOOP with 16-bit CX: runs 3 times, ECX upper half kept
+    xor %edx, %edx
+  1: inc %edx
+    addr16 loop 1b
+    hlt`);
+  v.runToHlt();
+  t.is(v.get('rax'), 0xaabbccddn);
+  t.is(v.get('rdx'), 3n);
+  t.is(v.get('rcx'), 0x10000n);
+
+  const w = new TestVm();
+  w.prepare('real', `
+    xor %ax, %ax
+    mov %ax, %ds
+    addr32 movl $0x12345678, 0x20000   # a 32-bit offset beyond the 64 KiB limit: #GP
+    hlt`);
+  // real mode with the default 64 KiB limit: the access above faults (#GP through the IVT)
+  w.ramView.setUint32(13 * 4, 0x7000, true);
+  w.ram.set(Buffer.from([0xbb, 0x0d, 0x00, 0xf4]), 0x7000); // mov $13, %bx; hlt
+  w.setU64(abi.TSV_OFF_IDTR, 0);
+  w.st.setUint32(abi.TSV_OFF_IDTR + 8, 0x3ff, true);
+  w.set('rsp', 0x7c00);
+  w.runToHlt();
+  t.is(w.get('rbx') & 0xffffn, 13n);
+
+  const x = new TestVm();
+  x.prepare('real', `
+    addr32 movl $0x12345678, 0x20000
+    addr32 mov 0x20000, %ebx
+    hlt`);
+  // "unreal" mode: a data segment cache with a 4 GiB limit left over from protected mode
+  x.setSeg('ds', 0, 0, 0xffffffff, 0x93);
+  x.set('rsp', 0x7c00);
+  x.runToHlt();
+  t.is(x.get('rbx'), 0x12345678n);
+});
+
+test('far return to an outer privilege level (64-bit) and expand-down data segments', (t) => {
+  const v = new TestVm();
+  v.setMode('long64');
+  v.load('long64', `
+    push $0x33
+    push $0x70000
+    push $0x2b
+    lea user(%rip), %rax
+    push %rax
+    lretq
+  user:
+    mov %cs, %ebx
+    mov %ss, %ecx
+    mov %rsp, %rdx
+    1: jmp 1b`);
+  v.setU64(abi.TSV_OFF_RUN_MAX_INSTRUCTIONS, 20);
+  t.is(v.run(), abi.TSV_EXIT_SLICE_END);
+  t.is(v.get('rbx') & 0xffffn, 0x2bn);
+  t.is(v.get('rcx') & 0xffffn, 0x33n);
+  t.is(v.get('rdx'), 0x70000n);
+
+  const w = new TestVm();
+  w.setMode('prot32');
+  w.installReportingIdt('prot32');
+  // expand-down data segment with limit 0x0fff: offsets 0x1000..0xffffffff are valid
+  w.ramView.setBigUint64(LAYOUT.gdt + 0x40, 0x00c0970000000fffn, true);
+  w.st.setUint32(abi.TSV_OFF_GDTR + 8, 0x47, true);
+  w.load('prot32', `
+    mov $0x40, %ax
+    mov %ax, %es
+    mov %es:0x2000, %ebx     # fine
+    mov %es:0x800, %ecx      # below the limit: #GP
+    hlt`);
+  w.runToHlt();
+  t.is(w.reported().vector, 13);
+});
