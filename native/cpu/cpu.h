@@ -253,6 +253,9 @@ struct Cpu {
   void recompute_mode();
   void set_cpl(uint8_t c);
   void flush_tlb(bool include_global);
+  // Generations are unique across all vCPUs: a chain link or jcache entry made by one vCPU
+  // (whose address space may differ) can never validate on another.
+  void new_gen();
   void flush_tlb_page(uint64_t lin);
   void flush_tlb_phys_write(uint64_t phys_page);
 

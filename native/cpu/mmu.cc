@@ -1,6 +1,7 @@
 // Paging: the page-table walker for 32-bit, PAE and 4-level paging, and the
 // software TLB (separate read/write/execute sets for user and supervisor).
 #include "cpu/mmu.h"
+#include <atomic>
 #include "cpu/vm.h"
 
 namespace tsv {
@@ -149,6 +150,11 @@ bool walk(Cpu& c, uint64_t lin, int acc, bool user, bool set_ad, WalkResult& out
   return true;
 }
 
+void Cpu::new_gen() {
+  static std::atomic<uint64_t> counter{1};
+  tlb_gen = counter.fetch_add(1, std::memory_order_relaxed) + 1;
+}
+
 void Cpu::flush_tlb(bool include_global) {
   uint64_t old = tlb_epoch;
   TlbEntry* flat = &tlb[0][0][0];
@@ -173,7 +179,7 @@ void Cpu::flush_tlb(bool include_global) {
     }
     tlb_globals.resize(keep);
   }
-  tlb_gen++;
+  new_gen();
 }
 
 void Cpu::flush_tlb_page(uint64_t lin) {
@@ -187,7 +193,7 @@ void Cpu::flush_tlb_page(uint64_t lin) {
       TlbEntry& e = tlb[a][u][(lin >> 12) & (TLB_SIZE - 1)];
       if ((e.tag & ~0xfffull) == page) e.tag = 0;
     }
-  tlb_gen++;
+  new_gen();
 }
 
 void Cpu::flush_tlb_phys_write(uint64_t phys_page) {

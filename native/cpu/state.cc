@@ -26,7 +26,7 @@ Cpu::Cpu(Vm* v, int ident) {
 }
 
 void Cpu::set_cpl(uint8_t c) {
-  if (cpl != c) tlb_gen++;  // execute permissions differ between user and supervisor
+  if (cpl != c) new_gen();  // execute permissions differ between user and supervisor
   cpl = c;
   tlb_cur[0] = tlb[0][c == 3];
   tlb_cur[1] = tlb[1][c == 3];

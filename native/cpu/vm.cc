@@ -158,7 +158,7 @@ void Vm::invalidate_page(uint64_t page) {
     graveyard_.push_back(b);
   }
   code_gen_++;
-  for (Cpu* c : cpus_) c->tlb_gen++;
+  for (Cpu* c : cpus_) c->new_gen();
 }
 
 void Vm::invalidate_range(uint64_t gpa, uint64_t len) {

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { TestVm, abi, LAYOUT, native } from './harness.js';
+import { TestVm, abi, LAYOUT, native, assemble } from './harness.js';
 
 const sliceReason = (v: TestVm): number => v.st.getUint32(abi.TSV_OFF_EXIT_SLICE_REASON, true);
 
@@ -364,4 +364,36 @@ test('RFLAGS.TF: a #DB trap after each instruction, with DR6.BS', (t) => {
   t.is(v.get('rax'), 1n);
   t.is(v.reported().w0, BigInt(LAYOUT.code + 10 + 5)); // pushf, orq (8 bytes), popf, then RIP after MOV $1
   t.is(v.u64(abi.TSV_OFF_DR + 4 * 8) & 0x4000n, 0x4000n);
+});
+
+test('two vCPUs with different address spaces share decoded code but never each other\'s branch links', (t) => {
+  const v = new TestVm();
+  v.setMode('long64');
+  const P0 = 0x90000, P1 = 0x91000, S = 0x92000;
+  v.ram.set(assemble('long64', 'mov $0x111, %eax; hlt', 0x40000000), P0);
+  v.ram.set(assemble('long64', 'mov $0x222, %eax; hlt', 0x40000000), P1);
+  v.ram.set(assemble('long64', 'nop; jmp 0x40000000', 0x40001000), S);
+  const setTables = (pml4: number, pdpt: number, pd2: number, pt: number, own: number): void => {
+    v.ramView.setBigUint64(pml4, BigInt(pdpt | 7), true);
+    v.ramView.setBigUint64(pdpt, BigInt((LAYOUT.pml4 + 0x2000) | 7), true); // shared identity PD
+    v.ramView.setBigUint64(pdpt + 8, BigInt(pd2 | 7), true);
+    v.ramView.setBigUint64(pd2, BigInt(pt | 7), true);
+    v.ramView.setBigUint64(pt, BigInt(own | 3), true);
+    v.ramView.setBigUint64(pt + 8, BigInt(S | 3), true);
+  };
+  setTables(LAYOUT.pml4, LAYOUT.pml4 + 0x1000, 0x30000, 0x31000, P0);
+  setTables(0x24000, 0x25000, 0x32000, 0x33000, P1);
+  const cpu1 = v.vm.createVcpu(1);
+  const st1 = new Uint8Array(cpu1.state);
+  for (let round = 0; round < 3; round++) {
+    v.rip = 0x40001000n;
+    t.is(v.run(), abi.TSV_EXIT_HLT);
+    t.is(v.get('rax'), 0x111n);
+    st1.set(v.stBytes.subarray(0, 0x200));
+    const d1 = new DataView(cpu1.state);
+    d1.setBigUint64(abi.TSV_OFF_CR3, 0x24000n, true);
+    d1.setBigUint64(abi.TSV_OFF_RIP, 0x40001000n, true);
+    t.is(cpu1.run(), abi.TSV_EXIT_HLT);
+    t.is(d1.getBigUint64(abi.TSV_OFF_GPR, true), 0x222n);
+  }
 });
