@@ -220,7 +220,7 @@ struct Cpu {
   uint8_t snapshot[TSV_OFF_DR + 8 * TSV_DR_COUNT - TSV_OFF_SEG];
 
   // decode cache: direct-mapped on linear RIP
-  struct JmpEntry { uint64_t rip; uint64_t cs_base; Block* blk; uint64_t gen; };
+  struct JmpEntry { uint64_t rip; uint64_t code_size; Block* blk; uint64_t gen; };
   JmpEntry jcache[4096];
   const Insn* link_from;  // branch whose successor block the run loop should link
   uint8_t link_k;

@@ -101,7 +101,7 @@ static Block* get_block(Cpu& c) {
   if (c.mode != MODE_LONG64 && c.rip > c.seg[TSV_SEG_CS].limit) raise_gp(c, 0);
   uint64_t lin = (c.seg[TSV_SEG_CS].ebase + c.rip) & c.lin_mask;
   Cpu::JmpEntry& j = c.jcache[(lin ^ (lin >> 12)) & 4095];
-  if (j.rip == lin && j.gen == c.tlb_gen && j.cs_base == c.code_size) return j.blk;
+  if (j.rip == lin && j.gen == c.tlb_gen && j.code_size == c.code_size) return j.blk;
   uint64_t phys;
   uint8_t* host;
   const TlbEntry& e = c.tlb_cur[ACC_EXEC][(lin >> 12) & (TLB_SIZE - 1)];
@@ -125,7 +125,7 @@ static Block* get_block(Cpu& c) {
   if (!b) b = build_block(c, lin, phys, host, key);
   j.rip = lin;
   j.gen = c.tlb_gen;
-  j.cs_base = c.code_size;
+  j.code_size = c.code_size;
   j.blk = b;
   return b;
 }
