@@ -110,7 +110,6 @@ static void deliver_protected(Cpu& c, uint8_t vec, bool has_err, uint32_t err, b
   uint16_t old_cs = c.seg[TSV_SEG_CS].sel;
   uint16_t old_ss = c.seg[TSV_SEG_SS].sel;
   uint64_t old_sp = c.gpr[4];
-  SegCache saved_ss = c.seg[TSV_SEG_SS];
 
   if (lm) {
     uint64_t nsp;
@@ -183,7 +182,6 @@ static void deliver_protected(Cpu& c, uint8_t vec, bool has_err, uint32_t err, b
     }
     c.gpr[4] = (c.gpr[4] & ~mask) | f.sp;
   }
-  (void)saved_ss;
   c.rflags &= ~(F_TF | F_NT | F_RF | F_VM);
   if (!trap) c.rflags &= ~F_IF;
   c.set_cpl(new_cpl);

@@ -10,7 +10,8 @@ bool exc_has_error_code(int vec);
 void deliver_event(Cpu& c, uint8_t vec, bool has_err, uint32_t err, bool soft, uint64_t ret_ip);
 // Exception raised by an instruction, with #DF escalation; false means triple fault.
 bool deliver_exception(Cpu& c, uint8_t vec, bool has_err, uint32_t err);
-void far_return(Cpu& c, unsigned opsize, uint16_t imm, uint64_t new_ip, uint16_t new_cs, uint64_t after_cs_sp);
+// RETF (and IRET's same-level return, which passes the FLAGS slot as imm): pops CS:IP, then SS:SP on a privilege change
+void far_return(Cpu& c, unsigned opsize, uint16_t imm, uint64_t new_ip, uint16_t new_cs);
 void null_outer_segments(Cpu& c);
 
 }  // namespace tsv

@@ -161,8 +161,7 @@ void null_outer_segments(Cpu& c) {
 }
 
 // RETF (kind 0) and the selector checks it shares with IRET (kind 1).
-void far_return(Cpu& c, unsigned opsize, uint16_t imm, uint64_t new_ip, uint16_t new_cs, uint64_t after_cs_sp) {
-  (void)after_cs_sp;
+void far_return(Cpu& c, unsigned opsize, uint16_t imm, uint64_t new_ip, uint16_t new_cs) {
   if (c.mode == MODE_REAL || c.mode == MODE_V86) {
     sp_add(c, 2 * opsize + imm);
     load_seg_real(c, TSV_SEG_CS, new_cs);

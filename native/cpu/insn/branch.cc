@@ -119,7 +119,7 @@ template <class T> const Insn* CALL_Ep(Cpu& c, const Insn* i) {
 template <class T> const Insn* RETF(Cpu& c, const Insn* i) {
   T ip = pop_peek<T>(c);
   uint16_t cs = (uint16_t)pop_peek<T>(c, sizeof(T));
-  far_return(c, sizeof(T), i->op == 0xca ? (uint16_t)i->imm : 0, ip, cs, 0);
+  far_return(c, sizeof(T), i->op == 0xca ? (uint16_t)i->imm : 0, ip, cs);
   return &kEndOfBlock;
 }
 
@@ -186,7 +186,7 @@ template <class T> const Insn* IRET(Cpu& c, const Insn* i) {
   unsigned rpl = cs & 3;
   bool pop_stack = rpl > c.cpl || c.mode == MODE_LONG64;
   if (!pop_stack) {
-    far_return(c, n, (uint16_t)n, ip, cs, 0);  // pops IP, CS (+ FLAGS as the imm bytes)
+    far_return(c, n, (uint16_t)n, ip, cs);  // pops IP, CS (+ FLAGS as the imm bytes)
     c.set_rflags(new_fl);
     c.recompute_mode();
     return &kEndOfBlock;
