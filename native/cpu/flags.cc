@@ -1,10 +1,11 @@
 // Lazy arithmetic flags: the last flag-setting operation is recorded as
 // (op, width, result, sources); flags are derived here only when read.
+#include "cpu/bits.h"
 #include "cpu/cpu.h"
 
 namespace tsv {
 
-uint32_t parity_flag(uint8_t v) { return (__builtin_popcount(v) & 1) ? 0 : F_PF; }
+uint32_t parity_flag(uint8_t v) { return (popcount64(v) & 1) ? 0 : F_PF; }
 
 static inline uint64_t width_mask(unsigned bits) { return bits == 64 ? ~0ull : ((1ull << bits) - 1); }
 static inline bool sign_of(uint64_t v, unsigned bits) { return (v >> (bits - 1)) & 1; }

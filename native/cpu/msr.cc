@@ -1,6 +1,7 @@
 // Architectural MSRs held by the backend, the guest TSC from the VM clock
 // buffer, and control-register writes with their mode/TLB side effects.
 #include "cpu/msr.h"
+#include "cpu/bits.h"
 #include "cpu/exec.h"
 #include "cpu/vm.h"
 
@@ -35,7 +36,7 @@ uint64_t vm_tsc(Cpu& c) {
   } else {
     guest_ns = guest_base + (host_monotonic_ns() - host_base);
   }
-  return (uint64_t)((unsigned __int128)guest_ns * khz / 1000000u);
+  return muldiv_u64(guest_ns, khz, 1000000u);
 }
 
 uint64_t read_tsc(Cpu& c) { return vm_tsc(c) + c.tsc_offset; }

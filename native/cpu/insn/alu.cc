@@ -1,6 +1,7 @@
 // Integer arithmetic and logic: ADD/OR/ADC/SBB/AND/SUB/XOR/CMP in all forms,
 // INC/DEC, TEST, group 3 (NOT/NEG/MUL/IMUL/DIV/IDIV), IMUL Gv,Ev(,I),
 // CMPXCHG, XADD, CMPXCHG8B/16B.
+#include "cpu/bits.h"
 #include "cpu/decoder.h"
 
 namespace tsv {
@@ -185,12 +186,17 @@ template <class T> const Insn* MUL_Ev(Cpu& c, const Insn* i) {
     uint16_t r = (uint16_t)getr<uint8_t>(c, 0) * b;
     setr<uint16_t>(c, 0, r);
     mul_flags<uint8_t>(c, (uint8_t)r, (r >> 8) != 0);
-  } else {
-    unsigned __int128 r = (unsigned __int128)getr<T>(c, 0) * b;
+  } else if constexpr (sizeof(T) < 8) {
+    uint64_t r = (uint64_t)getr<T>(c, 0) * b;
     T lo = (T)r, hi = (T)(r >> (sizeof(T) * 8));
     setr<T>(c, 0, lo);
     setr<T>(c, 2, hi);
     mul_flags<T>(c, lo, hi != 0);
+  } else {
+    U128 r = mul_u64(getr<T>(c, 0), b);
+    setr<T>(c, 0, r.lo);
+    setr<T>(c, 2, r.hi);
+    mul_flags<T>(c, r.lo, r.hi != 0);
   }
   return next(c, i);
 }
@@ -201,12 +207,18 @@ template <class T> const Insn* IMUL_Ev(Cpu& c, const Insn* i) {
     int16_t r = (int16_t)(int8_t)getr<uint8_t>(c, 0) * b;
     setr<uint16_t>(c, 0, (uint16_t)r);
     mul_flags<uint8_t>(c, (uint8_t)r, r != (int8_t)r);
-  } else {
-    __int128 r = (__int128)(S)getr<T>(c, 0) * b;
-    T lo = (T)r, hi = (T)((unsigned __int128)r >> (sizeof(T) * 8));
+  } else if constexpr (sizeof(T) < 8) {
+    int64_t r = (int64_t)(S)getr<T>(c, 0) * b;
+    T lo = (T)r, hi = (T)((uint64_t)r >> (sizeof(T) * 8));
     setr<T>(c, 0, lo);
     setr<T>(c, 2, hi);
     mul_flags<T>(c, lo, r != (S)lo);
+  } else {
+    U128 r = mul_s64((int64_t)getr<T>(c, 0), b);
+    setr<T>(c, 0, r.lo);
+    setr<T>(c, 2, r.hi);
+    // overflow unless the high half is the sign extension of the low half
+    mul_flags<T>(c, r.lo, r.hi != (uint64_t)((int64_t)r.lo >> 63));
   }
   return next(c, i);
 }
@@ -219,13 +231,18 @@ template <class T> const Insn* DIV_Ev(Cpu& c, const Insn* i) {
     if (q > 0xff) raise_exc(c, EXC_DE);
     setr<uint8_t>(c, 0, (uint8_t)q);
     setr<uint8_t>(c, 1, (uint8_t)(a % b));
-  } else {
+  } else if constexpr (sizeof(T) < 8) {
     constexpr unsigned W = sizeof(T) * 8;
-    unsigned __int128 a = ((unsigned __int128)getr<T>(c, 2) << W) | getr<T>(c, 0);
-    unsigned __int128 q = a / b;
+    uint64_t a = ((uint64_t)getr<T>(c, 2) << W) | getr<T>(c, 0);
+    uint64_t q = a / b;
     if (q >> W) raise_exc(c, EXC_DE);
     setr<T>(c, 0, (T)q);
     setr<T>(c, 2, (T)(a % b));
+  } else {
+    uint64_t q, r;
+    if (!div_u128(U128{c.gpr[0], c.gpr[2]}, b, q, r)) raise_exc(c, EXC_DE);
+    c.gpr[0] = q;
+    c.gpr[2] = r;
   }
   return next(c, i);
 }
@@ -240,29 +257,36 @@ template <class T> const Insn* IDIV_Ev(Cpu& c, const Insn* i) {
     if (q != (int8_t)q) raise_exc(c, EXC_DE);
     setr<uint8_t>(c, 0, (uint8_t)q);
     setr<uint8_t>(c, 1, (uint8_t)(a % b));
-  } else {
+  } else if constexpr (sizeof(T) < 8) {
     constexpr unsigned W = sizeof(T) * 8;
-    __int128 a = (__int128)(((unsigned __int128)getr<T>(c, 2) << W) | getr<T>(c, 0));
-    if (W == 64) {
-      // sign-extend from 128 bits is already done; guard the one overflowing quotient
-      if (a == (__int128)((unsigned __int128)1 << 127) && b == -1) raise_exc(c, EXC_DE);
-    } else {
-      a = (a << (128 - 2 * W)) >> (128 - 2 * W);
-    }
-    __int128 q = a / b;
+    int64_t a = (int64_t)(((uint64_t)getr<T>(c, 2) << W) | getr<T>(c, 0));
+    a = (int64_t)((uint64_t)a << (64 - 2 * W)) >> (64 - 2 * W);  // sign-extend the 2W-bit dividend
+    if (a == INT64_MIN && b == -1) raise_exc(c, EXC_DE);
+    int64_t q = a / b;
     if (q != (S)q) raise_exc(c, EXC_DE);
     setr<T>(c, 0, (T)q);
     setr<T>(c, 2, (T)(a % b));
+  } else {
+    int64_t q, r;
+    if (!div_s128(U128{c.gpr[0], c.gpr[2]}, b, q, r)) raise_exc(c, EXC_DE);
+    c.gpr[0] = (uint64_t)q;
+    c.gpr[2] = (uint64_t)r;
   }
   return next(c, i);
 }
 
 template <class T> inline T imul2(Cpu& c, T a, T b) {
   using S = std::make_signed_t<T>;
-  __int128 r = (__int128)(S)a * (S)b;
-  T lo = (T)r;
-  mul_flags<T>(c, lo, r != (S)lo);
-  return lo;
+  if constexpr (sizeof(T) < 8) {
+    int64_t r = (int64_t)(S)a * (S)b;
+    T lo = (T)r;
+    mul_flags<T>(c, lo, r != (S)lo);
+    return lo;
+  } else {
+    U128 r = mul_s64((int64_t)a, (int64_t)b);
+    mul_flags<T>(c, (T)r.lo, r.hi != (uint64_t)((int64_t)r.lo >> 63));
+    return (T)r.lo;
+  }
 }
 template <class T, bool M> const Insn* IMUL_GvEv(Cpu& c, const Insn* i) {
   T b = rd_e<T, M>(c, i);

@@ -1,6 +1,7 @@
 // Data movement: MOV in all forms (incl. moffs and Sreg), MOVZX/MOVSX/MOVSXD,
 // LEA, XCHG/NOP/PAUSE, CBW/CWDE/CDQE, CWD/CDQ/CQO, CMOVcc, SETcc, BSWAP,
 // LAHF/SAHF, XLAT, LES/LDS, NOP Ev and the hint NOPs.
+#include "cpu/bits.h"
 #include "cpu/decoder.h"
 
 namespace tsv {
@@ -122,8 +123,8 @@ const Insn* SETcc_Eb(Cpu& c, const Insn* i) {
   return next(c, i);
 }
 template <class T> const Insn* BSWAP_Zv(Cpu& c, const Insn* i) {
-  if constexpr (sizeof(T) == 8) c.gpr[i->reg] = __builtin_bswap64(c.gpr[i->reg]);
-  else if constexpr (sizeof(T) == 4) c.gpr[i->reg] = __builtin_bswap32((uint32_t)c.gpr[i->reg]);
+  if constexpr (sizeof(T) == 8) c.gpr[i->reg] = bswap64(c.gpr[i->reg]);
+  else if constexpr (sizeof(T) == 4) c.gpr[i->reg] = bswap32((uint32_t)c.gpr[i->reg]);
   else setr<uint16_t>(c, i->reg, 0);  // undefined for 16-bit operands; hardware gives 0
   return next(c, i);
 }
@@ -181,9 +182,9 @@ template <class T, int S> const Insn* LxS_GvMp(Cpu& c, const Insn* i) {
 
 // MOVBE (0F 38 F0 / F1): loads and stores with the bytes swapped; F2 would be CRC32 (SSE4.2)
 template <class T> inline T bswap_t(T v) {
-  if constexpr (sizeof(T) == 8) return __builtin_bswap64(v);
-  else if constexpr (sizeof(T) == 4) return __builtin_bswap32(v);
-  else return __builtin_bswap16(v);
+  if constexpr (sizeof(T) == 8) return bswap64(v);
+  else if constexpr (sizeof(T) == 4) return bswap32(v);
+  else return bswap16(v);
 }
 template <class T> const Insn* MOVBE_GvMv(Cpu& c, const Insn* i) {
   if (i->flags & INSN_REPNE) raise_ud(c);

@@ -1,6 +1,7 @@
 // Shifts and rotates (group 2), SHLD/SHRD, bit tests (BT/BTS/BTR/BTC), BSF/BSR.
 // Flags here are computed eagerly: they depend on the count in ways lazy
 // evaluation would have to record anyway.
+#include "cpu/bits.h"
 #include "cpu/decoder.h"
 
 namespace tsv {
@@ -46,28 +47,33 @@ template <class T, int OP> inline T shift(Cpu& c, T a, unsigned cnt) {
       f = (old & ~(F_CF | F_OF)) | (cf ? F_CF : 0) | ((msb(r) ^ ((r >> (W - 2)) & 1)) ? F_OF : 0);
       break;
     }
-    case S_RCL: {
+    case S_RCL: {  // rotate the (W+1)-bit value CF:a, one bit per step
       unsigned k = W < 32 ? cnt % (W + 1) : cnt;
-      unsigned __int128 v = ((unsigned __int128)((old & F_CF) ? 1 : 0) << W) | a;  // W+1-bit value
-      for (unsigned n = 0; n < k; n++) v = ((v << 1) | (v >> W)) & (((unsigned __int128)1 << (W + 1)) - 1);
-      r = (T)v;
-      uint32_t cf = (uint32_t)(v >> W) & 1;
+      uint32_t cf = (old & F_CF) ? 1 : 0;
+      r = a;
+      for (unsigned n = 0; n < k; n++) {
+        uint32_t out = msb(r);
+        r = (T)((r << 1) | cf);
+        cf = out;
+      }
       f = (old & ~(F_CF | F_OF)) | (cf ? F_CF : 0) | ((msb(r) ^ cf) ? F_OF : 0);
       break;
     }
     case S_RCR: {
       unsigned k = W < 32 ? cnt % (W + 1) : cnt;
-      uint32_t oldcf = (old & F_CF) ? 1 : 0;
-      unsigned __int128 v = ((unsigned __int128)oldcf << W) | a;
-      for (unsigned n = 0; n < k; n++) v = ((v >> 1) | ((v & 1) << W));
-      r = (T)v;
-      uint32_t cf = (uint32_t)(v >> W) & 1;
+      uint32_t cf = (old & F_CF) ? 1 : 0;
+      r = a;
+      for (unsigned n = 0; n < k; n++) {
+        uint32_t out = r & 1;
+        r = (T)((r >> 1) | ((T)cf << (W - 1)));
+        cf = out;
+      }
       f = (old & ~(F_CF | F_OF)) | (cf ? F_CF : 0) | ((msb(r) ^ ((r >> (W - 2)) & 1)) ? F_OF : 0);
       break;
     }
     case S_SHL: case S_SAL: {
       r = cnt < W ? (T)(a << cnt) : 0;
-      uint32_t cf = cnt <= W ? (uint32_t)(((unsigned __int128)a >> (W - cnt)) & 1) : 0;
+      uint32_t cf = cnt <= W ? (uint32_t)(((uint64_t)a >> (W - cnt)) & 1) : 0;  // cnt >= 1 here
       f = szp<T>(r) | (cf ? F_CF : 0) | ((msb(r) ^ cf) ? F_OF : 0);
       break;
     }
@@ -122,7 +128,7 @@ template <class T, bool RIGHT, int CNT> const Insn* SHxD_EvGv(Cpu& c, const Insn
     cf = (a >> (cnt - 1)) & 1;
   } else {
     r = (T)((a << cnt) | (cnt < W ? (T)(b >> (W - cnt)) : 0));
-    cf = (uint32_t)(((unsigned __int128)a >> (W - cnt)) & 1);
+    cf = (uint32_t)(((uint64_t)a >> (W - cnt)) & 1);  // 1 <= cnt < W
   }
   wr_rm<T>(c, i, r);
   uint32_t f = szp<T>(r) | (cf ? F_CF : 0) | ((((r ^ a) >> (W - 1)) & 1) ? F_OF : 0);
@@ -172,7 +178,7 @@ template <class T> const Insn* BSF_GvEv(Cpu& c, const Insn* i) {
   T v = rd_rm<T>(c, i);
   uint32_t f = c.arith_flags() & ~F_ZF;
   if (v == 0) f |= F_ZF;
-  else setr<T>(c, i->reg, (T)__builtin_ctzll(v));
+  else setr<T>(c, i->reg, (T)ctz64(v));
   set_arith_flags(c, f);
   return next(c, i);
 }
@@ -180,7 +186,7 @@ template <class T> const Insn* BSF_GvEv(Cpu& c, const Insn* i) {
 template <class T> const Insn* POPCNT_GvEv(Cpu& c, const Insn* i) {
   if (!(i->flags & INSN_REP)) raise_ud(c);
   T v = rd_rm<T>(c, i);
-  setr<T>(c, i->reg, (T)__builtin_popcountll(v));
+  setr<T>(c, i->reg, (T)popcount64(v));
   set_arith_flags(c, v == 0 ? F_ZF : 0);
   return next(c, i);
 }
@@ -188,7 +194,7 @@ template <class T> const Insn* POPCNT_GvEv(Cpu& c, const Insn* i) {
 template <class T> const Insn* LZCNT_GvEv(Cpu& c, const Insn* i) {
   constexpr unsigned W = sizeof(T) * 8;
   T v = rd_rm<T>(c, i);
-  unsigned n = v == 0 ? W : (unsigned)__builtin_clzll(v) - (64 - W);
+  unsigned n = v == 0 ? W : clz64(v) - (64 - W);
   setr<T>(c, i->reg, (T)n);
   set_arith_flags(c, (v == 0 ? F_CF : 0) | (n == 0 ? F_ZF : 0));
   return next(c, i);
@@ -198,7 +204,7 @@ template <class T> const Insn* BSR_GvEv(Cpu& c, const Insn* i) {
   T v = rd_rm<T>(c, i);
   uint32_t f = c.arith_flags() & ~F_ZF;
   if (v == 0) f |= F_ZF;
-  else setr<T>(c, i->reg, (T)(63 - __builtin_clzll(v)));
+  else setr<T>(c, i->reg, (T)(63 - clz64(v)));
   set_arith_flags(c, f);
   return next(c, i);
 }
