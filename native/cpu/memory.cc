@@ -7,6 +7,7 @@
 // instruction is re-executed; accesses below mmio_done are answered from
 // mmio_vals (reads) or skipped (writes), so every access reaches TypeScript
 // exactly once.
+#include <cstdio>
 #include "cpu/mmu.h"
 #include "cpu/vm.h"
 
