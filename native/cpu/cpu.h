@@ -237,6 +237,10 @@ struct Cpu {
   uint64_t tlb_epoch;
 
   TlbEntry tlb[3][2][TLB_SIZE];
+  // writes to pages that hold decoded code never get a tlb[ACC_WRITE] entry; this small
+  // cache spares them the page walk (they still go through the code-overlap check)
+  static constexpr int CW_SIZE = 64;
+  TlbEntry tlb_cw[2][CW_SIZE];
 
   int id;
   Block* scratch_block;  // decode buffer

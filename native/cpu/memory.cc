@@ -82,6 +82,14 @@ static void write_phys(Cpu& c, uint64_t phys, unsigned n, uint64_t v) {
 void write_slow(Cpu& c, uint64_t lin, unsigned size, uint64_t v, bool user, int seg) {
   unsigned first = 0x1000 - (lin & 0xfff);
   if (first >= size) {
+    TlbEntry& cw = c.tlb_cw[user ? 1 : 0][(lin >> 12) & (Cpu::CW_SIZE - 1)];
+    if (cw.tag == ((lin & ~0xfffull) | c.tlb_epoch)) {
+      if (c.vm->is_code_page(cw.phys)) {
+        write_phys(c, cw.phys | (lin & 0xfff), size, v);
+        return;
+      }
+      cw.tag = 0;  // no code there any more: the next write refills the ordinary write TLB
+    }
     uint64_t phys = translate(c, lin, ACC_WRITE, user, seg);
     write_phys(c, phys, size, v);
     return;

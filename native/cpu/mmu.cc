@@ -161,6 +161,8 @@ void Cpu::flush_tlb(bool include_global) {
   if (++tlb_epoch >= 0x1000) {
     // epochs exhausted: really clear (dropping global entries too is always allowed)
     for (int k = 0; k < 3 * 2 * TLB_SIZE; k++) flat[k].tag = 0;
+    for (int u = 0; u < 2; u++)
+      for (int k = 0; k < CW_SIZE; k++) tlb_cw[u][k].tag = 0;
     tlb_epoch = 1;
     tlb_globals.clear();
     tlb_has_large = false;
@@ -193,6 +195,10 @@ void Cpu::flush_tlb_page(uint64_t lin) {
       TlbEntry& e = tlb[a][u][(lin >> 12) & (TLB_SIZE - 1)];
       if ((e.tag & ~0xfffull) == page) e.tag = 0;
     }
+  for (int u = 0; u < 2; u++) {
+    TlbEntry& e = tlb_cw[u][(lin >> 12) & (CW_SIZE - 1)];
+    if ((e.tag & ~0xfffull) == page) e.tag = 0;
+  }
   new_gen();
 }
 
@@ -223,7 +229,13 @@ uint64_t translate(Cpu& c, uint64_t lin, int acc, bool user, int seg) {
   uint64_t page = r.phys & ~0xfffull;
   bool writable;
   uint8_t* host = c.vm->phys_ptr(page, writable);
-  if (host && (acc != ACC_WRITE || (writable && !c.vm->is_code_page(page)))) {
+  if (host && acc == ACC_WRITE && writable && c.vm->is_code_page(page)) {
+    TlbEntry& e = c.tlb_cw[user ? 1 : 0][(lin >> 12) & (Cpu::CW_SIZE - 1)];
+    e.tag = (lin & ~0xfffull) | c.tlb_epoch;
+    e.addend = reinterpret_cast<uintptr_t>(host) - (lin & ~0xfffull);
+    e.phys = page;
+    e.global = 0;
+  } else if (host && (acc != ACC_WRITE || writable)) {
     uint32_t k = (uint32_t)((lin >> 12) & (TLB_SIZE - 1));
     TlbEntry& e = c.tlb[acc][user ? 1 : 0][k];
     e.tag = (lin & ~0xfffull) | c.tlb_epoch;
