@@ -24,6 +24,10 @@
 #define TSV_NOINLINE
 #endif
 
+// Internal to the addon: hidden symbols make calls between the backend's files direct (no PLT).
+#if defined(__GNUC__)
+#pragma GCC visibility push(hidden)
+#endif
 namespace tsv {
 
 class Vm;
@@ -500,3 +504,6 @@ void write_cr(Cpu& c, int n, uint64_t v);
 bool interrupts_ready(const Cpu& c);
 
 }  // namespace tsv
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif

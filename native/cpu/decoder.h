@@ -5,6 +5,10 @@
 #pragma once
 #include "cpu/cpu.h"
 
+// Internal to the addon: hidden symbols make calls between the backend's files direct (no PLT).
+#if defined(__GNUC__)
+#pragma GCC visibility push(hidden)
+#endif
 namespace tsv {
 
 enum : uint32_t {
@@ -101,3 +105,6 @@ const Insn* UD(Cpu& c, const Insn* i);  // raises #UD
 const Insn* GP0(Cpu& c, const Insn* i); // raises #GP(0) (instruction too long)
 
 }  // namespace tsv
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif

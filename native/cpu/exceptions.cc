@@ -29,6 +29,7 @@ bool exc_has_error_code(int v) {
   return v == EXC_DF || (v >= EXC_TS && v <= EXC_PF) || v == EXC_AC;
 }
 
+namespace {
 // Pushes one value of the gate size onto the (new) stack.
 struct Frame {
   Cpu& c;
@@ -41,6 +42,7 @@ struct Frame {
     sys_write(c, ss_base + sp, size, v);
   }
 };
+}  // namespace
 
 static void deliver_real(Cpu& c, uint8_t vec, uint64_t ret_ip) {
   if ((uint32_t)vec * 4 + 3 > c.idtr_limit) raise_gp(c, 0);

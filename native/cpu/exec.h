@@ -2,6 +2,10 @@
 #pragma once
 #include "cpu/cpu.h"
 
+// Internal to the addon: hidden symbols make calls between the backend's files direct (no PLT).
+#if defined(__GNUC__)
+#pragma GCC visibility push(hidden)
+#endif
 namespace tsv {
 
 // Runs the vCPU until an exit; returns the TSV_EXIT_* reason (also in the buffer).
@@ -11,3 +15,6 @@ uint64_t host_monotonic_ns();
 void complete_ins(Cpu& c);
 
 }  // namespace tsv
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif

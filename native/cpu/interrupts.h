@@ -3,6 +3,10 @@
 #pragma once
 #include "cpu/cpu.h"
 
+// Internal to the addon: hidden symbols make calls between the backend's files direct (no PLT).
+#if defined(__GNUC__)
+#pragma GCC visibility push(hidden)
+#endif
 namespace tsv {
 
 bool exc_has_error_code(int vec);
@@ -15,3 +19,6 @@ void far_return(Cpu& c, unsigned opsize, uint16_t imm, uint64_t new_ip, uint16_t
 void null_outer_segments(Cpu& c);
 
 }  // namespace tsv
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif

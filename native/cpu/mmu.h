@@ -2,6 +2,10 @@
 #pragma once
 #include "cpu/cpu.h"
 
+// Internal to the addon: hidden symbols make calls between the backend's files direct (no PLT).
+#if defined(__GNUC__)
+#pragma GCC visibility push(hidden)
+#endif
 namespace tsv {
 
 struct WalkResult {
@@ -15,3 +19,6 @@ bool walk(Cpu& c, uint64_t lin, int acc, bool user, bool set_ad, WalkResult& out
 uint64_t translate(Cpu& c, uint64_t lin, int acc, bool user, int seg = -1);
 
 }  // namespace tsv
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif

@@ -9,6 +9,10 @@
 #include <vector>
 #include "cpu/cpu.h"
 
+// Internal to the addon: hidden symbols make calls between the backend's files direct (no PLT).
+#if defined(__GNUC__)
+#pragma GCC visibility push(hidden)
+#endif
 namespace tsv {
 
 struct MemRegion {
@@ -98,3 +102,6 @@ class Vm {
 };
 
 }  // namespace tsv
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif

@@ -2,6 +2,10 @@
 #pragma once
 #include "cpu/cpu.h"
 
+// Internal to the addon: hidden symbols make calls between the backend's files direct (no PLT).
+#if defined(__GNUC__)
+#pragma GCC visibility push(hidden)
+#endif
 namespace tsv {
 
 inline void need_cpl0(Cpu& c) {
@@ -13,3 +17,6 @@ inline void need_prot(Cpu& c) {
 }
 
 }  // namespace tsv
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif

@@ -2,6 +2,10 @@
 #pragma once
 #include "cpu/cpu.h"
 
+// Internal to the addon: hidden symbols make calls between the backend's files direct (no PLT).
+#if defined(__GNUC__)
+#pragma GCC visibility push(hidden)
+#endif
 namespace tsv {
 
 inline uint64_t areg(const Cpu& c, unsigned r, unsigned as) {
@@ -14,3 +18,6 @@ inline void aset(Cpu& c, unsigned r, unsigned as, uint64_t v) {
 }
 
 }  // namespace tsv
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
