@@ -246,3 +246,30 @@ test('hypercalls: VMCALL and VMMCALL exit with RIP past the instruction', (t) =>
   t.is(v.st.getUint32(abi.TSV_OFF_EXIT_HYPERCALL_KIND, true), abi.TSV_HYPERCALL_VMMCALL);
   t.is(v.run(), abi.TSV_EXIT_HLT);
 });
+
+test('MMIO inside REP MOVS and a PUSH to an MMIO stack: one exit per access, each completed once', (t) => {
+  const v = new TestVm();
+  v.prepare('long64', `
+    mov $0x900000, %esi
+    mov $0x60000, %edi
+    mov $3, %ecx
+    rep movsb                 # three MMIO reads
+    mov $0x900100, %rsp
+    push $0x1234              # MMIO write of 8 bytes at 0x9000f8
+    hlt`);
+  for (let k = 0; k < 3; k++) {
+    t.is(v.run(), abi.TSV_EXIT_MMIO);
+    t.is(v.u64(abi.TSV_OFF_EXIT_MMIO_GPA), BigInt(0x900000 + k));
+    t.is(v.st.getUint8(abi.TSV_OFF_EXIT_MMIO_IS_WRITE), 0);
+    v.st.setUint8(abi.TSV_OFF_EXIT_MMIO_DATA, 0x41 + k);
+  }
+  t.is(v.run(), abi.TSV_EXIT_MMIO);
+  t.is(v.u64(abi.TSV_OFF_EXIT_MMIO_GPA), 0x9000f8n);
+  t.is(v.st.getUint32(abi.TSV_OFF_EXIT_MMIO_LEN, true), 8);
+  t.is(v.u64(abi.TSV_OFF_EXIT_MMIO_DATA), 0x1234n);
+  t.is(v.run(), abi.TSV_EXIT_HLT);
+  t.is(Buffer.from(v.ram.subarray(0x60000, 0x60003)).toString(), 'ABC');
+  t.is(v.get('rcx'), 0n);
+  t.is(v.get('rsp'), 0x9000f8n);
+  t.is(v.u64(abi.TSV_OFF_INSTRET), 7n);
+});
