@@ -23,3 +23,45 @@ export const PC_TESTDEV_PORT_IRQ = 0x2000;
 export const PC_TESTDEV_IRQ_COUNT = 24;
 /** QEMU's default isa-debug-exit port when none is given. */
 export const ISA_DEBUG_EXIT_DEFAULT_IOBASE = 0x501;
+
+// ---- legacy PC platform devices ----
+/** 8259 master (command, data) and slave; the edge/level control registers (ELCR) of both. */
+export const PORT_PIC_MASTER = 0x20;
+export const PORT_PIC_SLAVE = 0xa0;
+export const PORT_PIC_ELCR = 0x4d0;
+/** 8254 PIT: counters 0-2 at 0x40-0x42, control word at 0x43. */
+export const PORT_PIT = 0x40;
+/** NMI status and control (system control port B): PIT channel 2 gate/output, speaker. */
+export const PORT_SYSTEM_CONTROL_B = 0x61;
+/** i8042 keyboard controller: data 0x60, status/command 0x64. */
+export const PORT_I8042_DATA = 0x60;
+export const PORT_I8042_COMMAND = 0x64;
+/** MC146818 RTC/CMOS: index (bit 7 = NMI disable) 0x70, data 0x71. */
+export const PORT_RTC = 0x70;
+/** Reset control register (PIIX/ICH). */
+export const PORT_RESET_CONTROL = 0xcf9;
+/** ACPI PM I/O block (QEMU PIIX4's layout): PM1a event (4 bytes), PM1a control (2), PM timer (4). */
+export const ACPI_PM_BASE = 0x600;
+export const ACPI_PM1A_EVT_BLK = ACPI_PM_BASE;
+export const ACPI_PM1A_EVT_LEN = 4;
+export const ACPI_PM1A_CNT_BLK = ACPI_PM_BASE + 0x04;
+export const ACPI_PM1A_CNT_LEN = 2;
+export const ACPI_PM_TMR_BLK = ACPI_PM_BASE + 0x08;
+export const ACPI_PM_TMR_LEN = 4;
+/** SLP_TYP values the DSDT's \_S5 (and \_S3) packages name; SLP_TYP is PM1_CNT bits 10-12. */
+export const ACPI_SLP_TYP_S5 = 0;
+export const ACPI_SLP_TYP_S3 = 1;
+/** ACPI SCI interrupt (ISA IRQ, level-triggered active high through the IOAPIC). */
+export const IRQ_ACPI_SCI = 9;
+/** I/O APIC MMIO window. */
+export const IOAPIC_BASE = 0xfec0_0000;
+export const IOAPIC_SIZE = 0x1000;
+export const IOAPIC_ID = 0;
+/** ISA IRQs of the platform devices. */
+export const IRQ_PIT = 0;
+export const IRQ_KEYBOARD = 1;
+export const IRQ_CASCADE = 2;
+export const IRQ_RTC = 8;
+export const IRQ_MOUSE = 12;
+/** ISA IRQ 0 arrives at IOAPIC pin 2 (the interrupt source override the MADT describes); others are identity-mapped. */
+export const GSI_PIT = 2;
