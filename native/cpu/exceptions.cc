@@ -58,7 +58,7 @@ static void deliver_real(Cpu& c, uint8_t vec, uint64_t ret_ip) {
   c.rip = ent & 0xffff;
 }
 
-static uint64_t tss_read(Cpu& c, uint32_t off, unsigned size) {
+uint64_t tss_read(Cpu& c, uint32_t off, unsigned size) {
   const SegCache& tr = c.seg[TSV_SEG_TR];
   if (off + size - 1 > tr.limit) raise_exc_err(c, EXC_TS, tr.sel & 0xfffc);
   return sys_read(c, tr.base + off, size);

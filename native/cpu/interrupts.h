@@ -10,6 +10,8 @@
 namespace tsv {
 
 bool exc_has_error_code(int vec);
+// Reads the current TSS (#TS beyond its limit).
+uint64_t tss_read(Cpu& c, uint32_t off, unsigned size);
 // Pushes the frame and transfers to the handler of vector vec; raises on failure.
 void deliver_event(Cpu& c, uint8_t vec, bool has_err, uint32_t err, bool soft, uint64_t ret_ip);
 // Exception raised by an instruction, with #DF escalation; false means triple fault.

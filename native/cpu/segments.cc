@@ -1,5 +1,6 @@
 // Segment-register loads (real, V86, protected and long mode), descriptor
 // decoding and far control transfers (far JMP/CALL/RET).
+#include "cpu/interrupts.h"
 #include "cpu/vm.h"
 
 namespace tsv {
@@ -124,6 +125,88 @@ template <class T> static void push_pair(Cpu& c, uint16_t cs, uint64_t ip) {
   }
 }
 
+// Far CALL/JMP through a call gate (16/32-bit gates, or 64-bit gates in long mode).
+// A CALL to a more privileged non-conforming segment switches to the TSS stack of
+// that level and (outside long mode) copies the gate's parameter count of entries.
+static void through_call_gate(Cpu& c, uint16_t gsel, uint64_t g, int kind, uint64_t ret_rip) {
+  const bool lm = c.efer & EFER_LMA;
+  uint16_t ga = desc_attr(g);
+  unsigned gdpl = (ga >> TSV_SEG_ATTR_DPL_SHIFT) & 3;
+  if (gdpl < c.cpl || gdpl < (gsel & 3u)) raise_gp(c, gsel & 0xfffc);
+  if (!(ga & TSV_SEG_ATTR_P)) raise_exc_err(c, EXC_NP, gsel & 0xfffc);
+  uint16_t tsel = (uint16_t)(g >> 16);
+  uint64_t target = (g & 0xffff) | ((g >> 32) & 0xffff0000ull);
+  unsigned size = lm ? 8 : ((ga & 0xf) == 0xc ? 4 : 2);
+  unsigned params = lm ? 0 : (unsigned)((g >> 32) & 0x1f);
+  if (lm) {
+    uint64_t hi = sys_read(c, ((gsel & 4) ? c.seg[TSV_SEG_LDTR].base : c.gdtr_base) + (gsel & ~7u) + 8, 8);
+    if ((hi >> 40) & 0x1f) raise_gp(c, gsel & 0xfffc);  // the upper half's type field must be 0
+    target |= (hi & 0xffffffffull) << 32;
+  } else if (size == 2) {
+    target &= 0xffff;
+  }
+  if ((tsel & ~3u) == 0) raise_gp(c, 0);
+  bool ok;
+  uint64_t d = read_descriptor(c, tsel, ok);
+  if (!ok) raise_gp(c, tsel & 0xfffc);
+  uint16_t a = desc_attr(d);
+  unsigned dpl = (a >> TSV_SEG_ATTR_DPL_SHIFT) & 3;
+  bool conforming = a & 4;
+  if (!(a & TSV_SEG_ATTR_S) || !(a & 8) || dpl > c.cpl) raise_gp(c, tsel & 0xfffc);
+  if (kind == 0 && !conforming && dpl != c.cpl) raise_gp(c, tsel & 0xfffc);
+  if (!(a & TSV_SEG_ATTR_P)) raise_exc_err(c, EXC_NP, tsel & 0xfffc);
+  if (lm && (!(a & TSV_SEG_ATTR_L) || (a & TSV_SEG_ATTR_DB))) raise_gp(c, tsel & 0xfffc);
+  if (!lm && target > desc_limit(d)) raise_gp(c, 0);
+  uint16_t old_cs = c.seg[TSV_SEG_CS].sel;
+
+  if (kind == 1 && !conforming && dpl < c.cpl) {
+    // more privileged: new stack from the TSS, old SS:SP and the parameters on it
+    uint64_t nsp;
+    uint16_t nss = 0;
+    uint64_t ss_base = 0, mask = ~0ull, ssd = 0;
+    if (lm) {
+      nsp = tss_read(c, 4 + 8 * dpl, 8);
+    } else {
+      bool tss32 = (c.seg[TSV_SEG_TR].attr & 0xf) == 0x9 || (c.seg[TSV_SEG_TR].attr & 0xf) == 0xb;
+      nsp = tss32 ? tss_read(c, 4 + 8 * dpl, 4) : tss_read(c, 2 + 4 * dpl, 2);
+      nss = (uint16_t)(tss32 ? tss_read(c, 8 + 8 * dpl, 2) : tss_read(c, 4 + 4 * dpl, 2));
+      if ((nss & ~3u) == 0 || (nss & 3u) != dpl) raise_exc_err(c, EXC_TS, nss & 0xfffc);
+      ssd = read_descriptor(c, nss, ok);
+      uint16_t sa = desc_attr(ssd);
+      if (!ok || !(sa & TSV_SEG_ATTR_S) || (sa & 8) || !(sa & 2) || ((sa >> TSV_SEG_ATTR_DPL_SHIFT) & 3) != dpl)
+        raise_exc_err(c, EXC_TS, nss & 0xfffc);
+      if (!(sa & TSV_SEG_ATTR_P)) raise_exc_err(c, EXC_SS, nss & 0xfffc);
+      ss_base = desc_base(ssd);
+      mask = (sa & TSV_SEG_ATTR_DB) ? 0xffffffffull : 0xffffull;
+    }
+    uint64_t old_sp = c.gpr[4], old_mask = stack_mask(c), old_base = c.seg[TSV_SEG_SS].ebase;
+    uint16_t old_ss = c.seg[TSV_SEG_SS].sel;
+    uint64_t param[32];
+    for (unsigned k = 0; k < params; k++) param[k] = sys_read(c, old_base + ((old_sp + k * size) & old_mask), size);
+    uint64_t sp = nsp & mask;
+    auto put = [&](uint64_t v) {
+      sp = (sp - size) & mask;
+      sys_write(c, ss_base + sp, size, v);
+    };
+    put(old_ss);
+    put(old_sp);
+    for (unsigned k = params; k-- > 0;) put(param[k]);
+    put(old_cs);
+    put(ret_rip);
+    c.set_cpl(dpl);
+    if (lm) set_seg_cache(c, TSV_SEG_SS, dpl, 0, 0, TSV_SEG_ATTR_UNUSABLE | (dpl << TSV_SEG_ATTR_DPL_SHIFT));
+    else set_seg_cache(c, TSV_SEG_SS, nss, desc_base(ssd), desc_limit(ssd), desc_attr(ssd) | 1);
+    c.gpr[4] = lm ? sp : ((c.gpr[4] & ~mask) | sp);
+  } else if (kind == 1) {
+    if (size == 8) push_pair<uint64_t>(c, old_cs, ret_rip);
+    else if (size == 4) push_pair<uint32_t>(c, old_cs, ret_rip);
+    else push_pair<uint16_t>(c, old_cs, ret_rip);
+  }
+  unsigned new_cpl = conforming ? c.cpl : dpl;
+  load_cs_desc(c, tsel, d, kind == 1 ? new_cpl : c.cpl);
+  c.rip = target;
+}
+
 void far_transfer(Cpu& c, uint16_t sel, uint64_t off, int kind, unsigned opsize, uint64_t ret_rip) {
   uint16_t old_cs = c.seg[TSV_SEG_CS].sel;
   if (c.mode == MODE_REAL || c.mode == MODE_V86) {
@@ -134,6 +217,17 @@ void far_transfer(Cpu& c, uint16_t sel, uint64_t off, int kind, unsigned opsize,
     load_seg_real(c, TSV_SEG_CS, sel);
     c.rip = opsize == 4 ? (uint32_t)off : (uint16_t)off;
     return;
+  }
+  if ((sel & ~3u) != 0) {
+    bool ok;
+    uint64_t g = read_descriptor(c, sel, ok);
+    uint16_t ga = desc_attr(g);
+    unsigned type = ga & 0xf;
+    bool lm = c.efer & EFER_LMA;
+    if (ok && !(ga & TSV_SEG_ATTR_S) && (lm ? type == 0xc : (type == 0x4 || type == 0xc))) {
+      through_call_gate(c, sel, g, kind, ret_rip);
+      return;
+    }
   }
   uint64_t d = check_code_desc(c, sel, c.cpl, false);
   uint16_t a = desc_attr(d);

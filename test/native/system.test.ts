@@ -418,3 +418,86 @@ test('MOVBE loads and stores byte-swapped; CRC32 (F2) is #UD', (t) => {
   w.runToHlt();
   t.is(w.reported().vector, 6);
 });
+
+test('call gates: 32-bit CALL from ring 3 to ring 0 with parameter copy, RETF imm back', (t) => {
+  const v = new TestVm();
+  v.setMode('prot32');
+  const g = LAYOUT.gdt;
+  v.ramView.setBigUint64(g + 0x40, 0x00cffb000000ffffn, true); // code32 DPL3
+  v.ramView.setBigUint64(g + 0x48, 0x00cff3000000ffffn, true); // data32 DPL3
+  const tss = 0x6000n;
+  v.ramView.setBigUint64(g + 0x50, 0x67n | ((tss & 0xffffffn) << 16n) | (0x89n << 40n), true);
+  v.st.setUint32(abi.TSV_OFF_GDTR + 8, 0x5f, true);
+  v.ramView.setUint32(0x6004, 0x7e000, true); // ESP0
+  v.ramView.setUint16(0x6008, 0x10, true); // SS0
+  v.setSeg('tr', 0x50, 0x6000, 0x67, 0x8b);
+  const bin = v.load('prot32', `
+    push $0x4b
+    push $0x70000
+    pushf
+    push $0x43
+    push $user
+    iret
+  user:
+    push $0x11111111
+    push $0x22222222
+    lcall $0x5b, $0          # gate 0x58 with RPL 3; offset ignored
+    mov %eax, %ebx
+    mov %esp, %ecx
+    mov %cs, %edx
+  1: jmp 1b
+  kernel:
+    mov 8(%esp), %eax        # first parameter (the last pushed, 0x22222222)
+    add 12(%esp), %eax       # + second
+    mov %cs, %esi
+    lret $8
+  `);
+  const kernel = BigInt(LAYOUT.code + bin.indexOf(Buffer.from([0x8b, 0x44, 0x24, 0x08])));
+  // 32-bit call gate, DPL 3, 2 parameters, target 0x08:kernel
+  const gate = (kernel & 0xffffn) | (0x08n << 16n) | (2n << 32n) | (0xecn << 40n) | (((kernel >> 16n) & 0xffffn) << 48n);
+  v.ramView.setBigUint64(g + 0x58, gate, true);
+  v.setU64(abi.TSV_OFF_RUN_MAX_INSTRUCTIONS, 40);
+  t.is(v.run(), abi.TSV_EXIT_SLICE_END);
+  t.is(v.get('rsi') & 0xffffn, 0x08n); // ran at ring 0
+  t.is(v.get('rbx'), 0x33333333n);
+  t.is(v.get('rcx'), 0x70000n); // RETF imm releases the parameters on both stacks
+  t.is(v.get('rdx') & 0xffffn, 0x43n);
+});
+
+test('64-bit call gate from ring 3: stack from TSS.RSP0, null SS, LRETQ back', (t) => {
+  const v = new TestVm();
+  v.setMode('long64');
+  v.ramView.setBigUint64(LAYOUT.tss + 4, 0x7f000n, true); // RSP0
+  const bin = v.load('long64', `
+    push $0x33
+    push $0x70000
+    push $0x202
+    push $0x2b
+    lea user(%rip), %rax
+    push %rax
+    iretq
+  user:
+    lcall *ptr(%rip)
+    mov %cs, %ebx
+    mov %rsp, %rcx
+  1: jmp 1b
+  kernel:
+    mov %rsp, %rsi
+    mov %ss, %edi
+    mov 8(%rsp), %r8         # caller CS
+    lretq
+  ptr: .long 0
+       .word 0x4b`);
+  const kernel = BigInt(LAYOUT.code + bin.indexOf(Buffer.from([0x48, 0x89, 0xe6]))); // mov %rsp,%rsi
+  const lo = (kernel & 0xffffn) | (0x18n << 16n) | (0xecn << 40n) | (((kernel >> 16n) & 0xffffn) << 48n);
+  v.ramView.setBigUint64(LAYOUT.gdt + 0x48, lo, true);
+  v.ramView.setBigUint64(LAYOUT.gdt + 0x50, kernel >> 32n, true);
+  v.st.setUint32(abi.TSV_OFF_GDTR + 8, 0x57, true);
+  v.setU64(abi.TSV_OFF_RUN_MAX_INSTRUCTIONS, 30);
+  t.is(v.run(), abi.TSV_EXIT_SLICE_END);
+  t.is(v.get('rsi'), 0x7f000n - 32n);
+  t.is(v.get('rdi') & 0xffffn, 0n);
+  t.is(v.get('r8'), 0x2bn);
+  t.is(v.get('rbx') & 0xffffn, 0x2bn);
+  t.is(v.get('rcx'), 0x70000n);
+});
