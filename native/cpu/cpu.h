@@ -234,7 +234,11 @@ struct Cpu {
   uint64_t slice_count;  // instructions retired so far in this run() (before the current block)
   uint64_t vm_instret_at_entry;
   bool replaying;
-  uint64_t tlb_gen;  // bumped on every TLB flush or code invalidation (invalidates jcache)
+  // Validates jcache entries and branch links: renewed on every TLB flush or code
+  // invalidation. Execute permission differs for user and supervisor, so each
+  // privilege class has its own generation (gen_pair) and a CPL change just switches.
+  uint64_t tlb_gen;
+  uint64_t gen_pair[2];
   bool tlb_has_large;  // a 2M/4M/1G page is cached: INVLPG flushes everything
   // Flushing bumps the epoch instead of touching every entry; global entries are
   // carried over to the new epoch through tlb_globals (see flush_tlb).

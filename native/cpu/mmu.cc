@@ -152,7 +152,10 @@ bool walk(Cpu& c, uint64_t lin, int acc, bool user, bool set_ad, WalkResult& out
 
 void Cpu::new_gen() {
   static std::atomic<uint64_t> counter{1};
-  tlb_gen = counter.fetch_add(1, std::memory_order_relaxed) + 1;
+  uint64_t g = counter.fetch_add(2, std::memory_order_relaxed);
+  gen_pair[0] = g + 1;  // supervisor
+  gen_pair[1] = g + 2;  // user
+  tlb_gen = gen_pair[cpl == 3];
 }
 
 void Cpu::flush_tlb(bool include_global) {
