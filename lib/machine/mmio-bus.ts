@@ -32,6 +32,13 @@ export class MmioBus {
     this.ranges = [...this.ranges, { base, length, device }].sort((a, b) => a.base - b.base);
   }
 
+  /** Removes the range `device` registered at `base` (a PCI BAR moving); false if there is none. */
+  unregister(base: number, device: MmioDevice): boolean {
+    const before = this.ranges.length;
+    this.ranges = this.ranges.filter((r) => !(r.base === base && r.device === device));
+    return this.ranges.length !== before;
+  }
+
   list(): Array<{ base: number; length: number; name: string }> {
     return this.ranges.map((r) => ({ base: r.base, length: r.length, name: r.device.name }));
   }

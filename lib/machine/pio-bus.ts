@@ -35,6 +35,16 @@ export class PioBus {
     this.table.fill(index, base, base + length);
   }
 
+  /** Removes the range `device` registered at `base` (a PCI BAR moving); false if there is none. */
+  unregister(base: number, device: PioDevice): boolean {
+    const i = this.ranges.findIndex((r) => r.base === base && r.device === device);
+    if (i < 0) return false;
+    this.ranges.splice(i, 1);
+    this.table.fill(-1);
+    this.ranges.forEach((r, index) => this.table.fill(index, r.base, r.base + r.length));
+    return true;
+  }
+
   /** The device claiming `port`, if any. */
   deviceAt(port: number): PioDevice | undefined {
     const i = this.table[port & 0xffff]!;
