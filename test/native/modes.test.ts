@@ -430,3 +430,55 @@ test('far return to an outer privilege level (64-bit) and expand-down data segme
   w.runToHlt();
   t.is(w.reported().vector, 13);
 });
+
+test('MUL/IMUL/DIV/IDIV in every width, with CF/OF of the multiplications', (t) => {
+  const v = new TestVm();
+  v.prepare('long64', `
+    mov $200, %al
+    mov $3, %bl
+    mul %bl                  # AX = 600, CF=OF=1
+    pushf
+    mov %ax, %r8w
+    mov $-3, %al
+    mov $5, %bl
+    imul %bl                 # AX = -15 fits in AL: CF=OF=0
+    pushf
+    mov %ax, %r9w
+    mov $1000, %ax
+    xor %dx, %dx
+    mov $7, %bx
+    div %bx                  # 142 r 6
+    mov %ax, %r10w
+    mov %dx, %r11w
+    mov $-1000, %eax
+    cdq
+    mov $7, %ecx
+    idiv %ecx                # -142 r -6
+    mov %eax, %r12d
+    mov %edx, %r13d
+    mov $0xffffffffffffffff, %rax
+    mov $0xffffffffffffffff, %rbx
+    mul %rbx                 # rdx:rax = 0xfffffffffffffffe_0000000000000001
+    mov %rdx, %r14
+    mov $-2, %rax
+    mov $3, %rcx
+    imul %rcx                # -6: rdx = -1, CF=OF=0
+    pushf
+    mov %rdx, %r15
+    hlt`);
+  v.runToHlt();
+  const sp = Number(v.get('rsp'));
+  const fl = (k: number): bigint => v.ramView.getBigUint64(sp + 8 * k, true) & 0x801n;
+  t.is(v.get('r8') & 0xffffn, 600n);
+  t.is(fl(2), 0x801n);
+  t.is(v.get('r9') & 0xffffn, 0xfff1n);
+  t.is(fl(1), 0n);
+  t.is(v.get('r10') & 0xffffn, 142n);
+  t.is(v.get('r11') & 0xffffn, 6n);
+  t.is(v.get('r12'), BigInt(-142 >>> 0));
+  t.is(v.get('r13'), BigInt(-6 >>> 0));
+  t.is(v.get('r14'), 0xfffffffffffffffen);
+  t.is(v.get('rax'), 0xfffffffffffffffan);
+  t.is(v.get('r15'), 0xffffffffffffffffn);
+  t.is(fl(0), 0n);
+});
