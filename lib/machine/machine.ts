@@ -5,6 +5,7 @@
  *   const m = new Machine({ ...defaultMachineConfig(), kernel: 'k.elf' });
  *   const exit = await m.run();   // { status, reason, message? }
  */
+import { EventEmitter } from 'node:events';
 import type { NativeAddon } from '../hypervisor/native-types.js';
 import type { Vcpu } from '../hypervisor/vcpu.js';
 import { createVm, type Vm } from '../hypervisor/vm.js';
@@ -36,6 +37,16 @@ export interface MachineOptions {
 
 const RAM_SLOT = 0;
 
+/** The run loop's result while pause() holds the machine (compared by identity, never returned). */
+const PAUSE_EXIT: MachineExit = { status: 0, reason: 'stopped', message: 'paused' };
+
+/** Events of Machine.events: the run pausing and resuming, and every system reset. */
+export interface MachineEvents {
+  pause: [];
+  resume: [];
+  reset: [];
+}
+
 export class Machine {
   readonly config: MachineConfig;
   readonly vm: Vm;
@@ -59,7 +70,14 @@ export class Machine {
   private readonly loop: RunLoop;
   private readonly resettable: Array<{ reset(): void }> = [];
   private started = false;
+  private ended = false;
   private detachInput: (() => void) | undefined;
+  /** 'pause' is emitted once the vCPUs are out of the backend, 'resume' when they run again. */
+  readonly events = new EventEmitter<MachineEvents>();
+  private pauseRequested = false;
+  private pausedNow = false;
+  private wakeFromPause: (() => void) | undefined;
+  private exitWhilePaused: MachineExit | undefined;
 
   constructor(config: MachineConfig, options: MachineOptions = {}) {
     validateMachineConfig(config);
@@ -145,8 +163,20 @@ export class Machine {
     this.started = true;
     this.attachSerialInput();
     try {
-      return await this.loop.run();
+      for (;;) {
+        const exit = await this.loop.run();
+        if (exit !== PAUSE_EXIT) return exit;
+        // Paused: the clock stopped with the loop; registers and RAM are safe to touch until resume().
+        this.pausedNow = true;
+        this.events.emit('pause');
+        if (this.pauseRequested) await new Promise<void>((resolve) => (this.wakeFromPause = resolve));
+        this.pausedNow = false;
+        if (this.exitWhilePaused !== undefined) return this.exitWhilePaused;
+        this.loop.result = undefined;
+        this.events.emit('resume');
+      }
     } finally {
+      this.ended = true;
       this.detachInput?.();
     }
   }
@@ -159,13 +189,51 @@ export class Machine {
 
   /** Ends the run at the next slice boundary with { reason: 'stopped', status: 0 }. */
   stop(): void {
-    this.loop.finish({ status: 0, reason: 'stopped' });
+    this.finish({ status: 0, reason: 'stopped' });
     this.vcpu.requestImmediateExit(true);
   }
 
   /** Ends the run with a caller-chosen result (e.g. a test's timeout). */
   finish(exit: MachineExit): void {
+    if (this.pauseRequested || this.pausedNow) {
+      // The loop already ended (or ends) for the pause; run() returns this instead of resuming.
+      this.exitWhilePaused ??= exit;
+      this.pauseRequested = false;
+      this.wakeFromPause?.();
+      this.wakeFromPause = undefined;
+      if (this.pausedNow) return;
+    }
     this.loop.finish(exit);
+  }
+
+  /** The run is held by pause(): the vCPUs are outside the backend and guest time stands still. */
+  get paused(): boolean {
+    return this.pausedNow;
+  }
+
+  /** Between run() and the end of the run (paused or not). */
+  get running(): boolean {
+    return this.started && !this.ended;
+  }
+
+  /**
+   * Holds the run at the next slice boundary; 'pause' is emitted once the vCPUs are out of the
+   * backend. Guest time does not advance while paused. No effect unless the machine runs unpaused.
+   */
+  pause(): void {
+    if (!this.running || this.pauseRequested) return;
+    this.pauseRequested = true;
+    this.loop.finish(PAUSE_EXIT);
+    for (const v of this.vcpus) v.requestImmediateExit(true);
+  }
+
+  /** Continues a paused run; guest time continues from where the pause froze it. */
+  resume(): void {
+    if (!this.pauseRequested) return;
+    this.pauseRequested = false;
+    const wake = this.wakeFromPause;
+    this.wakeFromPause = undefined;
+    wake?.();
   }
 
   /** System reset, as after a triple fault: devices to power-on state, vCPU INIT, kernel reloaded. */
@@ -176,6 +244,7 @@ export class Machine {
     this.vcpu.reset();
     this.loop.resetState();
     this.loadKernel();
+    this.events.emit('reset');
   }
 
   private onTripleFault(): void {
