@@ -101,13 +101,13 @@ test('latched count stays until read; unlatched reads follow the clock', (t) => 
 test('read-back: status byte (OUTPUT, NULL COUNT, mode) then count', (t) => {
   const { advance, pio } = setup();
   pio.write(0x43, 1, 0xb0); // ch2, lo/hi, mode 0
-  pio.write(0x43, 1, 0xd8); // read-back: status only, ch2
+  pio.write(0x43, 1, 0xe8); // read-back: status only, ch2
   t.is(pio.read(0x42, 1), 0x40 | 0x30, 'null count, OUT low, lo/hi mode 0');
   pio.write(0x42, 1, 10);
   pio.write(0x42, 1, 0);
   pio.write(0x61, 1, 0x01); // gate on
   advance(20 * TICK);
-  pio.write(0x43, 1, 0xd8);
+  pio.write(0x43, 1, 0xe8);
   t.is(pio.read(0x42, 1), 0x80 | 0x30, 'OUT high after terminal count');
   pio.write(0x43, 1, 0xc8); // latch both count and status (bits 5,4 = 0)
   t.is(pio.read(0x42, 1), 0x80 | 0x30);
