@@ -209,6 +209,10 @@ struct Cpu {
   bool exc_has_err;
   uint32_t exc_err;
   int delivering;        // vector being delivered (-1 none) for #DF classification
+  // an event whose delivery exited for MMIO (IDT/GDT/TSS/stack not RAM): re-delivered on re-entry with replay
+  bool deliver_pending, delivery_replay, dp_has_err;
+  uint8_t dp_vec;
+  uint32_t dp_err;
   bool nmi_blocked;
 
   // MMIO replay of the instruction that exited (see memory.cc)

@@ -200,6 +200,8 @@ void deliver_event(Cpu& c, uint8_t vec, bool has_err, uint32_t err, bool soft, u
 // instruction), escalating to #DF and triple fault. Returns false on triple fault.
 bool deliver_exception(Cpu& c, uint8_t vec, bool has_err, uint32_t err) {
   c.link_from = nullptr;  // the next block is not the branch target the run loop was about to link
+  bool replay = c.delivery_replay;  // re-delivery after an MMIO exit: keep the completed accesses
+  c.delivery_replay = false;
   int first = -1;
   for (int depth = 0; depth < 3; depth++) {
     SegCache saved[8];
@@ -207,7 +209,9 @@ bool deliver_exception(Cpu& c, uint8_t vec, bool has_err, uint32_t err) {
     uint64_t saved_rsp = c.gpr[4], saved_rip = c.rip, saved_fl = c.rflags;
     uint8_t saved_cpl = c.cpl;
     try {
-      c.mmio_seq = c.mmio_done = 0;
+      c.mmio_seq = 0;
+      if (!replay) c.mmio_done = 0;
+      replay = false;
       if (c.mode == MODE_REAL) has_err = false;
       deliver_event(c, vec, has_err, err, false, c.rip);
       return true;
@@ -219,16 +223,12 @@ bool deliver_exception(Cpu& c, uint8_t vec, bool has_err, uint32_t err) {
       c.set_cpl(saved_cpl);
       c.recompute_mode();
       if (ev.kind != 0) {
-        // the IDT, GDT, TSS or the new stack is not RAM: delivery cannot be replayed like an instruction
-        uint64_t gpa = c.bufref<uint64_t>(TSV_OFF_EXIT_MMIO_GPA);
-        c.pending = PEND_NONE;
-        c.mmio_seq = c.mmio_done = 0;
-        c.exit_reason = TSV_EXIT_INTERNAL_ERROR;
-        c.bufref<uint32_t>(TSV_OFF_EXIT_INTERNAL_SUBERROR) = TSV_INTERNAL_UNSUPPORTED;
-        c.bufref<uint64_t>(TSV_OFF_EXIT_INTERNAL_RIP) = c.rip;
-        std::snprintf(reinterpret_cast<char*>(c.buf + TSV_OFF_EXIT_MESSAGE), TSV_EXIT_MESSAGE_SIZE,
-                      "delivering vector %u touched non-RAM guest-physical memory at 0x%llx", (unsigned)vec,
-                      (unsigned long long)gpa);
+        // the IDT, GDT, TSS or the new stack is not RAM: an MMIO exit is recorded; the state is
+        // back at the event, which run() delivers again (replaying the completed accesses) on re-entry
+        c.deliver_pending = true;
+        c.dp_vec = vec;
+        c.dp_has_err = has_err;
+        c.dp_err = err;
         return false;
       }
       int second = c.exc_vec;

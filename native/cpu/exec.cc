@@ -177,8 +177,9 @@ static void slice_end(Cpu& c, uint32_t why) {
   c.bufref<uint32_t>(TSV_OFF_EXIT_SLICE_REASON) = why;
 }
 
+// Ends the run with a triple fault, unless delivery stopped for an exit (MMIO) instead.
 static void shutdown(Cpu& c) {
-  if (c.exit_reason == TSV_EXIT_INTERNAL_ERROR) return;  // delivery failed for a host-side reason
+  if (c.exit_reason != TSV_EXIT_NONE) return;
   c.exit_reason = TSV_EXIT_SHUTDOWN;
   c.bufref<uint32_t>(TSV_OFF_EXIT_SHUTDOWN_REASON) = TSV_SHUTDOWN_TRIPLE_FAULT;
 }
@@ -217,6 +218,14 @@ int run(Cpu& c) {
     complete_pending(c);
   } catch (const GuestEvent& ev) {
     handle_event(c, ev);
+  }
+  if (c.deliver_pending && c.exit_reason == TSV_EXIT_NONE) {
+    // an event delivery exited for MMIO last time: deliver it again, replaying the finished accesses
+    c.deliver_pending = false;
+    c.replaying = false;
+    c.delivery_replay = true;
+    if (deliver_exception(c, c.dp_vec, c.dp_has_err, c.dp_err)) c.mmio_seq = c.mmio_done = 0;
+    else shutdown(c);
   }
   if (*immediate && c.exit_reason == TSV_EXIT_NONE) slice_end(c, TSV_SLICE_IMMEDIATE_EXIT);
 

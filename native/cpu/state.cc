@@ -214,6 +214,7 @@ void Cpu::reset() {
   mmio_seq = mmio_done = 0;
   delivering = -1;
   nmi_blocked = false;
+  deliver_pending = delivery_replay = false;
   exit_reason = 0;
   recompute_mode();
   set_cpl(0);

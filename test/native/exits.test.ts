@@ -273,3 +273,25 @@ test('MMIO inside REP MOVS and a PUSH to an MMIO stack: one exit per access, eac
   t.is(v.get('rsp'), 0x9000f8n);
   t.is(v.u64(abi.TSV_OFF_INSTRET), 7n);
 });
+
+test('exception delivery onto an MMIO stack: one write exit per pushed slot, then the handler runs', (t) => {
+  const v = new TestVm();
+  v.setMode('long64');
+  // #UD gate -> handler "mov $0x77, %r15; hlt" at 0x41000
+  v.ram.set(Buffer.from([0x49, 0xc7, 0xc7, 0x77, 0x00, 0x00, 0x00, 0xf4]), 0x41000);
+  v.ramView.setBigUint64(LAYOUT.idt + 16 * 6, 0x1000n | (0x18n << 16n) | (0x8en << 40n) | (0x4n << 48n), true);
+  v.setU64(abi.TSV_OFF_IDTR, LAYOUT.idt);
+  v.st.setUint32(abi.TSV_OFF_IDTR + 8, 0xfff, true);
+  v.load('long64', 'mov $0x900100, %rsp; ud2');
+  const expect = [0x10n, 0x900100n, null, 0x18n, BigInt(LAYOUT.code + 7)]; // SS, RSP, RFLAGS, CS, RIP
+  for (let k = 0; k < 5; k++) {
+    t.is(v.run(), abi.TSV_EXIT_MMIO, `push ${k}`);
+    t.is(v.st.getUint8(abi.TSV_OFF_EXIT_MMIO_IS_WRITE), 1);
+    t.is(v.u64(abi.TSV_OFF_EXIT_MMIO_GPA), BigInt(0x900100 - 8 * (k + 1)));
+    const e = expect[k];
+    if (e !== null) t.is(v.u64(abi.TSV_OFF_EXIT_MMIO_DATA), e!, `slot ${k}`);
+  }
+  t.is(v.run(), abi.TSV_EXIT_HLT);
+  t.is(v.get('r15'), 0x77n);
+  t.is(v.get('rsp'), 0x900100n - 40n);
+});
