@@ -31,7 +31,7 @@ export interface MachineConfig {
   accel: AccelName;
   /** Guest RAM in bytes (default 128 MiB). */
   memoryBytes: number;
-  /** vCPU count; only 1 in this version. */
+  /** vCPU count, 1..MAX_SMP_CPUS (APIC IDs 0..smp-1). */
   smp: number;
   /** Multiboot kernel image path. */
   kernel?: string;
@@ -55,6 +55,8 @@ export const MIN_MEMORY_BYTES = 2 * MIB;
 /** RAM is one region below the 32-bit device window (pc-testdev at 0xff000000, future PCI hole at 0xc0000000). */
 export const MAX_MEMORY_BYTES = 0xc000_0000;
 export const MAX_ICOUNT_SHIFT = 10;
+/** Most vCPUs a machine can have (round-robin on one thread; APIC IDs stay below the xAPIC broadcast 0xff). */
+export const MAX_SMP_CPUS = 64;
 
 export function defaultMachineConfig(): MachineConfig {
   return {
@@ -94,8 +96,8 @@ export function validateMachineConfig(config: MachineConfig): void {
   if (mem > MAX_MEMORY_BYTES) {
     fail(`memory size ${mem / MIB} MiB is too large: at most ${MAX_MEMORY_BYTES / MIB} MiB (RAM above 4 GiB is not supported yet)`);
   }
-  if (config.smp !== 1) {
-    fail(`smp=${String(config.smp)} is not supported: this version runs exactly 1 vCPU`);
+  if (typeof config.smp !== 'number' || !Number.isInteger(config.smp) || config.smp < 1 || config.smp > MAX_SMP_CPUS) {
+    fail(`smp must be an integer in 1..${MAX_SMP_CPUS}, got ${String(config.smp)}`);
   }
   for (const [name, value] of [['kernel', config.kernel], ['append', config.append], ['initrd', config.initrd]] as const) {
     if (value !== undefined && typeof value !== 'string') fail(`${name} must be a string`);

@@ -12,8 +12,8 @@ import { MachineConfigError } from './errors.js';
 
 /** Every advertised feature, by leaf/register/bit. The one place to edit. */
 export const FEATURES = {
-  leaf1Edx: { PSE: 3, TSC: 4, MSR: 5, PAE: 6, CX8: 8, PGE: 13, CMOV: 15, PAT: 16 },
-  leaf1Ecx: { CX16: 13 },
+  leaf1Edx: { PSE: 3, TSC: 4, MSR: 5, PAE: 6, CX8: 8, APIC: 9, PGE: 13, CMOV: 15, PAT: 16 },
+  leaf1Ecx: { CX16: 13, X2APIC: 21, TSC_DEADLINE: 24 },
   ext1Edx: { SYSCALL: 11, NX: 20, PDPE1GB: 26, RDTSCP: 27, LM: 29 },
   ext1Ecx: { LAHF_LM: 0 },
 } as const;
@@ -24,7 +24,9 @@ export const CPU_BRAND = 'tsvisor virtual CPU';
 export const CPU_FAMILY = 6;
 export const CPU_MODEL = 15;
 export const CPU_STEPPING = 1;
-export const MAX_BASIC_LEAF = 7;
+export const MAX_BASIC_LEAF = 0xb;
+/** Leaf 1 EDX: more than one logical processor per package (set when the machine has several vCPUs). */
+export const HTT_BIT = 28;
 export const MAX_EXTENDED_LEAF = 0x8000_0008;
 export const PHYS_ADDRESS_BITS = 40;
 export const LINEAR_ADDRESS_BITS = 48;
@@ -71,7 +73,8 @@ export function buildCpuidTable(options: CpuidOptions = {}): CpuidEntry[] {
   // Leaf 1: signature, APIC ID / logical count / CLFLUSH size, features.
   const signature = (CPU_STEPPING & 0xf) | ((CPU_MODEL & 0xf) << 4) | ((CPU_FAMILY & 0xf) << 8);
   const ebx1 = ((CACHE_LINE_BYTES / 8) << 8) | ((logical & 0xff) << 16) | ((apicId & 0xff) << 24);
-  leaf(1, signature, ebx1, bits(FEATURES.leaf1Ecx), bits(FEATURES.leaf1Edx));
+  const edx1 = bits(FEATURES.leaf1Edx) | (logical > 1 ? 1 << HTT_BIT : 0);
+  leaf(1, signature, ebx1, bits(FEATURES.leaf1Ecx), edx1);
   // Leaf 2: one iteration, no cache/TLB descriptors. Leaves 3-6: nothing to report.
   leaf(2, 0x0000_0001, 0, 0, 0);
   leaf(3, 0, 0, 0, 0);
@@ -80,6 +83,15 @@ export function buildCpuidTable(options: CpuidOptions = {}): CpuidEntry[] {
   leaf(6, 0, 0, 0, 0);
   // Leaf 7 subleaf 0: no structured extended features, max subleaf 0.
   leaf(7, 0, 0, 0, 0, 0, true);
+  // Leaves 8-0xA: reserved, no direct cache access, no architectural performance monitoring.
+  leaf(8, 0, 0, 0, 0);
+  leaf(9, 0, 0, 0, 0);
+  leaf(0xa, 0, 0, 0, 0);
+  // Leaf 0xB, x2APIC topology: one thread per core, `logical` cores in one package; EDX = x2APIC ID.
+  const coreShift = logical > 1 ? 32 - Math.clz32(logical - 1) : 0;
+  leaf(0xb, 0, 1, (1 << 8) | 0, apicId, 0, true);
+  leaf(0xb, coreShift, logical, (2 << 8) | 1, apicId, 1, true);
+  leaf(0xb, 0, 0, 2, apicId, 2, true);
 
   // Extended leaves: Intel returns zero vendor registers in 0x80000000.
   leaf(0x8000_0000, MAX_EXTENDED_LEAF, 0, 0, 0);

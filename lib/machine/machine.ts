@@ -1,5 +1,5 @@
 /**
- * Machine: a PC with one vCPU, RAM, the port-I/O and MMIO buses, the
+ * Machine: a PC with N vCPUs (their local APICs on one APIC bus), RAM, the port-I/O and MMIO buses, the
  * virtual clock, the legacy devices of this version and a multiboot kernel.
  *
  *   const m = new Machine({ ...defaultMachineConfig(), kernel: 'k.elf' });
@@ -27,6 +27,11 @@ import { loadMultibootFiles, setMultibootEntryState, type MultibootBoot } from '
 import { MmioBus } from './mmio-bus.js';
 import { PioBus } from './pio-bus.js';
 import { RunLoop, type InterruptSource } from './run-loop.js';
+import { Hypercalls } from './hypercalls.js';
+import type { LegacyInterruptController } from './interrupt-types.js';
+import { LocalApics } from './local-apics.js';
+import { MsrRegistry } from './msr-registry.js';
+import type { CpuidEntry } from '../hypervisor/vm.js';
 
 export type { MachineExit } from './machine-exit.js';
 
@@ -67,6 +72,15 @@ export class Machine {
   boot: MultibootBoot | undefined;
   /** System resets performed (triple faults without noReboot). */
   resets = 0;
+  /** MSR ranges that exit to TypeScript, with their handlers (x2APIC, TSC deadline, Hyper-V, KVM...). */
+  readonly msrs: MsrRegistry;
+  /** VMCALL/VMMCALL handler (default #UD). */
+  readonly hypercalls = new Hypercalls();
+  /** The local APICs (one per vCPU, APIC ID = index) and the APIC bus. */
+  readonly localApics: LocalApics;
+  /** One CPUID table per vCPU (they differ in the APIC IDs); the backend holds one per VM. */
+  private readonly cpuidTables: CpuidEntry[][];
+  private cpuidInstalled = 0;
   private readonly loop: RunLoop;
   private readonly resettable: Array<{ reset(): void }> = [];
   private started = false;
@@ -93,9 +107,15 @@ export class Machine {
       this.ram = new Uint8Array(ramBuffer);
       this.memory = new GuestMemory(this.ram, (gpa, length) => this.vm.invalidateCode(gpa, length));
       this.vm.setMemoryRegion(RAM_SLOT, 0, config.memoryBytes, ramBuffer, 0, 0);
-      this.vm.setCpuid(buildCpuidTable({ apicId: 0, logicalProcessors: config.smp }));
-      const vcpu = this.vm.createVcpu(0);
-      this.vcpus = [vcpu];
+      this.msrs = new MsrRegistry((ranges) => this.vm.setMsrExitRanges(ranges));
+      this.cpuidTables = [];
+      const vcpus: Vcpu[] = [];
+      for (let i = 0; i < config.smp; i++) {
+        this.cpuidTables.push(buildCpuidTable({ apicId: i, logicalProcessors: config.smp }));
+        vcpus.push(this.vm.createVcpu(i));
+      }
+      this.vm.setCpuid(this.cpuidTables[0]!);
+      this.vcpus = vcpus;
 
       // Devices.
       this.pio.register(PORT_POST, 1, this.port80);
@@ -127,10 +147,20 @@ export class Machine {
         }
       }
 
-      this.loop = new RunLoop(vcpu, this.pio, this.mmio, this.clock, hostNow, {
-        shutdown: () => this.onTripleFault(),
-        flush: () => this.uart?.flush(),
-      });
+      this.loop = new RunLoop(
+        this.vcpus,
+        this.pio,
+        this.mmio,
+        this.clock,
+        hostNow,
+        {
+          shutdown: () => this.onTripleFault(),
+          flush: () => this.uart?.flush(),
+          beforeSlice: config.smp > 1 ? (i) => this.installCpuid(i) : undefined,
+        },
+        { msrs: this.msrs, hypercalls: this.hypercalls },
+      );
+      this.localApics = new LocalApics(this.vcpus, this.clock, this.loop, this.msrs);
       this.loadKernel();
     } catch (err) {
       this.vm.destroy(); // a machine that cannot be built gives its memory back at once
@@ -151,10 +181,22 @@ export class Machine {
     return this.loop.exits;
   }
 
-  /** Where external interrupts come from (the interrupt controllers, in a later version). */
+  /** Replaces the BSP's interrupt source (its local APIC) with another (tests); null = none. */
   setInterruptSource(source: InterruptSource | null): void {
     this.loop.interruptSource = source;
     this.loop.kick();
+  }
+
+  /** The 8259 pair: LINT0 of every local APIC (ExtINT on the BSP), the CPU's INTR with the APIC disabled. */
+  setLegacyInterruptController(pic: LegacyInterruptController): void {
+    this.localApics.connectLegacy(pic);
+  }
+
+  /** The interp backend answers CPUID from one table per VM: before a vCPU's slice its own table goes in. */
+  private installCpuid(index: number): void {
+    if (index === this.cpuidInstalled) return;
+    this.vm.setCpuid(this.cpuidTables[index]!);
+    this.cpuidInstalled = index;
   }
 
   /** Runs the machine until debug-exit, shutdown, stop() or an error. Can be called once. */
@@ -190,7 +232,7 @@ export class Machine {
   /** Ends the run at the next slice boundary with { reason: 'stopped', status: 0 }. */
   stop(): void {
     this.finish({ status: 0, reason: 'stopped' });
-    this.vcpu.requestImmediateExit(true);
+    for (const v of this.vcpus) v.requestImmediateExit(true);
   }
 
   /** Ends the run with a caller-chosen result (e.g. a test's timeout). */
@@ -241,8 +283,9 @@ export class Machine {
     this.resets++;
     for (const d of this.resettable) d.reset();
     this.irqs.reset();
-    this.vcpu.reset();
+    for (const v of this.vcpus) v.reset();
     this.loop.resetState();
+    this.localApics.powerOn();
     this.loadKernel();
     this.events.emit('reset');
   }

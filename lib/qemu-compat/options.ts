@@ -13,7 +13,7 @@ import { buildDevice, deviceListText, devicePropertiesText, findDeviceModel } fr
 import type { QemuInvocation, SerialBackend } from './invocation.js';
 import { parseOptList, parseUint } from './opts.js';
 import { formatSize, parseSize } from './size.js';
-import { MAX_ICOUNT_SHIFT, MAX_MEMORY_BYTES, MIN_MEMORY_BYTES } from '../machine/config.js';
+import { MAX_ICOUNT_SHIFT, MAX_MEMORY_BYTES, MAX_SMP_CPUS, MIN_MEMORY_BYTES } from '../machine/config.js';
 
 interface OptionBase {
   /** Names without dashes; "-name" and "--name" are both accepted. */
@@ -114,22 +114,29 @@ export const OPTIONS: readonly OptionSpec[] = [
     names: ['smp'],
     takesArg: true,
     argName: '[cpus=]N',
-    help: 'number of vCPUs (this version runs exactly 1)',
+    help: `number of vCPUs, 1..${MAX_SMP_CPUS} (sockets=, cores=, threads= give the same count as a topology)`,
     handle(inv, value) {
       const opts = parseOptList(value, 'cpus').allowOnly(SMP_KEYS);
       let topology = 1;
+      let topologyGiven = false;
       for (const key of SMP_KEYS) {
         const n = opts.getUint(key, 0xffffffff);
         if (n === undefined) continue;
         if (n === 0) throw new BadValue(`parameter '${key}' must be at least 1`);
-        if (key !== 'cpus' && key !== 'maxcpus') topology *= n;
+        if (key !== 'cpus' && key !== 'maxcpus') {
+          topology *= n;
+          topologyGiven = true;
+        }
       }
       const cpus = opts.getUint('cpus', 0xffffffff) ?? topology;
-      const maxcpus = opts.getUint('maxcpus', 0xffffffff) ?? cpus;
-      if (cpus !== 1 || maxcpus !== 1 || topology !== 1) {
-        throw new BadValue('only 1 vCPU is supported by this version of tsvisor');
+      const maxcpus = opts.getUint('maxcpus', 0xffffffff) ?? (topologyGiven ? topology : cpus);
+      if (topologyGiven && topology !== maxcpus) {
+        throw new BadValue(`the topology (sockets * dies * clusters * cores * threads = ${topology}) must equal maxcpus (${maxcpus})`);
       }
-      inv.smp = 1;
+      if (maxcpus < cpus) throw new BadValue(`maxcpus (${maxcpus}) must be at least cpus (${cpus})`);
+      if (maxcpus !== cpus) throw new BadValue('CPU hot-plug is not supported: maxcpus must equal cpus');
+      if (cpus > MAX_SMP_CPUS) throw new BadValue(`at most ${MAX_SMP_CPUS} vCPUs are supported`);
+      inv.smp = cpus;
     },
   },
   {

@@ -67,7 +67,7 @@ test('option errors keep the one-line format', async (t) => {
     [['-kernel'], 'tsvisor: -kernel: requires an argument\n'],
     [['-kernel', 'k', '-m', '12Q'], 'tsvisor: -m 12Q: invalid size\n'],
     [['-kernel', 'k', '-device', 'foo'], "tsvisor: -device foo: 'foo' is not a valid device model name\n"],
-    [['-kernel', 'k', '-smp', '4'], 'tsvisor: -smp 4: only 1 vCPU is supported by this version of tsvisor\n'],
+    [['-kernel', 'k', '-smp', '65'], 'tsvisor: -smp 65: at most 64 vCPUs are supported\n'],
   ];
   for (const [args, line] of cases) {
     const r = await runCli(args);

@@ -230,10 +230,23 @@ test('-smp 1 in every spelling is accepted', (t) => {
   for (const v of ['1', 'cpus=1', '1,sockets=1,cores=1,threads=1,maxcpus=1', 'sockets=1']) t.is(cfg([...KERNEL, '-smp', v]).smp, 1);
 });
 
-test('-smp other than 1 is a one-line error', (t) => {
-  t.is(errorOf([...KERNEL, '-smp', '2']), '-smp 2: only 1 vCPU is supported by this version of tsvisor');
-  t.is(errorOf([...KERNEL, '-smp', '1,cores=2']), '-smp 1,cores=2: only 1 vCPU is supported by this version of tsvisor');
-  t.is(errorOf([...KERNEL, '-smp', '1,maxcpus=4']), '-smp 1,maxcpus=4: only 1 vCPU is supported by this version of tsvisor');
+test('-smp N, cpus=, and a topology give the vCPU count', (t) => {
+  t.is(cfg([...KERNEL, '-smp', '2']).smp, 2);
+  t.is(cfg([...KERNEL, '-smp', 'cpus=4']).smp, 4);
+  t.is(cfg([...KERNEL, '-smp', 'sockets=2,cores=2,threads=2']).smp, 8);
+  t.is(cfg([...KERNEL, '-smp', '4,sockets=1,cores=4,maxcpus=4']).smp, 4);
+  t.is(cfg([...KERNEL, '-smp', '64']).smp, 64);
+});
+
+test('-smp errors are one line', (t) => {
+  t.is(errorOf([...KERNEL, '-smp', '65']), '-smp 65: at most 64 vCPUs are supported');
+  t.is(errorOf([...KERNEL, '-smp', '2,cores=4']), '-smp 2,cores=4: CPU hot-plug is not supported: maxcpus must equal cpus');
+  t.is(errorOf([...KERNEL, '-smp', '1,maxcpus=4']), '-smp 1,maxcpus=4: CPU hot-plug is not supported: maxcpus must equal cpus');
+  t.is(errorOf([...KERNEL, '-smp', '4,maxcpus=2']), '-smp 4,maxcpus=2: maxcpus (2) must be at least cpus (4)');
+  t.is(
+    errorOf([...KERNEL, '-smp', '4,cores=2,maxcpus=4']),
+    '-smp 4,cores=2,maxcpus=4: the topology (sockets * dies * clusters * cores * threads = 2) must equal maxcpus (4)',
+  );
   t.is(errorOf([...KERNEL, '-smp', '0']), "-smp 0: parameter 'cpus' must be at least 1");
   t.is(errorOf([...KERNEL, '-smp', 'two']), "-smp two: parameter 'cpus' expects a number, not 'two'");
   t.is(errorOf([...KERNEL, '-smp', '1,nodes=1']), "-smp 1,nodes=1: invalid parameter 'nodes'");

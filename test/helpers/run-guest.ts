@@ -17,6 +17,8 @@ export interface RunGuestOptions {
   memoryMb?: number;
   timeoutMs?: number;
   clock?: MachineConfig['clock'];
+  /** vCPU count (default 1). */
+  smp?: number;
 }
 
 export interface GuestResult {
@@ -56,6 +58,7 @@ export async function runKernel(kernel: string, opts: RunGuestOptions = {}, labe
     devices: [{ driver: 'isa-debug-exit', iobase: GUEST_DEBUG_EXIT_PORT, iosize: 4 }, { driver: 'pc-testdev' }],
     noReboot: true,
     clock: opts.clock ?? { mode: 'realtime' },
+    smp: opts.smp ?? 1,
   };
   const machine = new Machine(config);
   let timedOut = false;

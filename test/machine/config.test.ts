@@ -16,7 +16,8 @@ test('defaults are valid: interp, 128 MiB, 1 vCPU, realtime clock', (t) => {
 
 test('every invalid field gets a MachineConfigError naming it', (t) => {
   const cases: Array<[Partial<MachineConfig>, RegExp]> = [
-    [{ smp: 2 }, /^smp=2 is not supported: this version runs exactly 1 vCPU$/],
+    [{ smp: 65 }, /^smp must be an integer in 1\.\.64, got 65$/],
+    [{ smp: 0 }, /^smp must be an integer in 1\.\.64, got 0$/],
     [{ memoryBytes: 1000 }, /memoryBytes must be a multiple of 4 KiB/],
     [{ memoryBytes: 1 << 20 }, /too small/],
     [{ memoryBytes: 8 * 1024 ** 3 }, /too large/],

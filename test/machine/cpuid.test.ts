@@ -13,7 +13,7 @@ test('vendor, max leaves, signature, APIC ID', (t) => {
   const table = buildCpuidTable({ apicId: 3 });
   const l0 = leaf(table, 0);
   t.is(regText(l0.ebx, l0.edx, l0.ecx), 'GenuineIntel');
-  t.is(l0.eax, 7);
+  t.is(l0.eax, 0xb);
   const l1 = leaf(table, 1);
   t.is((l1.eax >> 8) & 0xf, 6);
   t.is(l1.ebx >>> 24, 3);
@@ -25,17 +25,17 @@ test('vendor, max leaves, signature, APIC ID', (t) => {
   t.is(leaf(table, 0x80000008).eax, 40 | (48 << 8));
 });
 
-test('feature bits are exactly the advertised list (no APIC, no hypervisor bit)', (t) => {
+test('feature bits are exactly the advertised list (APIC, x2APIC, TSC deadline; no hypervisor bit)', (t) => {
   const table = buildCpuidTable();
   const l1 = leaf(table, 1);
-  t.is(l1.edx, (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 8) | (1 << 13) | (1 << 15) | (1 << 16));
-  t.is(l1.ecx, 1 << 13);
-  t.is(l1.edx & (1 << 9), 0, 'no APIC');
+  t.is(l1.edx, (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 8) | (1 << 9) | (1 << 13) | (1 << 15) | (1 << 16));
+  t.is(l1.ecx, (1 << 13) | (1 << 21) | (1 << 24));
+  t.is(l1.edx & (1 << 28), 0, 'no HTT with one logical processor');
   t.is(l1.ecx & (1 << 31), 0, 'no hypervisor bit');
   const e1 = leaf(table, 0x80000001);
   t.is(e1.edx >>> 0, ((1 << 11) | (1 << 20) | (1 << 26) | (1 << 27) | (1 << 29)) >>> 0);
   t.is(e1.ecx, 1);
-  t.deepEqual(Object.keys(FEATURES.leaf1Edx), ['PSE', 'TSC', 'MSR', 'PAE', 'CX8', 'PGE', 'CMOV', 'PAT']);
+  t.deepEqual(Object.keys(FEATURES.leaf1Edx), ['PSE', 'TSC', 'MSR', 'PAE', 'CX8', 'APIC', 'PGE', 'CMOV', 'PAT']);
   const l7 = leaf(table, 7);
   t.deepEqual([l7.eax, l7.ebx, l7.ecx, l7.edx], [0, 0, 0, 0]);
 });
@@ -44,4 +44,17 @@ test('cpu model names', (t) => {
   t.notThrows(() => checkCpuModel(undefined));
   t.notThrows(() => checkCpuModel('max'));
   t.throws(() => checkCpuModel('Skylake'), { message: "unknown CPU model 'Skylake' (known: base, max)" });
+});
+
+test('SMP: per-vCPU APIC IDs, HTT and logical count, leaf 0xB topology', (t) => {
+  const table = buildCpuidTable({ apicId: 5, logicalProcessors: 6 });
+  const l1 = leaf(table, 1);
+  t.is(l1.ebx >>> 24, 5);
+  t.is((l1.ebx >> 16) & 0xff, 6);
+  t.not(l1.edx & (1 << 28), 0, 'HTT');
+  const sub = (i: number) => table.find((e) => e.function === 0xb && e.index === i)!;
+  t.deepEqual([sub(0).eax, sub(0).ebx, sub(0).ecx, sub(0).edx], [0, 1, 0x100, 5], 'SMT level: one thread per core');
+  t.deepEqual([sub(1).eax, sub(1).ebx, sub(1).ecx, sub(1).edx], [3, 6, 0x201, 5], 'core level: 6 cores, 3 ID bits');
+  t.deepEqual([sub(2).ecx & 0xff00, sub(2).edx], [0, 5], 'no further level');
+  t.true(sub(0).significantIndex);
 });
