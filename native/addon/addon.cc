@@ -184,7 +184,12 @@ class VcpuWrap : public Napi::ObjectWrap<VcpuWrap> {
     int id = info[1].As<Napi::Number>().Int32Value();
     buf_ = static_cast<uint8_t*>(tsv::host_alloc(TSV_VCPU_BUFFER_SIZE));
     if (!buf_) throw Napi::Error::New(env, "createVcpu: out of host memory");
-    cpu_ = new Cpu(vm_.get(), id);
+    try {
+      cpu_ = new Cpu(vm_.get(), id);
+    } catch (const std::bad_alloc&) {
+      tsv::host_free(buf_, TSV_VCPU_BUFFER_SIZE);
+      throw Napi::Error::New(env, "createVcpu: out of host memory");
+    }
     cpu_->buf = buf_;
     vm_->attach(cpu_);
     cpu_->reset();
