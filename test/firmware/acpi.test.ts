@@ -1,0 +1,96 @@
+import test from 'ava';
+import { buildAcpiTables, type AcpiParams } from '../../lib/machine/firmware/acpi.js';
+import { sumBytes } from '../../lib/machine/firmware/acpi-table.js';
+import { intxGsi } from '../../lib/devices/pci/intx-routing.js';
+
+const params: AcpiParams = {
+  madt: {
+    localApicAddress: 0xfee0_0000,
+    apicIds: [0, 1],
+    ioApicId: 0,
+    ioApicAddress: 0xfec0_0000,
+    overrides: [
+      { irq: 0, gsi: 2, flags: 0 },
+      { irq: 9, gsi: 9, flags: 0xd },
+    ],
+  },
+  fadt: { sciIrq: 9, pm1aEventBlock: 0x600, pm1aControlBlock: 0x604, pmTimerBlock: 0x608, pmTimer32Bit: false, resetPort: 0xcf9, resetValue: 6, centuryIndex: 0x32 },
+  dsdt: { pci: { mmioBase: 0xe000_0000, mmioEnd: 0xfec0_0000, configPort: 0xcf8, configPortCount: 8, intxGsi, slots: 32 }, s5SleepType: 0 },
+};
+
+function at(layout: ReturnType<typeof buildAcpiTables>, addr: number, len: number): Buffer {
+  return Buffer.from(layout.bytes.subarray(addr - layout.base, addr - layout.base + len));
+}
+
+test('RSDP v2 points at RSDT and XSDT; every checksum sums to zero', (t) => {
+  const l = buildAcpiTables(0xe0000, params);
+  const r = at(l, l.rsdpAddress, 36);
+  t.is(r.toString('latin1', 0, 8), 'RSD PTR ');
+  t.is(r[15], 2);
+  t.is(sumBytes(r, 0, 20), 0);
+  t.is(sumBytes(r, 0, 36), 0);
+  t.is(r.readUInt32LE(16), l.tables.RSDT);
+  t.is(Number(r.readBigUInt64LE(24)), l.tables.XSDT);
+  for (const sig of ['RSDT', 'XSDT', 'FACP', 'APIC', 'DSDT'] as const) {
+    const addr = l.tables[sig];
+    const len = at(l, addr, 8).readUInt32LE(4);
+    t.is(at(l, addr, 4).toString('latin1'), sig === 'FACP' ? 'FACP' : sig);
+    t.is(sumBytes(at(l, addr, len)), 0, `${sig} checksum`);
+  }
+  const rsdt = at(l, l.tables.RSDT, 44);
+  t.deepEqual([rsdt.readUInt32LE(36), rsdt.readUInt32LE(40)], [l.tables.FACP, l.tables.APIC]);
+  const xsdt = at(l, l.tables.XSDT, 52);
+  t.deepEqual([Number(xsdt.readBigUInt64LE(36)), Number(xsdt.readBigUInt64LE(44))], [l.tables.FACP, l.tables.APIC]);
+  t.is(l.tables.FACS % 64, 0);
+  t.is(at(l, l.tables.FACS, 4).toString('latin1'), 'FACS');
+});
+
+test('MADT: one LAPIC per vCPU, the IOAPIC, overrides', (t) => {
+  const l = buildAcpiTables(0xe0000, params);
+  const m = at(l, l.tables.APIC, at(l, l.tables.APIC, 8).readUInt32LE(4));
+  t.is(m.readUInt32LE(36), 0xfee0_0000);
+  t.is(m.readUInt32LE(40), 1, 'PCAT_COMPAT');
+  const entries: Array<{ type: number; data: Buffer }> = [];
+  for (let off = 44; off < m.length; off += m[off + 1]!) entries.push({ type: m[off]!, data: m.subarray(off, off + m[off + 1]!) });
+  t.deepEqual(entries.map((e) => e.type), [0, 0, 1, 2, 2]);
+  t.deepEqual([...entries[1]!.data], [0, 8, 1, 1, 1, 0, 0, 0]);
+  t.is(entries[2]!.data.readUInt32LE(4), 0xfec0_0000);
+  t.deepEqual([entries[3]!.data[3], entries[3]!.data.readUInt32LE(4), entries[3]!.data.readUInt16LE(8)], [0, 2, 0]);
+  t.deepEqual([entries[4]!.data[3], entries[4]!.data.readUInt32LE(4), entries[4]!.data.readUInt16LE(8)], [9, 9, 0xd]);
+});
+
+test('FADT: PM blocks, SCI, reset register, DSDT/FACS pointers', (t) => {
+  const l = buildAcpiTables(0xe0000, params);
+  const f = at(l, l.tables.FACP, 244);
+  t.is(f.readUInt32LE(4), 244);
+  t.is(f[8], 3);
+  t.is(f.readUInt32LE(36), l.tables.FACS);
+  t.is(f.readUInt32LE(40), l.tables.DSDT);
+  t.is(f.readUInt16LE(46), 9);
+  t.is(f.readUInt32LE(48), 0, 'no SMI command port');
+  t.is(f.readUInt32LE(56), 0x600);
+  t.is(f.readUInt32LE(64), 0x604);
+  t.is(f.readUInt32LE(76), 0x608);
+  t.deepEqual([f[88], f[89], f[91]], [4, 2, 4]);
+  t.is(f.readUInt32LE(112) & (1 << 10), 1 << 10, 'RESET_REG_SUP');
+  t.is(f.readUInt32LE(112) & (1 << 8), 0, '24-bit PM timer');
+  t.deepEqual([f[116], f[117], f[119]], [1, 8, 1], 'reset register: system I/O, 8 bits, byte access');
+  t.is(Number(f.readBigUInt64LE(120)), 0xcf9);
+  t.is(f[128], 6);
+  t.is(Number(f.readBigUInt64LE(140)), l.tables.DSDT);
+  t.is(Number(f.readBigUInt64LE(172 + 4)), 0x604);
+});
+
+test('DSDT holds the PCI root bridge, _PRT and _S5', (t) => {
+  const l = buildAcpiTables(0xe0000, params);
+  const len = at(l, l.tables.DSDT, 8).readUInt32LE(4);
+  const d = at(l, l.tables.DSDT, len);
+  const has = (seq: number[]): boolean => d.indexOf(Buffer.from(seq)) >= 0;
+  t.true(has([0x08, ...Buffer.from('_HID'), 0x0c, 0x41, 0xd0, 0x0a, 0x03]), 'Name(_HID, EISAID("PNP0A03"))');
+  t.true(has([0x5b, 0x82]), 'a Device');
+  t.true(has([...Buffer.from('PCI0')]));
+  t.true(has([0x08, 0x5c, ...Buffer.from('_S5_'), 0x12, 0x06, 0x04, 0x00, 0x00, 0x00, 0x00]), 'Name(\\_S5, Package(){0,0,0,0})');
+  // _PRT entry for slot 3 pin INTA: Package(){0x3FFFF, 0, 0, 11}
+  t.true(has([0x12, 0x0b, 0x04, 0x0c, 0xff, 0xff, 0x03, 0x00, 0x00, 0x00, 0x0a, 11]));
+  t.true(has([0x47, 0x01, 0xf8, 0x0c, 0xf8, 0x0c, 0x01, 0x08]), 'config ports in _CRS');
+});
