@@ -11,3 +11,18 @@ export { MachineConfigError, KernelLoadError, BusConflictError } from './machine
 export { BackendUnavailableError, HypervisorArgumentError } from './hypervisor/errors.js';
 export { fromQemuArgs, parseQemuArgs, toMachineConfig, QemuArgsError } from './qemu-compat/index.js';
 export type { HostEnvironment, QemuInvocation } from './qemu-compat/index.js';
+export { createMachine, VirtualMachine, RAISE_UD, ApiArgumentError, MachineStateError, SerialPort, WRITABLE_REGISTERS, WRITABLE_SEGMENTS } from './api/index.js';
+export type {
+  CreateMachineConfig,
+  MachineState,
+  VirtualMachineEvents,
+  HypercallHook,
+  HypercallInfo,
+  MsrHook,
+  Registers,
+  RegisterUpdate,
+  UserPioHandler,
+  UserMmioHandler,
+} from './api/index.js';
+export { GuestMemoryError } from './machine/guest-memory.js';
+export { demoGuestPath } from './api/demo-guest.js';
