@@ -1,0 +1,56 @@
+/**
+ * Differential test of the interpreter against the host CPU (see
+ * docs/cpu-diff.md): the fixed-seed subset of every instruction form, in
+ * 64-bit and 32-bit mode, must match except for the forms listed in
+ * known-mismatches.ts, and every listed form must still mismatch.
+ */
+import test from 'ava';
+import { DiffRun } from './diff-run.js';
+import { runFixedSubset } from './fixed-subset.js';
+import { KNOWN_MISMATCHES } from './known-mismatches.js';
+import { IN, OUT } from './layout.js';
+import { runOnHost } from './host.js';
+import { InterpRunner } from './interp.js';
+import { buildSuite, casesPerForm, Suite } from './suite.js';
+import { compareCase } from './compare.js';
+
+const known = new Set(KNOWN_MISMATCHES.map((k) => k.form));
+
+for (const bits of [64, 32] as const) {
+  test(`${bits}-bit: every instruction form matches the host CPU except the known mismatches`, (t) => {
+    const run: DiffRun = runFixedSubset(bits);
+    const unexpected: string[] = [];
+    const fixed: string[] = [];
+    for (const [form, s] of run.stats) {
+      t.true(s.cases > 0, `${form} ran no case`);
+      if (s.mismatches && !known.has(form)) unexpected.push(`${form}: ${s.mismatches}/${s.cases} cases differ, e.g. ${s.example}\n    ${s.difference}`);
+      if (!s.mismatches && known.has(form)) fixed.push(`remove ${form} from known-mismatches (it matches the host CPU now)`);
+    }
+    const prefix = `${bits}: `;
+    for (const k of KNOWN_MISMATCHES) if (k.form.startsWith(prefix)) t.true(run.stats.has(k.form), `known mismatch ${k.form} is not a form any more`);
+    t.deepEqual(unexpected, [], 'new mismatches against the host CPU');
+    t.deepEqual(fixed, []);
+    t.log(`${run.stats.size} forms, ${run.cases} cases, ${run.mismatches} mismatching cases in ${[...run.stats.values()].filter((s) => s.mismatches).length} known forms`);
+  });
+}
+
+test('the comparison notices a wrong result and a wrong fault', (t) => {
+  // Run the interpreter on a code image where every `add r32,r32` slot holds `sub %ecx,%edx`
+  // and every `div r32` slot holds a NOP: both must be reported.
+  const suite: Suite = buildSuite(64, 1);
+  const add = suite.forms.findIndex((f) => f.name === '64: add r32,r32');
+  const div = suite.forms.findIndex((f) => f.name === '64: div r32');
+  const cases = casesPerForm(suite, 7, 50);
+  const mine = Buffer.concat([0, 1].map((i) => cases.subarray((i === 0 ? add : div) * 50 * IN.size, ((i === 0 ? add : div) + 1) * 50 * IN.size)));
+  const wrongCode = Buffer.from(suite.interpCode);
+  for (const s of suite.slotsOfForm[add]) wrongCode.set([0x29, 0xca, 0xf4], s * 64);
+  for (const s of suite.slotsOfForm[div]) wrongCode.set([0x90, 0xf4], s * 64);
+  const wrong: Suite = { ...suite, interpCode: wrongCode, slots: suite.slots.map((s, i) => (suite.slotsOfForm[add].includes(i) ? { ...s, bytes: Buffer.from([0x29, 0xca]) } : suite.slotsOfForm[div].includes(i) ? { ...s, bytes: Buffer.from([0x90]) } : s)) };
+  const host = runOnHost(suite, mine);
+  const interp = new InterpRunner(wrong).run(mine);
+  const diffs = Array.from({ length: 100 }, (_, k) => compareCase(suite, mine, k, host, interp));
+  t.true(diffs.slice(0, 50).filter((d) => d?.includes('rdx')).length > 40);
+  const faults = Array.from({ length: 50 }, (_, k) => host.readInt32LE((50 + k) * OUT.size + OUT.vector)).filter((v) => v === 0).length;
+  t.true(faults > 0, 'some div cases raise #DE on the host');
+  t.is(diffs.slice(50).filter((d) => d?.startsWith('vector host=#DE interp=none')).length, faults);
+});

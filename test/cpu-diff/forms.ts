@@ -1,0 +1,368 @@
+/**
+ * The instruction forms the differential test covers. A form is one
+ * instruction encoding class (e.g. "adc m16,imm" in 64-bit mode); its
+ * variants are the concrete assembler lines (registers, displacements,
+ * immediates) that become code slots, and its setup constrains the random
+ * inputs (memory base register, division operands, string pointers...).
+ * `ignore` names what the architecture leaves undefined for a given input:
+ * those flags (and, for SHLD/SHRD with a count beyond 16, the destination)
+ * are not compared.
+ */
+import { CaseRef, REG } from './case-ref.js';
+import { FLAG, OPERAND_AREA, STACK_PAGE, STATUS_FLAGS } from './layout.js';
+import { Rng } from './rng.js';
+
+export type Bits = 64 | 32;
+export type Size = 8 | 16 | 32 | 64;
+
+export interface Variant {
+  asm: string;
+  /** immediate shift/rotate count, when the form has one */
+  count?: number;
+}
+
+export interface Ignore {
+  /** flags whose value is architecturally undefined for this input */
+  flags: number;
+  /** bit i set: GPR i is undefined */
+  regs?: number;
+  /** the data window is undefined (memory destination with an undefined result) */
+  data?: boolean;
+}
+
+export interface Form {
+  /** unique, e.g. "64: adc m16,imm" */
+  name: string;
+  /** the mnemonic, for mismatch counts by instruction */
+  group: string;
+  bits: Bits;
+  variants: Variant[];
+  setup?(c: CaseRef, rng: Rng, v: Variant): void;
+  ignore?(c: CaseRef, v: Variant): Ignore;
+}
+
+const { CF, PF, AF, ZF, SF, OF } = FLAG;
+
+const NAMES: Record<Size, readonly string[]> = {
+  8: ['al', 'cl', 'dl', 'bl', 'spl', 'bpl', 'sil', 'dil', 'r8b', 'r9b', 'r10b', 'r11b'],
+  16: ['ax', 'cx', 'dx', 'bx', 'sp', 'bp', 'si', 'di', 'r8w', 'r9w', 'r10w', 'r11w'],
+  32: ['eax', 'ecx', 'edx', 'ebx', 'esp', 'ebp', 'esi', 'edi', 'r8d', 'r9d', 'r10d', 'r11d'],
+  64: ['rax', 'rcx', 'rdx', 'rbx', 'rsp', 'rbp', 'rsi', 'rdi', 'r8', 'r9', 'r10', 'r11'],
+};
+const SUFFIX: Record<Size, string> = { 8: 'b', 16: 'w', 32: 'l', 64: 'q' };
+const r = (i: number, s: Size): string => `%${NAMES[s][i]}`;
+const CCS = ['o', 'no', 'b', 'ae', 'e', 'ne', 'be', 'a', 's', 'ns', 'p', 'np', 'l', 'ge', 'le', 'g'] as const;
+
+/** Builds the form list of one mode; immediates are drawn from `rng`, so a seed fixes the whole test. */
+export function buildForms(bits: Bits, rng: Rng): Form[] {
+  const forms: Form[] = [];
+  const is64 = bits === 64;
+  const sizes: Size[] = is64 ? [8, 16, 32, 64] : [8, 16, 32];
+  const M = is64 ? '(%rbx)' : '(%ebx)';
+  const mems = is64 ? ['(%rbx)', '8(%rbx)', '3(%rbx)', '-0x10(%rbx)', '0x10(%rbx)'] : ['(%ebx)', '8(%ebx)', '3(%ebx)', '-0x10(%ebx)'];
+  const add = (name: string, variants: Array<string | Variant>, extra: Partial<Form> = {}): void => {
+    forms.push({
+      name: `${bits}: ${name}`,
+      group: name.split(' ')[0].toUpperCase(),
+      bits,
+      variants: variants.map((v) => (typeof v === 'string' ? { asm: v } : v)),
+      ...extra,
+    });
+  };
+  /** A few immediates of the given width: edge values plus random ones. */
+  const imms = (width: 8 | 16 | 32, n = 6): string[] => {
+    const max = 2 ** (width - 1);
+    const edges = [0, 1, -1, max - 1, -max, 2 ** (width - 2)];
+    const out = new Set(edges.map((x) => String(x)));
+    while (out.size < edges.length + n) out.add(String(rng.below(2 * max) - max));
+    return [...out];
+  };
+  /** Immediates that do not fit a sign-extended imm8, so the full-width encoding is used. */
+  const wideImms = (s: Size): string[] => {
+    if (s === 8) return imms(8);
+    const width = s === 16 ? 16 : 32;
+    return imms(width as 16 | 32).filter((x) => Number(x) > 127 || Number(x) < -128).concat(['0x1234', '-0x5678']);
+  };
+
+  // ---- two-operand ALU ----
+  for (const op of ['add', 'or', 'adc', 'sbb', 'and', 'sub', 'xor', 'cmp', 'test']) {
+    const logic = ['or', 'and', 'xor', 'test'].includes(op);
+    const ignore = logic ? (): Ignore => ({ flags: AF }) : undefined;
+    for (const s of sizes) {
+      const x = SUFFIX[s];
+      const rr = [`${op} ${r(1, s)}, ${r(2, s)}`, `${op} ${r(2, s)}, ${r(2, s)}`];
+      if (is64) rr.push(`${op} ${r(9, s)}, ${r(10, s)}`);
+      if (s === 8) rr.push(`${op} %ch, %dl`, `${op} %dh, %ah`);
+      add(`${op} r${s},r${s}`, rr, { ignore });
+      add(`${op} m${s},r${s}`, mems.map((m) => `${op} ${r(1, s)}, ${m}`), { ignore });
+      if (op !== 'test') add(`${op} r${s},m${s}`, mems.map((m) => `${op} ${m}, ${r(2, s)}`), { ignore });
+      add(`${op} acc${s},imm`, wideImms(s).map((i) => `${op}${x} $${i}, ${r(0, s)}`), { ignore });
+      add(`${op} r${s},imm`, wideImms(s).map((i) => `${op}${x} $${i}, ${r(2, s)}`), { ignore });
+      if (s !== 8 && op !== 'test') add(`${op} r${s},imm8`, imms(8).map((i) => `${op}${x} $${i}, ${r(2, s)}`), { ignore });
+      add(`${op} m${s},imm`, wideImms(s).map((i) => `${op}${x} $${i}, ${M}`), { ignore });
+      if (s !== 8 && op !== 'test') add(`${op} m${s},imm8`, imms(8).map((i) => `${op}${x} $${i}, 8${M}`), { ignore });
+    }
+  }
+
+  // ---- one-operand ALU ----
+  for (const op of ['inc', 'dec', 'neg', 'not']) {
+    for (const s of sizes) {
+      const regs = [`${op} ${r(2, s)}`, `${op} ${r(0, s)}`];
+      if (is64) regs.push(`${op} ${r(10, s)}`);
+      add(`${op} r${s}`, regs);
+      add(`${op} m${s}`, mems.map((m) => `${op}${SUFFIX[s]} ${m}`));
+    }
+  }
+
+  // ---- multiply and divide ----
+  for (const op of ['mul', 'imul', 'div', 'idiv']) {
+    const isDiv = op.endsWith('div');
+    const flagsUndef = isDiv ? STATUS_FLAGS : SF | ZF | AF | PF;
+    for (const s of sizes) {
+      const setup = isDiv ? divSetup(op === 'idiv', s) : undefined;
+      add(`${op} r${s}`, [`${op} ${r(1, s)}`], { setup: setup && ((c, g) => setup(c, g, false)), ignore: () => ({ flags: flagsUndef }) });
+      add(`${op} m${s}`, [`${op}${SUFFIX[s]} ${M}`], { setup: setup && ((c, g) => setup(c, g, true)), ignore: () => ({ flags: flagsUndef }) });
+    }
+  }
+  for (const s of sizes.filter((z) => z !== 8)) {
+    const ig = (): Ignore => ({ flags: SF | ZF | AF | PF });
+    add(`imul r${s},r${s}`, [`imul ${r(1, s)}, ${r(2, s)}`, `imul ${r(2, s)}, ${r(2, s)}`], { ignore: ig });
+    add(`imul r${s},m${s}`, [`imul ${M}, ${r(2, s)}`, `imul 3${M}, ${r(2, s)}`], { ignore: ig });
+    add(`imul r${s},r${s},imm8`, imms(8).map((i) => `imul $${i}, ${r(1, s)}, ${r(2, s)}`), { ignore: ig });
+    add(`imul r${s},r${s},imm`, wideImms(s).map((i) => `imul $${i}, ${r(1, s)}, ${r(2, s)}`), { ignore: ig });
+    add(`imul r${s},m${s},imm`, [...imms(8, 2), ...wideImms(s)].map((i) => `imul $${i}, ${M}, ${r(2, s)}`), { ignore: ig });
+  }
+
+  // ---- shifts and rotates ----
+  const counts = [0, 1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65];
+  for (const op of ['rol', 'ror', 'rcl', 'rcr', 'shl', 'shr', 'sar']) {
+    for (const s of sizes) {
+      const x = SUFFIX[s];
+      const ig = (c: CaseRef, v: Variant): Ignore => shiftIgnore(op, s, v.count ?? Number(c.low(REG.rcx, 8)));
+      const clSetup = (c: CaseRef, g: Rng): void => { if (g.chance(0.7)) c.setLow(REG.rcx, 8, BigInt(g.below(66))); };
+      add(`${op} r${s},1`, [{ asm: `${op} ${r(2, s)}`, count: 1 }], { ignore: ig });
+      add(`${op} r${s},cl`, [`${op} %cl, ${r(2, s)}`], { ignore: ig, setup: clSetup });
+      add(`${op} r${s},imm`, counts.map((k) => ({ asm: `${op}${x} $${k}, ${r(2, s)}`, count: k })), { ignore: ig });
+      add(`${op} m${s},1`, [{ asm: `${op}${x} ${M}`, count: 1 }], { ignore: ig });
+      add(`${op} m${s},cl`, [`${op}${x} %cl, ${M}`], { ignore: ig, setup: clSetup });
+      add(`${op} m${s},imm`, counts.map((k) => ({ asm: `${op}${x} $${k}, 3${M}`, count: k })), { ignore: ig });
+    }
+  }
+  for (const op of ['shld', 'shrd']) {
+    for (const s of sizes.filter((z) => z !== 8)) {
+      const ig = (c: CaseRef, v: Variant): Ignore => doubleShiftIgnore(s, v.count ?? Number(c.low(REG.rcx, 8)));
+      const clSetup = (c: CaseRef, g: Rng): void => { if (g.chance(0.7)) c.setLow(REG.rcx, 8, BigInt(g.below(66))); };
+      add(`${op} r${s},r${s},imm`, counts.map((k) => ({ asm: `${op} $${k}, ${r(6, s)}, ${r(2, s)}`, count: k })), { ignore: ig });
+      add(`${op} r${s},r${s},cl`, [`${op} %cl, ${r(6, s)}, ${r(2, s)}`], { ignore: ig, setup: clSetup });
+      add(`${op} m${s},r${s},imm`, counts.map((k) => ({ asm: `${op} $${k}, ${r(6, s)}, ${M}`, count: k })), { ignore: ig });
+      add(`${op} m${s},r${s},cl`, [`${op} %cl, ${r(6, s)}, ${M}`], { ignore: ig, setup: clSetup });
+    }
+  }
+
+  // ---- bit test, bit scan, byte swap ----
+  for (const op of ['bt', 'bts', 'btr', 'btc']) {
+    const ig = (): Ignore => ({ flags: OF | SF | AF | PF });
+    for (const s of sizes.filter((z) => z !== 8)) {
+      const x = SUFFIX[s];
+      const bitImms = [0, 1, 7, 15, 16, 31, 32, 63, 64, 100, 255];
+      add(`${op} r${s},r${s}`, [`${op} ${r(1, s)}, ${r(2, s)}`], { ignore: ig });
+      add(`${op} r${s},imm`, bitImms.map((k) => `${op}${x} $${k}, ${r(2, s)}`), { ignore: ig });
+      add(`${op} m${s},imm`, bitImms.map((k) => `${op}${x} $${k}, ${M}`), { ignore: ig });
+      // register bit offsets reach outside the operand (signed, in bits): up to about +-120 bytes
+      add(`${op} m${s},r${s}`, [`${op} ${r(1, s)}, ${M}`, `${op} ${r(1, s)}, 2${M}`], {
+        ignore: ig,
+        setup: (c, g) => c.setLow(REG.rcx, s, BigInt(g.chance(0.5) ? g.below(2 * s) : g.below(1900) - 960)),
+      });
+    }
+  }
+  for (const op of ['bsf', 'bsr']) {
+    const ig = (): Ignore => ({ flags: CF | OF | SF | AF | PF });
+    for (const s of sizes.filter((z) => z !== 8)) {
+      add(`${op} r${s},r${s}`, [`${op} ${r(1, s)}, ${r(2, s)}`], { ignore: ig, setup: (c, g) => { if (g.chance(0.3)) c.setLow(REG.rcx, s, 0n); } });
+      add(`${op} r${s},m${s}`, [`${op} ${M}, ${r(2, s)}`], { ignore: ig, setup: (c, g) => { if (g.chance(0.3)) c.setOperand(0, s, 0n); } });
+    }
+  }
+  add('bswap r32', is64 ? ['bswap %edx', 'bswap %r9d'] : ['bswap %edx', 'bswap %eax']);
+  if (is64) add('bswap r64', ['bswap %rdx', 'bswap %r9']);
+
+  // ---- conditional moves and sets ----
+  for (const cc of CCS) {
+    for (const s of sizes.filter((z) => z !== 8)) add(`cmov${cc} r${s},r${s}`, [`cmov${cc} ${r(1, s)}, ${r(2, s)}`]);
+    add(`cmov${cc} r32,m32`, [`cmov${cc} ${M}, %edx`]);
+    add(`set${cc} r8`, is64 ? [`set${cc} %dl`, `set${cc} %ch`, `set${cc} %sil`] : [`set${cc} %dl`, `set${cc} %ch`]);
+    add(`set${cc} m8`, [`set${cc} 3${M}`]);
+  }
+
+  // ---- exchange and compare-exchange ----
+  for (const s of sizes) {
+    add(`xadd r${s},r${s}`, [`xadd ${r(1, s)}, ${r(2, s)}`]);
+    add(`xadd m${s},r${s}`, [`xadd ${r(1, s)}, ${M}`, `lock xadd ${r(1, s)}, 8${M}`]);
+    add(`xchg r${s},r${s}`, s === 8 ? ['xchg %cl, %dl', 'xchg %ch, %al'] : [`xchg ${r(1, s)}, ${r(2, s)}`, `xchg ${r(2, s)}, ${r(0, s)}`]);
+    add(`xchg m${s},r${s}`, [`xchg ${r(1, s)}, ${M}`]);
+    add(`cmpxchg r${s},r${s}`, [`cmpxchg ${r(1, s)}, ${r(2, s)}`], { setup: (c, g) => { if (g.chance(0.5)) c.setLow(REG.rax, s, c.reg(REG.rdx)); } });
+    add(`cmpxchg m${s},r${s}`, [`cmpxchg ${r(1, s)}, ${M}`, `lock cmpxchg ${r(1, s)}, ${M}`], {
+      setup: (c, g) => { if (g.chance(0.5)) c.setLow(REG.rax, s, c.operand(0, s)); },
+    });
+  }
+  add('cmpxchg8b m64', [`cmpxchg8b ${M}`, `lock cmpxchg8b ${M}`], {
+    setup: (c, g) => {
+      if (g.chance(0.5)) { c.setLow(REG.rax, 32, c.operand(0, 32)); c.setLow(REG.rdx, 32, c.operand(4, 32)); }
+    },
+  });
+  if (is64) {
+    add('cmpxchg16b m128', ['cmpxchg16b (%rbx)', 'lock cmpxchg16b (%rbx)'], {
+      setup: (c, g) => { if (g.chance(0.5)) { c.setReg(REG.rax, c.operand(0, 64)); c.setReg(REG.rdx, c.operand(8, 64)); } },
+    });
+  }
+
+  // ---- extensions and address computation ----
+  const ext: Array<[string, Size, Size]> = [['movzbw', 8, 16], ['movzbl', 8, 32], ['movzwl', 16, 32], ['movsbw', 8, 16], ['movsbl', 8, 32], ['movswl', 16, 32]];
+  if (is64) ext.push(['movzbq', 8, 64], ['movzwq', 16, 64], ['movsbq', 8, 64], ['movswq', 16, 64], ['movslq', 32, 64]);
+  for (const [op, from, to] of ext) {
+    const regs = [`${op} ${r(1, from)}, ${r(2, to)}`];
+    if (from === 8 && to !== 64) regs.push(`${op} %ch, ${r(2, to)}`);
+    add(`${op} r${to},r${from}`, regs);
+    add(`${op} r${to},m${from}`, [`${op} ${M}, ${r(2, to)}`, `${op} 3${M}, ${r(2, to)}`]);
+  }
+  const leas = is64
+    ? ['0x12(%rcx), %rdx', '-0x80(%rcx,%rsi,1), %rdx', '0x12345678(%rcx,%rsi,8), %rdx', '(,%rsi,4), %rdx', '0x7fffffff(,%rsi,2), %rdx',
+      '(%rsp), %rdx', '8(%rsp,%rsi,2), %rdx', '8(%rbp), %rdx', '(%r12,%r13,2), %rdx', '(%r13), %rdx', '-1(%r12), %rdx', '0x10(%rip), %rdx',
+      '(%ecx,%esi,4), %rdx', '-0x70000000(%ecx), %rdx', '5(%rcx,%rsi), %edx', '5(%rcx,%rsi), %dx', '(%ecx,%esi), %dx', '0x10, %rdx', '-4(%rcx,%rcx,8), %r9']
+    : ['0x12(%ecx), %edx', '-0x80(%ecx,%esi,1), %edx', '0x12345678(%ecx,%esi,8), %edx', '(,%esi,4), %edx', '(%esp), %edx', '8(%ebp), %edx',
+      '5(%ecx,%esi), %dx', '0x10, %edx', '(%bx,%si), %dx', '0x1234(%bp,%di), %edx', '-3(%si), %edx', '(%bx), %dx', '-4(%ecx,%ecx,8), %eax'];
+  for (const l of leas) add(`lea ${l.replace(/, %\w+$/, '')} -> ${l.replace(/^.*, /, '')}`, [`lea ${l}`]);
+  const conv = is64 ? ['cbtw', 'cwtl', 'cltq', 'cwtd', 'cltd', 'cqto'] : ['cbtw', 'cwtl', 'cwtd', 'cltd'];
+  for (const op of conv) add(op, [op]);
+  add('xlat', ['xlat'], { setup: (c, g) => { if (g.chance(0.5)) c.setLow(REG.rax, 8, BigInt(g.below(32))); } });
+
+  // ---- string instructions ----
+  const strSizes: Size[] = sizes;
+  for (const op of ['movs', 'stos', 'lods', 'cmps', 'scas']) {
+    const prefixes = op === 'cmps' || op === 'scas' ? ['', 'repe ', 'repne '] : ['', 'rep '];
+    for (const s of strSizes) {
+      for (const p of prefixes) {
+        add(`${p}${op}${SUFFIX[s]}`.trim(), [`${p}${op}${SUFFIX[s]}`], { setup: (c, g) => stringSetup(c, g, s) });
+      }
+    }
+  }
+
+  // ---- flags ----
+  for (const op of ['lahf', 'sahf', 'clc', 'stc', 'cmc', 'cld', 'std']) add(op, [op]);
+  add(is64 ? 'pushfq' : 'pushfl', ['pushf']);
+  add('pushfw', ['pushfw']);
+  add(is64 ? 'popfq' : 'popfl', ['popf'], { setup: popfSetup(is64 ? 64 : 32) });
+  add('popfw', ['popfw'], { setup: popfSetup(16) });
+
+  // ---- stack ----
+  const w = is64 ? 64 : 32;
+  add(`push r${w}`, is64 ? ['push %rdx', 'push %r9', 'push %rsp'] : ['push %edx', 'push %esp']);
+  add('push r16', ['push %dx', 'push %sp']);
+  add('push imm8', imms(8).map((i) => `push $${i}`));
+  add('push imm', wideImms(32).map((i) => `push $${i}`));
+  add('pushw imm', ['pushw $0x1234', 'pushw $-2']);
+  add(`push m${w}`, [`push${SUFFIX[w]} ${M}`, `push${SUFFIX[w]} 3${M}`]);
+  add('push m16', [`pushw ${M}`]);
+  add(`pop r${w}`, is64 ? ['pop %rdx', 'pop %r9', 'pop %rsp'] : ['pop %edx', 'pop %esp']);
+  add('pop r16', ['pop %dx']);
+  add(`pop m${w}`, [`pop${SUFFIX[w]} ${M}`, `pop${SUFFIX[w]} 8${M}`]);
+  add('pop m16', [`popw ${M}`]);
+  const bp = REG.rbp;
+  add('enter', [0, 1, 2, 3, 8].flatMap((lvl) => [`enter $0, $${lvl}`, `enter $0x18, $${lvl}`]), {
+    setup: (c, g) => c.setReg(bp, BigInt(STACK_PAGE + 0x7c0 + 8 * g.below(16))),
+  });
+  add('leave', ['leave'], { setup: (c, g) => c.setReg(bp, BigInt(STACK_PAGE + 0x7c0 + 4 * g.below(32))) });
+  if (!is64) {
+    add('pushal', ['pushal']);
+    add('pushaw', ['pushaw']);
+    add('popal', ['popal']);
+    add('popaw', ['popaw']);
+  }
+
+  // ---- BCD (32-bit only; #UD in 64-bit mode) ----
+  const bcd: Array<[string, string[], number]> = [
+    ['aaa', ['aaa'], OF | SF | ZF | PF], ['aas', ['aas'], OF | SF | ZF | PF], ['daa', ['daa'], OF], ['das', ['das'], OF],
+    ['aam', ['aam', 'aam $16', 'aam $7', 'aam $0', 'aam $255'], OF | AF | CF], ['aad', ['aad', 'aad $16', 'aad $7', 'aad $0', 'aad $255'], OF | AF | CF],
+  ];
+  if (!is64) {
+    for (const [op, vs, undef] of bcd) add(op, vs, { ignore: () => ({ flags: undef }) });
+  } else {
+    add('aaa (#UD)', ['.byte 0x37']);
+    add('daa (#UD)', ['.byte 0x27']);
+    add('aam (#UD)', ['.byte 0xd4, 0x0a']);
+    add('pusha (#UD)', ['.byte 0x60']);
+  }
+  return forms;
+}
+
+/** DIV/IDIV inputs: mostly a non-zero divisor with a quotient that fits, sometimes #DE (zero divisor or overflow). */
+function divSetup(signed: boolean, s: Size): (c: CaseRef, g: Rng, mem: boolean) => void {
+  return (c, g, mem) => {
+    const divisor = (): bigint => (mem ? c.operand(0, s) : c.low(REG.rcx, s));
+    if (g.chance(0.15)) return; // anything, often #DE
+    if (divisor() === 0n) { if (mem) c.setOperand(0, s, 7n); else c.setLow(REG.rcx, s, 7n); }
+    const d = divisor();
+    if (s === 8) {
+      // dividend AX: high byte AH
+      const lo = c.low(REG.rax, 8);
+      const hi = signed ? ((lo & 0x80n) ? 0xffn : 0n) : BigInt(g.below(256)) % d;
+      c.setLow(REG.rax, 16, (hi << 8n) | lo);
+      return;
+    }
+    if (signed) {
+      const neg = (c.low(REG.rax, s) >> BigInt(s - 1)) & 1n;
+      c.setLow(REG.rdx, s, neg ? -1n : 0n);
+    } else {
+      c.setLow(REG.rdx, s, c.low(REG.rdx, s) % d);
+    }
+  };
+}
+
+/** Undefined flags of a one-register shift or rotate by `count` (before masking). */
+export function shiftIgnore(op: string, s: Size, count: number): Ignore {
+  const c = count & (s === 64 ? 63 : 31);
+  if (c === 0) return { flags: 0 };
+  let flags = c === 1 ? 0 : OF;
+  if (op === 'shl' || op === 'shr' || op === 'sar') flags |= AF;
+  if ((op === 'shl' || op === 'shr') && c >= s) flags |= CF | OF;
+  return { flags };
+}
+
+/** SHLD/SHRD: a count beyond the operand size leaves the result and all flags undefined. */
+export function doubleShiftIgnore(s: Size, count: number): Ignore {
+  const c = count & (s === 64 ? 63 : 31);
+  if (c === 0) return { flags: 0 };
+  if (c > s) return { flags: STATUS_FLAGS, regs: 1 << REG.rdx, data: true };
+  return { flags: AF | (c === 1 ? 0 : OF) };
+}
+
+/** String ops: a small count (REP uses the whole counter), pointers in the data window, equal runs half the time. */
+function stringSetup(c: CaseRef, g: Rng, s: Size): void {
+  c.setReg(REG.rcx, BigInt(g.chance(0.1) ? 0 : g.below(10)));
+  const area = BigInt(OPERAND_AREA);
+  c.setReg(REG.rsi, area - 0x30n + BigInt(g.below(0x60)));
+  c.setReg(REG.rdi, area - 0x30n + BigInt(g.below(0x60)));
+  if (g.chance(0.5)) {
+    // equal runs for CMPS/SCAS: a constant-filled operand area and pointers into it
+    const b = BigInt(g.pick([0, 0x41, 0xff]));
+    for (let k = 0; k < 32; k++) c.setOperand(k, 8, b);
+    c.setReg(REG.rsi, area + BigInt(g.below(8)));
+    c.setReg(REG.rdi, area + 8n + BigInt(g.below(8)));
+    c.setReg(REG.rax, 0x0101010101010101n * b);
+    if (g.chance(0.3)) c.setLow(REG.rax, s, BigInt(g.below(256)));
+  }
+}
+
+/**
+ * POPF loads its value from the operand area (RSP points there). Only bits a
+ * CPL-3 POPF may change and that cannot trap are random: status flags, DF,
+ * NT and ID; IF stays set because the host cannot clear it (and the
+ * interpreter runs at CPL 0, where POPF could), TF/AC/IOPL/RF/VM/VIF/VIP stay clear.
+ */
+function popfSetup(width: 16 | 32 | 64): (c: CaseRef, g: Rng) => void {
+  return (c, g) => {
+    c.setReg(REG.rsp, BigInt(OPERAND_AREA));
+    const random = g.u32() & (STATUS_FLAGS | FLAG.DF | FLAG.NT | (width === 16 ? 0 : FLAG.ID));
+    c.setOperand(0, width, BigInt(random | FLAG.IF | 2));
+  };
+}
+
