@@ -65,3 +65,18 @@ export const IRQ_RTC = 8;
 export const IRQ_MOUSE = 12;
 /** ISA IRQ 0 arrives at IOAPIC pin 2 (the interrupt source override the MADT describes); others are identity-mapped. */
 export const GSI_PIT = 2;
+
+// ---- PCI and firmware tables ----
+/** PCI configuration mechanism #1: CONFIG_ADDRESS 0xCF8, CONFIG_DATA 0xCFC-0xCFF (0xCF9 is the reset control register). */
+export const PORT_PCI_CONFIG = 0xcf8;
+export const PCI_CONFIG_PORT_COUNT = 8;
+/** Where the machine places PCI BARs: memory in the hole below the IOAPIC, I/O ports from 0xC000. */
+export const PCI_MMIO_WINDOW_BASE = 0xe000_0000;
+export const PCI_MMIO_WINDOW_END = 0xfec0_0000;
+export const PCI_IO_WINDOW_BASE = 0xc000;
+export const PCI_IO_WINDOW_END = 0x10000;
+/** Default local APIC MMIO base (as IA32_APIC_BASE holds it at reset). */
+export const LOCAL_APIC_DEFAULT_BASE = 0xfee0_0000;
+/** ACPI tables, RSDP first, in the BIOS area an OS scans for "RSD PTR " (0xE0000-0xEFFFF; 0xF0000 up stays free for an MP table). */
+export const ACPI_TABLES_BASE = 0xe0000;
+export const ACPI_TABLES_END = 0xf0000;
