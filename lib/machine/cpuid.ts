@@ -12,10 +12,11 @@ import { MachineConfigError } from './errors.js';
 
 /** Every advertised feature, by leaf/register/bit. The one place to edit. */
 export const FEATURES = {
-  leaf1Edx: { PSE: 3, TSC: 4, MSR: 5, PAE: 6, CX8: 8, APIC: 9, PGE: 13, CMOV: 15, PAT: 16 },
-  leaf1Ecx: { CX16: 13, X2APIC: 21, TSC_DEADLINE: 24 },
+  leaf1Edx: { PSE: 3, TSC: 4, MSR: 5, PAE: 6, CX8: 8, APIC: 9, SEP: 11, PGE: 13, CMOV: 15, PAT: 16, CLFSH: 19 },
+  leaf1Ecx: { CX16: 13, X2APIC: 21, MOVBE: 22, POPCNT: 23, TSC_DEADLINE: 24 },
+  leaf7Ebx: { TSC_ADJUST: 1 },
   ext1Edx: { SYSCALL: 11, NX: 20, PDPE1GB: 26, RDTSCP: 27, LM: 29 },
-  ext1Ecx: { LAHF_LM: 0 },
+  ext1Ecx: { LAHF_LM: 0, ABM: 5 },
 } as const;
 
 export const CPU_VENDOR = 'GenuineIntel';
@@ -81,8 +82,8 @@ export function buildCpuidTable(options: CpuidOptions = {}): CpuidEntry[] {
   leaf(4, 0, 0, 0, 0, 0, true); // cache type 0 = no more caches
   leaf(5, 0, 0, 0, 0);
   leaf(6, 0, 0, 0, 0);
-  // Leaf 7 subleaf 0: no structured extended features, max subleaf 0.
-  leaf(7, 0, 0, 0, 0, 0, true);
+  // Leaf 7 subleaf 0: structured extended features, max subleaf 0.
+  leaf(7, 0, bits(FEATURES.leaf7Ebx), 0, 0, 0, true);
   // Leaves 8-0xA: reserved, no direct cache access, no architectural performance monitoring.
   leaf(8, 0, 0, 0, 0);
   leaf(9, 0, 0, 0, 0);

@@ -241,10 +241,58 @@ static void unknown(void)
     report_sdm(vec == 13 && caught_err == 0, vec == -1, "#GP(0) on WRMSR 0x%x (unknown) (got vector %d)", UNKNOWN_MSR, vec);
 }
 
+/* Each instruction-level feature bit is a promise: run the instruction. */
+static void advertised_instructions(void)
+{
+    struct cpuid_regs l7 = cpuid(7, 0);
+
+    if ((l1.c >> 23) & 1) {
+        u64 n = 0;
+        catch_begin();
+        asm volatile("1: popcnt %1, %0\n2:\n\t" EX_FIXUP("1b", "2b") : "=r"(n) : "r"(0xF0F0000000000001ull));
+        report(caught_vec == -1 && n == 9, "POPCNT advertised and working (%lu)", n);
+    }
+    if ((e1.c >> 5) & 1) {
+        u64 a = 0, b = 0;
+        catch_begin();
+        asm volatile("1: lzcnt %2, %0\n\tlzcnt %3, %1\n2:\n\t" EX_FIXUP("1b", "2b")
+                     : "=&r"(a), "=&r"(b) : "r"(0x0000100000000000ull), "r"(0ull));
+        report(caught_vec == -1 && a == 19 && b == 64, "ABM advertised: LZCNT counts (%lu, %lu)", a, b);
+    }
+    if ((l1.c >> 22) & 1) {
+        static u32 word = 0x11223344;
+        u32 v = 0;
+        catch_begin();
+        asm volatile("1: movbe %1, %0\n2:\n\t" EX_FIXUP("1b", "2b") : "=r"(v) : "m"(word));
+        report(caught_vec == -1 && v == 0x44332211, "MOVBE advertised and working (0x%x)", v);
+    }
+    if ((l1.d >> 19) & 1) {
+        static volatile u64 line = 5;
+        catch_begin();
+        asm volatile("1: clflush %0\n2:\n\t" EX_FIXUP("1b", "2b") : "+m"(line));
+        report(caught_vec == -1 && line == 5, "CLFSH advertised: CLFLUSH keeps the data");
+    }
+    if ((l1.d >> 11) & 1) {
+        wrmsr(0x174, 0x10);
+        wrmsr(0x175, 0xFFFF800000001000ull);
+        wrmsr(0x176, 0xFFFF800000002000ull);
+        report(rdmsr(0x174) == 0x10 && rdmsr(0x175) == 0xFFFF800000001000ull && rdmsr(0x176) == 0xFFFF800000002000ull,
+               "SEP advertised: SYSENTER_CS/ESP/EIP read back");
+    }
+    if ((l7.b >> 1) & 1) {
+        u64 before = rdtsc();
+        wrmsr(0x3B, 1ull << 40);
+        u64 after = rdtsc();
+        report(rdmsr(0x3B) == (1ull << 40) && after - before >= (1ull << 40), "TSC_ADJUST advertised: writing it moves the TSC");
+        wrmsr(0x3B, 0);
+    }
+}
+
 int main(void)
 {
     identification();
     advertised_units();
+    advertised_instructions();
     efer();
     syscall_msrs();
     segment_bases();
