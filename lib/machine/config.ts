@@ -5,6 +5,7 @@
  */
 import { checkCpuModel } from './cpuid.js';
 import { MachineConfigError } from './errors.js';
+import { rtcStartSeconds, type RtcBase } from '../devices/mc146818-rtc.js';
 
 export type AccelName = 'interp' | 'kvm';
 
@@ -23,7 +24,11 @@ export interface IsaDebugExitConfig {
 export interface PcTestdevConfig {
   driver: 'pc-testdev';
 }
-export type DeviceConfig = IsaDebugExitConfig | PcTestdevConfig;
+/** QEMU's PCI test device (1b36:0005) on PCI bus 0 (the first free slot). */
+export interface PciTestdevConfig {
+  driver: 'pci-testdev';
+}
+export type DeviceConfig = IsaDebugExitConfig | PcTestdevConfig | PciTestdevConfig;
 
 export type ClockConfig = { mode: 'realtime' } | { mode: 'icount'; shift: number };
 
@@ -44,6 +49,8 @@ export interface MachineConfig {
   /** Triple fault ends the machine (status 0) instead of resetting it. */
   noReboot: boolean;
   clock: ClockConfig;
+  /** Where the RTC's calendar starts (QEMU's -rtc base=): host UTC (default), host local time, or 'YYYY-MM-DD[THH:MM:SS]'. */
+  rtcBase?: RtcBase;
   /** CPU model name; see CPU_MODELS in cpuid.ts. */
   cpuModel?: string;
 }
@@ -123,11 +130,25 @@ export function validateMachineConfig(config: MachineConfig): void {
       if (base + dev.iosize > 0x10000) fail(`devices[${i}] isa-debug-exit ports 0x${base.toString(16)}+${dev.iosize} run past 0xffff`);
     } else if (driver === 'pc-testdev') {
       if (++testdevs > 1) fail('only one pc-testdev can be attached (its ports are fixed)');
+    } else if (driver === 'pci-testdev') {
+      // Any number: each takes a PCI slot and gets its own BARs.
     } else {
       fail(`devices[${i}]: '${String(driver)}' is not a valid device model name`);
     }
   });
   if (typeof config.noReboot !== 'boolean') fail('noReboot must be a boolean');
+  if (config.rtcBase !== undefined) {
+    const base = config.rtcBase as unknown;
+    if (base !== 'utc' && base !== 'localtime') {
+      const datetime = (base as { datetime?: unknown } | null)?.datetime;
+      if (typeof datetime !== 'string') fail(`rtcBase must be 'utc', 'localtime' or { datetime: 'YYYY-MM-DDTHH:MM:SS' }`);
+      try {
+        rtcStartSeconds({ datetime });
+      } catch (err) {
+        fail((err as Error).message);
+      }
+    }
+  }
   const clock = config.clock as { mode?: unknown; shift?: unknown };
   if (clock === null || typeof clock !== 'object') fail(`clock must be { mode: 'realtime' } or { mode: 'icount', shift }`);
   if (clock.mode === 'icount') {

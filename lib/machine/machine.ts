@@ -14,6 +14,7 @@ import { IsaDebugExit } from '../devices/isa-debug-exit.js';
 import { PcTestdev } from '../devices/pc-testdev.js';
 import { Port80 } from '../devices/port80.js';
 import { Uart16550 } from '../devices/uart16550.js';
+import { PlatformDevices } from './platform-devices.js';
 import { COM_PORT_COUNT, IRQ_COM1, PORT_COM1, PORT_POST } from './addresses.js';
 import { Clock } from './clock.js';
 import { validateMachineConfig, type MachineConfig } from './config.js';
@@ -23,7 +24,11 @@ import { e820Map, encodeE820Table } from './e820.js';
 import { GuestMemory } from './guest-memory.js';
 import { IrqLines } from './irq.js';
 import type { MachineExit } from './machine-exit.js';
-import { loadMultibootFiles, setMultibootEntryState, type MultibootBoot } from './loaders/multiboot.js';
+import { loadKernelFiles, setKernelEntryState, type KernelBoot } from './loaders/kernel-loader.js';
+import { buildPcAcpiTables } from './firmware/pc-acpi.js';
+import type { AcpiLayout } from './firmware/acpi.js';
+import { createPcPci, type PcPci } from '../devices/pci/pc-pci.js';
+import { PciTestdev } from '../devices/pci/pci-testdev.js';
 import { MmioBus } from './mmio-bus.js';
 import { PioBus } from './pio-bus.js';
 import { RunLoop, type InterruptSource } from './run-loop.js';
@@ -69,7 +74,11 @@ export class Machine {
   readonly uart: Uart16550 | undefined;
   readonly testdev: PcTestdev | undefined;
   /** How the kernel was loaded (undefined without a kernel). */
-  boot: MultibootBoot | undefined;
+  boot: KernelBoot | undefined;
+  /** PCI bus 0, its host bridge and configuration ports. */
+  readonly pci: PcPci;
+  /** The ACPI tables in guest RAM (rewritten at every reset). */
+  readonly acpi: AcpiLayout;
   /** System resets performed (triple faults without noReboot). */
   resets = 0;
   /** MSR ranges that exit to TypeScript, with their handlers (x2APIC, TSC deadline, Hyper-V, KVM...). */
@@ -78,6 +87,8 @@ export class Machine {
   readonly hypercalls = new Hypercalls();
   /** The local APICs (one per vCPU, APIC ID = index) and the APIC bus. */
   readonly localApics: LocalApics;
+  /** The legacy PC devices: 8259 pair, IOAPIC, PIT, port 0x61, RTC/CMOS, i8042, ACPI PM. */
+  readonly platform: PlatformDevices;
   /** One CPUID table per vCPU (they differ in the APIC IDs); the backend holds one per VM. */
   private readonly cpuidTables: CpuidEntry[][];
   private cpuidInstalled = 0;
@@ -131,9 +142,14 @@ export class Machine {
         files: [{ name: 'etc/e820', data: encodeE820Table(e820Map(config.memoryBytes)) }],
       });
       this.fwCfg.attach(this.pio);
+      this.pci = createPcPci(this.pio, this.mmio, this.irqs, () => this.onResetRequest());
+      this.resettable.push(this.pci);
+      this.acpi = buildPcAcpiTables(config.smp);
       for (const dev of config.devices) {
         try {
-          if (dev.driver === 'isa-debug-exit') {
+          if (dev.driver === 'pci-testdev') {
+            this.pci.bus.attach(new PciTestdev());
+          } else if (dev.driver === 'isa-debug-exit') {
             this.pio.register(dev.iobase, dev.iosize, new IsaDebugExit((status) => this.loop.finish({ status, reason: 'debug-exit' })));
           } else {
             const testdev = new PcTestdev(this.irqs, (page) => this.vm.invalidateCode(page, 4096));
@@ -161,6 +177,7 @@ export class Machine {
         { msrs: this.msrs, hypercalls: this.hypercalls },
       );
       this.localApics = new LocalApics(this.vcpus, this.clock, this.loop, this.msrs);
+      this.platform = this.wirePlatformDevices();
       this.loadKernel();
     } catch (err) {
       this.vm.destroy(); // a machine that cannot be built gives its memory back at once
@@ -190,6 +207,24 @@ export class Machine {
   /** The 8259 pair: LINT0 of every local APIC (ExtINT on the BSP), the CPU's INTR with the APIC disabled. */
   setLegacyInterruptController(pic: LegacyInterruptController): void {
     this.localApics.connectLegacy(pic);
+  }
+
+  /** The legacy platform devices; the 8259 pair becomes every local APIC's LINT0 (and INTR with the APIC off). */
+  private wirePlatformDevices(): PlatformDevices {
+    const platform = new PlatformDevices({
+      pio: this.pio,
+      mmio: this.mmio,
+      irqs: this.irqs,
+      clock: this.clock,
+      apicBus: this.localApics.bus,
+      ramBytes: this.config.memoryBytes,
+      rtcBase: this.config.rtcBase ?? 'utc',
+      requestReset: () => this.onTripleFault(), // a guest-requested reset honours noReboot like a triple fault
+      powerOff: () => this.loop.finish({ status: 0, reason: 'poweroff' }),
+    });
+    this.resettable.push(...platform.resettable);
+    this.setLegacyInterruptController(platform.pic);
+    return platform;
   }
 
   /** The interp backend answers CPUID from one table per VM: before a vCPU's slice its own table goes in. */
@@ -290,17 +325,26 @@ export class Machine {
     this.events.emit('reset');
   }
 
+  /** The guest asked for a reset (0xCF9): like a triple fault, honouring noReboot. */
+  private onResetRequest(): void {
+    this.onTripleFault();
+  }
+
   private onTripleFault(): void {
     if (this.config.noReboot) this.loop.finish({ status: 0, reason: 'shutdown' });
     else this.reset();
   }
 
   private loadKernel(): void {
+    // Firmware tables first: the guest may have overwritten them before a reset.
+    this.ram.set(this.acpi.bytes, this.acpi.base);
+    this.vm.invalidateCode(this.acpi.base, this.acpi.bytes.length);
     if (this.config.kernel === undefined) return;
-    this.boot = loadMultibootFiles(this.ram, this.config.kernel, this.config.append, this.config.initrd);
+    const { kernel, append, initrd } = this.config;
+    this.boot = loadKernelFiles(this.ram, { kernel, append, initrd, rsdpAddress: this.acpi.rsdpAddress });
     // The backend may hold decoded instructions of what was in RAM before.
     this.vm.invalidateCode(0, this.ram.length);
-    setMultibootEntryState(this.vcpu, this.boot);
+    setKernelEntryState(this.vcpu, this.boot);
   }
 
   private attachSerialInput(): void {

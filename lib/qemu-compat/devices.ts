@@ -52,6 +52,14 @@ export const DEVICE_MODELS: readonly DeviceModel[] = [
       return { driver: 'pc-testdev' };
     },
   },
+  {
+    name: 'pci-testdev',
+    description: 'PCI test device 1b36:0005 (BAR0 memory and BAR1 I/O access tests)',
+    properties: [],
+    build() {
+      return { driver: 'pci-testdev' };
+    },
+  },
 ];
 
 export function findDeviceModel(name: string): DeviceModel | undefined {

@@ -1,0 +1,74 @@
+/**
+ * The ACPI tables of tsvisor's PC: N local APICs (APIC ID = vCPU index),
+ * the IOAPIC, the PIIX4-style PM block of lib/devices/acpi-pm.ts, the PCI
+ * root bridge with the machine's BAR windows and INTx routing, reset
+ * through 0xCF9. Written into guest RAM at ACPI_TABLES_BASE.
+ */
+import { intxGsi, PCI_PIRQ_GSIS, PCI_SLOT_COUNT } from '../../devices/pci/intx-routing.js';
+import { RESET_CONTROL_RESET_VALUE } from '../../devices/pci/host-bridge.js';
+import {
+  ACPI_PM1A_CNT_BLK,
+  ACPI_PM1A_EVT_BLK,
+  ACPI_PM_TMR_BLK,
+  ACPI_SLP_TYP_S5,
+  ACPI_TABLES_BASE,
+  ACPI_TABLES_END,
+  GSI_PIT,
+  IOAPIC_BASE,
+  IOAPIC_ID,
+  IRQ_ACPI_SCI,
+  IRQ_PIT,
+  LOCAL_APIC_DEFAULT_BASE,
+  PCI_CONFIG_PORT_COUNT,
+  PCI_MMIO_WINDOW_BASE,
+  PCI_MMIO_WINDOW_END,
+  PORT_PCI_CONFIG,
+  PORT_RESET_CONTROL,
+} from '../addresses.js';
+import { buildAcpiTables, type AcpiLayout } from './acpi.js';
+import { INTI_ACTIVE_HIGH, INTI_LEVEL, type InterruptOverride } from './madt.js';
+
+/** CMOS index of the RTC's century byte. */
+const CMOS_CENTURY = 0x32;
+
+export function buildPcAcpiTables(cpus: number): AcpiLayout {
+  // The SCI and the PCI INTx GSIs are level-triggered and, as the PIIX4 drives them to the IOAPIC, active high.
+  const levelHigh = INTI_LEVEL | INTI_ACTIVE_HIGH;
+  const overrides: InterruptOverride[] = [
+    { irq: IRQ_PIT, gsi: GSI_PIT, flags: 0 },
+    { irq: IRQ_ACPI_SCI, gsi: IRQ_ACPI_SCI, flags: levelHigh },
+    ...[...new Set(PCI_PIRQ_GSIS)].map((gsi) => ({ irq: gsi, gsi, flags: levelHigh })),
+  ];
+  const layout = buildAcpiTables(ACPI_TABLES_BASE, {
+    madt: {
+      localApicAddress: LOCAL_APIC_DEFAULT_BASE,
+      apicIds: Array.from({ length: cpus }, (_, i) => i),
+      ioApicId: IOAPIC_ID,
+      ioApicAddress: IOAPIC_BASE,
+      overrides,
+    },
+    fadt: {
+      sciIrq: IRQ_ACPI_SCI,
+      pm1aEventBlock: ACPI_PM1A_EVT_BLK,
+      pm1aControlBlock: ACPI_PM1A_CNT_BLK,
+      pmTimerBlock: ACPI_PM_TMR_BLK,
+      pmTimer32Bit: false,
+      resetPort: PORT_RESET_CONTROL,
+      resetValue: RESET_CONTROL_RESET_VALUE,
+      centuryIndex: CMOS_CENTURY,
+    },
+    dsdt: {
+      pci: {
+        mmioBase: PCI_MMIO_WINDOW_BASE,
+        mmioEnd: PCI_MMIO_WINDOW_END,
+        configPort: PORT_PCI_CONFIG,
+        configPortCount: PCI_CONFIG_PORT_COUNT,
+        intxGsi,
+        slots: PCI_SLOT_COUNT,
+      },
+      s5SleepType: ACPI_SLP_TYP_S5,
+    },
+  });
+  if (ACPI_TABLES_BASE + layout.bytes.length > ACPI_TABLES_END) throw new Error(`ACPI tables (${layout.bytes.length} bytes) overflow their area`);
+  return layout;
+}
