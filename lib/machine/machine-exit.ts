@@ -2,6 +2,7 @@
 export interface MachineExit {
   /** Process exit status the CLI uses. */
   status: number;
-  reason: 'debug-exit' | 'shutdown' | 'stopped' | 'error';
+  /** poweroff: the guest entered ACPI S5 (status 0). */
+  reason: 'debug-exit' | 'shutdown' | 'poweroff' | 'stopped' | 'error';
   message?: string;
 }

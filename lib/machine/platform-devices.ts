@@ -1,0 +1,69 @@
+/**
+ * The legacy PC platform devices and their wiring: the 8259 pair and the
+ * IOAPIC on the machine's IRQ lines (ISA 0-15 to the PIC, every line to
+ * its IOAPIC pin, IRQ 0 to pin 2), the 8254 PIT with port 0x61, the RTC
+ * and CMOS, the i8042 (reset line), and the ACPI PM registers.
+ * The machine hands the 8259 pair to the local APICs (LINT0 / INTR).
+ */
+import { AcpiPm } from '../devices/acpi-pm.js';
+import { I8042 } from '../devices/i8042.js';
+import { I8254Pit } from '../devices/i8254-pit.js';
+import { I8259Pair } from '../devices/i8259-pic.js';
+import { IoApic } from '../devices/ioapic.js';
+import { Mc146818Rtc, rtcStartSeconds, type RtcBase } from '../devices/mc146818-rtc.js';
+import { SystemControlPort } from '../devices/system-control-port.js';
+import { IRQ_ACPI_SCI, IRQ_KEYBOARD, IRQ_MOUSE, IRQ_PIT, IRQ_RTC } from './addresses.js';
+import type { Resettable } from './bus-device.js';
+import type { Clock } from './clock.js';
+import type { ApicBus } from './interrupt-types.js';
+import type { IrqLines } from './irq.js';
+import type { MmioBus } from './mmio-bus.js';
+import type { PioBus } from './pio-bus.js';
+
+export interface PlatformHost {
+  pio: PioBus;
+  mmio: MmioBus;
+  irqs: IrqLines;
+  clock: Clock;
+  apicBus: ApicBus;
+  ramBytes: number;
+  rtcBase: RtcBase;
+  /** The guest asked for a system reset (i8042 reset line). */
+  requestReset(): void;
+  /** The guest entered ACPI S5. */
+  powerOff(): void;
+}
+
+export class PlatformDevices {
+  readonly pic = new I8259Pair();
+  readonly ioapic: IoApic;
+  readonly pit: I8254Pit;
+  readonly systemControl: SystemControlPort;
+  readonly rtc: Mc146818Rtc;
+  readonly i8042: I8042;
+  readonly acpiPm: AcpiPm;
+
+  constructor(host: PlatformHost) {
+    const { pio, mmio, irqs, clock } = host;
+    this.pic.attach(pio);
+    this.pic.connect(irqs);
+    this.ioapic = new IoApic(host.apicBus);
+    this.ioapic.attach(mmio);
+    this.ioapic.connect(irqs);
+    this.pit = new I8254Pit(clock, irqs.line(IRQ_PIT));
+    this.pit.attach(pio);
+    this.systemControl = new SystemControlPort(this.pit, clock);
+    this.systemControl.attach(pio);
+    this.rtc = new Mc146818Rtc(clock, irqs.line(IRQ_RTC), { startSeconds: rtcStartSeconds(host.rtcBase), ramBytes: host.ramBytes });
+    this.rtc.attach(pio);
+    this.i8042 = new I8042(irqs.line(IRQ_KEYBOARD), irqs.line(IRQ_MOUSE), () => host.requestReset());
+    this.i8042.attach(pio);
+    this.acpiPm = new AcpiPm(clock, irqs.line(IRQ_ACPI_SCI), () => host.powerOff());
+    this.acpiPm.attach(pio);
+  }
+
+  /** Everything to put back to power-on state on a system reset (the machine lowers the IRQ lines after). */
+  get resettable(): Resettable[] {
+    return [this.pic, this.ioapic, this.pit, this.systemControl, this.rtc, this.i8042, this.acpiPm];
+  }
+}
