@@ -5,10 +5,17 @@
 import { compareCase, describeCase } from './compare.js';
 import { runOnHost } from './host.js';
 import { InterpRunner } from './interp.js';
-import { IN } from './layout.js';
+import { IN, OUT } from './layout.js';
 import type { Suite } from './suite.js';
 
-export interface FormStats { cases: number; mismatches: number; example?: string; difference?: string }
+export interface FormStats {
+  cases: number;
+  mismatches: number;
+  /** cases that raised an exception on the host, by vector */
+  faults: Map<number, number>;
+  example?: string;
+  difference?: string;
+}
 
 export class DiffRun {
   readonly stats = new Map<string, FormStats>();
@@ -18,7 +25,7 @@ export class DiffRun {
 
   constructor(readonly suite: Suite) {
     this.interp = new InterpRunner(suite);
-    for (const f of suite.forms) this.stats.set(f.name, { cases: 0, mismatches: 0 });
+    for (const f of suite.forms) this.stats.set(f.name, { cases: 0, mismatches: 0, faults: new Map() });
   }
 
   run(cases: Buffer): void {
@@ -30,6 +37,8 @@ export class DiffRun {
       const st = this.stats.get(this.suite.forms[slot.form].name)!;
       st.cases++;
       this.cases++;
+      const hv = host.readInt32LE(k * OUT.size + OUT.vector);
+      if (hv !== -1) st.faults.set(hv, (st.faults.get(hv) ?? 0) + 1);
       const d = compareCase(this.suite, cases, k, host, interp);
       if (d === null) continue;
       st.mismatches++;

@@ -278,6 +278,80 @@ export function buildForms(bits: Bits, rng: Rng): Form[] {
     add('popaw', ['popaw']);
   }
 
+  // ---- moves, MOVBE, POPCNT, LZCNT ----
+  for (const s of sizes) {
+    const x = SUFFIX[s];
+    add(`mov r${s},r${s}`, s === 8 ? ['mov %cl, %dl', 'mov %ch, %al'] : [`mov ${r(1, s)}, ${r(2, s)}`, `mov ${r(2, s)}, ${r(2, s)}`]);
+    add(`mov r${s},m${s}`, [`mov ${M}, ${r(2, s)}`, `mov 3${M}, ${r(2, s)}`]);
+    add(`mov m${s},r${s}`, [`mov ${r(1, s)}, ${M}`, `mov ${r(1, s)}, -5${M}`]);
+    add(`mov r${s},imm`, wideImms(s).map((i) => `mov${x} $${i}, ${r(2, s)}`));
+    add(`mov m${s},imm`, wideImms(s).map((i) => `mov${x} $${i}, ${M}`));
+    add(`mov acc${s},moffs`, [is64 ? `movabs ${OPERAND_AREA}, ${r(0, s)}` : `mov ${OPERAND_AREA}, ${r(0, s)}`]);
+    add(`mov moffs,acc${s}`, [is64 ? `movabs ${r(0, s)}, ${OPERAND_AREA + 8}` : `mov ${r(0, s)}, ${OPERAND_AREA + 8}`]);
+  }
+  if (is64) {
+    add('mov r64,imm64', ['movabs $0x123456789abcdef0, %rdx', 'movabs $-2, %r9', 'movabs $0x80000000, %rax']);
+    add('mov r32,imm32 (zero-extends)', ['mov $0xffffffff, %edx', 'mov $0x80000000, %r9d']);
+  }
+  add('nop', ['nop', 'xchg %ax, %ax', 'nopl 0(%rax)'.replace('%rax', is64 ? '%rax' : '%eax')]);
+  add('xchg eax,eax (87)', ['.byte 0x87, 0xc0']);
+  for (const s of sizes.filter((z) => z !== 8)) {
+    add(`movbe r${s},m${s}`, [`movbe ${M}, ${r(2, s)}`, `movbe 3${M}, ${r(2, s)}`]);
+    add(`movbe m${s},r${s}`, [`movbe ${r(1, s)}, ${M}`]);
+    add(`popcnt r${s},r${s}`, [`popcnt ${r(1, s)}, ${r(2, s)}`], { setup: (c, g) => { if (g.chance(0.2)) c.setLow(REG.rcx, s, 0n); } });
+    add(`popcnt r${s},m${s}`, [`popcnt ${M}, ${r(2, s)}`]);
+    const lz = (): Ignore => ({ flags: OF | SF | PF | AF });
+    add(`lzcnt r${s},r${s}`, [`lzcnt ${r(1, s)}, ${r(2, s)}`], { ignore: lz, setup: (c, g) => { if (g.chance(0.2)) c.setLow(REG.rcx, s, 0n); } });
+    add(`lzcnt r${s},m${s}`, [`lzcnt ${M}, ${r(2, s)}`], { ignore: lz });
+  }
+
+  // ---- branches: the snippet falls through to its end either way, the taken path skips a marker write ----
+  const skip = (jump: string): string => `${jump} 9f; mov $0x5a, %dl; 9:`;
+  for (const cc of CCS) {
+    add(`j${cc} rel8`, [skip(`j${cc}`)]);
+    add(`j${cc} rel32`, [skip(`{disp32} j${cc}`)]);
+  }
+  const counterSetup = (c: CaseRef, g: Rng): void => { if (g.chance(0.5)) c.setLow(REG.rcx, g.pick([16, 32, 64] as const), BigInt(g.below(3))); };
+  for (const op of ['loop', 'loope', 'loopne']) {
+    add(op, [skip(op)], { setup: counterSetup });
+    add(`${op} (address-size override)`, [skip(is64 ? `addr32 ${op}` : `addr16 ${op}`)], { setup: counterSetup });
+  }
+  add(is64 ? 'jrcxz' : 'jecxz', [skip(is64 ? 'jrcxz' : 'jecxz')], { setup: counterSetup });
+  add(is64 ? 'jecxz' : 'jcxz', [skip(is64 ? 'jecxz' : 'jcxz')], { setup: counterSetup });
+  add('jmp rel8/rel32', [skip('jmp'), skip('{disp32} jmp')]);
+  const sp = is64 ? 'rsp' : 'esp';
+  add('call rel32', [is64 ? 'call 9f; 9: pop %rdx' : 'call 9f; 9: pop %edx', `call 9f; 9: add $${is64 ? 8 : 4}, %${sp}`]);
+  add('call r/m', is64 ? ['lea 9f(%rip), %rdx; call *%rdx; 9:', 'lea 9f(%rip), %rdx; mov %rdx, (%rbx); call *(%rbx); 9:'] : ['call 8f; 8: pop %edx; add $(9f-8b), %edx; call *%edx; 9:']);
+  add('ret', [`call 8f; jmp 9f; 8: ret; 9:`]);
+  add('ret imm16', [`call 8f; jmp 9f; 8: ret $8; 9:`, `call 8f; jmp 9f; 8: ret $0x100; 9:`]);
+  add('jmp r/m', is64 ? ['lea 9f(%rip), %rdx; jmp *%rdx; mov $1, %al; 9:', 'lea 9f(%rip), %rdx; mov %rdx, 8(%rbx); jmp *8(%rbx); mov $1, %al; 9:'] : ['call 8f; 8: pop %edx; add $(9f-8b), %edx; jmp *%edx; mov $1, %al; 9:']);
+
+  // ---- string instructions with an address-size override (64-bit: 32-bit pointers and counter) ----
+  if (is64) {
+    for (const op of ['movsb', 'stosl', 'lodsw', 'cmpsq', 'scasb']) {
+      const p = op.startsWith('cmps') || op.startsWith('scas') ? 'repe ' : 'rep ';
+      add(`addr32 ${p}${op}`, [`addr32 ${p}${op}`], {
+        setup: (c, g) => { stringSetup(c, g, 8); c.setReg(REG.rcx, c.reg(REG.rcx) | 0xdead000000000000n); c.setReg(REG.rsi, c.reg(REG.rsi) | 0xbeef00000000000n); },
+      });
+    }
+  }
+
+  // ---- 32-bit-only exceptions and ARPL ----
+  if (!is64) {
+    add('into', ['into'], { setup: (c, g) => { c.flags = g.chance(0.5) ? c.flags | OF : c.flags & ~OF; } });
+    for (const s of [16, 32] as const) {
+      add(`bound r${s},m${s}&${s}`, [`bound ${r(2, s)}, ${M}`], {
+        setup: (c, g) => {
+          const lo = BigInt(g.below(200)) - 100n, hi = lo + BigInt(g.below(200));
+          c.setOperand(0, s, lo); c.setOperand(s / 8, s, hi);
+          c.setLow(REG.rdx, s, lo + BigInt(g.below(400)) - 150n);
+        },
+      });
+    }
+    add('arpl r16,r16', ['arpl %cx, %dx']);
+    add('arpl m16,r16', [`arpl %cx, ${M}`]);
+  }
+
   // ---- BCD (32-bit only; #UD in 64-bit mode) ----
   const bcd: Array<[string, string[], number]> = [
     ['aaa', ['aaa'], OF | SF | ZF | PF], ['aas', ['aas'], OF | SF | ZF | PF], ['daa', ['daa'], OF], ['das', ['das'], OF],
