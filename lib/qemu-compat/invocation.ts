@@ -4,6 +4,7 @@
  * available backends and the process's stdio are known. Keeping this step pure
  * (plain data, no streams) is what makes argv parsing testable by deep equality.
  */
+import type { RtcBase } from '../devices/mc146818-rtc.js';
 import type { MachineConfig } from '../machine/config.js';
 
 export type AccelName = MachineConfig['accel'];
@@ -43,6 +44,8 @@ export interface QemuInvocation {
   noReboot: boolean;
   /** -icount shift=N: deterministic clock, 2^N ns per instruction. */
   icountShift?: number;
+  /** -rtc base=: where the RTC's calendar starts. */
+  rtcBase?: RtcBase;
 }
 
 export function emptyInvocation(): QemuInvocation {

@@ -13,6 +13,7 @@ import { buildDevice, deviceListText, devicePropertiesText, findDeviceModel } fr
 import type { QemuInvocation, SerialBackend } from './invocation.js';
 import { parseOptList, parseUint } from './opts.js';
 import { formatSize, parseSize } from './size.js';
+import { rtcStartSeconds } from '../devices/mc146818-rtc.js';
 import { MAX_ICOUNT_SHIFT, MAX_MEMORY_BYTES, MAX_SMP_CPUS, MIN_MEMORY_BYTES } from '../machine/config.js';
 
 interface OptionBase {
@@ -267,6 +268,27 @@ export const OPTIONS: readonly OptionSpec[] = [
       if (shift === undefined) throw new BadValue("parameter 'shift' is missing");
       if (shift === 'auto') throw new BadValue(`adaptive icount (shift=auto) is not supported; give N = 0..${MAX_ICOUNT_SHIFT}`);
       inv.icountShift = parseUint('shift', shift, MAX_ICOUNT_SHIFT);
+    },
+  },
+  {
+    names: ['rtc'],
+    takesArg: true,
+    argName: 'base=utc|localtime|YYYY-MM-DD[THH:MM:SS]',
+    help: 'RTC start time: host UTC (default), host local time or a fixed date; it then follows guest time',
+    handle(inv, value) {
+      const opts = parseOptList(value, 'base').allowOnly(['base']);
+      const base = opts.get('base');
+      if (base === undefined) throw new BadValue("parameter 'base' is missing");
+      if (base === 'utc' || base === 'localtime') {
+        inv.rtcBase = base;
+        return;
+      }
+      try {
+        rtcStartSeconds({ datetime: base });
+      } catch {
+        throw new BadValue(`invalid date '${base}': use utc, localtime or YYYY-MM-DD[THH:MM:SS]`);
+      }
+      inv.rtcBase = { datetime: base };
     },
   },
   {

@@ -32,6 +32,7 @@ export function toMachineConfig(inv: QemuInvocation, host: HostEnvironment = {})
   config.devices = inv.devices.map((d) => ({ ...d }));
   config.noReboot = inv.noReboot;
   if (inv.icountShift !== undefined) config.clock = { mode: 'icount', shift: inv.icountShift };
+  if (inv.rtcBase !== undefined) config.rtcBase = inv.rtcBase;
   return config;
 }
 

@@ -305,6 +305,21 @@ test('-icount errors', (t) => {
   t.is(errorOf([...KERNEL, '-icount', 'sleep=off']), "-icount sleep=off: invalid parameter 'sleep'");
 });
 
+// ---------------------------------------------------------------- -rtc
+
+test('-rtc base= sets where the RTC calendar starts', (t) => {
+  t.is(cfg(KERNEL).rtcBase, undefined);
+  t.is(cfg([...KERNEL, '-rtc', 'base=localtime']).rtcBase, 'localtime');
+  t.is(cfg([...KERNEL, '-rtc', 'utc']).rtcBase, 'utc');
+  t.deepEqual(cfg([...KERNEL, '-rtc', 'base=2006-06-17T16:01:21']).rtcBase, { datetime: '2006-06-17T16:01:21' });
+  t.deepEqual(cfg([...KERNEL, '-rtc', 'base=2006-06-17']).rtcBase, { datetime: '2006-06-17' });
+});
+
+test('-rtc errors', (t) => {
+  t.is(errorOf([...KERNEL, '-rtc', 'base=2006-13-01']), "-rtc base=2006-13-01: invalid date '2006-13-01': use utc, localtime or YYYY-MM-DD[THH:MM:SS]");
+  t.is(errorOf([...KERNEL, '-rtc', 'clock=vm']), "-rtc clock=vm: invalid parameter 'clock'");
+});
+
 // ---------------------------------------------------------------- whole-line errors
 
 test('unknown option, missing argument, bare word', (t) => {
