@@ -1,0 +1,142 @@
+/**
+ * What QMP and the human monitor can do to a machine, in one place: the
+ * state QEMU reports (prelaunch/running/paused/shutdown), stop/cont/reset/
+ * powerdown/quit, and the human monitor's command lines. QMP's command table
+ * and `-monitor stdio` both call into this.
+ */
+import type { VirtualMachine } from '../api/virtual-machine.js';
+import { QmpError } from './errors.js';
+import { formatRegisters } from './info-registers.js';
+
+export type RunStatus = 'prelaunch' | 'running' | 'paused' | 'shutdown';
+
+/** QEMU's ShutdownCause names. */
+export type ShutdownCause = 'host-error' | 'host-qmp-quit' | 'host-signal' | 'guest-shutdown' | 'guest-reset';
+
+/** Optional ACPI power button of the machine (the ACPI PM device's PWRBTN_STS). */
+interface PowerButtonMachine {
+  acpiPm?: { pressPowerButton?: () => void };
+}
+
+export class MonitorTarget {
+  /** Set by quit (and by the CLI on signals) so the SHUTDOWN event names why the run ended. */
+  hostShutdownCause: ShutdownCause | undefined;
+  /** A reset asked for by the host; the next reset event is reported as the host's. */
+  hostResetPending = false;
+
+  constructor(readonly vm: VirtualMachine, private readonly versionText: string) {}
+
+  status(): RunStatus {
+    switch (this.vm.state) {
+      case 'created':
+        return 'prelaunch';
+      case 'running':
+        return 'running';
+      case 'paused':
+        return 'paused';
+      default:
+        return 'shutdown';
+    }
+  }
+
+  private expectAlive(command: string): void {
+    if (this.status() === 'shutdown') throw new QmpError('GenericError', `${command}: the machine has shut down`);
+  }
+
+  async stop(): Promise<void> {
+    this.expectAlive('stop');
+    if (this.vm.state === 'running') await this.vm.pause();
+  }
+
+  cont(): void {
+    this.expectAlive('cont');
+    if (this.vm.state === 'paused') this.vm.resume();
+  }
+
+  async systemReset(): Promise<void> {
+    this.expectAlive('system_reset');
+    this.hostResetPending = true;
+    try {
+      await this.vm.reset();
+    } finally {
+      this.hostResetPending = false;
+    }
+  }
+
+  systemPowerdown(): void {
+    this.expectAlive('system_powerdown');
+    const button = (this.vm.machine as unknown as PowerButtonMachine).acpiPm?.pressPowerButton;
+    if (typeof button !== 'function') {
+      throw new QmpError('GenericError', 'system_powerdown: this machine has no ACPI power button (no ACPI PM device), so the guest cannot be asked to power off');
+    }
+    button.call((this.vm.machine as unknown as Required<PowerButtonMachine>).acpiPm);
+  }
+
+  quit(): void {
+    this.hostShutdownCause ??= 'host-qmp-quit';
+    if (this.vm.state !== 'exited' && this.vm.state !== 'destroyed') void this.vm.stop();
+  }
+
+  infoRegisters(): string {
+    this.expectAlive('info registers');
+    if (this.vm.state === 'running') {
+      throw new QmpError('GenericError', 'info registers: the vCPUs are running; stop the machine first (registers are read at a slice boundary)');
+    }
+    let text = '';
+    for (let cpu = 0; cpu < this.vm.cpuCount; cpu++) {
+      text += formatRegisters(cpu, this.vm.getRegisters(cpu), this.vm.machine.halted);
+    }
+    return text;
+  }
+
+  /** A human monitor command line; returns its output text. */
+  async humanCommand(line: string): Promise<string> {
+    const words = line.trim().split(/\s+/).filter((w) => w !== '');
+    const [cmd, ...rest] = words;
+    const arg = rest.join(' ');
+    switch (cmd) {
+      case undefined:
+        return '';
+      case 'info':
+        if (arg === 'registers') return this.infoRegisters();
+        if (arg === 'status') return `VM status: ${this.status()}\n`;
+        if (arg === 'version') return `${this.versionText}\n`;
+        return `info ${arg}: not available (info registers, info status, info version)\n`;
+      case 'stop':
+        await this.stop();
+        return '';
+      case 'cont':
+      case 'c':
+        this.cont();
+        return '';
+      case 'system_reset':
+        await this.systemReset();
+        return '';
+      case 'system_powerdown':
+        this.systemPowerdown();
+        return '';
+      case 'quit':
+      case 'q':
+        this.quit();
+        return '';
+      case 'help':
+      case '?':
+        return HMP_HELP;
+      default:
+        return `unknown command: '${cmd}'\n`;
+    }
+  }
+}
+
+const HMP_HELP = [
+  'cont|c -- resume emulation',
+  'help|? -- show this help',
+  'info registers -- show the vCPU registers (machine stopped)',
+  'info status -- show the machine state',
+  'info version -- show the version',
+  'quit|q -- quit',
+  'stop -- stop emulation',
+  'system_powerdown -- send the ACPI power button event',
+  'system_reset -- reset the system',
+  '',
+].join('\n');

@@ -1,0 +1,76 @@
+/** A small QMP test client: JSON framing over a unix socket, replies and events kept in arrival order. */
+import { connect, type Socket } from 'node:net';
+import { JsonObjectSplitter } from '../../lib/qmp/json-stream.js';
+
+export type QmpMessage = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+export class QmpClient {
+  readonly received: QmpMessage[] = [];
+  private waiters: Array<() => void> = [];
+  private ended = false;
+
+  private constructor(readonly socket: Socket) {
+    const splitter = new JsonObjectSplitter((text) => {
+      this.received.push(JSON.parse(text) as QmpMessage);
+      this.notify();
+    });
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => splitter.push(chunk));
+    socket.on('end', () => {
+      this.ended = true;
+      this.notify();
+    });
+  }
+
+  static connect(path: string): Promise<QmpClient> {
+    return new Promise((resolve, reject) => {
+      const socket = connect(path, () => resolve(new QmpClient(socket)));
+      socket.once('error', reject);
+    });
+  }
+
+  private notify(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
+
+  /** Removes and returns the first message matching predicate, waiting for it up to timeoutMs. */
+  async take(predicate: (m: QmpMessage) => boolean, timeoutMs = 5000): Promise<QmpMessage> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const i = this.received.findIndex(predicate);
+      if (i >= 0) return this.received.splice(i, 1)[0]!;
+      if (this.ended) throw new Error(`QMP connection ended; still waiting. Received: ${JSON.stringify(this.received)}`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out waiting for a QMP message. Received: ${JSON.stringify(this.received)}`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+  }
+
+  /** Sends a command with a fresh id and returns its reply. */
+  private nextId = 1;
+  async execute(command: string, args?: Record<string, unknown>): Promise<QmpMessage> {
+    const id = `t${this.nextId++}`;
+    this.socket.write(JSON.stringify(args === undefined ? { execute: command, id } : { execute: command, arguments: args, id }) + '\n');
+    return this.take((m) => m.id === id);
+  }
+
+  event(name: string, timeoutMs?: number): Promise<QmpMessage> {
+    return this.take((m) => m.event === name, timeoutMs);
+  }
+
+  waitForEnd(): Promise<void> {
+    return new Promise((resolve) => (this.ended ? resolve() : this.socket.once('end', resolve)));
+  }
+
+  close(): void {
+    this.socket.end();
+  }
+}
