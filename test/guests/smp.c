@@ -1,0 +1,167 @@
+/*
+ * SMP on the real CPU core: the BSP starts every AP with INIT-SIPI-SIPI
+ * (runtime/ap_boot.S), each AP reports its APIC ID (register and CPUID),
+ * IPIs ping-pong between the BSP and each AP, all CPUs take turns on a
+ * spinlock with PAUSE in the spin, meet at a barrier, and the BSP exits.
+ * The vCPU count comes from CPUID.1:EBX[23:16].
+ */
+#include "guest.h"
+#include "apic.h"
+#include "ap_boot.h"
+
+#define V_PING 0x40
+#define V_PONG 0x41
+#define PINGS 10
+#define LOCK_ROUNDS 200
+
+static volatile unsigned arrived;
+static volatile u32 ap_apic_id[AP_MAX];
+static volatile u32 ap_cpuid_id[AP_MAX];
+static volatile unsigned pings[256];
+static volatile unsigned pongs;
+static volatile unsigned lock_word;
+static volatile unsigned shared_counter;
+static volatile unsigned at_barrier;
+static volatile unsigned go_lock;
+
+/* Interrupt stubs of their own: the runtime's dispatcher keeps global state meant for one CPU. */
+void smp_ipi(void);
+asm(".text\n"
+    ".globl smp_ipi_stub\n"
+    "smp_ipi_stub:\n"
+    "  pushq %rax; pushq %rcx; pushq %rdx; pushq %rsi; pushq %rdi\n"
+    "  pushq %r8; pushq %r9; pushq %r10; pushq %r11\n"
+    "  call smp_ipi\n"
+    "  popq %r11; popq %r10; popq %r9; popq %r8\n"
+    "  popq %rdi; popq %rsi; popq %rdx; popq %rcx; popq %rax\n"
+    "  iretq\n");
+extern char smp_ipi_stub[];
+
+/* Ping at an AP: count it and answer the BSP. Pong at the BSP: count it. */
+void smp_ipi(void)
+{
+    u32 id = apic_id();
+    if (id == 0) {
+        __atomic_add_fetch(&pongs, 1, __ATOMIC_SEQ_CST);
+    } else {
+        pings[id]++;
+        apic_send_ipi(0, ICR_FIXED | V_PONG);
+    }
+    apic_eoi();
+}
+
+static void spin_lock(void)
+{
+    while (__atomic_exchange_n(&lock_word, 1, __ATOMIC_ACQUIRE))
+        while (lock_word) cpu_pause();
+}
+static void spin_unlock(void) { __atomic_store_n(&lock_word, 0, __ATOMIC_RELEASE); }
+
+/* Increments the shared counter non-atomically inside the lock: a broken lock loses updates. */
+static void lock_rounds(void)
+{
+    for (int i = 0; i < LOCK_ROUNDS; i++) {
+        spin_lock();
+        unsigned v = shared_counter;
+        for (volatile int d = 0; d < 20; d++) { }
+        shared_counter = v + 1;
+        spin_unlock();
+    }
+}
+
+static void barrier(unsigned ncpus)
+{
+    __atomic_add_fetch(&at_barrier, 1, __ATOMIC_SEQ_CST);
+    while (at_barrier < ncpus) cpu_pause();
+}
+
+static unsigned ncpus_global;
+
+static void ap_main(unsigned slot)
+{
+    apic_write(APIC_SVR, APIC_SVR_ENABLE | 0xff);
+    ap_apic_id[slot] = apic_id();
+    ap_cpuid_id[slot] = cpuid(1, 0).b >> 24;
+    __atomic_add_fetch(&arrived, 1, __ATOMIC_SEQ_CST);
+    while (!go_lock) {
+        asm volatile("sti; hlt; cli" ::: "memory");
+    }
+    lock_rounds();
+    barrier(ncpus_global);
+    for (;;) asm volatile("cli; hlt");
+}
+
+static int wait_until(volatile unsigned *v, unsigned want)
+{
+    for (unsigned long spins = 0; spins < 20000000ul; spins++) {
+        if (*v >= want) return 1;
+        cpu_pause();
+    }
+    return 0;
+}
+
+int main(void)
+{
+    struct cpuid_regs l1 = cpuid(1, 0);
+    unsigned ncpus = (l1.b >> 16) & 0xff;
+    ncpus_global = ncpus;
+    report(ncpus >= 2 && ncpus <= AP_MAX, "CPUID.1:EBX[23:16]: %u logical processors", ncpus);
+    report((l1.d >> 28) & 1, "CPUID.1:EDX.HTT with more than one CPU");
+    report(apic_id() == 0 && (l1.b >> 24) == 0, "BSP has APIC ID 0");
+    if (ncpus < 2 || ncpus > AP_MAX) return 0;
+
+    idt_set_gate(V_PING, (u64)smp_ipi_stub, 0, 0);
+    idt_set_gate(V_PONG, (u64)smp_ipi_stub, 0, 0);
+    ap_boot_prepare(ap_main);
+
+    /* INIT, then two startup IPIs, to every AP (all-excluding-self shorthand). */
+    apic_write(APIC_ESR, 0);
+    apic_send_ipi(0, ICR_ALL_EXCLUDING_SELF | ICR_ASSERT | ICR_INIT);
+    apic_send_ipi(0, ICR_ALL_EXCLUDING_SELF | ICR_INIT | ICR_LEVEL);   /* INIT level de-assert */
+    for (int i = 0; i < 2; i++)
+        apic_send_ipi(0, ICR_ALL_EXCLUDING_SELF | ICR_STARTUP | AP_SIPI_VECTOR);
+    report(wait_until(&arrived, ncpus - 1), "%u of %u APs arrived in long mode", arrived, ncpus - 1);
+    apic_write(APIC_ESR, 0);
+    report(apic_read(APIC_ESR) == 0, "no APIC errors while starting APs");
+
+    unsigned seen = 0;
+    int cpuid_ok = 1;
+    for (unsigned s = 0; s < arrived; s++) {
+        seen |= 1u << ap_apic_id[s];
+        cpuid_ok &= ap_cpuid_id[s] == ap_apic_id[s];
+        report_info("AP slot %u: APIC ID %u, CPUID initial APIC ID %u", s, ap_apic_id[s], ap_cpuid_id[s]);
+    }
+    report(seen == ((1u << ncpus) - 1) - 1, "APs report APIC IDs 1..%u (mask 0x%x)", ncpus - 1, seen);
+    report(cpuid_ok, "each AP's CPUID shows its own initial APIC ID");
+
+    /* Ping-pong: the BSP pings each AP by physical ID; the AP's handler pongs back. */
+    asm volatile("sti");
+    for (unsigned round = 0; round < PINGS; round++) {
+        for (unsigned id = 1; id < ncpus; id++) {
+            unsigned want = pongs + 1;
+            apic_send_ipi(id, ICR_FIXED | V_PING);
+            if (!wait_until(&pongs, want)) break;
+        }
+    }
+    int pp_ok = pongs == PINGS * (ncpus - 1);
+    for (unsigned id = 1; id < ncpus; id++) pp_ok &= pings[id] == PINGS;
+    report(pp_ok, "IPI ping-pong: %u pongs for %u pings to each of %u APs", pongs, PINGS, ncpus - 1);
+
+    /* A broadcast fixed IPI (all excluding self) reaches every AP once. (Their pongs may merge in
+     * the BSP's IRR: one vector pending twice is one interrupt, so count pings.) */
+    apic_send_ipi(0, ICR_ALL_EXCLUDING_SELF | ICR_FIXED | V_PING);
+    int bc_ok = 1;
+    for (unsigned id = 1; id < ncpus; id++) bc_ok &= wait_until(&pings[id], PINGS + 1) && pings[id] == PINGS + 1;
+    report(bc_ok, "broadcast IPI reached every AP once");
+
+    asm volatile("cli");
+
+    go_lock = 1;
+    apic_send_ipi(0, ICR_ALL_EXCLUDING_SELF | ICR_FIXED | V_PING);   /* wake the APs from HLT */
+    asm volatile("sti");
+    lock_rounds();
+    barrier(ncpus);
+    report(at_barrier == ncpus, "all %u CPUs reached the barrier", ncpus);
+    report(shared_counter == LOCK_ROUNDS * ncpus, "spinlock: counter %u (want %u)", shared_counter, LOCK_ROUNDS * ncpus);
+    return 0;
+}
