@@ -336,6 +336,20 @@ export function buildForms(bits: Bits, rng: Rng): Form[] {
     }
   }
 
+  // ---- segment overrides on flat segments (FS/GS differ between host and guest: not used) ----
+  add('mov r32,m32 (cs/ss/es/ds override)', ['cs', 'ss', 'es', 'ds'].map((sreg) => `mov %${sreg}:${M}, %edx`));
+  add('mov m32,r32 (ss/es override)', ['ss', 'es'].map((sreg) => `mov %edx, %${sreg}:${M}`));
+  if (!is64) add('mov m32,r32 (cs override: #GP)', [`mov %edx, %cs:${M}`]);
+  if (is64) add('movsxd r32,r/m32 (no REX.W)', ['.byte 0x63, 0xd1', '.byte 0x63, 0x13']);
+
+  // ---- encodings that must raise #UD ----
+  add('ud2', ['ud2']);
+  add('ud1', ['.byte 0x0f, 0xb9, 0xc0']);
+  add('lock on a register destination (#UD)', ['.byte 0xf0, 0x01, 0xca', '.byte 0xf0, 0x0f, 0xc1, 0xca']);
+  add('lock on a non-lockable instruction (#UD)', [`.byte 0xf0; mov %edx, ${M}`, '.byte 0xf0; nop']);
+  add('lea with a register operand (#UD)', ['.byte 0x8d, 0xca']);
+  add('cmpxchg8b with a register operand (#UD)', ['.byte 0x0f, 0xc7, 0xc9']);
+
   // ---- 32-bit-only exceptions and ARPL ----
   if (!is64) {
     add('into', ['into'], { setup: (c, g) => { c.flags = g.chance(0.5) ? c.flags | OF : c.flags & ~OF; } });
