@@ -9,8 +9,12 @@ import { constants } from 'node:os';
 import { join } from 'node:path';
 import { BackendUnavailableError, HypervisorArgumentError } from './hypervisor/errors.js';
 import { loadAddon, packageRoot } from './hypervisor/addon.js';
+import { ApiArgumentError, MachineStateError } from './api/errors.js';
+import { VirtualMachine } from './api/virtual-machine.js';
 import { BusConflictError, KernelLoadError, MachineConfigError } from './machine/errors.js';
-import { Machine } from './machine/machine.js';
+import { HumanMonitor } from './qmp/human-monitor.js';
+import { MonitorTarget } from './qmp/monitor.js';
+import { QmpServer } from './qmp/server.js';
 import { unreadableReason } from './qemu-compat/file-check.js';
 import {
   applyDemo,
@@ -21,11 +25,22 @@ import {
   parseQemuArgs,
   QemuArgsError,
   toMachineConfig,
+  versionLine,
   versionText,
+  type QemuInvocation,
 } from './qemu-compat/index.js';
 
 /** Errors whose message is already the one line the user should see. */
-const USER_ERRORS = [QemuArgsError, MachineConfigError, KernelLoadError, BackendUnavailableError, HypervisorArgumentError, BusConflictError];
+const USER_ERRORS = [
+  QemuArgsError,
+  MachineConfigError,
+  KernelLoadError,
+  BackendUnavailableError,
+  HypervisorArgumentError,
+  BusConflictError,
+  ApiArgumentError,
+  MachineStateError,
+];
 
 /** Where the package ships the demo guest, relative to the package root. */
 const DEMO_GUEST = join('dist', 'guests', 'demo.elf');
@@ -75,10 +90,13 @@ async function main(argv: readonly string[]): Promise<number> {
       `tsvisor ${tsvisorVersion()} demo: ${config.accel} backend, ${formatSize(config.memoryBytes)} RAM, guest ${inv.kernel}\n`,
     );
   }
-  const machine = new Machine(config);
-  const stopSignal = stopOnSignals(machine);
-  const exit = await machine.run();
+  const vm = new VirtualMachine(config);
+  const target = new MonitorTarget(vm, versionLine(tsvisorVersion()));
+  const closeMonitors = await startMonitors(inv, vm, target);
+  const stopSignal = stopOnSignals(vm, target);
+  const exit = await vm.start();
   const signal = stopSignal();
+  await closeMonitors();
   if (signal !== undefined) return 128 + constants.signals[signal];
   if (exit.reason === 'error') process.stderr.write(`tsvisor: ${exit.message ?? 'the machine stopped on an error'}\n`);
   return inv.demo ? demoExitStatus(exit) : exit.status;
@@ -89,19 +107,54 @@ async function main(argv: readonly string[]): Promise<number> {
  * the run loop unwinds and the terminal is left as it was; a second signal
  * exits at once. Returns a getter for the signal that stopped the run, if any.
  */
-function stopOnSignals(machine: Machine): () => NodeJS.Signals | undefined {
+function stopOnSignals(vm: VirtualMachine, target: MonitorTarget): () => NodeJS.Signals | undefined {
   let received: NodeJS.Signals | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
     if (received !== undefined) process.exit(128 + constants.signals[signal]);
     received = signal;
     process.stderr.write(`tsvisor: terminating on signal ${signal}\n`);
-    machine.stop();
+    target.hostShutdownCause ??= 'host-signal';
+    void vm.stop();
   };
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   for (const s of signals) process.on(s, onSignal);
   return () => {
     for (const s of signals) process.off(s, onSignal);
     return received;
+  };
+}
+
+/**
+ * Starts the -qmp servers and the -monitor; a unix QMP socket with wait=on holds the start
+ * until its first client connects, like QEMU. Returns what closes them after the run.
+ */
+async function startMonitors(inv: QemuInvocation, vm: VirtualMachine, target: MonitorTarget): Promise<() => Promise<void>> {
+  const closers: Array<() => Promise<void> | void> = [];
+  const waits: Array<Promise<void>> = [];
+  for (const endpoint of inv.qmp) {
+    const server = new QmpServer(vm, target);
+    closers.push(() => server.close());
+    if (endpoint.kind === 'stdio') {
+      server.attach(process.stdin, process.stdout);
+      continue;
+    }
+    try {
+      await server.listenUnix(endpoint.path);
+    } catch (err) {
+      throw new CliError(`-qmp unix:${endpoint.path}: cannot listen: ${(err as Error).message}`);
+    }
+    if (endpoint.wait) {
+      process.stderr.write(`tsvisor: -qmp: waiting for a connection on ${endpoint.path}\n`);
+      waits.push(server.waitForClient());
+    }
+  }
+  if (inv.monitor === 'stdio') {
+    const monitor = new HumanMonitor(target, process.stdin, process.stdout, `tsvisor monitor (${versionLine(tsvisorVersion())})`);
+    closers.push(() => monitor.close());
+  }
+  await Promise.all(waits);
+  return async () => {
+    for (const close of closers) await close();
   };
 }
 

@@ -47,4 +47,16 @@ function checkCombinations(inv: QemuInvocation): void {
   const hasKernel = inv.kernel !== undefined || inv.demo;
   if (!hasKernel && inv.append !== undefined) throw new QemuArgsError('-append', inv.append, 'only allowed with -kernel');
   if (!hasKernel && inv.initrd !== undefined) throw new QemuArgsError('-initrd', inv.initrd, 'only allowed with -kernel');
+  checkStdioUsers(inv);
+}
+
+/** stdio is one terminal: only one of the serial port, QMP and the monitor can have it (as in QEMU). */
+function checkStdioUsers(inv: QemuInvocation): void {
+  const users: string[] = [];
+  if (inv.serial === 'stdio' || (inv.serial === undefined && inv.nographic && !inv.nodefaults)) users.push('-serial');
+  if (inv.qmp.some((q) => q.kind === 'stdio')) users.push('-qmp');
+  if (inv.monitor === 'stdio') users.push('-monitor');
+  if (users.length > 1) {
+    throw new QemuArgsError(undefined, undefined, `stdio can be used by only one character device, but ${users.join(' and ')} ${users.length > 2 ? 'all' : 'both'} ask for it`);
+  }
 }

@@ -13,6 +13,12 @@ export type DeviceSpec = MachineConfig['devices'][number];
 /** Serial backends of this slice: the process's stdio, a sink, or no serial port at all. */
 export type SerialBackend = 'stdio' | 'null' | 'none';
 
+/** Where a QMP server listens: a unix socket (server mode; wait = start the guest once a client connects) or stdio. */
+export type QmpEndpoint = { kind: 'unix'; path: string; wait: boolean } | { kind: 'stdio' };
+
+/** -monitor: the human monitor on stdio, or none. */
+export type MonitorBackend = 'stdio' | 'none';
+
 export type Request =
   | { kind: 'run' }
   | { kind: 'version' }
@@ -46,6 +52,10 @@ export interface QemuInvocation {
   icountShift?: number;
   /** -rtc base=: where the RTC's calendar starts. */
   rtcBase?: RtcBase;
+  /** -qmp servers, in the order given. */
+  qmp: QmpEndpoint[];
+  /** -monitor; undefined = none (tsvisor has no default monitor). */
+  monitor?: MonitorBackend;
 }
 
 export function emptyInvocation(): QemuInvocation {
@@ -58,5 +68,6 @@ export function emptyInvocation(): QemuInvocation {
     nodefaults: false,
     devices: [],
     noReboot: false,
+    qmp: [],
   };
 }

@@ -12,6 +12,7 @@ import { BadValue } from './bad-value.js';
 import { buildDevice, deviceListText, devicePropertiesText, findDeviceModel } from './devices.js';
 import type { QemuInvocation, SerialBackend } from './invocation.js';
 import { parseOptList, parseUint } from './opts.js';
+import { MONITOR_OPTIONS } from './monitor-options.js';
 import { formatSize, parseSize } from './size.js';
 import { rtcStartSeconds } from '../devices/mc146818-rtc.js';
 import { MAX_ICOUNT_SHIFT, MAX_MEMORY_BYTES, MAX_SMP_CPUS, MIN_MEMORY_BYTES } from '../machine/config.js';
@@ -291,6 +292,7 @@ export const OPTIONS: readonly OptionSpec[] = [
       inv.rtcBase = { datetime: base };
     },
   },
+  ...MONITOR_OPTIONS,
   {
     names: ['version'],
     takesArg: false,

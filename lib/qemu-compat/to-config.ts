@@ -43,7 +43,11 @@ export function toMachineConfig(inv: QemuInvocation, host: HostEnvironment = {})
  */
 export function effectiveSerial(inv: QemuInvocation): SerialBackend {
   if (inv.serial !== undefined) return inv.serial;
-  return inv.nodefaults ? 'none' : 'stdio';
+  if (inv.nodefaults) return 'none';
+  // QMP or the monitor own stdio: the default serial port goes where QEMU's would without a
+  // display (nowhere visible), so its output is discarded.
+  if (inv.qmp.some((q) => q.kind === 'stdio') || inv.monitor === 'stdio') return 'null';
+  return 'stdio';
 }
 
 function serialConfig(backend: SerialBackend, host: HostEnvironment): MachineConfig['serial'] {

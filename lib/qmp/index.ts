@@ -5,3 +5,4 @@ export { QmpError, type QmpErrorClass } from './errors.js';
 export { QMP_COMMANDS } from './commands.js';
 export { qmpVersion, tsvisorVersion } from './version.js';
 export { JsonObjectSplitter } from './json-stream.js';
+export { HumanMonitor } from './human-monitor.js';
