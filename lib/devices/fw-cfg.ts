@@ -13,6 +13,21 @@ export const FW_CFG_SIGNATURE = 0x0000;
 export const FW_CFG_ID = 0x0001;
 export const FW_CFG_RAM_SIZE = 0x0003;
 export const FW_CFG_NB_CPUS = 0x0005;
+// The -kernel/-initrd/-append items (QEMU's numbering): where the loader put each part and its bytes.
+export const FW_CFG_KERNEL_ADDR = 0x0007;
+export const FW_CFG_KERNEL_SIZE = 0x0008;
+export const FW_CFG_KERNEL_CMDLINE = 0x0009;
+export const FW_CFG_INITRD_ADDR = 0x000a;
+export const FW_CFG_INITRD_SIZE = 0x000b;
+export const FW_CFG_KERNEL_ENTRY = 0x0010;
+export const FW_CFG_KERNEL_DATA = 0x0011;
+export const FW_CFG_INITRD_DATA = 0x0012;
+export const FW_CFG_CMDLINE_ADDR = 0x0013;
+export const FW_CFG_CMDLINE_SIZE = 0x0014;
+export const FW_CFG_CMDLINE_DATA = 0x0015;
+export const FW_CFG_SETUP_ADDR = 0x0016;
+export const FW_CFG_SETUP_SIZE = 0x0017;
+export const FW_CFG_SETUP_DATA = 0x0018;
 export const FW_CFG_MAX_CPUS = 0x000f;
 export const FW_CFG_FILE_DIR = 0x0019;
 /** Keys of named files start here. */
@@ -89,6 +104,13 @@ export class FwCfg {
     });
     this.items.set(FW_CFG_FILE_DIR, dir);
     this.select(FW_CFG_SIGNATURE);
+  }
+
+  /** Adds or replaces a numbered item (the kernel items are set once the kernel is loaded). */
+  setItem(key: number, data: Uint8Array): void {
+    if (key >= FW_CFG_FILE_FIRST || key === FW_CFG_FILE_DIR) throw new RangeError(`fw_cfg key 0x${key.toString(16)} belongs to the file directory`);
+    this.items.set(key, data);
+    if (this.selector === key) this.select(key);
   }
 
   select(key: number): void {

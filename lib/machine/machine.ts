@@ -25,7 +25,7 @@ import { e820Map, encodeE820Table } from './e820.js';
 import { GuestMemory } from './guest-memory.js';
 import { IrqLines } from './irq.js';
 import type { MachineExit } from './machine-exit.js';
-import { loadKernelFiles, setKernelEntryState, type KernelBoot } from './loaders/kernel-loader.js';
+import { kernelFwCfgItems, loadKernelFilesWithImages, setKernelEntryState, type KernelBoot } from './loaders/kernel-loader.js';
 import { buildPcAcpiTables } from './firmware/pc-acpi.js';
 import type { AcpiLayout } from './firmware/acpi.js';
 import { createPcPci, type PcPci } from '../devices/pci/pc-pci.js';
@@ -363,7 +363,9 @@ export class Machine {
     this.vm.invalidateCode(this.acpi.base, this.acpi.bytes.length);
     if (this.config.kernel === undefined) return;
     const { kernel, append, initrd } = this.config;
-    this.boot = loadKernelFiles(this.ram, { kernel, append, initrd, rsdpAddress: this.acpi.rsdpAddress });
+    const loaded = loadKernelFilesWithImages(this.ram, { kernel, append, initrd, rsdpAddress: this.acpi.rsdpAddress });
+    this.boot = loaded.boot;
+    for (const [key, data] of kernelFwCfgItems(loaded.boot, loaded.image, loaded.initrd)) this.fwCfg.setItem(key, data);
     // The backend may hold decoded instructions of what was in RAM before.
     this.vm.invalidateCode(0, this.ram.length);
     setKernelEntryState(this.vcpu, this.boot);
