@@ -342,6 +342,23 @@ export function buildForms(bits: Bits, rng: Rng): Form[] {
   if (!is64) add('mov m32,r32 (cs override: #GP)', [`mov %edx, %cs:${M}`]);
   if (is64) add('movsxd r32,r/m32 (no REX.W)', ['.byte 0x63, 0xd1', '.byte 0x63, 0x13']);
 
+  // ---- prefix combinations and opcode aliases (raw bytes: the assembler would not emit them) ----
+  const raw = (...bytes: number[]): string => `.byte ${bytes.map((b) => `0x${b.toString(16)}`).join(', ')}`;
+  if (is64) {
+    add('prefixes: 66 with REX.W (REX.W wins)', [raw(0x66, 0x48, 0x01, 0xca), raw(0x66, 0x48, 0x98)]);
+    add('prefixes: REX before 66 (REX ignored)', [raw(0x48, 0x66, 0x01, 0xca), raw(0x41, 0x66, 0x01, 0xca)]);
+    add('prefixes: two REX (last one counts)', [raw(0x48, 0x40, 0x01, 0xca), raw(0x40, 0x48, 0x01, 0xca)]);
+    add('prefixes: REX selects SPL..DIL over AH..BH', [raw(0x40, 0x88, 0xe2), raw(0x88, 0xe2), raw(0x40, 0x00, 0xf4)]);
+  }
+  add('prefixes: repeated 66 / segment / F3 on ALU ops', [raw(0x66, 0x66, 0x01, 0xca), raw(0x2e, 0x01, 0xca), raw(0xf3, 0x01, 0xca), raw(0xf2, 0x66, 0x01, 0xca), raw(0x3e, 0x3e, 0x26, 0x01, 0xca)]);
+  add('repne movs (F2 acts as REP)', [raw(0xf2, 0xa4), raw(0xf2, 0xa5)], { setup: (c, g) => stringSetup(c, g, 8) });
+  add('sal alias (D1 /6, C1 /6, D3 /6)', [{ asm: raw(0xd1, 0xf2), count: 1 }, { asm: raw(0xc1, 0xf2, 0x05), count: 5 }], { ignore: (c, v) => shiftIgnore('shl', 32, v.count ?? 0) });
+  add('sal alias (D3 /6, by CL)', [raw(0xd3, 0xf2)], { ignore: (c) => shiftIgnore('shl', 32, Number(c.low(REG.rcx, 8))), setup: (c, g) => { if (g.chance(0.7)) c.setLow(REG.rcx, 8, BigInt(g.below(66))); } });
+  add('test alias (F6 /1, F7 /1)', [raw(0xf6, 0xca, 0x55), raw(0xf7, 0xca, 0x78, 0x56, 0x34, 0x92)], { ignore: () => ({ flags: AF }) });
+  add('group 1 alias 82 (#UD in 64-bit mode)', [raw(0x82, 0xc2, 0x85), raw(0x82, 0xf2, 0x01)]);
+  add('hint NOPs (0F 18-1F, prefetchw, endbr)', [raw(0x0f, 0x18, 0x03), raw(0x0f, 0x0d, 0x0b), raw(0x0f, 0x1f, 0x44, 0x00, 0x00), raw(0xf3, 0x0f, 0x1e, 0xfa), raw(0xf3, 0x0f, 0x1e, 0xfb), raw(0x0f, 0x19, 0xc0), raw(0x0f, 0x1e, 0xc0)]);
+  add('pause', ['pause']);
+
   // ---- encodings that must raise #UD ----
   add('ud2', ['ud2']);
   add('ud1', ['.byte 0x0f, 0xb9, 0xc0']);

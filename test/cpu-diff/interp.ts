@@ -45,7 +45,9 @@ export class InterpRunner {
       fillWindows(cases.readUInt32LE(ci + IN.memSeed), t.ram, DATA_WIN, t.ram, STACK_WIN);
       t.ram.set(cases.subarray(ci + IN.operand, ci + IN.operand + OPERAND_SIZE), OPERAND_AREA);
       t.ramView.setUint32(VECTOR_MARK, 0xffffffff, true);
-      const reason = t.run();
+      let reason = t.run();
+      // PAUSE ends the slice (a scheduling hint for the machine): carry on
+      while (reason === abi.TSV_EXIT_SLICE_END && st.getUint32(abi.TSV_OFF_EXIT_SLICE_REASON, true) === abi.TSV_SLICE_PAUSE) reason = t.run();
       const rip = Number(st.getBigUint64(abi.TSV_OFF_RIP, true));
       const hltAfter = entry + suite.slots[slot].bytes.length + 1;
       let vector = -1;

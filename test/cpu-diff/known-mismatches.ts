@@ -13,6 +13,8 @@
  * - SHLD/SHRD with a 32-bit operand in 64-bit mode and a masked count of 0:
  *   the host still writes the 32-bit destination, clearing bits 63:32; the
  *   interpreter leaves the register untouched.
+ * - Opcode 82 (an alias of 80, the 8-bit group-1 ALU ops with an immediate)
+ *   is invalid in 64-bit mode and must raise #UD; the interpreter executes it.
  */
 export interface KnownMismatch {
   /** the form name, as in forms.ts (mode prefix included) */
@@ -83,6 +85,11 @@ export const KNOWN_MISMATCHES: readonly KnownMismatch[] = [
     form: "64: shrd r32,r32,cl",
     example: "64: shrd r32,r32,cl: `shrd %cl, %esi, %edx` [0f ad f2] flags=0xa16 rax=0x34c09ccfb1187100 rcx=0x472668d2d1496a80 rdx=0x523e98168e8b1b57 rbx=0x200800 rsp=0x300800 rbp=0xc49fbfd0253304fe rsi=0x1 rdi=0xa96eaf99b72289ea r8=0x630e60c90000002c r9=0xffffffffffffff9a r10=0xa72e5fe905b8d959 r11=0x34399f4b616bffff r12=0x7fffffffffffffff r13=0x0 r14=0x144742abd4172373 r15=0x1 operand=17936c274681ee3c8bbabfb07fb9c06b memSeed=0x3dfb9ed9",
     difference: "rdx host=0x8e8b1b57 interp=0x523e98168e8b1b57",
+  },
+  {
+    form: "64: group 1 alias 82 (#UD in 64-bit mode)",
+    example: "64: group 1 alias 82 (#UD in 64-bit mode): `.byte 0x82, 0xc2, 0x85` [82 c2 85] flags=0xad7 rax=0x8c16f62b00000010 rcx=0xfcad174be8c98a09 rdx=0x7fbc4302f467794c rbx=0x200800 rsp=0x300800 rbp=0x32afa6555d5b3aa0 rsi=0xf82a41fe7fc2aa0a rdi=0xbcface560e7ecea7 r8=0x8000000000000001 r9=0x1 r10=0xb84be9478726797d r11=0xbf9bdd2ef3c64318 r12=0x0 r13=0x16d43f365642357e r14=0x0 r15=0xb22257a27a74ffff operand=00d33d8d58a98fea02ffffff77a6d3bb memSeed=0xc9003759",
+    difference: "vector host=#UD interp=none",
   },
   {
     form: "32: shld r16,r16,imm",
