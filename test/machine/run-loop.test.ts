@@ -92,6 +92,31 @@ test('unrequested MSR exits answer #GP; VMCALL answers #UD at the instruction', 
   t.is(fake.completions[1]!.rip, 0xfff0n, 'RIP rewound to the VMCALL');
 });
 
+test('exit hooks: registered MSR ranges reach their handler (and the backend); a hypercall handler replaces #UD', async (t) => {
+  const { m, fake, addon } = machine([
+    { kind: 'msr-read', index: 0x4b564d01 },
+    { kind: 'msr-read', index: 0x4b564d02 },
+    { kind: 'hypercall', insnLength: 3 },
+    { kind: 'out', port: 0xf4, size: 1, values: [0] },
+  ]);
+  const seen: string[] = [];
+  m.msrs.register(0x4b564d00, 0x4b564d01, {
+    read: (vcpu, index) => (seen.push(`rdmsr ${vcpu.id} 0x${index.toString(16)}`), 0x1234n),
+    write: () => false,
+  });
+  m.hypercalls.setHandler((vcpu, kind) => {
+    seen.push(`hypercall ${typeof kind}`);
+    vcpu.setGpr32(0, 42);
+  });
+  await m.run();
+  t.deepEqual(seen, ['rdmsr 0 0x4b564d01', 'hypercall number']);
+  t.false(fake.completions[0]!.msrError);
+  t.true(fake.completions[1]!.msrError, 'outside the range: #GP');
+  t.is(fake.completions[2]!.pendingException, undefined, 'no #UD');
+  const ranges = [...addon.vms[0]!.msrRanges!];
+  t.true(ranges.includes(0x4b564d00) && ranges.includes(0x800) && ranges.includes(0x6e0), 'x2APIC, TSC deadline and the new range exit');
+});
+
 test('triple fault with noReboot ends with shutdown, status 0', async (t) => {
   const { m } = machine([{ kind: 'shutdown' }, { kind: 'out', port: 0xf4, size: 1, values: [5] }], { noReboot: true });
   t.deepEqual(await m.run(), { status: 0, reason: 'shutdown' });
