@@ -610,8 +610,11 @@ export class LocalApic implements InterruptSource, LocalMmio {
   // ---- xAPIC MMIO (LocalMmio) ---------------------------------------------------
 
   claims(gpa: number): boolean {
-    if (!this.hardwareEnabled || this.x2apic) return false;
-    const base = this.base;
+    // Every MMIO exit of this vCPU asks: one sync, then plain arithmetic.
+    this.sync();
+    const low = this.seenBaseLow;
+    if ((low & (r.APIC_BASE_ENABLE | r.APIC_BASE_EXTD)) !== r.APIC_BASE_ENABLE) return false;
+    const base = ((low & 0xffff_f000) >>> 0) + (this.seenBaseHigh & 0xfffff) * 0x1_0000_0000;
     return gpa >= base && gpa < base + 0x1000;
   }
 
