@@ -362,7 +362,8 @@ export class Mc146818Rtc implements PioDevice, Resettable {
     else this.secondTimer.cancel();
     const period = periodicPeriodNs(this.regA & REG_A_RS_MASK);
     if (this.dividerRunning && this.regB & REG_B_PIE && period !== Infinity) {
-      this.periodicTimer.arm((Math.floor(now / period) + 1) * period);
+      // Whole ns: a fractional deadline would sit between two icount instants and never be reached by a warp.
+      this.periodicTimer.arm(Math.ceil((Math.floor(now / period) + 1) * period));
     } else this.periodicTimer.cancel();
   }
 

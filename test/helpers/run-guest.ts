@@ -19,6 +19,8 @@ export interface RunGuestOptions {
   clock?: MachineConfig['clock'];
   /** vCPU count (default 1). */
   smp?: number;
+  /** -rtc base= (default: host UTC). */
+  rtcBase?: MachineConfig['rtcBase'];
 }
 
 export interface GuestResult {
@@ -59,6 +61,7 @@ export async function runKernel(kernel: string, opts: RunGuestOptions = {}, labe
     noReboot: true,
     clock: opts.clock ?? { mode: 'realtime' },
     smp: opts.smp ?? 1,
+    ...(opts.rtcBase !== undefined ? { rtcBase: opts.rtcBase } : {}),
   };
   const machine = new Machine(config);
   let timedOut = false;

@@ -1,0 +1,350 @@
+/*
+ * The legacy PC platform devices on the real CPU core: RTC calendar and
+ * CMOS memory sizes, the 8259 pair programmed as an OS does, PIT channel 0
+ * at 1 kHz taking IRQ 0 through the PIC (LINT0 ExtINT) while HLTing, PIC
+ * IRR/ISR reads, PIT channel 2 counted down through port 0x61, the ACPI PM
+ * timer as the reference clock, the RTC periodic interrupt on IRQ 8, the
+ * UART's THR-empty interrupt, the IOAPIC (PIT on pin 2 edge-triggered, RTC on
+ * pin 8 level-triggered with remote IRR) and the i8042's self-test.
+ * Meant for icount mode (the test runs it with -icount shift=0 and
+ * -rtc base=2006-06-17T16:01:21), where interrupt counts and intervals are
+ * exact; the bounds still leave room for the PIT/PM-timer clock ratio.
+ */
+#include "guest.h"
+#include "apic.h"
+
+#define PIC1_CMD 0x20
+#define PIC1_DATA 0x21
+#define PIC2_CMD 0xA0
+#define PIC2_DATA 0xA1
+#define PIT_CH0 0x40
+#define PIT_CH2 0x42
+#define PIT_CTRL 0x43
+#define PORT_61 0x61
+#define RTC_INDEX 0x70
+#define RTC_DATA 0x71
+#define PM_TMR 0x608
+#define COM1 0x3F8
+#define IOAPIC_BASE 0xFEC00000ull
+
+#define PIC_BASE 0x20   /* IRQ 0-7 -> 0x20-0x27, IRQ 8-15 -> 0x28-0x2f */
+#define V_IOAPIC_PIT 0x30
+#define V_IOAPIC_RTC 0x31
+#define PM_HZ 3579545u
+#define PIT_HZ 1193182u
+
+static volatile unsigned hits[256];
+static volatile u8 last_uart_iir;
+static volatile u32 rtc_redir_in_handler;
+
+static u8 cmos_read(u8 reg)
+{
+    outb(RTC_INDEX, reg);
+    return inb(RTC_DATA);
+}
+static void cmos_write(u8 reg, u8 v)
+{
+    outb(RTC_INDEX, reg);
+    outb(RTC_DATA, v);
+}
+
+static u32 pm_now(void) { return inl(PM_TMR) & 0xFFFFFF; }
+/* PM timer ticks between two readings (24-bit wrap) in microseconds. */
+static u32 pm_us(u32 from, u32 to) { return (u32)(((u64)((to - from) & 0xFFFFFF) * 1000000u) / PM_HZ); }
+
+static u32 ioapic_read(u32 reg)
+{
+    *(volatile u32 *)IOAPIC_BASE = reg;
+    return *(volatile u32 *)(IOAPIC_BASE + 0x10);
+}
+static void ioapic_write(u32 reg, u32 v)
+{
+    *(volatile u32 *)IOAPIC_BASE = reg;
+    *(volatile u32 *)(IOAPIC_BASE + 0x10) = v;
+}
+
+/* ---- interrupt handlers ---------------------------------------------- */
+
+static int pic_irq(struct trap_frame *f)
+{
+    unsigned v = (unsigned)f->vector;
+    hits[v]++;
+    if (v == PIC_BASE + 8) (void)cmos_read(0x0C);          /* RTC: acknowledge in register C */
+    if (v == PIC_BASE + 4) last_uart_iir = inb(COM1 + 2);  /* UART: IIR read clears THRE */
+    if (v >= PIC_BASE + 8) outb(PIC2_CMD, 0x20);
+    outb(PIC1_CMD, 0x20);
+    return 1;
+}
+
+static int spurious(struct trap_frame *f)
+{
+    hits[f->vector]++;   /* no EOI for a spurious IRQ 7 */
+    return 1;
+}
+
+static int ioapic_irq(struct trap_frame *f)
+{
+    hits[f->vector]++;
+    if (f->vector == V_IOAPIC_RTC) {
+        rtc_redir_in_handler = ioapic_read(0x10 + 2 * 8);
+        (void)cmos_read(0x0C);
+    }
+    apic_eoi();
+    return 1;
+}
+
+static void wait_hits(unsigned vector, unsigned n)
+{
+    /* HLT with interrupts on: in icount mode a halted CPU warps to the next timer deadline. */
+    for (unsigned spins = 0; hits[vector] < n && spins < 100000; spins++)
+        asm volatile("sti; hlt; cli" ::: "memory");
+}
+
+static void busy_wait_us(u32 us)
+{
+    u32 start = pm_now();
+    while (pm_us(start, pm_now()) < us)
+        ;
+}
+
+/* ---- devices ---------------------------------------------------------- */
+
+static void pic_init(u8 master_mask, u8 slave_mask)
+{
+    outb(PIC1_CMD, 0x11);          /* ICW1: edge, cascade, ICW4 */
+    outb(PIC1_DATA, PIC_BASE);     /* ICW2 */
+    outb(PIC1_DATA, 0x04);         /* ICW3: slave on IR2 */
+    outb(PIC1_DATA, 0x01);         /* ICW4: 8086 mode */
+    outb(PIC2_CMD, 0x11);
+    outb(PIC2_DATA, PIC_BASE + 8);
+    outb(PIC2_DATA, 0x02);
+    outb(PIC2_DATA, 0x01);
+    outb(PIC1_DATA, master_mask);
+    outb(PIC2_DATA, slave_mask);
+}
+
+static void pit_ch0(u8 mode, u16 count)
+{
+    outb(PIT_CTRL, (u8)(0x30 | (mode << 1)));
+    outb(PIT_CH0, count & 0xFF);
+    outb(PIT_CH0, count >> 8);
+}
+
+static void pit_ch0_stop(void)
+{
+    /* Mode 0 with the count never written: OUT0 stays low, nothing fires. */
+    outb(PIT_CTRL, 0x30);
+}
+
+/* ---- tests ------------------------------------------------------------ */
+
+static int bcd(u8 v) { return (v >> 4) * 10 + (v & 15); }
+
+static void rtc_calendar(void)
+{
+    while (cmos_read(0x0A) & 0x80)
+        ;   /* update in progress: the time registers are about to change */
+    int sec = bcd(cmos_read(0)), min = bcd(cmos_read(2)), hour = bcd(cmos_read(4));
+    int day = bcd(cmos_read(7)), mon = bcd(cmos_read(8)), year = bcd(cmos_read(9)), cent = bcd(cmos_read(0x32));
+    report(cent == 20 && year == 6 && mon == 6 && day == 17, "RTC date from -rtc base: %02d%02d-%02d-%02d", cent, year, mon, day);
+    report(hour == 16 && min == 1 && sec >= 21 && sec <= 22, "RTC time: %02d:%02d:%02d", hour, min, sec);
+    report(bcd(cmos_read(6)) == 7, "day of week: Saturday (7)");
+    report((cmos_read(0x0B) & 0x06) == 0x02 && (cmos_read(0x0D) & 0x80), "register B: BCD, 24 h; register D: VRT");
+}
+
+static void cmos_memory(void)
+{
+    u32 upper = (u32)cmdline_u64("ram_mb", 0) * 1024 - 1024;   /* KiB above 1 MiB */
+    u32 ext = cmos_read(0x30) | (cmos_read(0x31) << 8);
+    u32 ext2 = cmos_read(0x17) | (cmos_read(0x18) << 8);
+    u32 above16 = cmos_read(0x34) | (cmos_read(0x35) << 8);
+    u32 expect_ext = upper > 0xFFFF ? 0xFFFF : upper;
+    report(ext == expect_ext && ext2 == expect_ext, "CMOS extended memory %u KiB (RAM above 1 MiB: %u KiB)", ext, upper);
+    report(above16 == (upper + 1024 - 16384) / 64, "CMOS memory above 16 MiB: %u x 64 KiB", above16);
+    report((cmos_read(0x15) | (cmos_read(0x16) << 8)) == 640, "CMOS base memory 640 KiB");
+    cmos_write(0x50, 0xA5);
+    report(cmos_read(0x50) == 0xA5, "CMOS NVRAM byte keeps its value");
+}
+
+static void pit_through_pic(void)
+{
+    pic_init(0xFE, 0xFF);   /* IRQ 0 only */
+    report(inb(PIC1_DATA) == 0xFE && inb(PIC2_DATA) == 0xFF, "IMR reads back");
+    hits[PIC_BASE] = 0;
+    u16 count = (PIT_HZ + 500) / 1000;   /* 1193: 1 kHz */
+    u32 t0 = pm_now();
+    pit_ch0(2, count);
+    wait_hits(PIC_BASE, 100);
+    u32 us = pm_us(t0, pm_now());
+    u32 expect = (u32)((u64)count * 100 * 1000000 / PIT_HZ);
+    report(hits[PIC_BASE] == 100, "100 IRQ 0 ticks through the 8259 while halted (%u)", hits[PIC_BASE]);
+    report(us >= expect - expect / 100 && us <= expect + expect / 100, "100 ticks of mode 2 took %u us by the PM timer (expected %u)", us, expect);
+
+    /* Latch and read the running count. */
+    outb(PIT_CTRL, 0x00);
+    u16 c = inb(PIT_CH0);
+    c |= (u16)(inb(PIT_CH0) << 8);
+    report(c >= 1 && c <= count, "latched counter 0 value %u within 1..%u", c, count);
+
+    /* Masked: the request waits in IRR. */
+    outb(PIC1_DATA, 0xFF);
+    busy_wait_us(3000);
+    outb(PIC1_CMD, 0x0A);
+    u8 irr = inb(PIC1_CMD);
+    outb(PIC1_CMD, 0x0B);
+    u8 isr = inb(PIC1_CMD);
+    report((irr & 1) && isr == 0, "masked IRQ 0 pending in IRR (0x%x), ISR empty (0x%x)", irr, isr);
+    unsigned before = hits[PIC_BASE];
+    outb(PIC1_DATA, 0xFE);
+    asm volatile("sti; nop; cli" ::: "memory");
+    report(hits[PIC_BASE] == before + 1, "unmasking delivers the pending IRQ 0 once");
+    pit_ch0_stop();
+}
+
+static void pit_channel2_port61(void)
+{
+    u8 p61 = inb(PORT_61);
+    outb(PORT_61, p61 & ~0x03);            /* gate off, speaker off */
+    outb(PIT_CTRL, 0xB0);                  /* channel 2, lo/hi, mode 0 */
+    u16 count = PIT_HZ / 100;              /* 10 ms */
+    outb(PIT_CH2, count & 0xFF);
+    outb(PIT_CH2, count >> 8);
+    report((inb(PORT_61) & 0x20) == 0, "mode 0: OUT2 low after the count is written");
+    u32 t0 = pm_now();
+    outb(PORT_61, (p61 & ~0x02) | 0x01);   /* gate on: counting starts */
+    unsigned polls = 0;
+    while (!(inb(PORT_61) & 0x20) && polls < 10000000)
+        polls++;
+    u32 us = pm_us(t0, pm_now());
+    report(inb(PORT_61) & 0x20, "OUT2 rose at terminal count after %u polls", polls);
+    report(us >= 9900 && us <= 10200, "channel 2 countdown of 10 ms took %u us by the PM timer", us);
+    outb(PORT_61, p61 & ~0x03);
+    /* The refresh-request bit flips every 15.085 us of guest time. */
+    u32 edges[3];
+    u8 bit = inb(PORT_61) & 0x10;
+    for (int i = 0; i < 3; i++) {
+        u32 start = pm_now();
+        while ((inb(PORT_61) & 0x10) == bit && pm_us(start, pm_now()) < 100)
+            ;
+        bit ^= 0x10;
+        edges[i] = pm_now();
+    }
+    u32 us2 = pm_us(edges[0], edges[2]);
+    report(us2 >= 29 && us2 <= 31, "port 0x61 refresh bit toggles every ~15 us (two toggles in %u us)", us2);
+}
+
+static void pm_timer(void)
+{
+    u32 a = pm_now();
+    for (volatile int i = 0; i < 10000; i++)
+        ;
+    u32 b = pm_now();
+    report(((b - a) & 0xFFFFFF) > 0, "PM timer advances (%u ticks over a busy loop)", (b - a) & 0xFFFFFF);
+    u16 sts = inw(0x600);
+    report((inw(0x604) & 1) == 1, "PM1_CNT.SCI_EN set (PM1_STS 0x%x)", sts);
+}
+
+static void rtc_periodic(void)
+{
+    pic_init(0xFB, 0xFE);                  /* cascade + IRQ 8 */
+    (void)cmos_read(0x0C);
+    hits[PIC_BASE + 8] = 0;
+    cmos_write(0x0A, 0x26);                /* 1024 Hz */
+    u32 t0 = pm_now();
+    cmos_write(0x0B, cmos_read(0x0B) | 0x40);
+    wait_hits(PIC_BASE + 8, 64);
+    u32 us = pm_us(t0, pm_now());
+    cmos_write(0x0B, cmos_read(0x0B) & ~0x40);
+    report(hits[PIC_BASE + 8] == 64, "64 RTC periodic interrupts on IRQ 8 through the slave (%u)", hits[PIC_BASE + 8]);
+    report(us >= 61000 && us <= 63000, "64 periods at 1024 Hz took %u us", us);
+    outb(PIC1_CMD, 0x0B);
+    report(inb(PIC1_CMD) == 0, "master ISR empty after the EOIs");
+}
+
+static void uart_thre(void)
+{
+    u8 mcr = inb(COM1 + 4);
+    pic_init(0xEF, 0xFF);                  /* IRQ 4 */
+    hits[PIC_BASE + 4] = 0;
+    outb(COM1 + 4, mcr | 0x08);            /* OUT2: the UART drives IRQ 4 */
+    /* No printing until the end: every byte sent would raise THR empty again. */
+    outb(COM1 + 1, 0x02);                  /* IER: THR empty */
+    asm volatile("sti; nop; cli" ::: "memory");
+    unsigned h1 = hits[PIC_BASE + 4];
+    u8 iir1 = last_uart_iir;
+    asm volatile("sti; nop; cli" ::: "memory");
+    unsigned h2 = hits[PIC_BASE + 4];
+    outb(COM1, '.');
+    asm volatile("sti; nop; cli" ::: "memory");
+    unsigned h3 = hits[PIC_BASE + 4];
+    outb(COM1 + 1, 0x00);
+    outb(COM1 + 4, mcr);
+    outb(PIC1_DATA, 0xFF);
+    serial_puts("\n");
+    report(h1 == 1 && (iir1 & 0x0F) == 0x02, "enabling ETBEI with THR empty interrupts (IIR 0x%x)", iir1);
+    report(h2 == 1, "reading IIR acknowledged it");
+    report(h3 == 2, "writing THR raises THR empty again (%u)", h3);
+}
+
+static void ioapic(void)
+{
+    outb(PIC1_DATA, 0xFF);
+    outb(PIC2_DATA, 0xFF);
+    report(ioapic_read(0x01) == 0x00170011, "IOAPIC version 0x11, 24 entries (0x%x)", ioapic_read(0x01));
+    report(ioapic_read(0x10 + 2 * 2) & (1u << 16), "redirection entries start masked");
+
+    /* PIT on pin 2 (ISA IRQ 0 override), edge, to APIC 0. */
+    ioapic_write(0x11 + 2 * 2, 0);
+    ioapic_write(0x10 + 2 * 2, V_IOAPIC_PIT);
+    hits[V_IOAPIC_PIT] = 0;
+    pit_ch0(2, 1193);
+    wait_hits(V_IOAPIC_PIT, 20);
+    report(hits[V_IOAPIC_PIT] == 20, "20 PIT ticks through IOAPIC pin 2 (%u)", hits[V_IOAPIC_PIT]);
+    ioapic_write(0x10 + 2 * 2, V_IOAPIC_PIT | (1u << 16));
+    pit_ch0_stop();
+
+    /* RTC on pin 8, level-triggered: remote IRR is set in the handler until the EOI. */
+    (void)cmos_read(0x0C);
+    ioapic_write(0x11 + 2 * 8, 0);
+    ioapic_write(0x10 + 2 * 8, V_IOAPIC_RTC | (1u << 15));
+    hits[V_IOAPIC_RTC] = 0;
+    cmos_write(0x0B, cmos_read(0x0B) | 0x40);
+    wait_hits(V_IOAPIC_RTC, 10);
+    cmos_write(0x0B, cmos_read(0x0B) & ~0x40);
+    report(hits[V_IOAPIC_RTC] == 10, "10 RTC interrupts through IOAPIC pin 8, level-triggered (%u)", hits[V_IOAPIC_RTC]);
+    report(rtc_redir_in_handler & (1u << 14), "remote IRR set while the handler runs (0x%x)", rtc_redir_in_handler);
+    report(!(ioapic_read(0x10 + 2 * 8) & (1u << 14)), "remote IRR cleared by the EOI");
+    ioapic_write(0x10 + 2 * 8, V_IOAPIC_RTC | (1u << 16));
+}
+
+static void i8042(void)
+{
+    outb(0x64, 0xAA);
+    unsigned spins = 0;
+    while (!(inb(0x64) & 1) && spins++ < 1000)
+        ;
+    report(inb(0x60) == 0x55, "i8042 self-test answers 0x55");
+    outb(0x64, 0x20);
+    u8 cb = inb(0x60);
+    report((cb & 0x04) != 0, "i8042 command byte 0x%x has the system flag", cb);
+}
+
+int main(void)
+{
+    for (unsigned v = PIC_BASE; v < PIC_BASE + 16; v++)
+        set_trap_handler(v, pic_irq);
+    set_trap_handler(PIC_BASE + 7, spurious);
+    set_trap_handler(V_IOAPIC_PIT, ioapic_irq);
+    set_trap_handler(V_IOAPIC_RTC, ioapic_irq);
+
+    rtc_calendar();
+    cmos_memory();
+    pm_timer();
+    pit_through_pic();
+    pit_channel2_port61();
+    rtc_periodic();
+    uart_thre();
+    ioapic();
+    i8042();
+    return 0;
+}
