@@ -37,6 +37,25 @@ asm(".text\n"
     "  iretq\n");
 extern char smp_ipi_stub[];
 
+static volatile unsigned nmis[256];
+void smp_nmi(void);
+asm(".text\n"
+    ".globl smp_nmi_stub\n"
+    "smp_nmi_stub:\n"
+    "  pushq %rax; pushq %rcx; pushq %rdx; pushq %rsi; pushq %rdi\n"
+    "  pushq %r8; pushq %r9; pushq %r10; pushq %r11\n"
+    "  call smp_nmi\n"
+    "  popq %r11; popq %r10; popq %r9; popq %r8\n"
+    "  popq %rdi; popq %rsi; popq %rdx; popq %rcx; popq %rax\n"
+    "  iretq\n");
+extern char smp_nmi_stub[];
+
+/* NMIs need no EOI: count them per APIC ID. */
+void smp_nmi(void)
+{
+    nmis[apic_id()]++;
+}
+
 /* Ping at an AP: count it and answer the BSP. Pong at the BSP: count it. */
 void smp_ipi(void)
 {
@@ -80,6 +99,9 @@ static unsigned ncpus_global;
 static void ap_main(unsigned slot)
 {
     apic_write(APIC_SVR, APIC_SVR_ENABLE | 0xff);
+    /* Flat logical model: logical ID bit = APIC ID (IDs 1..7 fit the 8-bit mask). */
+    apic_write(APIC_DFR, 0xffffffff);
+    apic_write(APIC_LDR, apic_id() < 8 ? (1u << apic_id()) << 24 : 0);
     ap_apic_id[slot] = apic_id();
     ap_cpuid_id[slot] = cpuid(1, 0).b >> 24;
     __atomic_add_fetch(&arrived, 1, __ATOMIC_SEQ_CST);
@@ -112,6 +134,7 @@ int main(void)
 
     idt_set_gate(V_PING, (u64)smp_ipi_stub, 0, 0);
     idt_set_gate(V_PONG, (u64)smp_ipi_stub, 0, 0);
+    idt_set_gate(2, (u64)smp_nmi_stub, 0, 0);
     ap_boot_prepare(ap_main);
 
     /* INIT, then two startup IPIs, to every AP (all-excluding-self shorthand). */
@@ -154,6 +177,21 @@ int main(void)
     for (unsigned id = 1; id < ncpus; id++) bc_ok &= wait_until(&pings[id], PINGS + 1) && pings[id] == PINGS + 1;
     report(bc_ok, "broadcast IPI reached every AP once");
 
+    /* Logical (flat) destination: APs 1 and 2 only (where present). */
+    unsigned pl1 = pings[1], pl2 = pings[2], pl3 = pings[3];
+    apic_send_ipi(0x06, ICR_LOGICAL | ICR_FIXED | V_PING);
+    int lg_ok = wait_until(&pings[1], pl1 + 1) && (ncpus < 3 || wait_until(&pings[2], pl2 + 1));
+    for (volatile int d = 0; d < 2000; d++) { }
+    lg_ok &= pings[3] == pl3;
+    report(lg_ok, "logical destination 0x06 reaches APIC IDs 1 and 2 only");
+
+    /* NMI by physical destination, to every AP in turn. */
+    int nmi_ok = 1;
+    for (unsigned id = 1; id < ncpus; id++) {
+        apic_send_ipi(id, ICR_NMI);
+        nmi_ok &= wait_until(&nmis[id], 1) && nmis[id] == 1;
+    }
+    report(nmi_ok && nmis[0] == 0, "NMI IPI reaches exactly its target");
     asm volatile("cli");
 
     go_lock = 1;
