@@ -19,6 +19,12 @@ export interface Variant {
   asm: string;
   /** immediate shift/rotate count, when the form has one */
   count?: number;
+  /** flags a following instruction consumes (flag-pair forms) ... */
+  uses?: number;
+  /** ... and the register it leaves them in: not compared when a consumed flag is undefined */
+  dest?: number;
+  /** flags the consumer computes from the consumed ones (undefined when those are) */
+  taints?: number;
 }
 
 export interface Ignore {
@@ -383,6 +389,8 @@ export function buildForms(bits: Bits, rng: Rng): Form[] {
     add('arpl m16,r16', [`arpl %cx, ${M}`]);
   }
 
+  flagPairs(add, bits, sizes, rng);
+
   // ---- BCD (32-bit only; #UD in 64-bit mode) ----
   const bcd: Array<[string, string[], number]> = [
     ['aaa', ['aaa'], OF | SF | ZF | PF], ['aas', ['aas'], OF | SF | ZF | PF], ['daa', ['daa'], OF], ['das', ['das'], OF],
@@ -397,6 +405,69 @@ export function buildForms(bits: Bits, rng: Rng): Form[] {
     add('pusha (#UD)', ['.byte 0x60']);
   }
   return forms;
+}
+
+/** Flags each condition code reads. */
+const CC_FLAGS: Record<typeof CCS[number], number> = {
+  o: OF, no: OF, b: CF, ae: CF, e: ZF, ne: ZF, be: CF | ZF, a: CF | ZF, s: SF, ns: SF, p: PF, np: PF, l: SF | OF, ge: SF | OF, le: ZF | SF | OF, g: ZF | SF | OF,
+};
+
+/**
+ * Flag producer followed by a flag consumer (SETcc, Jcc, ADC/SBB, INC then
+ * SETBE, CMC, LAHF): the interpreter keeps flags lazily, so a consumer
+ * reading the producer's pending result takes other paths than one reading
+ * flags loaded from RFLAGS. The consumer's result is not compared when it
+ * reads a flag the producer leaves undefined.
+ */
+function flagPairs(add: (name: string, variants: Array<string | Variant>, extra?: Partial<Form>) => void, bits: Bits, sizes: Size[], rng: Rng): void {
+  void rng;
+  const clSetup = (c: CaseRef, g: Rng): void => { if (g.chance(0.7)) c.setLow(REG.rcx, 8, BigInt(g.below(66))); };
+  interface Producer { name: string; asm: (s: Size) => string; undef: (c: CaseRef, s: Size) => Ignore; sizes: Size[]; setup?: (c: CaseRef, g: Rng) => void }
+  const none = (): Ignore => ({ flags: 0 });
+  const fixed = (flags: number) => (): Ignore => ({ flags });
+  const wide = sizes.filter((z) => z !== 8);
+  const producers: Producer[] = [];
+  for (const op of ['add', 'sub', 'adc', 'sbb', 'cmp']) producers.push({ name: op, asm: (s) => `${op} ${r(1, s)}, ${r(2, s)}`, undef: none, sizes });
+  for (const op of ['and', 'or', 'xor', 'test']) producers.push({ name: op, asm: (s) => `${op} ${r(1, s)}, ${r(2, s)}`, undef: fixed(AF), sizes });
+  for (const op of ['inc', 'dec', 'neg']) producers.push({ name: op, asm: (s) => `${op} ${r(2, s)}`, undef: none, sizes });
+  for (const op of ['shl', 'shr', 'sar', 'rol', 'ror', 'rcl', 'rcr']) {
+    producers.push({ name: `${op} cl`, asm: (s) => `${op} %cl, ${r(2, s)}`, undef: (c, s) => shiftIgnore(op, s, Number(c.low(REG.rcx, 8))), sizes, setup: clSetup });
+  }
+  producers.push({ name: 'shld cl', asm: (s) => `shld %cl, ${r(6, s)}, ${r(2, s)}`, undef: (c, s) => doubleShiftIgnore(s, Number(c.low(REG.rcx, 8))), sizes: wide, setup: clSetup });
+  producers.push({ name: 'imul', asm: (s) => `imul ${r(1, s)}, ${r(2, s)}`, undef: fixed(SF | ZF | AF | PF), sizes: wide });
+  producers.push({ name: 'mul', asm: (s) => `mul ${r(1, s)}`, undef: fixed(SF | ZF | AF | PF), sizes });
+  producers.push({ name: 'bt', asm: (s) => `bt ${r(1, s)}, ${r(2, s)}`, undef: fixed(OF | SF | AF | PF), sizes: wide });
+  producers.push({ name: 'bsf', asm: (s) => `bsf ${r(1, s)}, ${r(2, s)}`, undef: fixed(CF | OF | SF | AF | PF), sizes: wide, setup: (c, g) => { if (g.chance(0.3)) c.setLow(REG.rcx, 32, 0n); } });
+  producers.push({ name: 'popcnt', asm: (s) => `popcnt ${r(1, s)}, ${r(2, s)}`, undef: none, sizes: wide });
+  producers.push({ name: 'lzcnt', asm: (s) => `lzcnt ${r(1, s)}, ${r(2, s)}`, undef: fixed(OF | SF | AF | PF), sizes: wide });
+  producers.push({ name: 'cmpxchg', asm: (s) => `cmpxchg ${r(1, s)}, ${r(2, s)}`, undef: none, sizes, setup: (c, g) => { if (g.chance(0.5)) c.setReg(REG.rax, c.reg(REG.rdx)); } });
+  producers.push({ name: 'xadd', asm: (s) => `xadd ${r(1, s)}, ${r(2, s)}`, undef: none, sizes });
+  producers.push({ name: 'sahf', asm: () => 'sahf', undef: none, sizes: [8] });
+  producers.push({ name: 'popf', asm: () => 'popf', undef: none, sizes: [8], setup: (c, g) => { c.setReg(REG.rsp, BigInt(OPERAND_AREA)); c.setOperand(0, bits, BigInt((g.u32() & (STATUS_FLAGS | FLAG.DF)) | FLAG.IF | 2)); } });
+
+  const si = '%esi';
+  for (const p of producers) {
+    for (const s of p.sizes) {
+      const head = p.asm(s);
+      const label = p.sizes.length > 1 ? `${p.name} r${s}` : p.name;
+      const ignore = (c: CaseRef, v: Variant): Ignore => {
+        const ig = p.undef(c, s);
+        if (v.uses && v.dest !== undefined && (ig.flags & v.uses)) return { ...ig, flags: ig.flags | (v.taints ?? 0), regs: (ig.regs ?? 0) | (1 << v.dest) };
+        return ig;
+      };
+      add(`${label} then setcc`, CCS.map((cc) => ({ asm: `${head}; set${cc} %al`, uses: CC_FLAGS[cc], dest: REG.rax })), { ignore, setup: p.setup });
+      add(`${label} then jcc`, CCS.map((cc) => ({ asm: `${head}; j${cc} 9f; mov $0x5a, %al; 9:`, uses: CC_FLAGS[cc], dest: REG.rax })), { ignore, setup: p.setup });
+      add(`${label} then carry/flag consumers`, [
+        { asm: `${head}; adc $0, ${si}`, uses: CF, dest: REG.rsi, taints: STATUS_FLAGS },
+        { asm: `${head}; sbb ${si}, ${si}`, uses: CF, dest: REG.rsi, taints: STATUS_FLAGS },
+        { asm: `${head}; inc ${si}; setbe %al`, uses: CF, dest: REG.rax },
+        { asm: `${head}; dec ${si}; jc 9f; mov $0x5a, %al; 9:`, uses: CF, dest: REG.rax },
+        { asm: `${head}; cmc; setc %al`, uses: CF, dest: REG.rax, taints: CF },
+        { asm: `${head}; lahf`, uses: SF | ZF | AF | PF | CF, dest: REG.rax },
+        { asm: `${head}; rcl $1, ${si}`, uses: CF, dest: REG.rsi, taints: CF | OF },
+      ], { ignore, setup: p.setup });
+    }
+  }
 }
 
 /** DIV/IDIV inputs: mostly a non-zero divisor with a quotient that fits, sometimes #DE (zero divisor or overflow). */

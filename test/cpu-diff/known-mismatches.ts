@@ -13,6 +13,8 @@
  * - SHLD/SHRD with a 32-bit operand in 64-bit mode and a masked count of 0:
  *   the host still writes the 32-bit destination, clearing bits 63:32; the
  *   interpreter leaves the register untouched.
+ * - The "shld cl ... then ..." flag-pair forms fail through the same two
+ *   SHLD causes, not through the flag consumer.
  * - Opcode 82 (an alias of 80, the 8-bit group-1 ALU ops with an immediate)
  *   is invalid in 64-bit mode and must raise #UD; the interpreter executes it.
  */
@@ -92,6 +94,31 @@ export const KNOWN_MISMATCHES: readonly KnownMismatch[] = [
     difference: "vector host=#UD interp=none",
   },
   {
+    form: "64: shld cl r16 then setcc",
+    example: "64: shld cl r16 then setcc: `shld %cl, %si, %dx; setge %al` [66 0f a5 f2 0f 9d c0] flags=0x216 rax=0xcdfa44780000009a rcx=0x34f1b590f1f41c30 rdx=0x508be810000000fd rbx=0x200800 rsp=0x300800 rbp=0x9502008b45c36259 rsi=0x1 rdi=0x1e90ce62e081cb31 r8=0xdcb0dc05747e70e5 r9=0x3486f7b70d9bdcff r10=0x76bcf75d61ddffff r11=0xffffffffffffffdf r12=0xcfb5a5b8c6fa4863 r13=0xffffffffffffffff r14=0x840d7b9472b13f80 r15=0xf670e3df6eb0ff6c operand=8707c311477e601020db623b43f31373 memSeed=0xb3f681ac",
+    difference: "rdx host=0x508be81000000001 interp=0x508be81000000000; flags PF,ZF host=0x1 interp=0x45",
+  },
+  {
+    form: "64: shld cl r16 then jcc",
+    example: "64: shld cl r16 then jcc: `shld %cl, %si, %dx; jnp 9f; mov $0x5a, %al; 9:` [66 0f a5 f2 7b 02 b0 5a] flags=0x212 rax=0x3afd7e3b15aa1cbb rcx=0xcb7b9a6f46605d30 rdx=0x8076ce62691e247d rbx=0x200800 rsp=0x300800 rbp=0x58a85aac34776a10 rsi=0xffffffffffffffff rdi=0x1 r8=0x3f86e05580000001 r9=0x8000000000000000 r10=0xf8ed6204d75e7fff r11=0x1e247657742200c9 r12=0x11fa77c4211a79c1 r13=0xfac9e6bf706b1901 r14=0xffffffffffffffa1 r15=0xeb634f0829c100c1 operand=50f64228cc6444adfffffe662cae1907 memSeed=0x4eac4287",
+    difference: "rdx host=0x8076ce62691effff interp=0x8076ce62691e0000; flags ZF,SF host=0x85 interp=0x45",
+  },
+  {
+    form: "64: shld cl r32 then setcc",
+    example: "64: shld cl r32 then setcc: `shld %cl, %esi, %edx; setg %al` [0f a5 f2 0f 9f c0] flags=0xa57 rax=0xa98f47cf00000001 rcx=0x8000000000000000 rdx=0x1955363a00000001 rbx=0x200800 rsp=0x300800 rbp=0xadc5a78980000001 rsi=0xdfca1402191500d7 rdi=0x25e56a7aaddd8000 r8=0x1000000000 r9=0x8d01fdc7df058423 r10=0xeb72faf69696428a r11=0x600511820ec1cd17 r12=0x10a0d013f301d1c1 r13=0x6222d6cd80000000 r14=0xecea94b1bb11d0f6 r15=0x1470785742a07eb2 operand=feffffffffffffffffffffffe6373c5e memSeed=0xdbec9bf7",
+    difference: "rdx host=0x1 interp=0x1955363a00000001",
+  },
+  {
+    form: "64: shld cl r32 then jcc",
+    example: "64: shld cl r32 then jcc: `shld %cl, %esi, %edx; jle 9f; mov $0x5a, %al; 9:` [0f a5 f2 7e 02 b0 5a] flags=0xe46 rax=0xfffffffffffffffe rcx=0x8135f1e8c6b2fd00 rdx=0x46a29be500000001 rbx=0x200800 rsp=0x300800 rbp=0xe7ce50bafffffffe rsi=0x1 rdi=0xbe9992b44f64072f r8=0x36 r9=0x8 r10=0x8233b0271161dd2e r11=0xa5fb9635a7238236 r12=0x6002d8eb61728c35 r13=0x6676dd3f13667800 r14=0xf6cdfdf151149681 r15=0x9b1c6151970b9b39 operand=0080275eed76de29ff7f2462e9d19bd9 memSeed=0xab894fb6",
+    difference: "rdx host=0x1 interp=0x46a29be500000001",
+  },
+  {
+    form: "64: shld cl r32 then carry/flag consumers",
+    example: "64: shld cl r32 then carry/flag consumers: `shld %cl, %esi, %edx; inc %esi; setbe %al` [0f a5 f2 ff c6 0f 96 c0] flags=0x257 rax=0xb5171c2dd9673abe rcx=0x973b169852ae7f20 rdx=0x4272d5608691ee3e rbx=0x200800 rsp=0x300800 rbp=0xc60844fe0f11c180 rsi=0xa76efb3541270400 rdi=0x53aa72aa4ed5bcd0 r8=0x329caef58caccb3f r9=0xbffcbe0a289d8080 r10=0x323acb203a01eff0 r11=0x9d701eaee9f97fff r12=0xa06f08c5b3fe0001 r13=0xffffffffffffff90 r14=0x6e0fcec05f6a00a1 r15=0x802dce14b41a4980 operand=00000000000000007e27d01fc215dd60 memSeed=0x82a11024",
+    difference: "rdx host=0x8691ee3e interp=0x4272d5608691ee3e",
+  },
+  {
     form: "32: shld r16,r16,imm",
     example: "32: shld r16,r16,imm: `shld $16, %si, %dx` [66 0f a4 f2 10] flags=0xad7 rax=0xa232a89b000000d0 rcx=0x2fe527c4b26d9d26 rdx=0xb151220b383c16e7 rbx=0x200800 rsp=0x300800 rbp=0xadf809745f29d394 rsi=0x877568e2694cb981 rdi=0x745473c107e37fff operand=201f9957f54780b2a4ccb2f051e4f681 memSeed=0x56d2e4ee",
     difference: "rdx host=0x383cb981 interp=0x383c0000; flags ZF,SF host=0x85 interp=0x45",
@@ -130,5 +157,15 @@ export const KNOWN_MISMATCHES: readonly KnownMismatch[] = [
     form: "32: shrd m16,r16,cl",
     example: "32: shrd m16,r16,cl: `shrd %cl, %si, (%ebx)` [66 0f ad 33] flags=0xe17 rax=0xd9655b337e7c706f rcx=0xf1f348cf66b1610 rdx=0xb86e49c06ea2c14d rbx=0x200800 rsp=0x300800 rbp=0x6cadc9eb6d62ffb2 rsi=0x653837e595c56a98 rdi=0xf60dcbeae482c0eb operand=2d8a82c0390c1bfc0000000000000000 memSeed=0x3e203f13",
     difference: "flags PF,ZF host=0x401 interp=0x445; data[+0x80] host=0x98 interp=0x0",
+  },
+  {
+    form: "32: shld cl r16 then jcc",
+    example: "32: shld cl r16 then jcc: `shld %cl, %si, %dx; jno 9f; mov $0x5a, %al; 9:` [66 0f a5 f2 71 02 b0 5a] flags=0x217 rax=0x49df7e132ef9ffff rcx=0x76d0473fffffff10 rdx=0x58ade6196c65da81 rbx=0x200800 rsp=0x300800 rbp=0x7b6e541e4a039ff rsi=0x8000000000000001 rdi=0x7a6d041eede97a7f operand=0000000000000080ffffff7ffaa11faf memSeed=0xde82d71a",
+    difference: "rdx host=0x6c650001 interp=0x6c650000; flags PF,ZF host=0x1 interp=0x45",
+  },
+  {
+    form: "32: shld cl r16 then carry/flag consumers",
+    example: "32: shld cl r16 then carry/flag consumers: `shld %cl, %si, %dx; dec %esi; jc 9f; mov $0x5a, %al; 9:` [66 0f a5 f2 4e 72 02 b0 5a] flags=0xad7 rax=0x4c958133bd3ba67a rcx=0x4f9325ce6b2c7430 rdx=0x1518f6aa36935384 rbx=0x200800 rsp=0x300800 rbp=0xffffffffffffffff rsi=0x3d9b4a4a98fd2f26 rdi=0xd2872e9506910e7f operand=018cc785991967396f24e4c1186f86af memSeed=0x95a3e88d",
+    difference: "rdx host=0x36932f26 interp=0x36930000",
   },
 ];
