@@ -21,6 +21,8 @@ export interface RunGuestOptions {
   smp?: number;
   /** -rtc base= (default: host UTC). */
   rtcBase?: MachineConfig['rtcBase'];
+  /** Devices added after isa-debug-exit and pc-testdev (e.g. pci-testdev). */
+  extraDevices?: MachineConfig['devices'];
 }
 
 export interface GuestResult {
@@ -57,7 +59,7 @@ export async function runKernel(kernel: string, opts: RunGuestOptions = {}, labe
     append: opts.append,
     initrd: opts.initrd,
     serial: { output: (data) => chunks.push(Buffer.from(data)) },
-    devices: [{ driver: 'isa-debug-exit', iobase: GUEST_DEBUG_EXIT_PORT, iosize: 4 }, { driver: 'pc-testdev' }],
+    devices: [{ driver: 'isa-debug-exit', iobase: GUEST_DEBUG_EXIT_PORT, iosize: 4 }, { driver: 'pc-testdev' }, ...(opts.extraDevices ?? [])],
     noReboot: true,
     clock: opts.clock ?? { mode: 'realtime' },
     smp: opts.smp ?? 1,
