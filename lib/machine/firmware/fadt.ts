@@ -89,7 +89,7 @@ export function buildFadt(p: FadtParams): Uint8Array {
   v.setUint32(o(FADT_FLAGS), flags, true);
   writeGas(v, o(FADT_RESET_REG), GAS_SYSTEM_IO, 8, GAS_ACCESS_BYTE, p.resetPort);
   v.setUint8(o(FADT_RESET_VALUE), p.resetValue);
-  v.setBigUint64(o(FADT_X_FIRMWARE_CTRL), BigInt(p.facsAddress), true);
+  // X_FIRMWARE_CTRL stays 0: the FACS is below 4 GiB and the OS must use only one of the two pointers.
   v.setBigUint64(o(FADT_X_DSDT), BigInt(p.dsdtAddress), true);
   writeGas(v, o(FADT_X_PM1A_EVT_BLK), GAS_SYSTEM_IO, 32, GAS_ACCESS_WORD, p.pm1aEventBlock);
   writeGas(v, o(FADT_X_PM1A_CNT_BLK), GAS_SYSTEM_IO, 16, GAS_ACCESS_WORD, p.pm1aControlBlock);
