@@ -4,10 +4,19 @@
  * are always empty (LSR.THRE and LSR.TEMT stay set). Host input is queued
  * without loss and presented one byte at a time through RBR (LSR.DR).
  * The IRQ line follows the 16550's pending-interrupt logic gated by
- * MCR.OUT2, as PC boards wire it. Loopback (MCR.LOOP) routes THR back to
+ * MCR.OUT2, as PC boards wire it. Interrupt priorities (PC16550D
+ * datasheet): receiver line status (overrun: host input dropped because
+ * the input queue was full), then received data available (with FIFOs
+ * enabled: the receive FIFO, i.e. the first 16 queued bytes, at or above
+ * the FCR trigger level of 1, 4, 8 or 14 bytes) or character timeout (data
+ * below the trigger level and nothing received or read for four character
+ * times at the programmed baud rate, IIR 0x0C), then THR empty (raised
+ * when THR empties with IER.ETBEI set, cleared by reading IIR while it
+ * reports it or by writing THR), then modem status. Loopback (MCR.LOOP) routes THR back to
  * RBR and the modem-control outputs to the modem-status inputs.
  */
 import type { PioDevice, Resettable } from '../machine/bus-device.js';
+import type { Clock, Timer } from '../machine/clock.js';
 import type { IrqLine } from '../machine/irq.js';
 
 // Register offsets.
@@ -28,6 +37,7 @@ export const IER_MODEM_STATUS = 0x08;
 export const IIR_NO_INTERRUPT = 0x01;
 export const IIR_ID_LINE_STATUS = 0x06;
 export const IIR_ID_RX_DATA = 0x04;
+export const IIR_ID_RX_TIMEOUT = 0x0c;
 export const IIR_ID_THR_EMPTY = 0x02;
 export const IIR_ID_MODEM_STATUS = 0x00;
 export const IIR_FIFO_ENABLED = 0xc0;
@@ -35,6 +45,12 @@ export const IIR_FIFO_ENABLED = 0xc0;
 export const FCR_FIFO_ENABLE = 0x01;
 export const FCR_CLEAR_RX = 0x02;
 export const FCR_CLEAR_TX = 0x04;
+export const FCR_TRIGGER_SHIFT = 6;
+/** Receive FIFO trigger levels selected by FCR bits 7-6. */
+export const RX_TRIGGER_LEVELS = [1, 4, 8, 14] as const;
+export const UART_FIFO_BYTES = 16;
+/** The UART's input clock divided by 16: baud = UART_BAUD_BASE / divisor. */
+export const UART_BAUD_BASE = 115_200;
 
 export const LCR_DLAB = 0x80;
 
@@ -71,7 +87,11 @@ export class Uart16550 implements PioDevice, Resettable {
   private dll = 0x0c; // 9600 baud from the 1.8432 MHz clock
   private dlm = 0;
   private fifoEnabled = false;
+  private rxTrigger = 1;
   private overrun = false;
+  /** Character timeout indication (FIFO mode): cleared by reading RBR. */
+  private rxTimeout = false;
+  private readonly timeoutTimer: Timer | undefined;
   /** The THR-empty interrupt is pending until IIR reports it or THR is written. */
   private thrInterrupt = false;
   /** Modem-status inputs as last seen, to compute the delta bits. */
@@ -87,9 +107,12 @@ export class Uart16550 implements PioDevice, Resettable {
     private readonly irq: IrqLine,
     private readonly sink: ((data: Uint8Array) => void) | undefined,
     name = 'uart16550',
+    /** Guest time for the FIFO character timeout; without it the timeout indication never fires. */
+    private readonly clock?: Clock,
   ) {
     this.name = name;
     this.msrInputs = this.modemInputs();
+    this.timeoutTimer = clock?.addTimer(() => this.onCharacterTimeout());
   }
 
   reset(): void {
@@ -101,7 +124,10 @@ export class Uart16550 implements PioDevice, Resettable {
     this.dll = 0x0c;
     this.dlm = 0;
     this.fifoEnabled = false;
+    this.rxTrigger = 1;
     this.overrun = false;
+    this.rxTimeout = false;
+    this.timeoutTimer?.cancel();
     this.thrInterrupt = false;
     this.inputHead = 0;
     this.inputCount = 0;
@@ -114,11 +140,15 @@ export class Uart16550 implements PioDevice, Resettable {
   receive(bytes: Uint8Array): number {
     let accepted = 0;
     for (const b of bytes) {
-      if (this.inputCount === this.input.length) break;
+      if (this.inputCount === this.input.length) {
+        this.overrun = true; // the guest did not keep up: a byte is lost
+        break;
+      }
       this.input[(this.inputHead + this.inputCount) % this.input.length] = b;
       this.inputCount++;
       accepted++;
     }
+    if (accepted > 0) this.restartCharacterTimeout();
     this.updateIrq();
     return accepted;
   }
@@ -163,10 +193,39 @@ export class Uart16550 implements PioDevice, Resettable {
     this.msrInputs = now;
   }
 
+  /** Bytes in the receive FIFO (the head of the input queue), or in the holding register without FIFOs. */
+  private get rxLevel(): number {
+    return Math.min(this.inputCount, this.fifoEnabled ? UART_FIFO_BYTES : 1);
+  }
+
+  /** Four character times at the programmed divisor (10 bits per character: start, 8 data, stop). */
+  private characterTimeoutNs(): number {
+    const divisor = (this.dlm << 8) | this.dll || 0x10000;
+    return (4 * 10 * 1e9 * divisor) / UART_BAUD_BASE;
+  }
+
+  /** Any receive activity (a byte arriving, the guest reading one) restarts the FIFO timeout. */
+  private restartCharacterTimeout(): void {
+    this.rxTimeout = false;
+    const timer = this.timeoutTimer;
+    if (timer === undefined) return;
+    if (this.fifoEnabled && this.inputCount > 0 && this.rxLevel < this.rxTrigger) {
+      timer.arm(Math.ceil(this.clock!.nowNs() + this.characterTimeoutNs()));
+    } else if (timer.armed) timer.cancel();
+  }
+
+  private onCharacterTimeout(): void {
+    if (this.fifoEnabled && this.inputCount > 0) this.rxTimeout = true;
+    this.updateIrq();
+  }
+
   /** The highest-priority pending interrupt's IIR id, or IIR_NO_INTERRUPT. */
   private pendingInterrupt(): number {
     if (this.ier & IER_LINE_STATUS && this.overrun) return IIR_ID_LINE_STATUS;
-    if (this.ier & IER_RX_DATA && this.inputCount > 0) return IIR_ID_RX_DATA;
+    if (this.ier & IER_RX_DATA && this.inputCount > 0) {
+      if (!this.fifoEnabled || this.rxLevel >= this.rxTrigger) return IIR_ID_RX_DATA;
+      if (this.rxTimeout) return IIR_ID_RX_TIMEOUT;
+    }
     if (this.ier & IER_THR_EMPTY && this.thrInterrupt) return IIR_ID_THR_EMPTY;
     if (this.ier & IER_MODEM_STATUS && this.msrDeltas !== 0) return IIR_ID_MODEM_STATUS;
     return IIR_NO_INTERRUPT;
@@ -198,6 +257,7 @@ export class Uart16550 implements PioDevice, Resettable {
           value = this.input[this.inputHead]!;
           this.inputHead = (this.inputHead + 1) % this.input.length;
           this.inputCount--;
+          this.restartCharacterTimeout();
         } else value = 0;
         break;
       case UART_IER:
@@ -251,10 +311,12 @@ export class Uart16550 implements PioDevice, Resettable {
         break;
       case UART_IIR_FCR:
         this.fifoEnabled = (value & FCR_FIFO_ENABLE) !== 0;
+        this.rxTrigger = RX_TRIGGER_LEVELS[(value >> FCR_TRIGGER_SHIFT) & 3]!;
         if (value & FCR_CLEAR_RX) {
           this.inputHead = 0;
           this.inputCount = 0;
         }
+        this.restartCharacterTimeout();
         break;
       case UART_LCR:
         this.lcr = value;

@@ -15,7 +15,6 @@ import { PcTestdev } from '../devices/pc-testdev.js';
 import { Port80 } from '../devices/port80.js';
 import { Uart16550 } from '../devices/uart16550.js';
 import { PlatformDevices } from './platform-devices.js';
-import { PlatformDevices } from './platform-devices.js';
 import { COM_PORT_COUNT, IRQ_COM1, PORT_COM1, PORT_POST } from './addresses.js';
 import { Clock } from './clock.js';
 import { validateMachineConfig, type MachineConfig } from './config.js';
@@ -90,8 +89,6 @@ export class Machine {
   readonly localApics: LocalApics;
   /** The legacy PC devices: 8259 pair, IOAPIC, PIT, port 0x61, RTC/CMOS, i8042, ACPI PM. */
   readonly platform: PlatformDevices;
-  /** The legacy PC devices: 8259 pair, IOAPIC, PIT, port 0x61, RTC/CMOS, i8042, ACPI PM. */
-  readonly platform: PlatformDevices;
   /** One CPUID table per vCPU (they differ in the APIC IDs); the backend holds one per VM. */
   private readonly cpuidTables: CpuidEntry[][];
   private cpuidInstalled = 0;
@@ -135,7 +132,7 @@ export class Machine {
       this.pio.register(PORT_POST, 1, this.port80);
       this.resettable.push(this.port80);
       if (config.serial !== 'none') {
-        this.uart = new Uart16550(this.irqs.line(IRQ_COM1), config.serial.output, 'serial0 (COM1)');
+        this.uart = new Uart16550(this.irqs.line(IRQ_COM1), config.serial.output, 'serial0 (COM1)', this.clock);
         this.pio.register(PORT_COM1, COM_PORT_COUNT, this.uart);
         this.resettable.push(this.uart);
       }
@@ -181,7 +178,6 @@ export class Machine {
       );
       this.localApics = new LocalApics(this.vcpus, this.clock, this.loop, this.msrs);
       this.platform = this.wirePlatformDevices();
-      this.platform = this.wirePlatformDevices();
       this.loadKernel();
     } catch (err) {
       this.vm.destroy(); // a machine that cannot be built gives its memory back at once
@@ -211,24 +207,6 @@ export class Machine {
   /** The 8259 pair: LINT0 of every local APIC (ExtINT on the BSP), the CPU's INTR with the APIC disabled. */
   setLegacyInterruptController(pic: LegacyInterruptController): void {
     this.localApics.connectLegacy(pic);
-  }
-
-  /** The legacy platform devices; the 8259 pair becomes every local APIC's LINT0 (and INTR with the APIC off). */
-  private wirePlatformDevices(): PlatformDevices {
-    const platform = new PlatformDevices({
-      pio: this.pio,
-      mmio: this.mmio,
-      irqs: this.irqs,
-      clock: this.clock,
-      apicBus: this.localApics.bus,
-      ramBytes: this.config.memoryBytes,
-      rtcBase: this.config.rtcBase ?? 'utc',
-      requestReset: () => this.onTripleFault(), // a guest-requested reset honours noReboot like a triple fault
-      powerOff: () => this.loop.finish({ status: 0, reason: 'poweroff' }),
-    });
-    this.resettable.push(...platform.resettable);
-    this.setLegacyInterruptController(platform.pic);
-    return platform;
   }
 
   /** The legacy platform devices; the 8259 pair becomes every local APIC's LINT0 (and INTR with the APIC off). */

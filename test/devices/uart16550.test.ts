@@ -25,8 +25,14 @@ import {
   UART_MSR,
   UART_RBR_THR,
   UART_SCR,
+  IER_LINE_STATUS,
+  IIR_ID_LINE_STATUS,
+  IIR_ID_RX_TIMEOUT,
+  LSR_OVERRUN,
+  UART_INPUT_QUEUE_BYTES,
 } from '../../lib/devices/uart16550.js';
 import { IrqLines } from '../../lib/machine/irq.js';
+import { testClock } from './device-clock.js';
 
 function setup() {
   const irqs = new IrqLines();
@@ -137,4 +143,73 @@ test('the probe sequence an OS driver uses identifies a 16550A', (t) => {
   t.is(uart.pioRead(UART_IIR_FCR, 1) & 0x20, 0, 'no 64-byte FIFO (not a 16750)');
   uart.pioWrite(UART_IIR_FCR, 1, 0);
   t.is(uart.pioRead(UART_IIR_FCR, 1) >> 6, 0);
+});
+
+function clocked() {
+  const { clock, advance } = testClock();
+  const irqs = new IrqLines();
+  const uart = new Uart16550(irqs.line(4), () => {}, 'com1', clock);
+  uart.pioWrite(UART_MCR, 1, MCR_OUT2);
+  return { uart, advance, irq: irqs.line(4) };
+}
+
+test('FIFO trigger level: RX data interrupt only at the level; below it the character timeout fires', (t) => {
+  const { uart, advance, irq } = clocked();
+  uart.pioWrite(UART_IIR_FCR, 1, 0x81); // FIFO on, trigger 8
+  uart.pioWrite(UART_IER, 1, IER_RX_DATA);
+  uart.receive(Buffer.from('abc'));
+  t.false(irq.level, '3 bytes are below the trigger level');
+  t.is(uart.pioRead(UART_IIR_FCR, 1), IIR_NO_INTERRUPT | IIR_FIFO_ENABLED);
+  // 9600 baud (divisor 12): four characters of 10 bits take 4.17 ms.
+  advance(4_000_000);
+  t.false(irq.level);
+  advance(200_000);
+  t.true(irq.level, 'character timeout');
+  t.is(uart.pioRead(UART_IIR_FCR, 1), IIR_ID_RX_TIMEOUT | IIR_FIFO_ENABLED);
+  t.is(uart.pioRead(UART_RBR_THR, 1), 0x61);
+  t.false(irq.level, 'reading RBR clears the timeout and restarts it');
+  advance(4_200_000);
+  t.true(irq.level);
+  uart.receive(Buffer.from('defgh'));
+  t.is(uart.pioRead(UART_IIR_FCR, 1), IIR_NO_INTERRUPT | IIR_FIFO_ENABLED, '7 bytes: new data restarted the timeout');
+  uart.receive(Buffer.from('i'));
+  t.is(uart.pioRead(UART_IIR_FCR, 1), IIR_ID_RX_DATA | IIR_FIFO_ENABLED, '8 bytes reach the trigger level');
+  uart.pioWrite(UART_IIR_FCR, 1, 0xc1); // trigger 14
+  t.is(uart.pioRead(UART_IIR_FCR, 1), IIR_NO_INTERRUPT | IIR_FIFO_ENABLED, 'now below the trigger again');
+  uart.receive(Buffer.from('0123456789'));
+  t.is(uart.pioRead(UART_IIR_FCR, 1), IIR_ID_RX_DATA | IIR_FIFO_ENABLED, '18 queued: the FIFO holds 16 >= 14');
+});
+
+test('without FIFOs every received byte is an RX data interrupt', (t) => {
+  const { uart, irq } = clocked();
+  uart.pioWrite(UART_IER, 1, IER_RX_DATA);
+  uart.receive(Buffer.from('x'));
+  t.true(irq.level);
+  t.is(uart.pioRead(UART_IIR_FCR, 1), IIR_ID_RX_DATA);
+});
+
+test('overrun: host input beyond the queue sets LSR.OE and the line status interrupt, cleared by reading LSR', (t) => {
+  const { uart, irq } = clocked();
+  uart.pioWrite(UART_IER, 1, IER_LINE_STATUS | IER_RX_DATA);
+  t.is(uart.receive(new Uint8Array(UART_INPUT_QUEUE_BYTES + 1)), UART_INPUT_QUEUE_BYTES);
+  t.true(irq.level);
+  t.is(uart.pioRead(UART_IIR_FCR, 1), IIR_ID_LINE_STATUS, 'line status outranks RX data');
+  t.is(uart.pioRead(UART_LSR, 1) & LSR_OVERRUN, LSR_OVERRUN);
+  t.is(uart.pioRead(UART_LSR, 1) & LSR_OVERRUN, 0);
+  t.is(uart.pioRead(UART_IIR_FCR, 1), IIR_ID_RX_DATA);
+});
+
+test('THR empty: raised by enabling ETBEI, cleared by an IIR read or a THR write, raised again when THR empties', (t) => {
+  const { uart, irq } = clocked();
+  uart.pioWrite(UART_IER, 1, IER_THR_EMPTY);
+  t.true(irq.level);
+  uart.pioWrite(UART_IER, 1, IER_THR_EMPTY);
+  t.is(uart.pioRead(UART_IIR_FCR, 1), IIR_ID_THR_EMPTY);
+  t.false(irq.level);
+  t.is(irq.risingEdges, 1);
+  uart.pioWrite(UART_RBR_THR, 1, 0x41);
+  t.true(irq.level, 'the byte left at once: THR empty again');
+  t.is(irq.risingEdges, 2);
+  uart.pioWrite(UART_IER, 1, 0);
+  t.false(irq.level);
 });
