@@ -19,7 +19,9 @@ test('apic: registers, self-IPIs, TPR masking, ESR, timer modes, x2APIC (icount)
   const r = await runGuest('apic', { clock: ICOUNT, timeoutMs: TIMEOUT_MS });
   assertPassed(t, r);
   t.true(r.serial.includes('PASS: periodic: 5 ticks counted (5)'));
-  t.true(r.serial.includes('PASS: x2APIC ICR IPI delivered'));
+  t.true(r.serial.includes('INFO: CPUID.1:ECX.x2APIC 1, TSC-deadline 1'));
+  t.true(r.serial.includes('PASS: x2APIC ICR IPI delivered'), 'x2APIC section ran');
+  t.regex(r.serial, /PASS: TSC-deadline interrupt at TSC \d+ >= \d+/);
 });
 
 test('apic: the same run in icount mode is reproducible', async (t) => {
