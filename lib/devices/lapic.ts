@@ -168,7 +168,8 @@ export class LocalApic implements InterruptSource, LocalMmio {
   connectLegacy(pic: LegacyInterruptController): void {
     this.legacy = pic;
     pic.onIntrChange((level) => {
-      if (level) this.host.interruptRaised(this.index);
+      // Only a vCPU that takes ExtINT (LINT0 programmed so, or no APIC) is told; the others ignore INTR.
+      if (level && this.extIntLine()) this.host.interruptRaised(this.index);
     });
   }
 
