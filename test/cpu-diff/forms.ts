@@ -361,7 +361,7 @@ export function buildForms(bits: Bits, rng: Rng): Form[] {
   add('sal alias (D1 /6, C1 /6, D3 /6)', [{ asm: raw(0xd1, 0xf2), count: 1 }, { asm: raw(0xc1, 0xf2, 0x05), count: 5 }], { ignore: (c, v) => shiftIgnore('shl', 32, v.count ?? 0) });
   add('sal alias (D3 /6, by CL)', [raw(0xd3, 0xf2)], { ignore: (c) => shiftIgnore('shl', 32, Number(c.low(REG.rcx, 8))), setup: (c, g) => { if (g.chance(0.7)) c.setLow(REG.rcx, 8, BigInt(g.below(66))); } });
   add('test alias (F6 /1, F7 /1)', [raw(0xf6, 0xca, 0x55), raw(0xf7, 0xca, 0x78, 0x56, 0x34, 0x92)], { ignore: () => ({ flags: AF }) });
-  add('group 1 alias 82 (#UD in 64-bit mode)', [raw(0x82, 0xc2, 0x85), raw(0x82, 0xf2, 0x01)]);
+  add('op82 alias of 80 (#UD in 64-bit mode)', [raw(0x82, 0xc2, 0x85), raw(0x82, 0xf2, 0x01)]);
   add('hint NOPs (0F 18-1F, prefetchw, endbr)', [raw(0x0f, 0x18, 0x03), raw(0x0f, 0x0d, 0x0b), raw(0x0f, 0x1f, 0x44, 0x00, 0x00), raw(0xf3, 0x0f, 0x1e, 0xfa), raw(0xf3, 0x0f, 0x1e, 0xfb), raw(0x0f, 0x19, 0xc0), raw(0x0f, 0x1e, 0xc0)]);
   add('pause', ['pause']);
 

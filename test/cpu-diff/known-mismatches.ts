@@ -89,8 +89,8 @@ export const KNOWN_MISMATCHES: readonly KnownMismatch[] = [
     difference: "rdx host=0x8e8b1b57 interp=0x523e98168e8b1b57",
   },
   {
-    form: "64: group 1 alias 82 (#UD in 64-bit mode)",
-    example: "64: group 1 alias 82 (#UD in 64-bit mode): `.byte 0x82, 0xc2, 0x85` [82 c2 85] flags=0xad7 rax=0x8c16f62b00000010 rcx=0xfcad174be8c98a09 rdx=0x7fbc4302f467794c rbx=0x200800 rsp=0x300800 rbp=0x32afa6555d5b3aa0 rsi=0xf82a41fe7fc2aa0a rdi=0xbcface560e7ecea7 r8=0x8000000000000001 r9=0x1 r10=0xb84be9478726797d r11=0xbf9bdd2ef3c64318 r12=0x0 r13=0x16d43f365642357e r14=0x0 r15=0xb22257a27a74ffff operand=00d33d8d58a98fea02ffffff77a6d3bb memSeed=0xc9003759",
+    form: "64: op82 alias of 80 (#UD in 64-bit mode)",
+    example: "64: op82 alias of 80 (#UD in 64-bit mode): `.byte 0x82, 0xc2, 0x85` [82 c2 85] flags=0xad7 rax=0x8c16f62b00000010 rcx=0xfcad174be8c98a09 rdx=0x7fbc4302f467794c rbx=0x200800 rsp=0x300800 rbp=0x32afa6555d5b3aa0 rsi=0xf82a41fe7fc2aa0a rdi=0xbcface560e7ecea7 r8=0x8000000000000001 r9=0x1 r10=0xb84be9478726797d r11=0xbf9bdd2ef3c64318 r12=0x0 r13=0x16d43f365642357e r14=0x0 r15=0xb22257a27a74ffff operand=00d33d8d58a98fea02ffffff77a6d3bb memSeed=0xc9003759",
     difference: "vector host=#UD interp=none",
   },
   {

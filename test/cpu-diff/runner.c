@@ -205,6 +205,37 @@ static void fill_windows(uint32_t seed, const uint8_t *operand) {
   memcpy((void *)OPERAND_AREA, operand, OPERAND_SIZE);
 }
 
+/* One case; its own frame so that nothing live across sigsetjmp changes before a siglongjmp. */
+static __attribute__((noinline)) void run_one(const struct case_in *c, struct case_out *r, int mode32) {
+  memset(r, 0, sizeof *r);
+  fill_windows(c->mem_seed, c->operand);
+  uint64_t entry = CODE_BASE + (uint64_t)c->slot * SLOT_SIZE;
+  g_fault_vector = -1;
+  if (sigsetjmp(g_fault_jmp, 1) == 0) {
+    if (mode32) {
+      for (int k = 0; k < 8; k++) g_in32[k] = (uint32_t)c->regs[k];
+      g_in32[8] = (uint32_t)c->flags;
+      g_entry32 = (uint32_t)entry;
+      run_case32();
+      for (int k = 0; k < 8; k++) r->regs[k] = g_out32[k];
+      r->flags = g_out32[8];
+    } else {
+      memcpy(g_in_regs, c->regs, sizeof g_in_regs);
+      g_in_flags = c->flags;
+      g_entry = entry;
+      run_case64();
+      memcpy(r->regs, g_out_regs, sizeof r->regs);
+      r->flags = g_out_flags;
+    }
+    r->vector = -1;
+  } else {
+    r->vector = g_fault_vector;
+    r->error_code = g_fault_error;
+  }
+  memcpy(r->data, (void *)DATA_WIN, WIN_SIZE);
+  memcpy(r->stack, (void *)STACK_WIN, WIN_SIZE);
+}
+
 static uint8_t *read_file(const char *path, size_t *len) {
   FILE *f = fopen(path, "rb");
   if (!f) {
@@ -271,6 +302,24 @@ int main(int argc, char **argv) {
   for (unsigned k = 0; k < sizeof sigs / sizeof sigs[0]; k++) sigaction(sigs[k], &sa, NULL);
   alarm(600); /* a runaway snippet must not hang the test */
 
+  if (mode32) { /* probe: an empty snippet must come back; it faults when the kernel has no 32-bit code segment */
+    uint8_t *probe = ej + 0x40;
+    int32_t rel = (int32_t)(EXIT_JUMP - (EXIT_JUMP + 0x40 + 5));
+    probe[0] = 0xe9;
+    memcpy(probe + 1, &rel, 4);
+    g_fault_vector = -1;
+    if (sigsetjmp(g_fault_jmp, 1) == 0) {
+      memset(g_in32, 0, sizeof g_in32);
+      g_in32[4] = (uint32_t)(STACK_PAGE + 0x800);
+      g_in32[8] = 0x202;
+      g_entry32 = (uint32_t)(EXIT_JUMP + 0x40);
+      run_case32();
+    } else {
+      fprintf(stderr, "runner: 32-bit compatibility mode is unavailable (vector %d; ia32_emulation disabled?)\n", g_fault_vector);
+      return 3;
+    }
+  }
+
   FILE *out = fopen(argv[4], "wb");
   if (!out) {
     perror(argv[4]);
@@ -281,33 +330,7 @@ int main(int argc, char **argv) {
     struct case_in c;
     memcpy(&c, cases + i * sizeof c, sizeof c);
     struct case_out r;
-    memset(&r, 0, sizeof r);
-    fill_windows(c.mem_seed, c.operand);
-    uint64_t entry = CODE_BASE + (uint64_t)c.slot * SLOT_SIZE;
-    g_fault_vector = -1;
-    if (sigsetjmp(g_fault_jmp, 1) == 0) {
-      if (mode32) {
-        for (int k = 0; k < 8; k++) g_in32[k] = (uint32_t)c.regs[k];
-        g_in32[8] = (uint32_t)c.flags;
-        g_entry32 = (uint32_t)entry;
-        run_case32();
-        for (int k = 0; k < 8; k++) r.regs[k] = g_out32[k];
-        r.flags = g_out32[8];
-      } else {
-        memcpy(g_in_regs, c.regs, sizeof g_in_regs);
-        g_in_flags = c.flags;
-        g_entry = entry;
-        run_case64();
-        memcpy(r.regs, g_out_regs, sizeof r.regs);
-        r.flags = g_out_flags;
-      }
-      r.vector = -1;
-    } else {
-      r.vector = g_fault_vector;
-      r.error_code = g_fault_error;
-    }
-    memcpy(r.data, (void *)DATA_WIN, WIN_SIZE);
-    memcpy(r.stack, (void *)STACK_WIN, WIN_SIZE);
+    run_one(&c, &r, mode32);
     fwrite(&r, sizeof r, 1, out);
   }
   fclose(out);
