@@ -26,3 +26,4 @@ export type {
 } from './api/index.js';
 export { GuestMemoryError } from './machine/guest-memory.js';
 export { demoGuestPath } from './api/demo-guest.js';
+export { QmpServer, QmpError, MonitorTarget, HumanMonitor } from './qmp/index.js';
