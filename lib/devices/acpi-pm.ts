@@ -11,6 +11,7 @@
  *    is not in the DSDT and any other SLP_TYP is ignored;
  *  - PM_TMR_BLK: the 24-bit PM timer at 3.579545 MHz of guest time.
  * The SCI (ISA IRQ 9) is asserted while any enabled status bit is set.
+ * pressPowerButton() is the fixed-hardware power button (PWRBTN_STS).
  */
 import { ACPI_PM1A_CNT_BLK, ACPI_PM1A_EVT_BLK, ACPI_PM_TMR_BLK, ACPI_SLP_TYP_S5 } from '../machine/addresses.js';
 import type { PioDevice, Resettable } from '../machine/bus-device.js';
@@ -92,6 +93,20 @@ export class AcpiPm implements Resettable {
     this.seenTmrPeriods = this.tmrPeriods();
     this.tmrTimer.cancel();
     this.updateSci();
+  }
+
+  /**
+   * The fixed-hardware power button was pressed (QMP system_powerdown): PWRBTN_STS is set and,
+   * with PWRBTN_EN, the SCI tells the OS, which then shuts down and enters S5 itself.
+   */
+  pressPowerButton(): void {
+    this.status |= PM1_STS_PWRBTN;
+    this.updateSci();
+  }
+
+  /** The OS enabled the power button event (so a press would reach it). */
+  get powerButtonEnabled(): boolean {
+    return (this.enable & PM1_EN_PWRBTN) !== 0;
   }
 
   private ticks(): number {

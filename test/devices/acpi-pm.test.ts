@@ -50,3 +50,17 @@ test('SLP_EN with SLP_TYP S5 powers off; other sleep types do nothing', (t) => {
   pio.write(0x605, 1, 0x20); // byte write of the high half: SLP_EN, SLP_TYP 0
   t.is(poweroffs(), 2);
 });
+
+test('power button: PWRBTN_STS, SCI once the OS enables PWRBTN_EN, write 1 to clear', (t) => {
+  const { pio, pm, sci } = setup();
+  t.false(pm.powerButtonEnabled);
+  pm.pressPowerButton();
+  t.is(pio.read(0x600, 2) & 0x100, 0x100);
+  t.false(sci.level);
+  pio.write(0x602, 2, 0x100);
+  t.true(pm.powerButtonEnabled);
+  t.true(sci.level, 'pending status now enabled');
+  pio.write(0x600, 2, 0x100);
+  t.false(sci.level);
+  t.is(pio.read(0x600, 2) & 0x100, 0);
+});
