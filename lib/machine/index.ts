@@ -13,7 +13,7 @@ export type { InterruptSource, LocalMmio } from './run-loop.js';
 export { MsrRegistry } from './msr-registry.js';
 export type { MsrHandler } from './msr-registry.js';
 export { Hypercalls, undefinedOpcodeHypercall } from './hypercalls.js';
-export type { HypercallHandler } from './hypercalls.js';
+export type { HypercallHandler, HypercallProvider } from './hypercalls.js';
 export { LocalApics } from './local-apics.js';
 export { GuestMemory, GuestMemoryError } from './guest-memory.js';
 export { buildCpuidTable, FEATURES, CPU_MODELS } from './cpuid.js';
