@@ -72,7 +72,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     names: ['kernel'],
     takesArg: true,
     argName: 'FILE',
-    help: 'boot this multiboot ELF kernel',
+    help: 'boot this kernel: multiboot ELF, Linux bzImage or PVH ELF (vmlinux)',
     handle(inv, value) {
       inv.kernel = value;
     },
@@ -90,7 +90,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     names: ['initrd'],
     takesArg: true,
     argName: 'FILE',
-    help: 'initial ram disk (a multiboot module)',
+    help: 'initial ram disk (Linux initrd, PVH module 0 or the multiboot module)',
     handle(inv, value) {
       inv.initrd = value;
     },
