@@ -458,9 +458,10 @@ export class LocalApic implements InterruptSource, LocalMmio {
     if (offset >= r.REG_LVT_TIMER && offset <= r.REG_LVT_ERROR && (offset & 0xf) === 0) {
       return this.lvt[(offset - r.REG_LVT_TIMER) >> 4]!;
     }
-    for (const [start, words] of [[r.REG_ISR, this.isr], [r.REG_TMR, this.tmr], [r.REG_IRR, this.irr]] as const) {
-      if (offset >= start && offset < start + 0x80 && (offset & 0xf) === 0) return words[(offset - start) >> 4]!;
-    }
+    if ((offset & 0xf) !== 0) return undefined;
+    if (offset >= r.REG_ISR && offset < r.REG_ISR + 0x80) return this.isr[(offset - r.REG_ISR) >> 4]!;
+    if (offset >= r.REG_TMR && offset < r.REG_TMR + 0x80) return this.tmr[(offset - r.REG_TMR) >> 4]!;
+    if (offset >= r.REG_IRR && offset < r.REG_IRR + 0x80) return this.irr[(offset - r.REG_IRR) >> 4]!;
     return undefined;
   }
 

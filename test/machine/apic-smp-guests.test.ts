@@ -29,7 +29,7 @@ test('apic: the same run in icount mode is reproducible', async (t) => {
   t.is(a.serial, b.serial, 'identical serial output, TSC values included');
 });
 
-for (const smp of [2, 4]) {
+for (const smp of [2, 4, 64]) {
   test(`smp: -smp ${smp} starts the APs with INIT-SIPI-SIPI; IPI ping-pong, spinlock, barrier (icount)`, async (t) => {
     const r = await runGuest('smp', { smp, clock: ICOUNT, timeoutMs: TIMEOUT_MS });
     assertPassed(t, r);
