@@ -177,6 +177,8 @@ export class Machine {
         { msrs: this.msrs, hypercalls: this.hypercalls },
       );
       this.localApics = new LocalApics(this.vcpus, this.clock, this.loop, this.msrs);
+      // PCI MSI/MSI-X messages go to the local APICs.
+      this.pci.bus.apicBus = this.localApics.bus;
       this.platform = this.wirePlatformDevices();
       this.loadKernel();
     } catch (err) {
