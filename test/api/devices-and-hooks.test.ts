@@ -47,9 +47,10 @@ maybe('serial[0] is a Duplex: guest input from writes, guest output on read and 
 
 maybe('a user PIO device sees offsets and sizes and answers reads', async (t) => {
   const writes: Array<[number, number, number]> = [];
-  // in al, 0x61 (offset 1); out 0x62, al (offset 2); then exit with what the device answered.
-  const vm = realModeMachine([0xe4, 0x61, 0xe6, 0x62, ...[0xe6, 0xf4]]);
-  vm.addPioDevice(0x60, 4, {
+  // in al, 0xd1 (offset 1); out 0xd2, al (offset 2); then exit with what the device answered.
+  // Ports 0xd0-0xd3 (the second DMA controller on a real PC) are free on this machine; 0x60-0x64 are the i8042's and port 0x61's.
+  const vm = realModeMachine([0xe4, 0xd1, 0xe6, 0xd2, ...[0xe6, 0xf4]]);
+  vm.addPioDevice(0xd0, 4, {
     read: (offset, size) => (offset === 1 && size === 1 ? 0x2a : 0xff),
     write: (offset, size, value) => void writes.push([offset, size, value]),
   });
@@ -58,8 +59,8 @@ maybe('a user PIO device sees offsets and sizes and answers reads', async (t) =>
 });
 
 maybe('a PIO read handler returning garbage ends the machine with an error naming the device', async (t) => {
-  const vm = realModeMachine([0xe4, 0x61, ...debugExit(0)]);
-  vm.addPioDevice(0x60, 4, { read: () => 0x1234 }, 'bad-device');
+  const vm = realModeMachine([0xe4, 0xd1, ...debugExit(0)]);
+  vm.addPioDevice(0xd0, 4, { read: () => 0x1234 }, 'bad-device');
   const exit = await vm.start();
   t.is(exit.reason, 'error');
   t.regex(exit.message ?? '', /bad-device: read\(0x1, 1\) returned 4660/);
