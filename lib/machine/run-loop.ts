@@ -418,6 +418,8 @@ export class RunLoop {
             this.offerInterrupt(slot);
             continue;
           case abi.TSV_EXIT_SLICE_END:
+            // PAUSE hands the CPU to another vCPU; alone, the vCPU just goes on.
+            if (!smp && v.sliceReason === abi.TSV_SLICE_PAUSE && !this.endSlice && this.result === undefined) continue;
             return;
           case abi.TSV_EXIT_SHUTDOWN:
             this.hooks.shutdown();
