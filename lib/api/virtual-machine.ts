@@ -111,7 +111,7 @@ export class VirtualMachine extends EventEmitter<VirtualMachineEvents> {
     this.machine = new Machine(full, options);
     this.machine.events.on('pause', () => this.onPause());
     this.machine.events.on('resume', () => {
-      this.stateNow = 'running';
+      if (this.stateNow === 'paused') this.stateNow = 'running';
       this.emit('resume');
     });
     this.machine.events.on('reset', () => this.emit('reset'));
@@ -172,6 +172,8 @@ export class VirtualMachine extends EventEmitter<VirtualMachineEvents> {
   /** Runs a paused machine again ('resume' event); guest time continues from the pause. */
   resume(): void {
     this.expectState('resume()', ['paused']);
+    // From here on the vCPUs may run at any moment: registers and memory are off limits at once.
+    this.stateNow = 'running';
     this.machine.resume();
   }
 
