@@ -13,11 +13,6 @@ export type RunStatus = 'prelaunch' | 'running' | 'paused' | 'shutdown';
 /** QEMU's ShutdownCause names. */
 export type ShutdownCause = 'host-error' | 'host-qmp-quit' | 'host-signal' | 'guest-shutdown' | 'guest-reset';
 
-/** Optional ACPI power button of the machine (the ACPI PM device's PWRBTN_STS). */
-interface PowerButtonMachine {
-  acpiPm?: { pressPowerButton?: () => void };
-}
-
 export class MonitorTarget {
   /** Set by quit (and by the CLI on signals) so the SHUTDOWN event names why the run ended. */
   hostShutdownCause: ShutdownCause | undefined;
@@ -65,11 +60,9 @@ export class MonitorTarget {
 
   systemPowerdown(): void {
     this.expectAlive('system_powerdown');
-    const button = (this.vm.machine as unknown as PowerButtonMachine).acpiPm?.pressPowerButton;
-    if (typeof button !== 'function') {
-      throw new QmpError('GenericError', 'system_powerdown: this machine has no ACPI power button (no ACPI PM device), so the guest cannot be asked to power off');
-    }
-    button.call((this.vm.machine as unknown as Required<PowerButtonMachine>).acpiPm);
+    // The ACPI fixed-hardware power button: the guest OS sees PWRBTN_STS (and an SCI if it enabled
+    // the event) and powers off by itself, as with QEMU. A guest without ACPI ignores it, as on hardware.
+    this.vm.machine.platform.acpiPm.pressPowerButton();
   }
 
   quit(): void {

@@ -199,6 +199,7 @@ export class QmpServer {
   private shutdownCause(exit: MachineExit): ShutdownCause {
     switch (exit.reason) {
       case 'debug-exit':
+      case 'poweroff':
         return 'guest-shutdown';
       case 'shutdown':
         return 'guest-reset';

@@ -4,6 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { addonAvailable } from '../../lib/hypervisor/addon.js';
+import { ACPI_PM1A_CNT_BLK, ACPI_PM1A_EVT_BLK, ACPI_SLP_TYP_S5 } from '../../lib/machine/addresses.js';
 import { QmpServer } from '../../lib/qmp/index.js';
 import { JsonObjectSplitter } from '../../lib/qmp/json-stream.js';
 import { CODE_ADDRESS, JMP_SELF, REAL_MODE_CS, debugExit, realModeMachine } from '../api/real-mode-code.js';
@@ -99,16 +100,31 @@ maybe('stop/cont emit STOP and RESUME with timestamps; info registers while stop
   await server.close();
 });
 
-maybe('system_powerdown without an ACPI power button is a GenericError, never a silent success', async (t) => {
-  const { server, client, vm } = await serve(JMP_SELF);
+// Enables the ACPI power button event, polls PM1_STS.PWRBTN_STS, then enters S5 (SLP_TYP=S5, SLP_EN).
+const lo = (v: number): number => v & 0xff;
+const hi = (v: number): number => v >> 8;
+const POWER_BUTTON_GUEST = [
+  0xba, lo(ACPI_PM1A_EVT_BLK + 2), hi(ACPI_PM1A_EVT_BLK + 2), // 0: mov dx, PM1_EN
+  0xb8, 0x00, 0x01, // 3: mov ax, PWRBTN_EN
+  0xef, // 6: out dx, ax
+  0xba, lo(ACPI_PM1A_EVT_BLK), hi(ACPI_PM1A_EVT_BLK), // 7: mov dx, PM1_STS
+  0xed, // 10: in ax, dx
+  0xf6, 0xc4, 0x01, // 11: test ah, PWRBTN_STS >> 8
+  0x74, 0xf7, // 14: jz 7
+  0xba, lo(ACPI_PM1A_CNT_BLK), hi(ACPI_PM1A_CNT_BLK), // 16: mov dx, PM1_CNT
+  0xb8, lo((ACPI_SLP_TYP_S5 << 10) | 0x2000), hi((ACPI_SLP_TYP_S5 << 10) | 0x2000), // 19: mov ax, SLP_TYP | SLP_EN
+  0xef, // 22: out dx, ax
+  ...JMP_SELF,
+];
+
+maybe('system_powerdown presses the ACPI power button; the guest powers off and SHUTDOWN says so', async (t) => {
+  const { server, client, vm } = await serve(POWER_BUTTON_GUEST);
   await client.take((m) => 'QMP' in m);
   await client.execute('qmp_capabilities');
   const run = vm.start();
-  const reply = await client.execute('system_powerdown');
-  t.is(reply.error.class, 'GenericError');
-  t.regex(reply.error.desc, /power button/);
-  await vm.stop();
-  await run;
+  t.deepEqual((await client.execute('system_powerdown')).return, {});
+  t.deepEqual((await client.event('SHUTDOWN')).data, { guest: true, reason: 'guest-shutdown' });
+  t.deepEqual(await run, { status: 0, reason: 'poweroff' });
   await server.close();
 });
 
