@@ -95,9 +95,20 @@ static void barrier(unsigned ncpus)
 }
 
 static unsigned ncpus_global;
+static volatile unsigned restart_phase;
+static volatile u32 restarted_id = 0xffffffff;
+static volatile u32 restarted_svr;
 
 static void ap_main(unsigned slot)
 {
+    if (restart_phase) {
+        /* Started again by INIT-SIPI-SIPI: the APIC came back in its reset state. */
+        restarted_svr = apic_read(APIC_SVR);
+        restarted_id = apic_id();
+        __atomic_add_fetch(&arrived, 1, __ATOMIC_SEQ_CST);
+        for (;;) asm volatile("cli; hlt");
+    }
+    (void)slot;
     apic_write(APIC_SVR, APIC_SVR_ENABLE | 0xff);
     /* Flat logical model: logical ID bit = APIC ID (IDs 1..7 fit the 8-bit mask). */
     apic_write(APIC_DFR, 0xffffffff);
@@ -205,5 +216,16 @@ int main(void)
     barrier(ncpus);
     report(at_barrier == ncpus, "all %u CPUs reached the barrier", ncpus);
     report(shared_counter == LOCK_ROUNDS * ncpus, "spinlock: counter %u (want %u)", shared_counter, LOCK_ROUNDS * ncpus);
+
+    /* INIT-SIPI-SIPI again to the last AP, which sits in cli;hlt: INIT resets it, SIPI restarts it. */
+    unsigned last = ncpus - 1, before_restart = arrived;
+    restart_phase = 1;
+    apic_send_ipi(last, ICR_ASSERT | ICR_INIT);
+    for (int i = 0; i < 2; i++)
+        apic_send_ipi(last, ICR_STARTUP | AP_SIPI_VECTOR);
+    int back = wait_until(&arrived, before_restart + 1);
+    u32 rid = restarted_id;
+    report(back && rid == last, "INIT-SIPI-SIPI restarts a halted AP (APIC ID %u)", rid);
+    report((restarted_svr & APIC_SVR_ENABLE) == 0, "INIT left its APIC software-disabled (SVR 0x%x)", restarted_svr);
     return 0;
 }
