@@ -92,9 +92,10 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const vm = new VirtualMachine(config);
   const target = new MonitorTarget(vm, versionLine(tsvisorVersion()));
-  const closeMonitors = await startMonitors(inv, vm, target);
   const stopSignal = stopOnSignals(vm, target);
-  const exit = await vm.start();
+  const closeMonitors = await startMonitors(inv, vm, target);
+  // A signal while -qmp waits for its client ends the machine before it started.
+  const exit = vm.state === 'created' ? await vm.start() : await vm.waitForExit();
   const signal = stopSignal();
   await closeMonitors();
   if (signal !== undefined) return 128 + constants.signals[signal];
@@ -152,7 +153,7 @@ async function startMonitors(inv: QemuInvocation, vm: VirtualMachine, target: Mo
     const monitor = new HumanMonitor(target, process.stdin, process.stdout, `tsvisor monitor (${versionLine(tsvisorVersion())})`);
     closers.push(() => monitor.close());
   }
-  await Promise.all(waits);
+  await Promise.race([Promise.all(waits), vm.waitForExit()]);
   return async () => {
     for (const close of closers) await close();
   };
