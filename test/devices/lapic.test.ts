@@ -313,3 +313,16 @@ test('MSR registry: ranges, overlap, dispatch with #GP for refusals', (t) => {
   msrs.dispatch(vcpu, false);
   t.is(u8[abi.TSV_OFF_EXIT_MSR_ERROR], 1, 'no handler: #GP');
 });
+
+test('IA32_APIC_BASE relocation moves the xAPIC page', (t) => {
+  const { apic } = rig();
+  apic.vcpu.apicBase = 0xfeb00900n;
+  t.false(apic.claims(0xfee00030));
+  t.true(apic.claims(0xfeb00030));
+  const data = new Uint8Array(16);
+  apic.mmioRead(0xfeb00030, data, 4);
+  t.is(data[0], 0x14);
+  apic.vcpu.apicBase = 0x1_2340_0900n;
+  t.true(apic.claims(0x1_2340_0000), 'above 4 GiB');
+  t.is(apic.base, 0x1_2340_0000);
+});

@@ -221,6 +221,20 @@ static void x2apic(void)
            "re-enabled in xAPIC mode, registers in reset state (SVR 0x%x)", apic_read(APIC_SVR));
 }
 
+/* IA32_APIC_BASE moves the xAPIC page (to 0xFEB00000, free on this machine and on QEMU's pc). */
+static void relocation(void)
+{
+    u64 base = rdmsr(MSR_APIC_BASE);
+    wrmsr(MSR_APIC_BASE, (base & 0xfff) | 0xFEB00000ull);
+    u32 moved = *(volatile u32 *)(0xFEB00000ull + APIC_VERSION);
+    u32 old = *(volatile u32 *)(APIC_MMIO_BASE + APIC_VERSION);
+    wrmsr(MSR_APIC_BASE, base);
+    /* QEMU TCG keeps the APIC page at 0xFEE00000 whatever IA32_APIC_BASE says. */
+    report_sdm(moved == 0x50014, moved != 0x50014, "relocated APIC answers at 0xFEB00000 (0x%x)", moved);
+    report_sdm(old != 0x50014, old == 0x50014, "old page no longer the APIC (0x%x)", old);
+    report(apic_read(APIC_VERSION) == 0x50014, "moved back");
+}
+
 static int x2_count_and_eoi(struct trap_frame *f)
 {
     hits[f->vector]++;
@@ -251,6 +265,7 @@ int main(void)
     timer_one_shot();
     timer_periodic();
     timer_tsc_deadline();
+    relocation();
     x2apic();
     return 0;
 }
