@@ -75,6 +75,20 @@ test('PVH: note found, segments loaded, hvm_start_info with cmdline, module and 
   t.deepEqual(ram.subarray(Number(mod.readBigUInt64LE(0)), Number(mod.readBigUInt64LE(0)) + initrd.length), initrd);
 });
 
+test('PVH rejections: segment below 1 MiB, no note, entry outside the segments', (t) => {
+  const image = Buffer.from(probe('pvh_probe.elf'));
+  const ram = new Uint8Array(32 * MIB);
+  const phoff = image.readUInt32LE(28);
+  const low = Buffer.from(image);
+  low.writeUInt32LE(0x80000, phoff + 12); // PT_LOAD p_paddr
+  t.throws(() => loadPvh({ ram, image: low, cmdline: '' }), { message: /segment 0 at 0x80000 .* lies outside the guest RAM available to kernels/ });
+  t.throws(() => loadPvh({ ram, image: probe('hello.elf'), cmdline: '' }), { message: /no PVH entry note/ });
+  const noteAt = image.indexOf(Buffer.from('Xen\0'));
+  const farEntry = Buffer.from(image);
+  farEntry.writeUInt32LE(0x1f0_0000, noteAt + 4);
+  t.throws(() => loadPvh({ ram, image: farEntry, cmdline: '' }), { message: /PVH entry 0x1f00000 lies outside the loaded segments/ });
+});
+
 test('loader selection by content, and the error when nothing fits', (t) => {
   t.is(detectKernelProtocol(probe('hello.elf')), 'multiboot');
   t.is(detectKernelProtocol(makeBzImage(new Uint8Array(16))), 'linux');

@@ -14,6 +14,7 @@
  */
 import * as abi from '../../hypervisor/abi.generated.js';
 import type { Vcpu } from '../../hypervisor/vcpu.js';
+import { HIGH_MEMORY_START } from '../addresses.js';
 import { e820Map } from '../e820.js';
 import { BOOT_CMDLINE, BOOT_CMDLINE_MAX, placeHigh, PVH_START_INFO, ZERO_PAGE } from './boot-layout.js';
 import { ElfFormatError, isElf, parseElf } from './elf.js';
@@ -99,8 +100,9 @@ export function loadPvh(p: PvhLoadParams): PvhBoot {
   }
   if (elf.segments.length === 0) throw new PvhLoadFailure('the ELF image has no loadable segments');
   for (const [i, s] of elf.segments.entries()) {
-    if (s.paddr < ZERO_PAGE + 0x1000 || s.paddr + s.memsz > memoryBytes) {
-      throw new PvhLoadFailure(`ELF segment ${i} at ${hex(s.paddr)} (size ${hex(s.memsz)}) lies outside the guest RAM available to kernels (${memoryBytes / 1048576} MiB)`);
+    // Below 1 MiB live the boot data, the legacy hole and the ACPI tables.
+    if (s.paddr < HIGH_MEMORY_START || s.paddr + s.memsz > memoryBytes) {
+      throw new PvhLoadFailure(`ELF segment ${i} at ${hex(s.paddr)} (size ${hex(s.memsz)}) lies outside the guest RAM available to kernels (1 MiB to ${memoryBytes / 1048576} MiB)`);
     }
   }
   const kernelStart = Math.min(...elf.segments.map((s) => s.paddr));
