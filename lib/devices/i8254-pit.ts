@@ -28,6 +28,10 @@ export const PIT_HZ = 1_193_182;
 const NS_PER_TICK = 1e9 / PIT_HZ;
 export const PIT_PORT_COUNT = 4;
 export const PIT_CONTROL = 3;
+/** Spacing of IRQ 0 edges owed after the host ran counter 0's timer late (guest ns). */
+export const PIT_CATCH_UP_GAP_NS = 100_000;
+/** Owed edges beyond this are dropped (a host pause of seconds is not replayed tick by tick). */
+export const PIT_MAX_OWED_EDGES = 1000;
 
 /** Access modes of the control word's RW field. */
 const enum Access {
@@ -344,11 +348,15 @@ export class I8254Pit implements PioDevice, Resettable {
   readonly name = '8254 PIT';
   readonly counters: readonly [PitCounter, PitCounter, PitCounter];
   private readonly timer: Timer;
+  /** Guest time of counter 0's next OUT rising edge (Infinity: none). */
+  private nextEdgeNs = Infinity;
+  /** Rising edges of OUT0 whose time has passed but that IRQ 0 has not seen yet. */
+  private owedEdges = 0;
 
   constructor(private readonly clock: Clock, private readonly irq0: IrqLine) {
     const rearm = (): void => this.armIrqTimer();
     this.counters = [new PitCounter(0, true, rearm), new PitCounter(1, true, () => {}), new PitCounter(2, false, () => {})];
-    this.timer = clock.addTimer(() => this.onCounter0Edge());
+    this.timer = clock.addTimer(() => this.onCounter0Timer());
   }
 
   attach(pio: PioBus): void {
@@ -357,6 +365,8 @@ export class I8254Pit implements PioDevice, Resettable {
 
   reset(): void {
     for (const c of this.counters) c.reset();
+    this.nextEdgeNs = Infinity;
+    this.owedEdges = 0;
     this.timer.cancel();
     this.irq0.set(false);
   }
@@ -371,22 +381,44 @@ export class I8254Pit implements PioDevice, Resettable {
     return this.counters[2].output(this.clock.nowNs());
   }
 
+  /** Counter 0 was (re)programmed: its edges are scheduled anew and nothing is owed. */
   private armIrqTimer(): void {
     const c = this.counters[0];
     const now = this.clock.nowNs();
     // IRQ 0 follows OUT0: a control word in mode 0 drops it, the next rising edge raises it.
-    const out = c.output(now);
-    if (!out) this.irq0.set(false);
-    const at = c.nextRisingEdge(now);
-    if (at === undefined) this.timer.cancel();
+    if (!c.output(now)) this.irq0.set(false);
+    this.nextEdgeNs = c.nextRisingEdge(now) ?? Infinity;
+    this.owedEdges = 0;
+    this.scheduleIrqTimer(now);
+  }
+
+  private scheduleIrqTimer(now: number): void {
+    const at = this.owedEdges > 0 ? Math.min(this.nextEdgeNs, now + PIT_CATCH_UP_GAP_NS) : this.nextEdgeNs;
+    if (at === Infinity) this.timer.cancel();
     else this.timer.arm(at);
   }
 
-  private onCounter0Edge(): void {
-    // OUT0 was low for part of the period (a single clock in mode 2): the PIC/IOAPIC see a rising edge.
-    this.irq0.set(false);
-    this.irq0.set(true);
-    this.armIrqTimer();
+  /**
+   * Counter 0's timer. Every edge whose time has come is owed to IRQ 0; one is emitted per call.
+   * On the deterministic clock the timer fires exactly at each edge, so exactly one is ever owed.
+   * In real time the host can run the timer late (the process descheduled, a long slice): the
+   * edges missed meanwhile are emitted PIT_CATCH_UP_GAP_NS apart instead of being lost (KVM's
+   * "reinject" policy), so a guest counting timer ticks keeps time; at most PIT_MAX_OWED_EDGES.
+   */
+  private onCounter0Timer(): void {
+    const c = this.counters[0];
+    const now = this.clock.nowNs();
+    while (this.nextEdgeNs <= now) {
+      if (this.owedEdges < PIT_MAX_OWED_EDGES) this.owedEdges++;
+      this.nextEdgeNs = c.nextRisingEdge(this.nextEdgeNs) ?? Infinity;
+    }
+    if (this.owedEdges > 0) {
+      this.owedEdges--;
+      // OUT0 was low for part of the period (a single clock in mode 2): the PIC/IOAPIC see a rising edge.
+      this.irq0.set(false);
+      this.irq0.set(true);
+    }
+    this.scheduleIrqTimer(now);
   }
 
   pioRead(offset: number, _size: number): number {

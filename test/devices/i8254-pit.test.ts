@@ -8,14 +8,14 @@ import { testClock } from './device-clock.js';
 const TICK = 1e9 / PIT_HZ;
 
 function setup() {
-  const { clock, advance } = testClock();
+  const { clock, advance, skip } = testClock();
   const pio = new PioBus();
   const irqs = new IrqLines(24);
   const pit = new I8254Pit(clock, irqs.line(0));
   pit.attach(pio);
   const port61 = new SystemControlPort(pit, clock);
   port61.attach(pio);
-  return { clock, advance, pio, pit, irq0: irqs.line(0) };
+  return { clock, advance, skip, pio, pit, irq0: irqs.line(0) };
 }
 
 function readCount(pio: PioBus, ch: number): number {
@@ -177,3 +177,22 @@ test('reset stops the counters and timers', (t) => {
   advance(1000 * TICK);
   t.is(irq0.risingEdges, 0);
 });
+
+test('edges the host was too late to emit are owed and emitted 100 us apart', (t) => {
+  const { clock, pio, irq0, skip } = setup();
+  pio.write(0x43, 1, 0x34);
+  pio.write(0x40, 1, 1193 & 0xff);
+  pio.write(0x40, 1, 1193 >> 8); // ~1 ms
+  // Let guest time run 5.5 ms without running timers, as a descheduled host would.
+  skip(5_500_000);
+  clock.runExpiredTimers();
+  t.is(irq0.risingEdges, 1, 'one edge now');
+  t.is(clock.nextDeadlineNs(), clock.nowNs() + 100_000, 'the next owed edge follows soon');
+  for (let i = 0; i < 4; i++) {
+    skip(100_000);
+    clock.runExpiredTimers();
+  }
+  t.is(irq0.risingEdges, 5, 'all five missed edges delivered');
+  t.is(clock.nextDeadlineNs(), Math.ceil((6 * 1193 * 1e9) / PIT_HZ), 'back on the regular schedule: the 6th edge');
+});
+
