@@ -26,14 +26,15 @@ function segmentLine(name: string, s: SegmentState): string {
   return `${name.toUpperCase().padEnd(3)}=${hex(s.selector, 4)} ${hex(s.base, 16)} ${hex(s.limit, 8)} ${hex(s.attr, 4)}`;
 }
 
-export function formatRegisters(cpu: number, r: Registers, halted: boolean): string {
+/** halted: whether the vCPU sits in HLT, when known (omitted from the text otherwise). */
+export function formatRegisters(cpu: number, r: Registers, halted: boolean | undefined): string {
   const lines = [
     `CPU#${cpu}`,
     `RAX=${hex(r.rax, 16)} RBX=${hex(r.rbx, 16)} RCX=${hex(r.rcx, 16)} RDX=${hex(r.rdx, 16)}`,
     `RSI=${hex(r.rsi, 16)} RDI=${hex(r.rdi, 16)} RBP=${hex(r.rbp, 16)} RSP=${hex(r.rsp, 16)}`,
     `R8 =${hex(r.r8, 16)} R9 =${hex(r.r9, 16)} R10=${hex(r.r10, 16)} R11=${hex(r.r11, 16)}`,
     `R12=${hex(r.r12, 16)} R13=${hex(r.r13, 16)} R14=${hex(r.r14, 16)} R15=${hex(r.r15, 16)}`,
-    `RIP=${hex(r.rip, 16)} RFL=${hex(r.rflags, 8)} [${flagLetters(r.rflags)}] CPL=${r.cs.selector & 3} HLT=${halted ? 1 : 0}`,
+    `RIP=${hex(r.rip, 16)} RFL=${hex(r.rflags, 8)} [${flagLetters(r.rflags)}] CPL=${r.cs.selector & 3}${halted === undefined ? '' : ` HLT=${halted ? 1 : 0}`}`,
     ...(['es', 'cs', 'ss', 'ds', 'fs', 'gs', 'ldtr', 'tr'] as const).map((n) => segmentLine(n === 'ldtr' ? 'LDT' : n, r[n])),
     `GDT=     ${hex(r.gdtr.base, 16)} ${hex(r.gdtr.limit, 8)}`,
     `IDT=     ${hex(r.idtr.base, 16)} ${hex(r.idtr.limit, 8)}`,

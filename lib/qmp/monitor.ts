@@ -6,6 +6,7 @@
  */
 import type { VirtualMachine } from '../api/virtual-machine.js';
 import { QmpError } from './errors.js';
+import { readRegisters } from '../api/registers.js';
 import { formatRegisters } from './info-registers.js';
 
 export type RunStatus = 'prelaunch' | 'running' | 'paused' | 'shutdown';
@@ -70,15 +71,20 @@ export class MonitorTarget {
     if (this.vm.state !== 'exited' && this.vm.state !== 'destroyed') void this.vm.stop();
   }
 
+  /**
+   * Works while running too, as in QEMU: monitor commands run on the event loop, and the run loop
+   * only gives the event loop a turn between slices, so the shared register buffers then hold each
+   * vCPU's state at the end of its last slice.
+   */
   infoRegisters(): string {
     this.expectAlive('info registers');
-    if (this.vm.state === 'running') {
-      throw new QmpError('GenericError', 'info registers: the vCPUs are running; stop the machine first (registers are read at a slice boundary)');
-    }
     let text = '';
-    for (let cpu = 0; cpu < this.vm.cpuCount; cpu++) {
-      text += formatRegisters(cpu, this.vm.getRegisters(cpu), this.vm.machine.halted);
-    }
+    const vcpus = this.vm.machine.vcpus;
+    // The machine reports "every vCPU halted", which is one vCPU's HLT state only with one vCPU.
+    const halted = vcpus.length === 1 ? this.vm.machine.halted : undefined;
+    vcpus.forEach((vcpu, cpu) => {
+      text += formatRegisters(cpu, readRegisters(vcpu), halted);
+    });
     return text;
   }
 

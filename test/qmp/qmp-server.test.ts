@@ -82,8 +82,9 @@ maybe('stop/cont emit STOP and RESUME with timestamps; info registers while stop
 
   t.deepEqual((await client.execute('cont')).return, {});
   await client.event('RESUME');
+  // While running, as in QEMU, the registers are those at the end of the last slice.
   const running = await client.execute('human-monitor-command', { 'command-line': 'info registers' });
-  t.is(running.error.class, 'GenericError');
+  t.regex(running.return, new RegExp(`RIP=0*${CODE_ADDRESS.toString(16)} `));
 
   // After the reset the vCPU is at the reset vector with no firmware: point it at an exit.
   vm.once('reset', () => {
