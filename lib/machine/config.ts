@@ -6,6 +6,8 @@
 import { checkCpuModel } from './cpuid.js';
 import { MachineConfigError } from './errors.js';
 import { rtcStartSeconds, type RtcBase } from '../devices/mc146818-rtc.js';
+import { cpuFlagProblem } from '../paravirt/cpu-flag-vocabulary.js';
+import type { CpuFlagValue } from './cpu-flags.js';
 
 export type AccelName = 'interp' | 'kvm';
 
@@ -53,6 +55,8 @@ export interface MachineConfig {
   rtcBase?: RtcBase;
   /** CPU model name; see CPU_MODELS in cpuid.ts. */
   cpuModel?: string;
+  /** -cpu flags by canonical (dashed) name: true/false, or a number/string for valued flags; absent = the model's default. */
+  cpuFlags?: Record<string, CpuFlagValue>;
 }
 
 export const MIB = 1024 * 1024;
@@ -161,4 +165,9 @@ export function validateMachineConfig(config: MachineConfig): void {
   }
   if (config.cpuModel !== undefined && typeof config.cpuModel !== 'string') fail('cpuModel must be a string');
   checkCpuModel(config.cpuModel);
+  if (config.cpuFlags !== undefined) {
+    if (config.cpuFlags === null || typeof config.cpuFlags !== 'object') fail('cpuFlags must be an object of flag values');
+    const problem = cpuFlagProblem(config.cpuModel, new Map(Object.entries(config.cpuFlags)));
+    if (problem !== undefined) fail(`cpuFlags: ${problem}`);
+  }
 }

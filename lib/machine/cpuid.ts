@@ -8,6 +8,7 @@
  * interpreter implements. Edit only that table when the CPU gains features.
  */
 import type { CpuidEntry } from '../hypervisor/vm.js';
+import type { CpuFlagSpec } from './cpu-flags.js';
 import { MachineConfigError } from './errors.js';
 
 /** Every advertised feature, by leaf/register/bit. The one place to edit. */
@@ -34,8 +35,14 @@ export const LINEAR_ADDRESS_BITS = 48;
 /** CLFLUSH line size, reported in 8-byte units in leaf 1 EBX[15:8]. */
 export const CACHE_LINE_BYTES = 64;
 
-/** Names accepted for MachineConfig.cpuModel. 'max' = everything the backend implements = the base model today. */
-export const CPU_MODELS = ['base', 'max'] as const;
+/**
+ * Names accepted for MachineConfig.cpuModel. Every model has the same CPU core
+ * features today (everything the interpreter implements: 'host' and 'max'
+ * cannot offer more); they differ in the paravirtual interfaces: 'base' (no
+ * -cpu) has none, qemu64/kvm64 have QEMU's KVM defaults, host/max every KVM
+ * feature tsvisor implements (lib/paravirt/kvm-features.ts).
+ */
+export const CPU_MODELS = ['base', 'qemu64', 'kvm64', 'max', 'host'] as const;
 
 export function checkCpuModel(name: string | undefined): void {
   if (name !== undefined && !(CPU_MODELS as readonly string[]).includes(name)) {
@@ -43,9 +50,24 @@ export function checkCpuModel(name: string | undefined): void {
   }
 }
 
-function bits(table: Record<string, number>): number {
+/** Leaf 1 ECX bit 31: a hypervisor is present (set when a paravirtual interface is advertised). */
+export const HYPERVISOR_BIT = 31;
+
+type FeatureRegister = keyof typeof FEATURES;
+
+/** QEMU's -cpu name of a FEATURES entry: lower case with dashes; CLFSH is QEMU's 'clflush'. */
+function featureFlagName(key: string): string {
+  return key === 'CLFSH' ? 'clflush' : key.toLowerCase().replace(/_/g, '-');
+}
+
+/** Every core CPU feature as a -cpu flag (-flag removes its CPUID bit). */
+export const CORE_CPU_FLAGS: CpuFlagSpec[] = Object.values(FEATURES).flatMap((table) =>
+  Object.keys(table).map((key) => ({ name: featureFlagName(key), kind: 'bool' as const, description: `CPU: ${key} (CPUID)` })),
+);
+
+function bits(table: Record<string, number>, removed?: ReadonlySet<string>): number {
   let v = 0;
-  for (const bit of Object.values(table)) v |= 1 << bit;
+  for (const [key, bit] of Object.entries(table)) if (removed === undefined || !removed.has(featureFlagName(key))) v |= 1 << bit;
   return v >>> 0;
 }
 
@@ -59,12 +81,19 @@ function asciiWord(s: string, at: number): number {
 export interface CpuidOptions {
   apicId?: number;
   logicalProcessors?: number;
+  /** Core feature flags turned off with -cpu (CORE_CPU_FLAGS names). */
+  removedFeatures?: ReadonlySet<string>;
+  /** Hypervisor leaves 0x40000000+ (KVM from lib/paravirt, Hyper-V from lib/hyperv); non-empty sets the hypervisor bit. */
+  hypervisorLeaves?: readonly CpuidEntry[];
 }
 
 export function buildCpuidTable(options: CpuidOptions = {}): CpuidEntry[] {
   const apicId = options.apicId ?? 0;
   const logical = options.logicalProcessors ?? 1;
+  const removed = options.removedFeatures;
+  const hvLeaves = options.hypervisorLeaves ?? [];
   const entries: CpuidEntry[] = [];
+  const feat = (reg: FeatureRegister): number => bits(FEATURES[reg], removed);
   const leaf = (fn: number, eax: number, ebx: number, ecx: number, edx: number, index = 0, significantIndex = false): void => {
     entries.push({ function: fn, index, significantIndex, eax: eax >>> 0, ebx: ebx >>> 0, ecx: ecx >>> 0, edx: edx >>> 0 });
   };
@@ -74,8 +103,8 @@ export function buildCpuidTable(options: CpuidOptions = {}): CpuidEntry[] {
   // Leaf 1: signature, APIC ID / logical count / CLFLUSH size, features.
   const signature = (CPU_STEPPING & 0xf) | ((CPU_MODEL & 0xf) << 4) | ((CPU_FAMILY & 0xf) << 8);
   const ebx1 = ((CACHE_LINE_BYTES / 8) << 8) | ((logical & 0xff) << 16) | ((apicId & 0xff) << 24);
-  const edx1 = bits(FEATURES.leaf1Edx) | (logical > 1 ? 1 << HTT_BIT : 0);
-  leaf(1, signature, ebx1, bits(FEATURES.leaf1Ecx), edx1);
+  const edx1 = feat('leaf1Edx') | (logical > 1 ? 1 << HTT_BIT : 0);
+  leaf(1, signature, ebx1, feat('leaf1Ecx') | (hvLeaves.length > 0 ? 1 << HYPERVISOR_BIT : 0), edx1);
   // Leaf 2: one iteration, no cache/TLB descriptors. Leaves 3-6: nothing to report.
   leaf(2, 0x0000_0001, 0, 0, 0);
   leaf(3, 0, 0, 0, 0);
@@ -83,7 +112,7 @@ export function buildCpuidTable(options: CpuidOptions = {}): CpuidEntry[] {
   leaf(5, 0, 0, 0, 0);
   leaf(6, 0, 0, 0, 0);
   // Leaf 7 subleaf 0: structured extended features, max subleaf 0.
-  leaf(7, 0, bits(FEATURES.leaf7Ebx), 0, 0, 0, true);
+  leaf(7, 0, feat('leaf7Ebx'), 0, 0, 0, true);
   // Leaves 8-0xA: reserved, no direct cache access, no architectural performance monitoring.
   leaf(8, 0, 0, 0, 0);
   leaf(9, 0, 0, 0, 0);
@@ -96,7 +125,7 @@ export function buildCpuidTable(options: CpuidOptions = {}): CpuidEntry[] {
 
   // Extended leaves: Intel returns zero vendor registers in 0x80000000.
   leaf(0x8000_0000, MAX_EXTENDED_LEAF, 0, 0, 0);
-  leaf(0x8000_0001, 0, 0, bits(FEATURES.ext1Ecx), bits(FEATURES.ext1Edx));
+  leaf(0x8000_0001, 0, 0, feat('ext1Ecx'), feat('ext1Edx'));
   const brand = CPU_BRAND.padEnd(48, '\0');
   for (let i = 0; i < 3; i++) {
     const at = i * 16;
@@ -106,5 +135,6 @@ export function buildCpuidTable(options: CpuidOptions = {}): CpuidEntry[] {
   leaf(0x8000_0006, 0, 0, 0, 0);
   leaf(0x8000_0007, 0, 0, 0, 0);
   leaf(0x8000_0008, PHYS_ADDRESS_BITS | (LINEAR_ADDRESS_BITS << 8), 0, 0, 0);
+  for (const e of hvLeaves) entries.push({ ...e, eax: e.eax >>> 0, ebx: e.ebx >>> 0, ecx: e.ecx >>> 0, edx: e.edx >>> 0 });
   return entries;
 }

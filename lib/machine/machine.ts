@@ -37,6 +37,7 @@ import type { LegacyInterruptController } from './interrupt-types.js';
 import { LocalApics } from './local-apics.js';
 import { MsrRegistry } from './msr-registry.js';
 import type { CpuidEntry } from '../hypervisor/vm.js';
+import { hypervisorLeaves, resolveCpuSelection, type CpuSelectionResult } from '../paravirt/cpu-selection.js';
 
 export type { MachineExit } from './machine-exit.js';
 
@@ -89,6 +90,8 @@ export class Machine {
   readonly localApics: LocalApics;
   /** The legacy PC devices: 8259 pair, IOAPIC, PIT, port 0x61, RTC/CMOS, i8042, ACPI PM. */
   readonly platform: PlatformDevices;
+  /** The -cpu model and flags, resolved (core features removed, KVM features, Hyper-V on). */
+  readonly cpu: CpuSelectionResult;
   /** One CPUID table per vCPU (they differ in the APIC IDs); the backend holds one per VM. */
   private readonly cpuidTables: CpuidEntry[][];
   private cpuidInstalled = 0;
@@ -120,9 +123,14 @@ export class Machine {
       this.vm.setMemoryRegion(RAM_SLOT, 0, config.memoryBytes, ramBuffer, 0, 0);
       this.msrs = new MsrRegistry((ranges) => this.vm.setMsrExitRanges(ranges));
       this.cpuidTables = [];
+      this.cpu = resolveCpuSelection(config.cpuModel, config.cpuFlags);
+      // Import point for lib/hyperv's CPUID leaves (0x40000000-0x400000xx) once it exports them.
+      const hvLeaves = hypervisorLeaves(this.cpu, []);
       const vcpus: Vcpu[] = [];
       for (let i = 0; i < config.smp; i++) {
-        this.cpuidTables.push(buildCpuidTable({ apicId: i, logicalProcessors: config.smp }));
+        this.cpuidTables.push(
+          buildCpuidTable({ apicId: i, logicalProcessors: config.smp, removedFeatures: this.cpu.removedFeatures, hypervisorLeaves: hvLeaves }),
+        );
         vcpus.push(this.vm.createVcpu(i));
       }
       this.vm.setCpuid(this.cpuidTables[0]!);

@@ -56,6 +56,8 @@ export interface QemuInvocation {
   qmp: QmpEndpoint[];
   /** -monitor; undefined = none (tsvisor has no default monitor). */
   monitor?: MonitorBackend;
+  /** -cpu: the model and the flags set on the command line (canonical names). */
+  cpu?: { model: string; flags: Record<string, boolean | number | string> };
 }
 
 export function emptyInvocation(): QemuInvocation {

@@ -9,6 +9,7 @@
  */
 import { accelFromName, accelListFromText, accelListText } from './accel.js';
 import { BadValue } from './bad-value.js';
+import { cpuHelpText, parseCpuOption } from './cpu-option.js';
 import { buildDevice, deviceListText, devicePropertiesText, findDeviceModel } from './devices.js';
 import type { QemuInvocation, SerialBackend } from './invocation.js';
 import { parseOptList, parseUint } from './opts.js';
@@ -139,6 +140,16 @@ export const OPTIONS: readonly OptionSpec[] = [
       if (maxcpus !== cpus) throw new BadValue('CPU hot-plug is not supported: maxcpus must equal cpus');
       if (cpus > MAX_SMP_CPUS) throw new BadValue(`at most ${MAX_SMP_CPUS} vCPUs are supported`);
       inv.smp = cpus;
+    },
+  },
+  {
+    names: ['cpu'],
+    takesArg: true,
+    argName: 'MODEL[,+f|-f|f=on|off...]',
+    help: 'CPU model (qemu64, kvm64, max, host) and CPUID/KVM/Hyper-V flags; -cpu help lists them',
+    handle(inv, value) {
+      if (value === 'help' || value === '?') inv.request = { kind: 'list', text: cpuHelpText() };
+      else inv.cpu = parseCpuOption(value);
     },
   },
   {

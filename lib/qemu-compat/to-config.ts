@@ -33,6 +33,10 @@ export function toMachineConfig(inv: QemuInvocation, host: HostEnvironment = {})
   config.noReboot = inv.noReboot;
   if (inv.icountShift !== undefined) config.clock = { mode: 'icount', shift: inv.icountShift };
   if (inv.rtcBase !== undefined) config.rtcBase = inv.rtcBase;
+  if (inv.cpu !== undefined) {
+    config.cpuModel = inv.cpu.model;
+    if (Object.keys(inv.cpu.flags).length > 0) config.cpuFlags = { ...inv.cpu.flags };
+  }
   return config;
 }
 

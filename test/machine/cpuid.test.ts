@@ -43,7 +43,7 @@ test('feature bits are exactly the advertised list (no hypervisor bit)', (t) => 
 test('cpu model names', (t) => {
   t.notThrows(() => checkCpuModel(undefined));
   t.notThrows(() => checkCpuModel('max'));
-  t.throws(() => checkCpuModel('Skylake'), { message: "unknown CPU model 'Skylake' (known: base, max)" });
+  t.throws(() => checkCpuModel('Skylake'), { message: "unknown CPU model 'Skylake' (known: base, qemu64, kvm64, max, host)" });
 });
 
 test('SMP: per-vCPU APIC IDs, HTT and logical count, leaf 0xB topology', (t) => {

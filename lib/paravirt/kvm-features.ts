@@ -1,0 +1,100 @@
+/**
+ * KVM's paravirtual feature vocabulary: the -cpu flags (QEMU's names), the
+ * bits they set in CPUID 0x40000001 EAX (Linux's
+ * Documentation/virt/kvm/x86/cpuid.rst), the defaults of QEMU's kvm64/qemu64
+ * models on KVM, and the leaves themselves.
+ *
+ * A feature bit is a promise: KVM_FLAGS lists only what lib/paravirt
+ * implements. QEMU names tsvisor does not implement (async page faults,
+ * steal time, PV EOI...) are in KVM_UNIMPLEMENTED_FLAGS so that asking for
+ * one gets a precise error; a model default among them stays off.
+ */
+import type { CpuFlagSpec, CpuFlagValues } from '../machine/cpu-flags.js';
+
+/** CPUID 0x40000001 EAX bits. */
+export const KVM_FEATURE = {
+  CLOCKSOURCE: 0,
+  NOP_IO_DELAY: 1,
+  CLOCKSOURCE2: 3,
+  PV_UNHALT: 7,
+  PV_SEND_IPI: 11,
+  PV_SCHED_YIELD: 13,
+  CLOCKSOURCE_STABLE_BIT: 24,
+  /**
+   * tsvisor's own: the batched hypercall queue (docs/hypercall-queue.md). KVM
+   * uses bits 0-17 and 24; bit 30 is far from both.
+   */
+  TSVISOR_HCQUEUE: 30,
+} as const;
+
+/** The KVM signature leaf's base without Hyper-V; with any hv flag on it moves to 0x40000100. */
+export const KVM_CPUID_BASE = 0x4000_0000;
+export const KVM_CPUID_BASE_WITH_HYPERV = 0x4000_0100;
+export const KVM_SIGNATURE = 'KVMKVMKVM\0\0\0';
+
+export const KVM_FLAGS: CpuFlagSpec[] = [
+  { name: 'kvm', kind: 'bool', description: 'KVM: the KVMKVMKVM signature and PV leaves (kvm=off hides them)' },
+  { name: 'kvmclock', kind: 'bool', description: 'KVM: kvmclock (pvclock MSRs 0x11/0x12 and 0x4b564d00/01)', requires: ['kvm'] },
+  { name: 'kvm-nopiodelay', kind: 'bool', description: 'KVM: port 0x80 delays are not needed', requires: ['kvm'] },
+  { name: 'kvmclock-stable-bit', kind: 'bool', description: 'KVM: PVCLOCK_TSC_STABLE_BIT may be set', requires: ['kvmclock'] },
+  { name: 'kvm-pv-unhalt', kind: 'bool', description: 'KVM: KVM_HC_KICK_CPU wakes a halted vCPU (PV spinlocks)', requires: ['kvm'] },
+  { name: 'kvm-pv-ipi', kind: 'bool', description: 'KVM: KVM_HC_SEND_IPI (IPIs to many vCPUs in one hypercall)', requires: ['kvm'] },
+  { name: 'kvm-pv-sched-yield', kind: 'bool', description: 'KVM: KVM_HC_SCHED_YIELD gives the slice away', requires: ['kvm'] },
+  { name: 'kvm-hcqueue', kind: 'bool', description: 'tsvisor: the batched hypercall queue (docs/hypercall-queue.md)', requires: ['kvm'] },
+];
+
+/** QEMU flags of KVM features tsvisor does not implement: never advertised, an explicit request is an error. */
+export const KVM_UNIMPLEMENTED_FLAGS: readonly string[] = [
+  'kvm-asyncpf',
+  'kvm-asyncpf-int',
+  'kvm-steal-time',
+  'kvm-pv-eoi',
+  'kvm-pv-tlb-flush',
+  'kvm-poll-control',
+  'kvm-msi-ext-dest-id',
+  'kvm-mmu',
+];
+
+const FLAG_BITS: Readonly<Record<string, readonly number[]>> = {
+  kvmclock: [KVM_FEATURE.CLOCKSOURCE, KVM_FEATURE.CLOCKSOURCE2],
+  'kvm-nopiodelay': [KVM_FEATURE.NOP_IO_DELAY],
+  'kvmclock-stable-bit': [KVM_FEATURE.CLOCKSOURCE_STABLE_BIT],
+  'kvm-pv-unhalt': [KVM_FEATURE.PV_UNHALT],
+  'kvm-pv-ipi': [KVM_FEATURE.PV_SEND_IPI],
+  'kvm-pv-sched-yield': [KVM_FEATURE.PV_SCHED_YIELD],
+  'kvm-hcqueue': [KVM_FEATURE.TSVISOR_HCQUEUE],
+};
+
+/**
+ * Model defaults (QEMU's kvm64/qemu64 on KVM turn on kvmclock, nopiodelay,
+ * asyncpf, steal-time, pv-eoi and kvmclock-stable-bit; the unimplemented
+ * ones stay off here). `host`/`max` add every KVM feature tsvisor implements.
+ * The base model (no -cpu) has no PV interface at all.
+ */
+export function kvmModelDefaults(model: string | undefined): Map<string, boolean> {
+  const on = new Map<string, boolean>();
+  if (model === undefined || model === 'base') return on;
+  for (const f of ['kvm', 'kvmclock', 'kvm-nopiodelay', 'kvmclock-stable-bit']) on.set(f, true);
+  if (model === 'host' || model === 'max') for (const f of KVM_FLAGS) on.set(f.name, true);
+  return on;
+}
+
+/** The effective boolean KVM flags: model defaults overridden by the user's values. */
+export function effectiveKvmFlags(model: string | undefined, values: CpuFlagValues | undefined): Set<string> {
+  const on = kvmModelDefaults(model);
+  for (const f of KVM_FLAGS) {
+    const v = values?.get(f.name);
+    if (typeof v === 'boolean') on.set(f.name, v);
+  }
+  const result = new Set<string>();
+  if (on.get('kvm') !== true) return result; // kvm=off hides every KVM feature with the signature
+  for (const [name, v] of on) if (v) result.add(name);
+  return result;
+}
+
+/** CPUID 0x40000001 EAX for these flags. */
+export function kvmFeatureBits(flags: ReadonlySet<string>): number {
+  let eax = 0;
+  for (const name of flags) for (const bit of FLAG_BITS[name] ?? []) eax |= 1 << bit;
+  return eax >>> 0;
+}

@@ -1,0 +1,86 @@
+/**
+ * -cpu: golden argv -> MachineConfig (model and flags) and the exact one-line message of every error.
+ */
+import test from 'ava';
+import { parseQemuArgs, QemuArgsError, toMachineConfig } from '../../lib/qemu-compat/index.js';
+import { validateMachineConfig, defaultMachineConfig } from '../../lib/machine/config.js';
+import { MachineConfigError } from '../../lib/machine/errors.js';
+
+const KERNEL = ['-kernel', 'k.elf'];
+
+function cpuOf(arg: string): { model?: string; flags?: Record<string, unknown> } {
+  const config = toMachineConfig(parseQemuArgs([...KERNEL, '-cpu', arg]), { backends: ['interp'] });
+  return { model: config.cpuModel, flags: config.cpuFlags };
+}
+
+function errorOf(arg: string): string {
+  const err = (() => {
+    try {
+      parseQemuArgs([...KERNEL, '-cpu', arg]);
+    } catch (e) {
+      return e as Error;
+    }
+    return undefined;
+  })();
+  if (!(err instanceof QemuArgsError)) throw new Error(`-cpu ${arg} was accepted`);
+  return err.message;
+}
+
+test('a model alone: no flags in the config', (t) => {
+  for (const m of ['qemu64', 'kvm64', 'max', 'host']) t.deepEqual(cpuOf(m), { model: m, flags: undefined });
+  const plain = toMachineConfig(parseQemuArgs(KERNEL), { backends: ['interp'] });
+  t.is(plain.cpuModel, undefined, 'no -cpu: the base model');
+});
+
+test('every spelling of a boolean flag, later settings win', (t) => {
+  t.deepEqual(cpuOf('qemu64,+kvm-pv-ipi,-kvmclock-stable-bit,kvm-pv-unhalt,kvm-nopiodelay=off,kvm_pv_sched_yield=on'), {
+    model: 'qemu64',
+    flags: { 'kvm-pv-ipi': true, 'kvmclock-stable-bit': false, 'kvm-pv-unhalt': true, 'kvm-nopiodelay': false, 'kvm-pv-sched-yield': true },
+  });
+  t.deepEqual(cpuOf('kvm64,+x2apic,-x2apic'), { model: 'kvm64', flags: { x2apic: false } });
+  t.deepEqual(cpuOf('max,-popcnt,-tsc_deadline,pdpe1gb=on'), { model: 'max', flags: { popcnt: false, 'tsc-deadline': false, pdpe1gb: true } });
+  t.deepEqual(cpuOf('qemu64,kvm=off'), { model: 'qemu64', flags: { kvm: false } });
+  t.deepEqual(cpuOf('qemu64,,+kvm-hcqueue'), { model: 'qemu64', flags: { 'kvm-hcqueue': true } }, 'empty items are skipped');
+});
+
+test('valued flags (Hyper-V) and their dependencies', (t) => {
+  t.deepEqual(cpuOf('qemu64,hv_spinlocks=0x1fff,hv-vendor-id=tsvisor,hv-vpindex,hv-synic'), {
+    model: 'qemu64',
+    flags: { 'hv-spinlocks': 0x1fff, 'hv-vendor-id': 'tsvisor', 'hv-vpindex': true, 'hv-synic': true },
+  });
+  t.deepEqual(cpuOf('qemu64,hv-passthrough,hv-stimer'), { model: 'qemu64', flags: { 'hv-passthrough': true, 'hv-stimer': true } });
+});
+
+test('errors: one line naming the option, the argument and the problem', (t) => {
+  t.is(errorOf('qemu64,+foo'), "-cpu qemu64,+foo: property 'foo' not found");
+  t.is(errorOf('qemu64,foo=on'), "-cpu qemu64,foo=on: property 'foo' not found");
+  t.is(errorOf('Skylake-Client'), "-cpu Skylake-Client: unable to find CPU model 'Skylake-Client'");
+  t.is(errorOf(''), '-cpu : a CPU model name is required');
+  t.is(errorOf('qemu64,+kvm-asyncpf'), "-cpu qemu64,+kvm-asyncpf: property 'kvm-asyncpf' is not implemented by tsvisor");
+  t.is(errorOf('qemu64,kvm_steal_time=on'), "-cpu qemu64,kvm_steal_time=on: property 'kvm-steal-time' is not implemented by tsvisor");
+  t.is(errorOf('qemu64,x2apic=maybe'), "-cpu qemu64,x2apic=maybe: property 'x2apic' takes on or off, not 'maybe'");
+  t.is(errorOf('qemu64,hv-spinlocks'), "-cpu qemu64,hv-spinlocks: property 'hv-spinlocks' needs a value (hv-spinlocks=...)");
+  t.is(errorOf('qemu64,+hv-spinlocks'), "-cpu qemu64,+hv-spinlocks: property 'hv-spinlocks' needs a value (hv-spinlocks=...), not +hv-spinlocks");
+  t.is(errorOf('qemu64,hv-spinlocks=lots'), "-cpu qemu64,hv-spinlocks=lots: parameter 'hv-spinlocks' expects a number, not 'lots'");
+  t.is(errorOf('qemu64,hv-synic'), "-cpu qemu64,hv-synic: 'hv-synic' requires 'hv-vpindex'");
+  t.is(errorOf('qemu64,hv-stimer,hv-vpindex,hv-synic'), "-cpu qemu64,hv-stimer,hv-vpindex,hv-synic: 'hv-stimer' requires 'hv-time'");
+  t.is(errorOf('qemu64,+kvmclock-stable-bit,-kvmclock'), "-cpu qemu64,+kvmclock-stable-bit,-kvmclock: 'kvmclock-stable-bit' requires 'kvmclock'");
+  t.is(errorOf('qemu64,kvm=off,+kvm-pv-ipi'), "-cpu qemu64,kvm=off,+kvm-pv-ipi: 'kvm-pv-ipi' requires 'kvm'");
+});
+
+test('-cpu help lists the models and every flag', (t) => {
+  const inv = parseQemuArgs(['-cpu', 'help']);
+  t.is(inv.request.kind, 'list');
+  const text = inv.request.kind === 'list' ? inv.request.text : '';
+  for (const m of ['qemu64', 'kvm64', 'max', 'host']) t.regex(text, new RegExp(`^x86 ${m} `, 'm'));
+  for (const f of ['kvmclock', 'kvm-pv-ipi', 'popcnt', 'x2apic', 'hv-time', 'hv-spinlocks=UINT', 'kvm-hcqueue']) t.true(text.includes(`  ${f} `), f);
+});
+
+test('MachineConfig validation of cpuFlags (the programmatic API)', (t) => {
+  const base = { ...defaultMachineConfig(), cpuModel: 'qemu64' };
+  t.notThrows(() => validateMachineConfig({ ...base, cpuFlags: { kvmclock: false, popcnt: false } }));
+  t.throws(() => validateMachineConfig({ ...base, cpuFlags: { nope: true } }), { instanceOf: MachineConfigError, message: "cpuFlags: property 'nope' not found" });
+  t.throws(() => validateMachineConfig({ ...base, cpuFlags: { kvmclock: 1 } }), { message: "cpuFlags: property 'kvmclock' takes on or off" });
+  t.throws(() => validateMachineConfig({ ...base, cpuFlags: { 'hv-spinlocks': -1 } }), { message: "cpuFlags: property 'hv-spinlocks' takes an unsigned 32-bit number" });
+  t.throws(() => validateMachineConfig({ ...base, cpuModel: 'pentium' }), { message: "unknown CPU model 'pentium' (known: base, qemu64, kvm64, max, host)" });
+});

@@ -1,0 +1,57 @@
+/** The KVM CPUID leaves and the -cpu effect on the CPUID table. */
+import test from 'ava';
+import { buildCpuidTable, HYPERVISOR_BIT } from '../../lib/machine/cpuid.js';
+import type { CpuidEntry } from '../../lib/hypervisor/vm.js';
+import { hypervisorLeaves, resolveCpuSelection } from '../../lib/paravirt/cpu-selection.js';
+
+function tableFor(model: string | undefined, flags?: Record<string, boolean | number | string>): CpuidEntry[] {
+  const sel = resolveCpuSelection(model, flags);
+  return buildCpuidTable({ removedFeatures: sel.removedFeatures, hypervisorLeaves: hypervisorLeaves(sel, []) });
+}
+const find = (t: CpuidEntry[], fn: number) => t.find((e) => e.function === fn);
+const text = (...regs: number[]) => Buffer.concat(regs.map((r) => { const b = Buffer.alloc(4); b.writeUInt32LE(r); return b; })).toString('latin1');
+
+test('no -cpu: no hypervisor bit and no hypervisor leaves', (t) => {
+  const table = tableFor(undefined);
+  t.is(find(table, 1)!.ecx & (1 << HYPERVISOR_BIT), 0);
+  t.is(find(table, 0x40000000), undefined);
+});
+
+test('qemu64/kvm64: KVMKVMKVM, QEMU\'s implemented defaults (kvmclock, nopiodelay, stable bit)', (t) => {
+  for (const model of ['qemu64', 'kvm64']) {
+    const table = tableFor(model);
+    t.not(find(table, 1)!.ecx & (1 << HYPERVISOR_BIT), 0);
+    const sig = find(table, 0x40000000)!;
+    t.is(sig.eax, 0x40000001);
+    t.is(text(sig.ebx, sig.ecx, sig.edx), 'KVMKVMKVM\0\0\0');
+    t.is(find(table, 0x40000001)!.eax, (1 << 0) | (1 << 1) | (1 << 3) | (1 << 24));
+    t.is(find(table, 0x40000001)!.edx, 0, 'no hints');
+  }
+});
+
+test('flags add and remove KVM bits; kvm=off hides the leaves', (t) => {
+  const eax = (flags: Record<string, boolean>) => find(tableFor('qemu64', flags), 0x40000001)?.eax;
+  t.is(eax({ 'kvm-pv-ipi': true, 'kvm-pv-unhalt': true, 'kvm-pv-sched-yield': true, 'kvmclock-stable-bit': false }), (1 << 0) | (1 << 1) | (1 << 3) | (1 << 7) | (1 << 11) | (1 << 13));
+  t.is(eax({ kvmclock: false, 'kvmclock-stable-bit': false, 'kvm-nopiodelay': false }), 0);
+  t.is(eax({ 'kvm-hcqueue': true }), ((1 << 0) | (1 << 1) | (1 << 3) | (1 << 24) | (1 << 30)) >>> 0);
+  const off = tableFor('qemu64', { kvm: false });
+  t.is(find(off, 0x40000000), undefined);
+  t.is(find(off, 1)!.ecx & (1 << HYPERVISOR_BIT), 0);
+});
+
+test('with a Hyper-V flag on the KVM leaves move to 0x40000100', (t) => {
+  const table = tableFor('qemu64', { 'hv-relaxed': true });
+  t.is(find(table, 0x40000000), undefined, 'lib/hyperv provides 0x40000000 itself');
+  const sig = find(table, 0x40000100)!;
+  t.is(sig.eax, 0x40000101);
+  t.is(text(sig.ebx, sig.ecx, sig.edx), 'KVMKVMKVM\0\0\0');
+});
+
+test('-feature really removes the CPUID bit', (t) => {
+  const table = tableFor('max', { popcnt: false, nx: false, 'tsc-adjust': false, clflush: false });
+  t.is(find(table, 1)!.ecx & (1 << 23), 0, 'POPCNT');
+  t.is(find(table, 1)!.edx & (1 << 19), 0, 'CLFSH');
+  t.is(find(table, 0x80000001)!.edx & (1 << 20), 0, 'NX');
+  t.is(find(table, 7)!.ebx & (1 << 1), 0, 'TSC_ADJUST');
+  t.not(find(table, 1)!.ecx & (1 << 22), 0, 'MOVBE stays');
+});
