@@ -9,6 +9,7 @@
  *   const exit = await vm.start();
  */
 import { EventEmitter } from 'node:events';
+import { LOCAL_APIC_DEFAULT_BASE } from '../machine/addresses.js';
 import { defaultMachineConfig, type MachineConfig } from '../machine/config.js';
 import { Machine, type MachineOptions } from '../machine/machine.js';
 import type { MachineExit } from '../machine/machine-exit.js';
@@ -67,6 +68,7 @@ interface HypercallsLike {
 }
 
 const VECTOR_UD = 6;
+const LOCAL_APIC_PAGE = 0x1000;
 const HYPERCALL_VMMCALL = 1;
 
 /** A MachineConfig in which every field may be left out (defaults: defaultMachineConfig()). */
@@ -257,6 +259,10 @@ export class VirtualMachine extends EventEmitter<VirtualMachineEvents> {
       fail(`MMIO base 0x${at.toString(16)} lies in guest RAM (0..0x${this.machine.config.memoryBytes.toString(16)}); choose an address above it`);
     }
     if (at + length > 2 ** 52) fail(`MMIO range 0x${at.toString(16)}+0x${length.toString(16)} is beyond the 52-bit physical address space`);
+    // Each vCPU's local APIC page is decoded before the MMIO bus, so a device there would never be reached.
+    if (at < LOCAL_APIC_DEFAULT_BASE + LOCAL_APIC_PAGE && LOCAL_APIC_DEFAULT_BASE < at + length) {
+      fail(`MMIO range 0x${at.toString(16)}+0x${length.toString(16)} overlaps the local APIC page at 0x${LOCAL_APIC_DEFAULT_BASE.toString(16)}`);
+    }
     checkHandler('handler', handler);
     this.machine.mmio.register(at, length, new UserMmioDevice(this.deviceName(name), handler));
   }

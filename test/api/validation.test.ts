@@ -51,6 +51,8 @@ maybe('devices are checked and only added before start', async (t) => {
   t.throws(() => vm.addPioDevice(0x60, 1, { read: 1 } as never), { instanceOf: ApiArgumentError, message: /handler.read/ });
   t.throws(() => vm.addPioDevice(0xf4, 1, { read: () => 0 }), { instanceOf: BusConflictError });
   t.throws(() => vm.addMmioDevice(0x1000, 16, { read: () => 0 }), { instanceOf: ApiArgumentError, message: /guest RAM/ });
+  t.throws(() => vm.addMmioDevice(0xfee0_0800, 16, { read: () => 0 }), { instanceOf: ApiArgumentError, message: /local APIC/ });
+  t.throws(() => vm.addMmioDevice(0xfec0_0000, 16, { read: () => 0 }), { instanceOf: BusConflictError });
   t.throws(() => vm.addMsrHandler(5, 4, { read: () => 0n }), { instanceOf: ApiArgumentError, message: /last/ });
   t.throws(() => vm.setHypercallHandler('x' as never), { instanceOf: ApiArgumentError });
   const run = vm.start();
