@@ -15,7 +15,7 @@ import { PcTestdev } from '../devices/pc-testdev.js';
 import { Port80 } from '../devices/port80.js';
 import { Uart16550 } from '../devices/uart16550.js';
 import { PlatformDevices } from './platform-devices.js';
-import { COM_PORT_COUNT, IRQ_COM1, PORT_COM1, PORT_POST } from './addresses.js';
+import { COM_PORT_COUNT, IRQ_COM1, MP_TABLE_BASE, PORT_COM1, PORT_POST } from './addresses.js';
 import { Clock } from './clock.js';
 import { validateMachineConfig, type MachineConfig } from './config.js';
 import { BusConflictError, MachineConfigError } from './errors.js';
@@ -25,7 +25,7 @@ import { GuestMemory } from './guest-memory.js';
 import { IrqLines } from './irq.js';
 import type { MachineExit } from './machine-exit.js';
 import { kernelFwCfgItems, loadKernelFilesWithImages, setKernelEntryState, type KernelBoot } from './loaders/kernel-loader.js';
-import { buildPcAcpiTables } from './firmware/pc-acpi.js';
+import { buildPcAcpiTables, buildPcMpTables } from './firmware/pc-acpi.js';
 import type { AcpiLayout } from './firmware/acpi.js';
 import { createPcPci, type PcPci } from '../devices/pci/pc-pci.js';
 import { PciTestdev } from '../devices/pci/pci-testdev.js';
@@ -37,6 +37,11 @@ import type { LegacyInterruptController } from './interrupt-types.js';
 import { LocalApics } from './local-apics.js';
 import { MsrRegistry } from './msr-registry.js';
 import type { CpuidEntry } from '../hypervisor/vm.js';
+import { Hyperv, HYPERV_CRASH_EXIT_STATUS } from '../hyperv/hyperv.js';
+import { hypervCpuidLeaves } from '../hyperv/cpuid-leaves.js';
+import { resolveHypervFeatures } from '../hyperv/features.js';
+import { describeCrash } from '../hyperv/vp-registers.js';
+import { APIC_BUS_HZ } from '../devices/lapic-registers.js';
 import { hypervisorLeaves, resolveCpuSelection, type CpuSelectionResult } from '../paravirt/cpu-selection.js';
 
 export type { MachineExit } from './machine-exit.js';
@@ -80,12 +85,16 @@ export class Machine {
   readonly pci: PcPci;
   /** The ACPI tables in guest RAM (rewritten at every reset). */
   readonly acpi: AcpiLayout;
+  /** The MP specification tables at MP_TABLE_BASE (rewritten at every reset). */
+  readonly mpTable: Uint8Array;
   /** System resets performed (triple faults without noReboot). */
   resets = 0;
   /** MSR ranges that exit to TypeScript, with their handlers (x2APIC, TSC deadline, Hyper-V, KVM...). */
   readonly msrs: MsrRegistry;
   /** VMCALL/VMMCALL handler (default #UD). */
   readonly hypercalls = new Hypercalls();
+  /** Hyper-V enlightenments (undefined unless some hv-* -cpu flag is on). */
+  readonly hyperv: Hyperv | undefined;
   /** The local APICs (one per vCPU, APIC ID = index) and the APIC bus. */
   readonly localApics: LocalApics;
   /** The legacy PC devices: 8259 pair, IOAPIC, PIT, port 0x61, RTC/CMOS, i8042, ACPI PM. */
@@ -124,8 +133,9 @@ export class Machine {
       this.msrs = new MsrRegistry((ranges) => this.vm.setMsrExitRanges(ranges));
       this.cpuidTables = [];
       this.cpu = resolveCpuSelection(config.cpuModel, config.cpuFlags);
-      // Import point for lib/hyperv's CPUID leaves (0x40000000-0x400000xx) once it exports them.
-      const hvLeaves = hypervisorLeaves(this.cpu, []);
+      // Hyper-V's leaves (0x40000000-0x4000000A) when any hv-* flag is on; KVM's go after them.
+      const hvFeatures = resolveHypervFeatures(this.cpu.flags);
+      const hvLeaves = hypervisorLeaves(this.cpu, hvFeatures !== undefined ? hypervCpuidLeaves(hvFeatures, { vcpus: config.smp }) : []);
       const vcpus: Vcpu[] = [];
       for (let i = 0; i < config.smp; i++) {
         this.cpuidTables.push(
@@ -153,6 +163,7 @@ export class Machine {
       this.pci = createPcPci(this.pio, this.mmio, this.irqs, () => this.onResetRequest());
       this.resettable.push(this.pci);
       this.acpi = buildPcAcpiTables(config.smp);
+      this.mpTable = buildPcMpTables(config.smp);
       for (const dev of config.devices) {
         try {
           if (dev.driver === 'pci-testdev') {
@@ -188,6 +199,7 @@ export class Machine {
       // PCI MSI/MSI-X messages go to the local APICs.
       this.pci.bus.apicBus = this.localApics.bus;
       this.platform = this.wirePlatformDevices();
+      if (hvFeatures !== undefined) this.hyperv = this.wireHyperv(hvFeatures);
       this.loadKernel();
     } catch (err) {
       this.vm.destroy(); // a machine that cannot be built gives its memory back at once
@@ -235,6 +247,25 @@ export class Machine {
     this.resettable.push(...platform.resettable);
     this.setLegacyInterruptController(platform.pic);
     return platform;
+  }
+
+  /** Hyper-V's MSRs and hypercalls (lib/hyperv); its page state goes back to 0 at every reset. */
+  private wireHyperv(features: NonNullable<ReturnType<typeof resolveHypervFeatures>>): Hyperv {
+    const hyperv = new Hyperv(features, {
+      vcpus: this.vcpus,
+      memory: this.memory,
+      clock: this.clock,
+      msrs: this.msrs,
+      hypercalls: this.hypercalls,
+      apicFrequencyHz: APIC_BUS_HZ,
+      crash: (report) => this.loop.finish({ status: HYPERV_CRASH_EXIT_STATUS, reason: 'crash', message: describeCrash(report) }),
+      reset: () => this.onResetRequest(), // like 0xCF9: honours noReboot
+      // Ends the running slice the way an interrupt for another vCPU does, so a spinning vCPU hands over.
+      yieldVcpu: () => this.loop.interruptRaised(-1),
+    });
+    this.resettable.push(hyperv);
+    this.events.on('resume', () => hyperv.clockChanged());
+    return hyperv;
   }
 
   /** The interp backend answers CPUID from one table per VM: before a vCPU's slice its own table goes in. */
@@ -349,6 +380,8 @@ export class Machine {
     // Firmware tables first: the guest may have overwritten them before a reset.
     this.ram.set(this.acpi.bytes, this.acpi.base);
     this.vm.invalidateCode(this.acpi.base, this.acpi.bytes.length);
+    this.ram.set(this.mpTable, MP_TABLE_BASE);
+    this.vm.invalidateCode(MP_TABLE_BASE, this.mpTable.length);
     if (this.config.kernel === undefined) return;
     const { kernel, append, initrd } = this.config;
     const loaded = loadKernelFilesWithImages(this.ram, { kernel, append, initrd, rsdpAddress: this.acpi.rsdpAddress });

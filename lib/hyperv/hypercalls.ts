@@ -1,0 +1,123 @@
+/**
+ * Hyper-V hypercall dispatch: the Hypercalls provider that claims VMCALL
+ * while the guest's hypercall page is enabled, validates the input value and
+ * the parameter blocks, and answers with an HV_STATUS_* result.
+ *
+ * Checks, in order: #UD outside protected mode or at CPL > 0; reserved input
+ * bits (INVALID_HYPERCALL_INPUT); the call code (INVALID_HYPERCALL_CODE for
+ * codes this partition does not offer); the privilege it needs
+ * (ACCESS_DENIED); the simple/rep form (INVALID_HYPERCALL_INPUT); memory-form
+ * parameter blocks: 8-byte aligned and not crossing a page
+ * (INVALID_ALIGNMENT), inside guest RAM (INVALID_PARAMETER).
+ */
+import type { Vcpu } from '../hypervisor/vcpu.js';
+import type { HypercallProvider } from '../machine/hypercalls.js';
+import { undefinedOpcodeHypercall } from '../machine/hypercalls.js';
+import { hypercallFaults, readHypercallInput, writeHypercallResult, type HypercallInput } from './hypercall-abi.js';
+import * as hv from './hyperv-proto.js';
+
+/** A hypercall this partition offers. */
+interface HypercallSpec {
+  /** Rep hypercalls take a rep count; simple ones must have rep count and start 0. */
+  readonly rep: boolean;
+  /** Input parameter block size in bytes (memory form), before the variable header. */
+  readonly inputBytes: number;
+  /** Output parameter block size in bytes (memory form; 0 = none). */
+  readonly outputBytes: number;
+  /** The privilege/feature it needs is granted (else ACCESS_DENIED). */
+  readonly allowed: () => boolean;
+  /** Runs it; returns the HV_STATUS. `input` is the input block (fast: the two register qwords). */
+  readonly run: (vcpu: Vcpu, input: DataView) => number;
+}
+
+export interface HypervHypercallDeps {
+  /** GPA-addressed guest RAM (bounds-checked). */
+  readonly ramSize: number;
+  readonly readRam: (gpa: number, length: number) => Uint8Array;
+  /** Whether the guest enabled its hypercall page. */
+  readonly pageEnabled: () => boolean;
+  /** Spinlock retry count advertised in 0x40000004 EBX. */
+  readonly spinlockRetries: number;
+  /** Hands the CPU to another vCPU (HvNotifyLongSpinWait). */
+  readonly yieldVcpu: (vcpu: Vcpu) => void;
+}
+
+const PAGE = hv.HV_HYP_PAGE_SIZE;
+
+export class HypervHypercalls implements HypercallProvider {
+  readonly name = 'hyperv';
+  private readonly calls = new Map<number, HypercallSpec>();
+  /** Hypercalls handled (any status), for diagnostics and benchmarks. */
+  count = 0;
+
+  constructor(private readonly deps: HypervHypercallDeps) {
+    this.calls.set(hv.HVCALL_NOTIFY_LONG_SPIN_WAIT, {
+      rep: false,
+      inputBytes: 8,
+      outputBytes: 0,
+      // Offered when the guest was told to notify at all (a retry count other than "never").
+      allowed: () => deps.spinlockRetries !== 0 && deps.spinlockRetries !== hv.HV_SPINLOCK_RETRIES_NEVER,
+      run: (vcpu) => {
+        deps.yieldVcpu(vcpu);
+        return hv.HV_STATUS_SUCCESS;
+      },
+    });
+    // Offered only with the SynIC: this partition lacks the PostMessages/SignalEvents privileges.
+    for (const code of [hv.HVCALL_POST_MESSAGE, hv.HVCALL_SIGNAL_EVENT]) {
+      this.calls.set(code, { rep: false, inputBytes: code === hv.HVCALL_POST_MESSAGE ? 256 : 8, outputBytes: 0, allowed: () => false, run: () => hv.HV_STATUS_ACCESS_DENIED });
+    }
+  }
+
+  claims(_vcpu: Vcpu, kind: number): boolean {
+    // Hyper-V's page uses VMCALL; VMMCALL stays with whoever else (KVM on AMD-style guests).
+    return kind === 0 && this.deps.pageEnabled();
+  }
+
+  handle(vcpu: Vcpu): void {
+    if (hypercallFaults(vcpu)) {
+      undefinedOpcodeHypercall(vcpu);
+      return;
+    }
+    this.count++;
+    const input = readHypercallInput(vcpu);
+    writeHypercallResult(vcpu, input.longMode, this.dispatch(vcpu, input), 0);
+  }
+
+  /** The HV_STATUS of one hypercall (reps completed: no rep hypercall is offered yet, so always 0). */
+  private dispatch(vcpu: Vcpu, input: HypercallInput): number {
+    if (input.reservedBitsSet) return hv.HV_STATUS_INVALID_HYPERCALL_INPUT;
+    const spec = this.calls.get(input.code);
+    if (spec === undefined) return hv.HV_STATUS_INVALID_HYPERCALL_CODE;
+    if (!spec.allowed()) return hv.HV_STATUS_ACCESS_DENIED;
+    if (spec.rep) {
+      if (input.repCount === 0 || input.repStart >= input.repCount) return hv.HV_STATUS_INVALID_HYPERCALL_INPUT;
+    } else if (input.repCount !== 0 || input.repStart !== 0) {
+      return hv.HV_STATUS_INVALID_HYPERCALL_INPUT;
+    }
+    const inputBytes = spec.inputBytes + input.varHeaderQwords * 8;
+    let block: DataView;
+    if (input.fast) {
+      // Fast form: the input block travels in two registers (16 bytes), no output block.
+      if (inputBytes > 16 || spec.outputBytes !== 0) return hv.HV_STATUS_INVALID_HYPERCALL_INPUT;
+      const regs = new DataView(new ArrayBuffer(16));
+      regs.setBigUint64(0, input.param0, true);
+      regs.setBigUint64(8, input.param1, true);
+      block = regs;
+    } else {
+      const status = this.checkBlock(input.param0, inputBytes) ?? (spec.outputBytes > 0 ? this.checkBlock(input.param1, spec.outputBytes) : undefined);
+      if (status !== undefined) return status;
+      const bytes = this.deps.readRam(Number(input.param0), inputBytes);
+      block = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    }
+    return spec.run(vcpu, block);
+  }
+
+  /** A memory-form parameter block: 8-byte aligned, within one page, inside RAM. */
+  private checkBlock(gpa: bigint, bytes: number): number | undefined {
+    if ((gpa & 7n) !== 0n) return hv.HV_STATUS_INVALID_ALIGNMENT;
+    if (bytes === 0) return undefined;
+    if (Number(gpa % BigInt(PAGE)) + bytes > PAGE) return hv.HV_STATUS_INVALID_ALIGNMENT;
+    if (gpa + BigInt(bytes) > BigInt(this.deps.ramSize)) return hv.HV_STATUS_INVALID_PARAMETER;
+    return undefined;
+  }
+}
