@@ -94,6 +94,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const target = new MonitorTarget(vm, versionLine(tsvisorVersion()));
   const stopSignal = stopOnSignals(vm, target);
   const closeMonitors = await startMonitors(inv, vm, target);
+  if (inv.startPaused) await Promise.race([target.startRequested, vm.waitForExit()]);
   // A signal while -qmp waits for its client ends the machine before it started.
   const exit = vm.state === 'created' ? await vm.start() : await vm.waitForExit();
   const signal = stopSignal();

@@ -56,6 +56,8 @@ export interface QemuInvocation {
   qmp: QmpEndpoint[];
   /** -monitor; undefined = none (tsvisor has no default monitor). */
   monitor?: MonitorBackend;
+  /** -S: the machine is built but its vCPUs start only on the monitor's or QMP's cont. */
+  startPaused?: boolean;
   /** -cpu: the model and the flags set on the command line (canonical names). */
   cpu?: { model: string; flags: Record<string, boolean | number | string> };
 }

@@ -1,10 +1,11 @@
 /**
- * -qmp and -monitor: where the machine protocol and the human monitor listen.
+ * -qmp and -monitor: where the machine protocol and the human monitor listen;
+ * -S: the vCPUs wait for their 'cont'.
  * tsvisor serves them on stdio or (QMP) a unix socket in server mode;
  * everything else QEMU's character devices offer is refused with one line.
  */
 import { BadValue } from './bad-value.js';
-import type { ArgOption } from './options.js';
+import type { OptionSpec } from './options.js';
 import type { MonitorBackend, QmpEndpoint } from './invocation.js';
 import { parseOptList } from './opts.js';
 
@@ -32,7 +33,7 @@ export function parseMonitorBackend(value: string): MonitorBackend {
   throw new BadValue(`monitor backend '${value}' is not supported (use -monitor stdio or -monitor none; QMP: -qmp)`);
 }
 
-export const MONITOR_OPTIONS: readonly ArgOption[] = [
+export const MONITOR_OPTIONS: readonly OptionSpec[] = [
   {
     names: ['qmp'],
     takesArg: true,
@@ -49,6 +50,14 @@ export const MONITOR_OPTIONS: readonly ArgOption[] = [
     help: 'the human monitor (info registers, stop, cont, system_reset, quit) on stdio, or none',
     handle(inv, value) {
       inv.monitor = parseMonitorBackend(value);
+    },
+  },
+  {
+    names: ['S'],
+    takesArg: false,
+    help: "do not start the vCPUs until the monitor or QMP says 'cont'",
+    handle(inv) {
+      inv.startPaused = true;
     },
   },
 ];

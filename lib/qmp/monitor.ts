@@ -20,7 +20,13 @@ export class MonitorTarget {
   /** A reset asked for by the host; the next reset event is reported as the host's. */
   hostResetPending = false;
 
-  constructor(readonly vm: VirtualMachine, private readonly versionText: string) {}
+  /** Resolves when cont is given before the machine started (-S). */
+  readonly startRequested: Promise<void>;
+  private requestStart!: () => void;
+
+  constructor(readonly vm: VirtualMachine, private readonly versionText: string) {
+    this.startRequested = new Promise((resolve) => (this.requestStart = resolve));
+  }
 
   status(): RunStatus {
     switch (this.vm.state) {
@@ -47,6 +53,7 @@ export class MonitorTarget {
   cont(): void {
     this.expectAlive('cont');
     if (this.vm.state === 'paused') this.vm.resume();
+    else if (this.vm.state === 'created') this.requestStart();
   }
 
   async systemReset(): Promise<void> {

@@ -81,6 +81,24 @@ maybe('-qmp unix:PATH,server,nowait (bare forms) runs the guest without waiting'
   }
 });
 
+maybe('-S holds the vCPUs in prelaunch until QMP cont', async (t) => {
+  const path = join(mkdtempSync(join(tmpdir(), 'tsv-qmp-cli-')), 'qmp.sock');
+  const { child, exited } = launch(['-S', '-kernel', spin(), '-serial', 'null', '-qmp', `unix:${path},server=on,wait=off`]);
+  try {
+    await until('the QMP socket', () => existsSync(path));
+    const client = await QmpClient.connect(path);
+    await client.take((m) => 'QMP' in m);
+    await client.execute('qmp_capabilities');
+    t.deepEqual((await client.execute('query-status')).return, { status: 'prelaunch', running: false });
+    t.deepEqual((await client.execute('cont')).return, {});
+    t.deepEqual((await client.execute('query-status')).return, { status: 'running', running: true });
+    await client.execute('quit');
+    t.is(await exited, 0);
+  } finally {
+    child.kill();
+  }
+});
+
 maybe('-qmp stdio speaks QMP on stdin/stdout', async (t) => {
   const { child, output, exited } = launch(['-kernel', spin(), '-qmp', 'stdio']);
   try {
