@@ -80,3 +80,5 @@ export const LOCAL_APIC_DEFAULT_BASE = 0xfee0_0000;
 /** ACPI tables, RSDP first, in the BIOS area an OS scans for "RSD PTR " (0xE0000-0xEFFFF; 0xF0000 up stays free for an MP table). */
 export const ACPI_TABLES_BASE = 0xe0000;
 export const ACPI_TABLES_END = 0xf0000;
+/** MP specification floating pointer and configuration table (in the BIOS ROM area an OS scans for "_MP_"). */
+export const MP_TABLE_BASE = 0xf0000;

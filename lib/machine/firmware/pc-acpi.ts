@@ -2,7 +2,8 @@
  * The ACPI tables of tsvisor's PC: N local APICs (APIC ID = vCPU index),
  * the IOAPIC, the PIIX4-style PM block of lib/devices/acpi-pm.ts, the PCI
  * root bridge with the machine's BAR windows and INTx routing, reset
- * through 0xCF9. Written into guest RAM at ACPI_TABLES_BASE.
+ * through 0xCF9. Written into guest RAM at ACPI_TABLES_BASE; the same
+ * machine described as MP tables goes to MP_TABLE_BASE.
  */
 import { intxGsi, PCI_PIRQ_GSIS, PCI_SLOT_COUNT } from '../../devices/pci/intx-routing.js';
 import { RESET_CONTROL_RESET_VALUE } from '../../devices/pci/host-bridge.js';
@@ -19,6 +20,7 @@ import {
   IRQ_ACPI_SCI,
   IRQ_PIT,
   LOCAL_APIC_DEFAULT_BASE,
+  MP_TABLE_BASE,
   PCI_CONFIG_PORT_COUNT,
   PCI_MMIO_WINDOW_BASE,
   PCI_MMIO_WINDOW_END,
@@ -26,6 +28,7 @@ import {
   PORT_RESET_CONTROL,
 } from '../addresses.js';
 import { buildAcpiTables, type AcpiLayout } from './acpi.js';
+import { buildMpTables } from './mptable.js';
 import { INTI_ACTIVE_HIGH, INTI_LEVEL, type InterruptOverride } from './madt.js';
 
 /** CMOS index of the RTC's century byte. */
@@ -71,4 +74,18 @@ export function buildPcAcpiTables(cpus: number): AcpiLayout {
   });
   if (ACPI_TABLES_BASE + layout.bytes.length > ACPI_TABLES_END) throw new Error(`ACPI tables (${layout.bytes.length} bytes) overflow their area`);
   return layout;
+}
+
+/** The MP tables of the same machine (for OSes without ACPI, or Linux with acpi=off), at MP_TABLE_BASE. */
+export function buildPcMpTables(cpus: number): Uint8Array {
+  return buildMpTables(MP_TABLE_BASE, {
+    apicIds: Array.from({ length: cpus }, (_, i) => i),
+    localApicAddress: LOCAL_APIC_DEFAULT_BASE,
+    ioApicId: IOAPIC_ID,
+    ioApicAddress: IOAPIC_BASE,
+    isaIrqToPin: (irq) => (irq === IRQ_PIT ? GSI_PIT : irq),
+    levelIsaIrqs: [IRQ_ACPI_SCI],
+    pciSlots: PCI_SLOT_COUNT,
+    intxGsi,
+  });
 }
