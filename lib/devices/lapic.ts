@@ -391,8 +391,14 @@ export class LocalApic implements InterruptSource, LocalMmio {
     if (this.timerMode === r.TIMER_TSC_DEADLINE) {
       this.tscDeadline = 0n;
     } else if (this.timerMode === r.TIMER_PERIODIC && !Number.isNaN(this.timerStart)) {
-      // The next period starts where this one ended, so periods do not drift.
-      this.startCountdown(this.timerStart + this.timerInitial * this.tickNs());
+      // The next period starts where this one ended, so periods do not drift. Periods already
+      // over (a tiny count in real time) merge into this one, as they would in IRR: a guest's
+      // 1-tick period must not make the host fire millions of callbacks in a row.
+      const period = this.timerInitial * this.tickNs();
+      let next = this.timerStart + period;
+      const now = this.clock.nowNs();
+      if (next + period <= now) next += Math.floor((now - next) / period) * period;
+      this.startCountdown(next);
     } else {
       this.timerStart = NaN;
     }

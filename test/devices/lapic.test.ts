@@ -34,7 +34,7 @@ function rig(count = 1) {
     apic.writeRegister(r.REG_SVR, 0x1ff);
     apics.push(apic);
   }
-  return { clock, advance, bus, apics, events, apic: apics[0]! };
+  return { clock, advance, vm64, bus, apics, events, apic: apics[0]! };
 }
 
 const reg = (a: LocalApic, offset: number): number => a.readRegister(offset)!;
@@ -325,4 +325,14 @@ test('IA32_APIC_BASE relocation moves the xAPIC page', (t) => {
   apic.vcpu.apicBase = 0x1_2340_0900n;
   t.true(apic.claims(0x1_2340_0000), 'above 4 GiB');
   t.is(apic.base, 0x1_2340_0000);
+});
+
+test('timer periodic: periods that passed unseen merge into one interrupt (no host busy loop)', (t) => {
+  const { apic, clock, vm64 } = rig();
+  apic.writeRegister(r.REG_TIMER_DIVIDE, 0xb);
+  apic.writeRegister(r.REG_LVT_TIMER, (r.TIMER_PERIODIC << 17) | 0x41);
+  apic.writeRegister(r.REG_TIMER_INITIAL, 1); // 1 ns period
+  vm64[abi.TSV_OFF_VM_INSTRET >> 3]! += 5_000_000n;
+  t.true(clock.runExpiredTimers() <= 2, 'a couple of callbacks, not five million');
+  t.is(apic.pendingVector(), 0x41);
 });
