@@ -104,11 +104,12 @@ test('BAR assignment, sizing protocol, moves re-register the ranges, command ena
   t.truthy(pio.deviceAt(0xc000));
 });
 
-test('64-bit prefetchable BAR: both halves size and move', (t) => {
+test('64-bit prefetchable BAR: both halves size and move; onRemap follows the decoding', (t) => {
   const { bus, mmio, read, write } = setup();
   const handler = { name: 'big', mmioRead: () => {}, mmioWrite: () => {} };
   const dev = new PciDevice('dev64', { vendorId: 0x1234, deviceId: 0x11, classCode: 0x020000 });
-  dev.defineBar(2, { kind: 'mem64', size: 0x10_0000, prefetchable: true, device: handler });
+  const remaps: Array<number | undefined> = [];
+  dev.defineBar(2, { kind: 'mem64', size: 0x10_0000, prefetchable: true, device: handler, onRemap: (a) => remaps.push(a) });
   t.throws(() => dev.defineBar(3, { kind: 'io', size: 16, device: { name: 'x', pioRead: () => 0, pioWrite: () => {} } }));
   bus.attach(dev, 4);
   t.is(read(4, 0x18), 0xe000_000c, '64-bit, prefetchable flags');
@@ -121,6 +122,10 @@ test('64-bit prefetchable BAR: both halves size and move', (t) => {
   write(4, 0x1c, 4, 0x1);
   t.is(dev.barAddress(2), 0x1_0000_0000);
   t.is(mmio.deviceAt(0x1_0000_0000)?.name, 'big');
+  t.is(remaps[0], 0xe000_0000, 'mapped at attach');
+  t.is(remaps.at(-1), 0x1_0000_0000, 'and where the guest moved it');
+  write(4, 0x04, 2, 0);
+  t.is(remaps.at(-1), undefined, 'memory decoding off: unmapped');
 });
 
 test('pci-testdev protocol on both BARs', (t) => {

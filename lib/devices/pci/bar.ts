@@ -16,9 +16,20 @@ export const PCI_BAR_MEM_ADDRESS_MASK = 0xffff_fff0;
 export const PCI_BAR_MIN_IO_SIZE = 4;
 export const PCI_BAR_MIN_MEM_SIZE = 16;
 
+interface BarCommon {
+  size: number;
+  /**
+   * Told where the BAR decodes after every change (undefined = nowhere). A
+   * device whose BAR is backed by memory (an assigned host device's BAR
+   * mapped into the guest through the addon) maps and unmaps it here; its
+   * bus handler still serves the accesses that exit.
+   */
+  onRemap?: (address: number | undefined) => void;
+}
+
 export type PciBarDefinition =
-  | { kind: 'io'; size: number; device: PioDevice }
-  | { kind: 'mem32' | 'mem64'; size: number; prefetchable?: boolean; device: MmioDevice };
+  | (BarCommon & { kind: 'io'; device: PioDevice })
+  | (BarCommon & { kind: 'mem32' | 'mem64'; prefetchable?: boolean; device: MmioDevice });
 
 /** Where a BAR currently decodes (what the bus registered). */
 export interface PciBarMapping {

@@ -141,15 +141,17 @@ export class PciBus implements PciDeviceHost {
         else this.mmio.unregister(old.address, def.device);
         current[index] = undefined;
       }
-      if (!decodes) continue;
-      try {
-        if (def.kind === 'io') this.pio.register(address, def.size, def.device);
-        else this.mmio.register(address, def.size, def.device);
-        current[index] = { index, kind: def.kind, address, size: def.size };
-      } catch {
-        // The guest placed the BAR over another device (or mid-sizing over anything): like
-        // conflicting decoders on a real bus, the result is undefined; here the BAR does not decode.
+      if (decodes) {
+        try {
+          if (def.kind === 'io') this.pio.register(address, def.size, def.device);
+          else this.mmio.register(address, def.size, def.device);
+          current[index] = { index, kind: def.kind, address, size: def.size };
+        } catch {
+          // The guest placed the BAR over another device (or mid-sizing over anything): like
+          // conflicting decoders on a real bus, the result is undefined; here the BAR does not decode.
+        }
       }
+      if (old !== undefined || current[index] !== undefined) def.onRemap?.(current[index]?.address);
     }
   }
 
