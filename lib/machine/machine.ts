@@ -287,7 +287,8 @@ export class Machine {
         // Paused: the clock stopped with the loop; registers and RAM are safe to touch until resume().
         this.pausedNow = true;
         this.events.emit('pause');
-        if (this.pauseRequested) await new Promise<void>((resolve) => (this.wakeFromPause = resolve));
+        // A pause() right after resume() (before this loop got to run) keeps the machine paused.
+        while (this.pauseRequested) await new Promise<void>((resolve) => (this.wakeFromPause = resolve));
         this.pausedNow = false;
         if (this.exitWhilePaused !== undefined) return this.exitWhilePaused;
         this.loop.result = undefined;
@@ -341,6 +342,11 @@ export class Machine {
   pause(): void {
     if (!this.running || this.pauseRequested) return;
     this.pauseRequested = true;
+    if (this.pausedNow) {
+      // Resumed but not yet running again: stay paused, and say so again.
+      this.events.emit('pause');
+      return;
+    }
     this.loop.finish(PAUSE_EXIT);
     for (const v of this.vcpus) v.requestImmediateExit(true);
   }

@@ -84,3 +84,20 @@ maybe('pause before start and resume while running are state errors', (t) => {
   t.throws(() => vm.resume(), { instanceOf: MachineStateError });
   vm.destroy();
 });
+
+maybe('pause right after resume keeps the machine paused; the next resume runs it', async (t) => {
+  const vm = realModeMachine(JMP_SELF);
+  const run = vm.start();
+  await vm.pause();
+  vm.resume();
+  await vm.pause();
+  t.is(vm.state, 'paused');
+  t.true(vm.machine.paused);
+  t.is(vm.getRegisters(0).rip, BigInt(CODE_ADDRESS));
+  vm.resume();
+  await delay(20);
+  t.is(vm.state, 'running');
+  t.false(vm.machine.paused);
+  t.deepEqual(await vm.stop(), { status: 0, reason: 'stopped' });
+  await run;
+});
