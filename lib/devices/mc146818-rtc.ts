@@ -157,6 +157,8 @@ export class Mc146818Rtc implements PioDevice, Resettable {
   private frozen: number | undefined;
   /** Guest time of the last register C read (for flags raised without a timer). */
   private lastCReadNs = 0;
+  /** Updates (UF, AF) are accounted for up to this guest time. */
+  private flagsCheckedNs = 0;
   private readonly secondTimer: Timer;
   private readonly periodicTimer: Timer;
 
@@ -177,6 +179,8 @@ export class Mc146818Rtc implements PioDevice, Resettable {
     this.regB &= ~(REG_B_PIE | REG_B_AIE | REG_B_UIE | REG_B_SQWE);
     this.regC = 0;
     this.nmiDisabled = false;
+    // Flags start afresh: updates before the reset are not reported.
+    this.flagsCheckedNs = this.lastCReadNs = this.clock.nowNs();
     this.irq.set(false);
     this.armTimers();
   }
@@ -220,6 +224,7 @@ export class Mc146818Rtc implements PioDevice, Resettable {
   }
 
   private freeze(nowNs: number): void {
+    this.catchUpUpdateFlags(nowNs);
     if (this.frozen === undefined) this.frozen = this.seconds(nowNs);
   }
 
@@ -228,6 +233,7 @@ export class Mc146818Rtc implements PioDevice, Resettable {
     if (this.frozen === undefined) return;
     this.baseSeconds = this.frozen;
     this.frozen = undefined;
+    this.flagsCheckedNs = nowNs; // no update happened while the calendar was held
     this.originNs = nowNs + firstUpdateNs - SECOND_NS;
   }
 
@@ -339,13 +345,29 @@ export class Mc146818Rtc implements PioDevice, Resettable {
     return match(this.alarm[0]!, c.sec, false) && match(this.alarm[1]!, c.min, false) && match(this.alarm[2]!, c.hour, true);
   }
 
-  private onSecond(): void {
-    const now = this.clock.nowNs();
-    if (this.ticking) {
-      this.regC |= REG_C_UF;
-      if (this.alarmMatches(this.seconds(now))) this.regC |= REG_C_AF;
-      this.updateIrq();
+  /**
+   * UF and AF for every once-a-second update since they were last accounted for. No timer runs
+   * every second for flags nobody is interrupted for: they are brought up to date here, before any
+   * access and from the update timer that runs only while UIE or AIE is set.
+   */
+  private catchUpUpdateFlags(nowNs: number): void {
+    const from = this.flagsCheckedNs;
+    this.flagsCheckedNs = nowNs;
+    if (!this.ticking || nowNs <= from) return;
+    let update = this.nextUpdateNs(from);
+    if (update > nowNs) return;
+    this.regC |= REG_C_UF;
+    // An alarm matches at most once a second; a day of updates covers every possible match.
+    const updates = Math.floor((nowNs - update) / SECOND_NS) + 1;
+    if (updates > 86_400) update += (updates - 86_400) * SECOND_NS;
+    for (; update <= nowNs && (this.regC & REG_C_AF) === 0; update += SECOND_NS) {
+      if (this.alarmMatches(this.seconds(update))) this.regC |= REG_C_AF;
     }
+  }
+
+  private onSecond(): void {
+    this.catchUpUpdateFlags(this.clock.nowNs());
+    this.updateIrq();
     this.armTimers();
   }
 
@@ -355,10 +377,10 @@ export class Mc146818Rtc implements PioDevice, Resettable {
     this.armTimers();
   }
 
-  /** The update timer runs while the calendar ticks (alarm flags need every second); the periodic one only with PIE. */
+  /** The update timer runs only with UIE or AIE, the periodic one only with PIE. */
   private armTimers(): void {
     const now = this.clock.nowNs();
-    if (this.ticking) this.secondTimer.arm(this.nextUpdateNs(now));
+    if (this.ticking && this.regB & (REG_B_UIE | REG_B_AIE)) this.secondTimer.arm(this.nextUpdateNs(now));
     else this.secondTimer.cancel();
     const period = periodicPeriodNs(this.regA & REG_A_RS_MASK);
     if (this.dividerRunning && this.regB & REG_B_PIE && period !== Infinity) {
@@ -370,6 +392,7 @@ export class Mc146818Rtc implements PioDevice, Resettable {
   pioRead(offset: number, _size: number): number {
     if (offset === 0) return 0xff; // the index register is write-only
     const now = this.clock.nowNs();
+    this.catchUpUpdateFlags(now);
     const reg = this.index;
     switch (reg) {
       case RTC_SECONDS:
@@ -414,6 +437,7 @@ export class Mc146818Rtc implements PioDevice, Resettable {
       return;
     }
     const now = this.clock.nowNs();
+    this.catchUpUpdateFlags(now); // updates before this write saw the old time, alarm and mode
     const reg = this.index;
     switch (reg) {
       case RTC_SECONDS:

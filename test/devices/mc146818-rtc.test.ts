@@ -178,3 +178,21 @@ test('day of week is its own counter', (t) => {
   t.is(rd(6), 0x06);
   t.is(rd(7), 0x24);
 });
+
+test('without UIE/AIE no timer runs; UF and AF are still reported by register C', (t) => {
+  const { advance, rd, wr, clock, irq8 } = setup();
+  wr(0x0a, 0x20); // no periodic rate
+  wr(0x01, 0x00); // alarm 22:00:00, passed 2 s from the start
+  wr(0x03, 0x00);
+  wr(0x05, 0x22);
+  rd(0x0c);
+  t.is(clock.nextDeadlineNs(), Infinity, 'nothing to wake the machine for');
+  advance(0.5e9);
+  t.is(rd(0x0c), 0, 'no update yet');
+  advance(3e9);
+  t.is(rd(0x0c), REG_C_UF | REG_C_AF, 'updates happened and one matched the alarm; no IRQF without enables');
+  t.is(rd(0x0c), 0);
+  t.false(irq8.level);
+  advance(86_400e9 * 2);
+  t.is(rd(0x0c), REG_C_UF | REG_C_AF, 'two days later the alarm has matched again');
+});
