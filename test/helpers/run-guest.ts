@@ -23,6 +23,8 @@ export interface RunGuestOptions {
   rtcBase?: MachineConfig['rtcBase'];
   /** Devices added after isa-debug-exit and pc-testdev (e.g. pci-testdev). */
   extraDevices?: MachineConfig['devices'];
+  /** -cpu flag values (e.g. { 'hv-passthrough': true }). */
+  cpuFlags?: MachineConfig['cpuFlags'];
 }
 
 export interface GuestResult {
@@ -64,6 +66,7 @@ export async function runKernel(kernel: string, opts: RunGuestOptions = {}, labe
     clock: opts.clock ?? { mode: 'realtime' },
     smp: opts.smp ?? 1,
     ...(opts.rtcBase !== undefined ? { rtcBase: opts.rtcBase } : {}),
+    ...(opts.cpuFlags !== undefined ? { cpuFlags: opts.cpuFlags } : {}),
   };
   const machine = new Machine(config);
   let timedOut = false;

@@ -1,0 +1,346 @@
+/*
+ * hv_basic: the Hyper-V enlightenments a guest finds first. Run with
+ * `-cpu ...,hv-passthrough,hv-spinlocks=0x1fff -smp 2` (icount).
+ *
+ * Identification leaves 0x40000000-0x4000000A; GUEST_OS_ID and the
+ * hypercall page (contents, memory around it intact, the locked bit);
+ * hypercalls through the page and every HV_STATUS this partition returns;
+ * #UD for VMCALL at CPL 3; VP_INDEX on every vCPU (read-only); VP_RUNTIME;
+ * the frequency MSRs; TIME_REF_COUNT monotonic on and across vCPUs; the
+ * reference TSC page agreeing with it, and reading back 0 once disabled;
+ * the re-enlightenment MSRs.
+ *
+ * Cmdline: action=1 writes CRASH_P0-P4 and CRASH_CTL (the machine must
+ * stop before the next line); action=2 writes the RESET MSR; minimal=1
+ * checks a machine with only hv-relaxed (no hv MSR but the hypercall pair).
+ */
+#include "guest.h"
+#include "apic.h"
+#include "ap_boot.h"
+
+#define HV_X64_MSR_GUEST_OS_ID 0x40000000u
+#define HV_X64_MSR_HYPERCALL 0x40000001u
+#define HV_X64_MSR_VP_INDEX 0x40000002u
+#define HV_X64_MSR_RESET 0x40000003u
+#define HV_X64_MSR_VP_RUNTIME 0x40000010u
+#define HV_X64_MSR_TIME_REF_COUNT 0x40000020u
+#define HV_X64_MSR_REFERENCE_TSC 0x40000021u
+#define HV_X64_MSR_TSC_FREQUENCY 0x40000022u
+#define HV_X64_MSR_APIC_FREQUENCY 0x40000023u
+#define HV_X64_MSR_CRASH_P0 0x40000100u
+#define HV_X64_MSR_CRASH_CTL 0x40000105u
+#define HV_X64_MSR_REENLIGHTENMENT_CONTROL 0x40000106u
+#define HV_X64_MSR_TSC_EMULATION_CONTROL 0x40000107u
+
+#define HV_STATUS_SUCCESS 0
+#define HV_STATUS_INVALID_HYPERCALL_CODE 2
+#define HV_STATUS_INVALID_HYPERCALL_INPUT 3
+#define HV_STATUS_INVALID_ALIGNMENT 4
+#define HV_STATUS_INVALID_PARAMETER 5
+#define HV_STATUS_ACCESS_DENIED 6
+
+#define HVCALL_NOTIFY_LONG_SPIN_WAIT 0x0008
+#define HVCALL_POST_MESSAGE 0x005c
+#define HV_HYPERCALL_FAST (1ull << 16)
+
+#define GUEST_OS_ID_VALUE 0x8100000000000000ull   /* "open source" bit 63, vendor 1 */
+
+static u8 hc_pages[3 * 4096] __attribute__((aligned(4096)));
+static u8 ref_pages[2 * 4096] __attribute__((aligned(4096)));
+static u8 params[2 * 4096] __attribute__((aligned(4096)));
+static void *hc_page;
+
+struct ref_tsc_page { volatile u32 seq; u32 reserved; volatile u64 scale; volatile s64 offset; };
+
+static u64 hv_call(u64 control, u64 in, u64 out)
+{
+    u64 status;
+    register u64 r8 asm("r8") = out;
+    asm volatile("call *%[page]"
+                 : "=a"(status), "+c"(control), "+d"(in), "+r"(r8)
+                 : [page] "r"(hc_page)
+                 : "memory", "r9", "r10", "r11");
+    return status;
+}
+
+static u64 mulhi(u64 a, u64 b) { return (u64)(((unsigned __int128)a * b) >> 64); }
+
+/* Reference time from the page, under its seqlock; 0 with *valid = 0 when the sequence is 0. */
+static u64 ref_page_time(const struct ref_tsc_page *p, int *valid)
+{
+    for (;;) {
+        u32 seq = p->seq;
+        if (seq == 0) { *valid = 0; return 0; }
+        asm volatile("" ::: "memory");
+        u64 v = mulhi(rdtsc(), p->scale) + (u64)p->offset;
+        asm volatile("" ::: "memory");
+        if (p->seq == seq) { *valid = 1; return v; }
+    }
+}
+
+static void identification(void)
+{
+    struct cpuid_regs r = cpuid(0x40000000, 0);
+    char vendor[13];
+    memcpy(vendor, &r.b, 4);
+    memcpy(vendor + 4, &r.c, 4);
+    memcpy(vendor + 8, &r.d, 4);
+    vendor[12] = 0;
+    report(strcmp(vendor, "Microsoft Hv") == 0, "0x40000000 vendor '%s'", vendor);
+    report(r.a == 0x4000000a, "0x40000000 max leaf 0x%x", r.a);
+    r = cpuid(0x40000001, 0);
+    report(r.a == 0x31237648, "0x40000001 interface 'Hv#1' (0x%x)", r.a);
+    r = cpuid(0x40000002, 0);
+    report(r.a != 0 && (r.b >> 16) >= 6, "0x40000002 build %u version %u.%u", r.a, r.b >> 16, r.b & 0xffff);
+    r = cpuid(0x40000003, 0);
+    u32 want = (1u << 0) | (1u << 1) | (1u << 5) | (1u << 6) | (1u << 7) | (1u << 9) | (1u << 11) | (1u << 13);
+    report(r.a == want, "0x40000003 EAX privileges 0x%x (want 0x%x)", r.a, want);
+    report(r.b == 0, "0x40000003 EBX: no PostMessages/SignalEvents without the SynIC (0x%x)", r.b);
+    report(r.d == ((1u << 8) | (1u << 10)), "0x40000003 EDX: frequency and crash MSRs (0x%x)", r.d);
+    r = cpuid(0x40000004, 0);
+    report(r.a == (1u << 5), "0x40000004 EAX: relaxed timing only (0x%x)", r.a);
+    report(r.b == 0x1fff, "0x40000004 EBX: spinlock retries 0x%x", r.b);
+    r = cpuid(0x40000005, 0);
+    report(r.a == 2 && r.b == 2, "0x40000005 limits: %u VPs, %u LPs", r.a, r.b);
+    r = cpuid(0x4000000a, 0);
+    report(r.a == 0 && r.b == 0, "0x4000000A: no nested features");
+}
+
+static void hypercall_page(void)
+{
+    memset(hc_pages, 0x5a, sizeof(hc_pages));
+    u8 *page = hc_pages + 4096;
+    u64 v;
+    report(rdmsr(HV_X64_MSR_GUEST_OS_ID) == 0 && rdmsr(HV_X64_MSR_HYPERCALL) == 0, "GUEST_OS_ID and HYPERCALL start at 0");
+    wrmsr(HV_X64_MSR_HYPERCALL, (u64)page | 1);
+    v = rdmsr(HV_X64_MSR_HYPERCALL);
+    report(!(v & 1) && page[0] == 0x5a, "HYPERCALL cannot be enabled while GUEST_OS_ID is 0 (0x%lx)", v);
+    wrmsr(HV_X64_MSR_GUEST_OS_ID, GUEST_OS_ID_VALUE);
+    report(rdmsr(HV_X64_MSR_GUEST_OS_ID) == GUEST_OS_ID_VALUE, "GUEST_OS_ID reads back");
+    wrmsr(HV_X64_MSR_HYPERCALL, (u64)page | 1);
+    v = rdmsr(HV_X64_MSR_HYPERCALL);
+    report(v == ((u64)page | 1), "HYPERCALL enabled at 0x%lx (0x%lx)", (u64)page, v);
+    report(page[0] == 0x0f && page[1] == 0x01 && page[2] == 0xc1 && page[3] == 0xc3,
+           "hypercall page holds VMCALL; RET (%02x %02x %02x %02x)", page[0], page[1], page[2], page[3]);
+    int intact = 1;
+    for (unsigned i = 0; i < 4096; i++) intact &= hc_pages[i] == 0x5a && hc_pages[2 * 4096 + i] == 0x5a;
+    report(intact, "memory before and after the hypercall page is intact");
+    hc_page = page;
+
+    /* Writing 0 to GUEST_OS_ID disables the page; enabling again rewrites it. */
+    page[0] = 0x90;
+    wrmsr(HV_X64_MSR_GUEST_OS_ID, 0);
+    report(!(rdmsr(HV_X64_MSR_HYPERCALL) & 1), "GUEST_OS_ID = 0 disables the hypercall page");
+    wrmsr(HV_X64_MSR_GUEST_OS_ID, GUEST_OS_ID_VALUE);
+    wrmsr(HV_X64_MSR_HYPERCALL, (u64)page | 1);
+    report(page[0] == 0x0f, "re-enabling rewrites the page");
+    /* Fresh code in the page must run (the CPU's decoded copy is dropped). */
+    report(hv_call(0x7777, 0, 0) == HV_STATUS_INVALID_HYPERCALL_CODE, "a call through the page reaches the hypervisor");
+
+    /* Locked: later writes are ignored. */
+    wrmsr(HV_X64_MSR_HYPERCALL, (u64)page | 3);
+    wrmsr(HV_X64_MSR_HYPERCALL, 0);
+    v = rdmsr(HV_X64_MSR_HYPERCALL);
+    report(v == ((u64)page | 3), "locked HYPERCALL ignores a disabling write (0x%lx)", v);
+    report(rdmsr_safe(HV_X64_MSR_HYPERCALL, &v) == -1, "HYPERCALL stays readable");
+}
+
+static u8 user_stack[4096] __attribute__((aligned(16)));
+static void user_vmcall(void)
+{
+    asm volatile("1: vmcall\n2:\n\t" EX_FIXUP("1b", "2b") ::: "memory");
+}
+
+static void hypercalls(void)
+{
+    u64 s;
+    s = hv_call(0x7777, 0, 0);
+    report((s & 0xffff) == HV_STATUS_INVALID_HYPERCALL_CODE, "unknown call code: INVALID_HYPERCALL_CODE (0x%lx)", s);
+    s = hv_call(HVCALL_NOTIFY_LONG_SPIN_WAIT | HV_HYPERCALL_FAST, 100, 0);
+    report(s == HV_STATUS_SUCCESS, "HvNotifyLongSpinWait (fast): SUCCESS (0x%lx)", s);
+    *(volatile u64 *)params = 100;
+    s = hv_call(HVCALL_NOTIFY_LONG_SPIN_WAIT, (u64)params, 0);
+    report(s == HV_STATUS_SUCCESS, "HvNotifyLongSpinWait (memory): SUCCESS (0x%lx)", s);
+    s = hv_call(HVCALL_NOTIFY_LONG_SPIN_WAIT | HV_HYPERCALL_FAST | (1ull << 28), 100, 0);
+    report(s == HV_STATUS_INVALID_HYPERCALL_INPUT, "reserved input bit 28: INVALID_HYPERCALL_INPUT (0x%lx)", s);
+    s = hv_call(HVCALL_NOTIFY_LONG_SPIN_WAIT | HV_HYPERCALL_FAST | (1ull << 62), 100, 0);
+    report(s == HV_STATUS_INVALID_HYPERCALL_INPUT, "reserved input bit 62: INVALID_HYPERCALL_INPUT (0x%lx)", s);
+    s = hv_call(HVCALL_NOTIFY_LONG_SPIN_WAIT | HV_HYPERCALL_FAST | (3ull << 32), 100, 0);
+    report(s == HV_STATUS_INVALID_HYPERCALL_INPUT, "rep count on a simple call: INVALID_HYPERCALL_INPUT (0x%lx)", s);
+    s = hv_call(HVCALL_NOTIFY_LONG_SPIN_WAIT, (u64)params + 4, 0);
+    report(s == HV_STATUS_INVALID_ALIGNMENT, "misaligned input GPA: INVALID_ALIGNMENT (0x%lx)", s);
+    s = hv_call(HVCALL_NOTIFY_LONG_SPIN_WAIT | (1ull << 17) * 511, (u64)params + 8, 0);
+    report(s == HV_STATUS_INVALID_ALIGNMENT, "input block crossing a page: INVALID_ALIGNMENT (0x%lx)", s);
+    s = hv_call(HVCALL_NOTIFY_LONG_SPIN_WAIT, multiboot_ram_top() + 0x10000, 0);
+    report(s == HV_STATUS_INVALID_PARAMETER, "input GPA beyond RAM: INVALID_PARAMETER (0x%lx)", s);
+    s = hv_call(HVCALL_POST_MESSAGE, (u64)params, 0);
+    report(s == HV_STATUS_ACCESS_DENIED, "HvPostMessage without the privilege: ACCESS_DENIED (0x%lx)", s);
+    /* Result in RAX only: RCX/RDX/R8 are inputs and come back as they were. */
+    u64 rcx = HVCALL_NOTIFY_LONG_SPIN_WAIT | HV_HYPERCALL_FAST, rdx = 5;
+    register u64 r8 asm("r8") = 0x1234;
+    asm volatile("vmcall" : "=a"(s), "+c"(rcx), "+d"(rdx), "+r"(r8) :: "memory");
+    report(s == 0 && rcx == (HVCALL_NOTIFY_LONG_SPIN_WAIT | HV_HYPERCALL_FAST) && rdx == 5 && r8 == 0x1234,
+           "direct VMCALL: status in RAX, input registers preserved");
+    catch_begin();
+    run_user(user_vmcall, user_stack + sizeof(user_stack));
+    report(caught_vector() == 6, "VMCALL at CPL 3: #UD (vector %d)", caught_vector());
+}
+
+static volatile unsigned arrived, ap_vp_index, ap_apic, ap_bad_time, ap_done;
+static volatile u64 last_ref;
+
+/* Every vCPU: TIME_REF_COUNT never goes below what any vCPU saw before, and the page agrees. */
+static unsigned time_walk(unsigned rounds)
+{
+    const struct ref_tsc_page *p = (const struct ref_tsc_page *)ref_pages;
+    unsigned bad = 0;
+    for (unsigned i = 0; i < rounds; i++) {
+        u64 seen = last_ref;
+        asm volatile("" ::: "memory");
+        u64 a = rdmsr(HV_X64_MSR_TIME_REF_COUNT);
+        int valid;
+        u64 pg = ref_page_time(p, &valid);
+        u64 b = rdmsr(HV_X64_MSR_TIME_REF_COUNT);
+        if (a < seen || !valid || pg < a || pg > b) bad++;
+        u64 cur = last_ref;
+        while (cur < b && !__atomic_compare_exchange_n(&last_ref, &cur, b, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) { }
+        if (i % 16 == 0) cpu_pause();
+    }
+    return bad;
+}
+
+static void ap_main(unsigned slot)
+{
+    (void)slot;
+    ap_vp_index = (unsigned)rdmsr(HV_X64_MSR_VP_INDEX);
+    ap_apic = apic_id();
+    __atomic_add_fetch(&arrived, 1, __ATOMIC_SEQ_CST);
+    while (!ap_done) cpu_pause();
+    ap_bad_time = time_walk(2000);
+    __atomic_add_fetch(&arrived, 1, __ATOMIC_SEQ_CST);
+    for (;;) asm volatile("cli; hlt");
+}
+
+static int wait_for(volatile unsigned *v, unsigned want)
+{
+    for (unsigned i = 0; i < 50000000 && *v < want; i++) cpu_pause();
+    return *v >= want;
+}
+
+static void vp_registers(void)
+{
+    u64 v;
+    report(rdmsr(HV_X64_MSR_VP_INDEX) == apic_id(), "BSP VP_INDEX = APIC ID 0");
+    report(wrmsr_safe(HV_X64_MSR_VP_INDEX, 1) == 13, "VP_INDEX is read-only (#GP)");
+    u64 r1 = rdmsr(HV_X64_MSR_VP_RUNTIME);
+    for (volatile int i = 0; i < 10000; i++) { }
+    u64 r2 = rdmsr(HV_X64_MSR_VP_RUNTIME);
+    u64 now = rdmsr(HV_X64_MSR_TIME_REF_COUNT);
+    report(r2 > r1 && r2 <= now, "VP_RUNTIME advances (%lu -> %lu) and stays below TIME_REF_COUNT (%lu)", r1, r2, now);
+    report(wrmsr_safe(HV_X64_MSR_VP_RUNTIME, 0) == 13, "VP_RUNTIME is read-only (#GP)");
+    u64 tsc_hz = rdmsr(HV_X64_MSR_TSC_FREQUENCY), apic_hz = rdmsr(HV_X64_MSR_APIC_FREQUENCY);
+    report(tsc_hz >= 1000000 && apic_hz >= 1000000, "TSC_FREQUENCY %lu Hz, APIC_FREQUENCY %lu Hz", tsc_hz, apic_hz);
+    u64 t1 = rdtsc(), c1 = rdmsr(HV_X64_MSR_TIME_REF_COUNT);
+    for (volatile int i = 0; i < 200000; i++) { }
+    u64 t2 = rdtsc(), c2 = rdmsr(HV_X64_MSR_TIME_REF_COUNT);
+    u64 from_tsc = (t2 - t1) * 10000000ull / tsc_hz, counted = c2 - c1;
+    /* RDTSC and the MSR read are not simultaneous: in real time an MSR exit takes host time. */
+    u64 slack = 2 + counted / 50;
+    report(counted > 0 && from_tsc + slack >= counted && counted + slack >= from_tsc,
+           "TIME_REF_COUNT advances with the TSC at TSC_FREQUENCY (%lu vs %lu)", counted, from_tsc);
+    report(wrmsr_safe(HV_X64_MSR_TIME_REF_COUNT, 0) == 13, "TIME_REF_COUNT is read-only (#GP)");
+    report(wrmsr_safe(HV_X64_MSR_REENLIGHTENMENT_CONTROL, (1ull << 16) | 0xe0) == -1 &&
+           rdmsr(HV_X64_MSR_REENLIGHTENMENT_CONTROL) == ((1ull << 16) | 0xe0), "REENLIGHTENMENT_CONTROL holds vector and enable");
+    report(wrmsr_safe(HV_X64_MSR_REENLIGHTENMENT_CONTROL, 1ull << 20) == 13, "REENLIGHTENMENT_CONTROL reserved bit: #GP");
+    report(wrmsr_safe(HV_X64_MSR_TSC_EMULATION_CONTROL, 1) == -1 && rdmsr(HV_X64_MSR_TSC_EMULATION_CONTROL) == 1,
+           "TSC_EMULATION_CONTROL holds its enable bit");
+    report(rdmsr(HV_X64_MSR_CRASH_CTL) == (1ull << 63), "CRASH_CTL offers CrashNotify");
+    report(rdmsr_safe(HV_X64_MSR_RESET, &v) == -1 && v == 0, "RESET reads 0");
+}
+
+static void reference_tsc(void)
+{
+    memset(ref_pages, 0x77, sizeof(ref_pages));
+    const struct ref_tsc_page *p = (const struct ref_tsc_page *)ref_pages;
+    wrmsr(HV_X64_MSR_REFERENCE_TSC, (u64)ref_pages | 1);
+    report(rdmsr(HV_X64_MSR_REFERENCE_TSC) == ((u64)ref_pages | 1), "REFERENCE_TSC enabled");
+    report(p->seq != 0 && p->seq != 0xffffffffu && p->scale != 0, "page: sequence %u, scale 0x%lx, offset %ld", p->seq, p->scale, p->offset);
+    int intact = 1;
+    for (unsigned i = 4096; i < sizeof(ref_pages); i++) intact &= ref_pages[i] == 0x77;
+    report(intact, "memory after the reference TSC page is intact");
+    report(time_walk(2000) == 0, "BSP: TIME_REF_COUNT monotonic, page time between two counter reads");
+}
+
+static void smp_part(void)
+{
+    unsigned ncpus = (cpuid(1, 0).b >> 16) & 0xff;
+    report(ncpus == 2, "two vCPUs");
+    if (ncpus < 2) return;
+    outb(0x21, 0xff);
+    outb(0xa1, 0xff);
+    ap_boot_prepare(ap_main);
+    apic_send_ipi(0, ICR_ALL_EXCLUDING_SELF | ICR_ASSERT | ICR_INIT);
+    apic_send_ipi(0, ICR_ALL_EXCLUDING_SELF | ICR_INIT | ICR_LEVEL);
+    for (int i = 0; i < 2; i++) apic_send_ipi(0, ICR_ALL_EXCLUDING_SELF | ICR_STARTUP | AP_SIPI_VECTOR);
+    report(wait_for(&arrived, 1), "AP arrived");
+    report(ap_vp_index == ap_apic && ap_apic == 1, "AP: VP_INDEX %u = APIC ID %u", ap_vp_index, ap_apic);
+    ap_done = 1;
+    unsigned bad = time_walk(2000);
+    report(wait_for(&arrived, 2), "AP finished its time walk");
+    report(bad == 0 && ap_bad_time == 0, "both vCPUs: time never behind what the other saw, page agrees (bad %u/%u)", bad, ap_bad_time);
+}
+
+static void disable_reference_tsc(void)
+{
+    const struct ref_tsc_page *p = (const struct ref_tsc_page *)ref_pages;
+    wrmsr(HV_X64_MSR_REFERENCE_TSC, 0);
+    report(rdmsr(HV_X64_MSR_REFERENCE_TSC) == 0, "REFERENCE_TSC disabled reads back 0");
+    int valid = 1;
+    ref_page_time(p, &valid);
+    report(!valid, "a disabled page says 'use the MSR' (sequence 0)");
+}
+
+static void minimal(void)
+{
+    u64 v;
+    struct cpuid_regs r = cpuid(0x40000003, 0);
+    report(r.a == (1u << 5) && r.d == 0, "hv-relaxed only: privileges 0x%x (hypercall MSRs), misc 0x%x", r.a, r.d);
+    report(cpuid(0x40000004, 0).a == (1u << 5), "relaxed timing recommended");
+    report(rdmsr_safe(HV_X64_MSR_VP_INDEX, &v) == 13, "VP_INDEX without hv-vpindex: #GP");
+    report(rdmsr_safe(HV_X64_MSR_TIME_REF_COUNT, &v) == 13, "TIME_REF_COUNT without hv-time: #GP");
+    report(rdmsr_safe(HV_X64_MSR_CRASH_P0, &v) == 13, "CRASH_P0 without hv-crash: #GP");
+    report(rdmsr_safe(HV_X64_MSR_GUEST_OS_ID, &v) == -1, "GUEST_OS_ID exists");
+    wrmsr(HV_X64_MSR_GUEST_OS_ID, GUEST_OS_ID_VALUE);
+    wrmsr(HV_X64_MSR_HYPERCALL, (u64)(hc_pages + 4096) | 1);
+    hc_page = hc_pages + 4096;
+    u64 s = hv_call(HVCALL_NOTIFY_LONG_SPIN_WAIT | HV_HYPERCALL_FAST, 1, 0);
+    report(s == HV_STATUS_ACCESS_DENIED, "HvNotifyLongSpinWait with 'never notify' retries: ACCESS_DENIED (0x%lx)", s);
+}
+
+int main(void)
+{
+    if (cmdline_u64("minimal", 0)) {
+        minimal();
+        return 0;
+    }
+    u64 action = cmdline_u64("action", 0);
+    if (action == 1) {
+        for (u32 i = 0; i < 5; i++) wrmsr(HV_X64_MSR_CRASH_P0 + i, 0x1000 + i);
+        wrmsr(HV_X64_MSR_CRASH_CTL, 1ull << 63);
+        report(0, "the machine still runs after a crash notification");
+        return 0;
+    }
+    if (action == 2) {
+        wrmsr(HV_X64_MSR_RESET, 1);
+        report(0, "the machine still runs after a RESET write");
+        return 0;
+    }
+    identification();
+    hypercall_page();
+    hypercalls();
+    vp_registers();
+    reference_tsc();
+    smp_part();
+    disable_reference_tsc();
+    return 0;
+}
