@@ -19,7 +19,7 @@ export function compareCase(suite: Suite, cases: Buffer, k: number, host: Buffer
   const ho = k * OUT.size, io = k * OUT.size;
   const hv = host.readInt32LE(ho + OUT.vector), iv = interp.readInt32LE(io + OUT.vector);
   if (hv !== iv) return `vector host=${vecName(hv)} interp=${vecName(iv)}`;
-  if (hv !== -1) return null;
+  if (hv !== -1) return compareFault(suite, hv, host, ho, interp, io);
   const c = new CaseRef(cases, k * IN.size);
   const slot = suite.slots[c.slot];
   const form = suite.forms[slot.form];
@@ -44,6 +44,40 @@ export function compareCase(suite: Suite, cases: Buffer, k: number, host: Buffer
         diffs.push(`${name}[+0x${b.toString(16)}] host=0x${host[ho + off + b].toString(16)} interp=0x${interp[io + off + b].toString(16)}`);
         break;
       }
+    }
+  }
+  return diffs.length ? diffs.join('; ') : null;
+}
+
+/**
+ * After an exception: the registers at the fault (the host's signal context;
+ * the interpreter's state after its reporting handler, which clobbers RAX and
+ * RBX and pushes a frame, so RAX, RBX, RSP and the stack window are skipped),
+ * the data window (work a REP string instruction finished before faulting is
+ * architecturally done), and for #PF the faulting address and the W bit of the
+ * error code (the other bits differ by CPL).
+ */
+function compareFault(suite: Suite, vector: number, host: Buffer, ho: number, interp: Buffer, io: number): string | null {
+  if (vector >= 1000) return null;
+  const diffs: string[] = [];
+  const nregs = suite.bits === 64 ? 16 : 8;
+  const mask = suite.bits === 64 ? 0xffffffffffffffffn : 0xffffffffn;
+  for (let i = 0; i < nregs; i++) {
+    if (i === 0 || i === 3 || i === 4) continue;
+    const h = host.readBigUInt64LE(ho + OUT.regs + 8 * i) & mask;
+    const v = interp.readBigUInt64LE(io + OUT.regs + 8 * i) & mask;
+    if (h !== v) diffs.push(`at the fault ${REG_NAMES[i]} host=0x${h.toString(16)} interp=0x${v.toString(16)}`);
+  }
+  if (vector === 14) {
+    const hc = host.readBigUInt64LE(ho + OUT.flags), vc = interp.readBigUInt64LE(io + OUT.flags);
+    if (hc !== vc) diffs.push(`cr2 host=0x${hc.toString(16)} interp=0x${vc.toString(16)}`);
+    const hw = host.readUInt32LE(ho + OUT.errorCode) & 2, vw = interp.readUInt32LE(io + OUT.errorCode) & 2;
+    if (hw !== vw) diffs.push(`#PF error code W host=${hw >> 1} interp=${vw >> 1}`);
+  }
+  for (let b = 0; b < WIN_SIZE; b++) {
+    if (host[ho + OUT.data + b] !== interp[io + OUT.data + b]) {
+      diffs.push(`data[+0x${b.toString(16)}] host=0x${host[ho + OUT.data + b].toString(16)} interp=0x${interp[io + OUT.data + b].toString(16)}`);
+      break;
     }
   }
   return diffs.length ? diffs.join('; ') : null;

@@ -365,6 +365,33 @@ export function buildForms(bits: Bits, rng: Rng): Form[] {
   add('hint NOPs (0F 18-1F, prefetchw, endbr)', [raw(0x0f, 0x18, 0x03), raw(0x0f, 0x0d, 0x0b), raw(0x0f, 0x1f, 0x44, 0x00, 0x00), raw(0xf3, 0x0f, 0x1e, 0xfa), raw(0xf3, 0x0f, 0x1e, 0xfb), raw(0x0f, 0x19, 0xc0), raw(0x0f, 0x1e, 0xc0)]);
   add('pause', ['pause']);
 
+  // ---- running off the data page into an unmapped page: #PF (64-bit only: the 32-bit guest has no paging) ----
+  if (is64) {
+    add('load crossing into an unmapped page (#PF)', ['mov 0x7fe(%rbx), %edx', 'mov 0x7f9(%rbx), %rdx', 'movzwl 0x7ff(%rbx), %edx', 'add 0x7fd(%rbx), %esi', 'mov 0x800(%rbx), %dl']);
+    add('store crossing into an unmapped page (#PF)', ['mov %edx, 0x7fe(%rbx)', 'movq $1, 0x7fc(%rbx)', 'movw %dx, 0x7ff(%rbx)']);
+    for (const [name, asm] of [['add', 'add %esi, 0x7fd(%rbx)'], ['xchg', 'xchg %rdx, 0x7fa(%rbx)'], ['cmpxchg8b', 'cmpxchg8b 0x7fc(%rbx)'], ['inc', 'incl 0x7fe(%rbx)']]) {
+      add(`${name} read-modify-write crossing into an unmapped page (#PF)`, [asm]);
+    }
+    const farBit = (c: CaseRef, g: Rng): void => c.setReg(REG.rcx, BigInt(g.chance(0.5) ? 0x4000 + g.below(0x4000) : g.below(0x4000)));
+    add('bt m64,r64 with a bit offset past the page (#PF)', ['bt %rcx, (%rbx)'], { setup: farBit, ignore: () => ({ flags: OF | SF | AF | PF }) });
+    add('bts m32,r32 with a bit offset past the page (#PF)', ['bts %ecx, (%rbx)'], { setup: farBit, ignore: () => ({ flags: OF | SF | AF | PF }) });
+    for (const op of ['rep stosb', 'rep stosl', 'rep stosq', 'rep movsb', 'rep movsq', 'rep lodsw', 'repe cmpsb', 'repne scasb']) {
+      add(`${op} running into an unmapped page (#PF)`, [op], {
+        setup: (c, g) => {
+          c.flags &= ~FLAG.DF;
+          c.setReg(REG.rcx, BigInt(1 + g.below(80)));
+          const nearEnd = BigInt(OPERAND_AREA + 0x7c0 + g.below(0x40));
+          const inWindow = BigInt(OPERAND_AREA - 0x40 + g.below(0x40));
+          const srcAtEnd = op.includes('lods') || (op.includes('cmps') && g.chance(0.5));
+          c.setReg(REG.rsi, srcAtEnd ? nearEnd : inWindow);
+          c.setReg(REG.rdi, srcAtEnd ? inWindow : nearEnd);
+          // CMPS: both strings in the zeroed page tail, so they compare equal up to the page end
+          if (op.includes('cmps')) { c.setReg(REG.rsi, nearEnd); c.setReg(REG.rdi, nearEnd - BigInt(0x80 + g.below(0x40))); }
+        },
+      });
+    }
+  }
+
   // ---- encodings that must raise #UD ----
   add('ud2', ['ud2']);
   add('ud1', ['.byte 0x0f, 0xb9, 0xc0']);

@@ -5,13 +5,14 @@
  * faults land in test/native/harness.ts's reporting IDT, which records the
  * vector at 0x5000 and halts.
  */
-import { abi, TestVm } from '../native/harness.js';
-import { CODE_BASE, DATA_WIN, fillWindows, IN, OPERAND_AREA, OPERAND_SIZE, OUT, SLOT_SIZE, STACK_WIN, WIN_SIZE } from './layout.js';
+import { abi, LAYOUT, TestVm } from '../native/harness.js';
+import { CODE_BASE, DATA_PAGE, DATA_WIN, STACK_PAGE, fillWindows, IN, OPERAND_AREA, OPERAND_SIZE, OUT, SLOT_SIZE, STACK_WIN, WIN_SIZE } from './layout.js';
 import type { Suite } from './suite.js';
 
 const VECTOR_MARK = 0x5000;
 /** An exit other than HLT: recorded as this plus the exit reason. */
 export const EXIT_VECTOR_BASE = 1000;
+const ERROR_CODE_VECTORS = new Set([8, 10, 11, 12, 13, 14, 17]);
 
 export class InterpRunner {
   private readonly t = new TestVm();
@@ -21,8 +22,24 @@ export class InterpRunner {
     const mode = suite.bits === 64 ? 'long64' : 'prot32';
     this.t.setMode(mode);
     this.t.installReportingIdt(mode);
+    if (suite.bits === 64) this.mapOnlyDataAndStackPages();
     this.t.ram.set(suite.interpCode, CODE_BASE);
     this.t.vm.invalidateCode(CODE_BASE, suite.interpCode.length);
+  }
+
+  /**
+   * The harness maps the first GiB with 2 MiB pages; the host runner maps
+   * just one 4 KiB page each of data and stack. Give 2..4 MiB a page table
+   * with only those two pages present, so accesses running off them fault
+   * (#PF) on both sides.
+   */
+  private mapOnlyDataAndStackPages(): void {
+    const pt = 0x30000, pd = LAYOUT.pml4 + 0x2000;
+    const v = this.t.ramView;
+    this.t.ram.fill(0, pt, pt + 0x1000);
+    v.setBigUint64(pt + 8 * ((DATA_PAGE - 0x200000) >> 12), BigInt(DATA_PAGE | 7), true);
+    v.setBigUint64(pt + 8 * ((STACK_PAGE - 0x200000) >> 12), BigInt(STACK_PAGE | 7), true);
+    v.setBigUint64(pd + 8 * (0x200000 >> 21), BigInt(pt | 7), true);
   }
 
   /** Message of the last unexpected exit of case k of the last batch, if any. */
@@ -42,6 +59,8 @@ export class InterpRunner {
       const entry = CODE_BASE + slot * SLOT_SIZE;
       st.setBigUint64(abi.TSV_OFF_RIP, BigInt(entry), true);
       st.setBigUint64(abi.TSV_OFF_RUN_MAX_INSTRUCTIONS, 10000n, true);
+      t.ram.fill(0, DATA_PAGE, DATA_PAGE + 0x1000);
+      t.ram.fill(0, STACK_PAGE, STACK_PAGE + 0x1000);
       fillWindows(cases.readUInt32LE(ci + IN.memSeed), t.ram, DATA_WIN, t.ram, STACK_WIN);
       t.ram.set(cases.subarray(ci + IN.operand, ci + IN.operand + OPERAND_SIZE), OPERAND_AREA);
       t.ramView.setUint32(VECTOR_MARK, 0xffffffff, true);
@@ -60,7 +79,13 @@ export class InterpRunner {
         if (mark === 0xffffffff) this.lastMessage[k] = `halted at 0x${rip.toString(16)}`;
       }
       out.writeInt32LE(vector, co + OUT.vector);
-      out.writeBigUInt64LE(st.getBigUint64(abi.TSV_OFF_RFLAGS, true), co + OUT.flags);
+      if (vector === -1) {
+        out.writeBigUInt64LE(st.getBigUint64(abi.TSV_OFF_RFLAGS, true), co + OUT.flags);
+      } else if (vector < EXIT_VECTOR_BASE) {
+        // after a fault: the flags slot holds CR2, the error code is the first word the IDT handler saw
+        out.writeBigUInt64LE(st.getBigUint64(abi.TSV_OFF_CR2, true), co + OUT.flags);
+        if (ERROR_CODE_VECTORS.has(vector)) out.writeUInt32LE(Number(t.ramView.getBigUint64(VECTOR_MARK + 8, true) & 0xffffffffn), co + OUT.errorCode);
+      }
       out.set(t.stBytes.subarray(abi.TSV_OFF_GPR, abi.TSV_OFF_GPR + 128), co + OUT.regs);
       out.set(t.ram.subarray(DATA_WIN, DATA_WIN + WIN_SIZE), co + OUT.data);
       out.set(t.ram.subarray(STACK_WIN, STACK_WIN + WIN_SIZE), co + OUT.stack);

@@ -17,6 +17,11 @@
  *   SHLD causes, not through the flag consumer.
  * - Opcode 82 (an alias of 80, the 8-bit group-1 ALU ops with an immediate)
  *   is invalid in 64-bit mode and must raise #UD; the interpreter executes it.
+ * - Read-modify-write instructions (ADD/INC/XCHG/CMPXCHG8B/BTS to memory)
+ *   faulting on a not-present page: the CPU reports the #PF as a write
+ *   (error code bit 1 set), the interpreter as a read (it faults on the load
+ *   half). A guest kernel then maps the page read-only and takes a second
+ *   fault; plain loads and stores already match.
  */
 export interface KnownMismatch {
   /** the form name, as in forms.ts (mode prefix included) */
@@ -94,29 +99,59 @@ export const KNOWN_MISMATCHES: readonly KnownMismatch[] = [
     difference: "vector host=#UD interp=none",
   },
   {
+    form: "64: add read-modify-write crossing into an unmapped page (#PF)",
+    example: "64: add read-modify-write crossing into an unmapped page (#PF): `add %esi, 0x7fd(%rbx)` [01 b3 fd 07 00 00] flags=0xa86 rax=0x8000000000000000 rcx=0x4d32c3a17fffffff rdx=0xfffffffffffffffe rbx=0x200800 rsp=0x300800 rbp=0x2bd003ec74d1c8fe rsi=0x5ec5141dc8e64801 rdi=0xdadb729380000000 r8=0x78c0061b93892bc8 r9=0x6c8d395000000c9 r10=0x1 r11=0x1 r12=0x90480a866cb55dff r13=0x7efe0eb2aeade301 r14=0x8fb478efc91ee266 r15=0x3dbb90e880000001 operand=b396022e17fa353992808fdb1b071b2b memSeed=0xc3e19223",
+    difference: "#PF error code W host=1 interp=0",
+  },
+  {
+    form: "64: xchg read-modify-write crossing into an unmapped page (#PF)",
+    example: "64: xchg read-modify-write crossing into an unmapped page (#PF): `xchg %rdx, 0x7fa(%rbx)` [48 87 93 fa 07 00 00] flags=0x616 rax=0x9734528000000000 rcx=0x859e7bab1205fa02 rdx=0xa0ca5b9affffffff rbx=0x200800 rsp=0x300800 rbp=0x450efcf425951454 rsi=0x2ebfb71210000000 rdi=0xdd37a4e75e96a900 r8=0x8000000000000000 r9=0xd58e8ff8d0a81e01 r10=0x4be52e84000000f0 r11=0xdcb239c7d6e80255 r12=0x16a924581b23dd7b r13=0xb539c5590cba4fb7 r14=0x29aec9be80000001 r15=0x384d74851e839514 operand=feff4e7c4f473a970080f65680e81449 memSeed=0x87cfacd8",
+    difference: "#PF error code W host=1 interp=0",
+  },
+  {
+    form: "64: cmpxchg8b read-modify-write crossing into an unmapped page (#PF)",
+    example: "64: cmpxchg8b read-modify-write crossing into an unmapped page (#PF): `cmpxchg8b 0x7fc(%rbx)` [0f c7 8b fc 07 00 00] flags=0xe12 rax=0x8d79a3e33f34169e rcx=0x39ca876a04000000 rdx=0x3cc1c6bada950001 rbx=0x200800 rsp=0x300800 rbp=0xcaf03b486a29900 rsi=0x7a9fbeae9ed564ec rdi=0x81cbc9edfffffffe r8=0x93df037200000000 r9=0xb6dc64606638bc63 r10=0x1 r11=0xa1dcfaa09e0fdd81 r12=0x1ae99c40b42c0000 r13=0x1 r14=0x46fd0b66577921fe r15=0x1930dc10a03fc0ff operand=0000000000000000010000005ec95948 memSeed=0x8d7836d5",
+    difference: "#PF error code W host=1 interp=0",
+  },
+  {
+    form: "64: inc read-modify-write crossing into an unmapped page (#PF)",
+    example: "64: inc read-modify-write crossing into an unmapped page (#PF): `incl 0x7fe(%rbx)` [ff 83 fe 07 00 00] flags=0xa82 rax=0x1f26e5786c68a801 rcx=0x2f47f9947b7bff72 rdx=0xb6f37303c8546fff rbx=0x200800 rsp=0x300800 rbp=0x3e72fdada44fb90e rsi=0x70c71c3b255f9b55 rdi=0x7447550624fa3a82 r8=0x72dac133ffb90caf r9=0x943f49db9d4910c2 r10=0xe49290fc1c4c7dfe r11=0x4e113f552d3c3501 r12=0x4ca238252a11ece6 r13=0x40 r14=0xde4cad6ff529df1c r15=0xd07a7ae700000000 operand=0000b3127ec2cef68038a85460f182b4 memSeed=0x71b3640a",
+    difference: "#PF error code W host=1 interp=0",
+  },
+  {
+    form: "64: bts m32,r32 with a bit offset past the page (#PF)",
+    example: "64: bts m32,r32 with a bit offset past the page (#PF): `bts %ecx, (%rbx)` [0f ab 0b] flags=0xa97 rax=0x2b7cab963a1b5688 rcx=0x736a rdx=0x24b9c74affffffff rbx=0x200800 rsp=0x300800 rbp=0x7fffffffffffffff rsi=0xc7967a4885c1c1a7 rdi=0xfffffffffffffffe r8=0x0 r9=0x1c2894cc506a6e21 r10=0xfaab19b6d5821501 r11=0xb01ef1342b413d02 r12=0x40e441e89c4c0001 r13=0x2d90c466afa84b44 r14=0x759a91a6835a37ff r15=0xd638e3b8caf3a909 operand=f3b43fca50ec1e0101c1c9b234ab6bc3 memSeed=0xae65f51",
+    difference: "#PF error code W host=1 interp=0",
+  },
+  {
     form: "64: shld cl r16 then setcc",
-    example: "64: shld cl r16 then setcc: `shld %cl, %si, %dx; setge %al` [66 0f a5 f2 0f 9d c0] flags=0x216 rax=0xcdfa44780000009a rcx=0x34f1b590f1f41c30 rdx=0x508be810000000fd rbx=0x200800 rsp=0x300800 rbp=0x9502008b45c36259 rsi=0x1 rdi=0x1e90ce62e081cb31 r8=0xdcb0dc05747e70e5 r9=0x3486f7b70d9bdcff r10=0x76bcf75d61ddffff r11=0xffffffffffffffdf r12=0xcfb5a5b8c6fa4863 r13=0xffffffffffffffff r14=0x840d7b9472b13f80 r15=0xf670e3df6eb0ff6c operand=8707c311477e601020db623b43f31373 memSeed=0xb3f681ac",
-    difference: "rdx host=0x508be81000000001 interp=0x508be81000000000; flags PF,ZF host=0x1 interp=0x45",
+    example: "64: shld cl r16 then setcc: `shld %cl, %si, %dx; setb %al` [66 0f a5 f2 0f 92 c0] flags=0xa52 rax=0x8908c7384deb5b80 rcx=0xd15ec337c3439530 rdx=0x11601c80000000 rbx=0x200800 rsp=0x300800 rbp=0x5cc36d1855e3ffff rsi=0x66527144fac68000 rdi=0x2d7b659b9dd59115 r8=0xffffffffffffffff r9=0x4303b3f0f24628a6 r10=0x74a163c8ae0a6d2a r11=0x25bd0a9cc54688b7 r12=0x8715db48287bda58 r13=0x200000000 r14=0x382d8c72234cf700 r15=0xdbb7b0882b3c106b operand=b8d74a89794b2cc70000000000000000 memSeed=0x1f0cf47f",
+    difference: "rdx host=0x11601c80008000 interp=0x11601c80000000; flags ZF,SF host=0x84 interp=0x44",
   },
   {
     form: "64: shld cl r16 then jcc",
-    example: "64: shld cl r16 then jcc: `shld %cl, %si, %dx; jnp 9f; mov $0x5a, %al; 9:` [66 0f a5 f2 7b 02 b0 5a] flags=0x212 rax=0x3afd7e3b15aa1cbb rcx=0xcb7b9a6f46605d30 rdx=0x8076ce62691e247d rbx=0x200800 rsp=0x300800 rbp=0x58a85aac34776a10 rsi=0xffffffffffffffff rdi=0x1 r8=0x3f86e05580000001 r9=0x8000000000000000 r10=0xf8ed6204d75e7fff r11=0x1e247657742200c9 r12=0x11fa77c4211a79c1 r13=0xfac9e6bf706b1901 r14=0xffffffffffffffa1 r15=0xeb634f0829c100c1 operand=50f64228cc6444adfffffe662cae1907 memSeed=0x4eac4287",
-    difference: "rdx host=0x8076ce62691effff interp=0x8076ce62691e0000; flags ZF,SF host=0x85 interp=0x45",
+    example: "64: shld cl r16 then jcc: `shld %cl, %si, %dx; jle 9f; mov $0x5a, %al; 9:` [66 0f a5 f2 7e 02 b0 5a] flags=0x2d6 rax=0xc0efe7ad821aeb02 rcx=0x1b09fb9da9b4610 rdx=0xea389c7e9b3a6b7f rbx=0x200800 rsp=0x300800 rbp=0xc5c0e01d3b350081 rsi=0xc7536029be35b8ff rdi=0x980f4c1ea246624a r8=0x42fe85393b0c219b r9=0x6a1917f67fffffff r10=0xfffffffffffffffe r11=0xbae0d930854200ff r12=0xb457314d50984701 r13=0xd7582516f2ae7b08 r14=0xddc53f0bd215404d r15=0x4e operand=0000008079c18ea1ff7fa58bb3a8bafb memSeed=0xed200928",
+    difference: "rdx host=0xea389c7e9b3ab8ff interp=0xea389c7e9b3a0000; flags ZF,SF host=0x85 interp=0x45",
+  },
+  {
+    form: "64: shld cl r16 then carry/flag consumers",
+    example: "64: shld cl r16 then carry/flag consumers: `shld %cl, %si, %dx; sbb %esi, %esi` [66 0f a5 f2 19 f6] flags=0x6d6 rax=0xe1c29843d764197c rcx=0xe03262ebf4990210 rdx=0xa11a4212ffffff70 rbx=0x200800 rsp=0x300800 rbp=0xe3a34df1ab839e33 rsi=0xffffffffffffffff rdi=0x8000000000000000 r8=0x9722e3e7b1dda79f r9=0x7341e0b169bb0cfe r10=0xa298bf8aca04af06 r11=0x667e368fffffffe r12=0x613794e73db9008e r13=0x9a19c89a3e7f4000 r14=0x8000000000000001 r15=0xbf2af1dc09e87fff operand=0010d672fdf5ff263335dc6406387707 memSeed=0x3ed0ee5c",
+    difference: "rdx host=0xa11a4212ffffffff interp=0xa11a4212ffff0000",
   },
   {
     form: "64: shld cl r32 then setcc",
-    example: "64: shld cl r32 then setcc: `shld %cl, %esi, %edx; setg %al` [0f a5 f2 0f 9f c0] flags=0xa57 rax=0xa98f47cf00000001 rcx=0x8000000000000000 rdx=0x1955363a00000001 rbx=0x200800 rsp=0x300800 rbp=0xadc5a78980000001 rsi=0xdfca1402191500d7 rdi=0x25e56a7aaddd8000 r8=0x1000000000 r9=0x8d01fdc7df058423 r10=0xeb72faf69696428a r11=0x600511820ec1cd17 r12=0x10a0d013f301d1c1 r13=0x6222d6cd80000000 r14=0xecea94b1bb11d0f6 r15=0x1470785742a07eb2 operand=feffffffffffffffffffffffe6373c5e memSeed=0xdbec9bf7",
-    difference: "rdx host=0x1 interp=0x1955363a00000001",
+    example: "64: shld cl r32 then setcc: `shld %cl, %esi, %edx; sete %al` [0f a5 f2 0f 94 c0] flags=0xe42 rax=0xa8a34c210ddc1273 rcx=0x7904b881bffd1c80 rdx=0x8000000000 rbx=0x200800 rsp=0x300800 rbp=0xa13bf37b0d785afd rsi=0x5462b6b400000051 rdi=0x1 r8=0xdcae758500000800 r9=0xacd762569ccc2ac0 r10=0x46aae244b2ccffff r11=0x20af1131f89da9a1 r12=0xce0ea63a5164d73c r13=0xb03472f46bcebfac r14=0x1 r15=0x8000000000000000 operand=80587fb7dd39914de7ffe0c5b8d07272 memSeed=0xf7e33632",
+    difference: "rdx host=0x0 interp=0x8000000000",
   },
   {
     form: "64: shld cl r32 then jcc",
-    example: "64: shld cl r32 then jcc: `shld %cl, %esi, %edx; jle 9f; mov $0x5a, %al; 9:` [0f a5 f2 7e 02 b0 5a] flags=0xe46 rax=0xfffffffffffffffe rcx=0x8135f1e8c6b2fd00 rdx=0x46a29be500000001 rbx=0x200800 rsp=0x300800 rbp=0xe7ce50bafffffffe rsi=0x1 rdi=0xbe9992b44f64072f r8=0x36 r9=0x8 r10=0x8233b0271161dd2e r11=0xa5fb9635a7238236 r12=0x6002d8eb61728c35 r13=0x6676dd3f13667800 r14=0xf6cdfdf151149681 r15=0x9b1c6151970b9b39 operand=0080275eed76de29ff7f2462e9d19bd9 memSeed=0xab894fb6",
-    difference: "rdx host=0x1 interp=0x46a29be500000001",
+    example: "64: shld cl r32 then jcc: `shld %cl, %esi, %edx; jnp 9f; mov $0x5a, %al; 9:` [0f a5 f2 7b 02 b0 5a] flags=0xe82 rax=0x35f7488e00000001 rcx=0x8000000000000000 rdx=0xe10d5b2f20fb7fff rbx=0x200800 rsp=0x300800 rbp=0x80518032fffffffe rsi=0xc7d05ed25ef28ff rdi=0xffffffffffffffff r8=0x5e1e7d8f17310068 r9=0x47ba1d7e6b038000 r10=0xdf8b5699ea40001 r11=0x8000000000000001 r12=0x914b47761481ffe7 r13=0x5217320d00000000 r14=0x37e67672a57b2961 r15=0xaf2ddbc3029d0942 operand=3c44877d36268a9b455296f942fbb296 memSeed=0xa1c8dab3",
+    difference: "rdx host=0x20fb7fff interp=0xe10d5b2f20fb7fff",
   },
   {
     form: "64: shld cl r32 then carry/flag consumers",
-    example: "64: shld cl r32 then carry/flag consumers: `shld %cl, %esi, %edx; inc %esi; setbe %al` [0f a5 f2 ff c6 0f 96 c0] flags=0x257 rax=0xb5171c2dd9673abe rcx=0x973b169852ae7f20 rdx=0x4272d5608691ee3e rbx=0x200800 rsp=0x300800 rbp=0xc60844fe0f11c180 rsi=0xa76efb3541270400 rdi=0x53aa72aa4ed5bcd0 r8=0x329caef58caccb3f r9=0xbffcbe0a289d8080 r10=0x323acb203a01eff0 r11=0x9d701eaee9f97fff r12=0xa06f08c5b3fe0001 r13=0xffffffffffffff90 r14=0x6e0fcec05f6a00a1 r15=0x802dce14b41a4980 operand=00000000000000007e27d01fc215dd60 memSeed=0x82a11024",
-    difference: "rdx host=0x8691ee3e interp=0x4272d5608691ee3e",
+    example: "64: shld cl r32 then carry/flag consumers: `shld %cl, %esi, %edx; inc %esi; setbe %al` [0f a5 f2 ff c6 0f 96 c0] flags=0xe97 rax=0x29cbc56c7729eed8 rcx=0x6f985a9600000000 rdx=0x9dc82a57f9d1276 rbx=0x200800 rsp=0x300800 rbp=0x79de8d56d04a4493 rsi=0x7e38905869bf9b01 rdi=0x6c6c62fface00004 r8=0xba5ac971a02df47f r9=0x55bb1a750deefddc r10=0x946c35cb02570001 r11=0x780fa2e27fffffff r12=0x56965cadac194a7b r13=0x19decce026e73f8b r14=0x1 r15=0x834204c9c063d700 operand=deec53b49f6ed3b720a75e62bf7466b7 memSeed=0x298d530c",
+    difference: "rdx host=0x7f9d1276 interp=0x9dc82a57f9d1276",
   },
   {
     form: "32: shld r16,r16,imm",

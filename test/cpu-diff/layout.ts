@@ -30,7 +30,7 @@ export const STATUS_FLAGS = FLAG.CF | FLAG.PF | FLAG.AF | FLAG.ZF | FLAG.SF | FL
 /** Flags compared after every completed case (before the per-form undefined mask). */
 export const COMPARED_FLAGS = STATUS_FLAGS | FLAG.DF | FLAG.NT | FLAG.ID;
 
-/** Fills both windows from `seed` (xorshift32, the same sequence as runner.c fill_windows) and the operand area. */
+/** Fills both windows from `seed` (the rest of both pages is zeroed first) (xorshift32, the same sequence as runner.c fill_windows) and the operand area. */
 export function fillWindows(seed: number, data: Uint8Array, dataOff: number, stack: Uint8Array, stackOff: number): void {
   let x = seed >>> 0 || 0x9e3779b9;
   for (let w = 0; w < 2; w++) {

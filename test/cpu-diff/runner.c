@@ -49,7 +49,7 @@ struct case_in {
 struct case_out {
   int32_t vector; /* -1: the snippet completed */
   uint32_t error_code;
-  uint64_t flags;
+  uint64_t flags; /* RFLAGS, or CR2 after a fault */
   uint64_t regs[16];
   uint8_t data[WIN_SIZE];
   uint8_t stack[WIN_SIZE];
@@ -171,6 +171,11 @@ __asm__(
 static sigjmp_buf g_fault_jmp;
 static volatile int g_fault_vector;
 static volatile uint32_t g_fault_error;
+static volatile uint64_t g_fault_cr2;
+static volatile uint64_t g_fault_regs[16];
+/* ucontext gregs index of each GPR in encoding order (rax, rcx, ... r15) */
+static const int k_greg_of[16] = {REG_RAX, REG_RCX, REG_RDX, REG_RBX, REG_RSP, REG_RBP, REG_RSI, REG_RDI,
+                                  REG_R8,  REG_R9,  REG_R10, REG_R11, REG_R12, REG_R13, REG_R14, REG_R15};
 
 static void on_fault(int sig, siginfo_t *info, void *ctx_) {
   (void)sig;
@@ -178,6 +183,8 @@ static void on_fault(int sig, siginfo_t *info, void *ctx_) {
   ucontext_t *ctx = (ucontext_t *)ctx_;
   g_fault_vector = (int)ctx->uc_mcontext.gregs[REG_TRAPNO];
   g_fault_error = (uint32_t)ctx->uc_mcontext.gregs[REG_ERR];
+  g_fault_cr2 = (uint64_t)ctx->uc_mcontext.gregs[REG_CR2];
+  for (int k = 0; k < 16; k++) g_fault_regs[k] = (uint64_t)ctx->uc_mcontext.gregs[k_greg_of[k]];
   siglongjmp(g_fault_jmp, 1);
 }
 
@@ -190,9 +197,11 @@ static void *map_fixed(unsigned long addr, unsigned long size, int prot) {
   return p;
 }
 
-/* Same generator as layout.ts fillWindows(): xorshift32 over both windows. */
+/* Same generator as layout.ts fillWindows(): xorshift32 over both windows, zeros in the rest of both pages. */
 static void fill_windows(uint32_t seed, const uint8_t *operand) {
   uint32_t x = seed ? seed : 0x9e3779b9u;
+  memset((void *)DATA_PAGE, 0, 0x1000);
+  memset((void *)STACK_PAGE, 0, 0x1000);
   uint8_t *wins[2] = {(uint8_t *)DATA_WIN, (uint8_t *)STACK_WIN};
   for (int w = 0; w < 2; w++) {
     for (int k = 0; k < WIN_SIZE; k += 4) {
@@ -231,6 +240,8 @@ static __attribute__((noinline)) void run_one(const struct case_in *c, struct ca
   } else {
     r->vector = g_fault_vector;
     r->error_code = g_fault_error;
+    r->flags = g_fault_cr2; /* after a fault the flags slot holds CR2 */
+    for (int k = 0; k < 16; k++) r->regs[k] = mode32 ? (uint32_t)g_fault_regs[k] : g_fault_regs[k];
   }
   memcpy(r->data, (void *)DATA_WIN, WIN_SIZE);
   memcpy(r->stack, (void *)STACK_WIN, WIN_SIZE);
