@@ -5,7 +5,8 @@
  * IRR/ISR reads, PIT channel 2 counted down through port 0x61, the ACPI PM
  * timer as the reference clock, the RTC periodic interrupt on IRQ 8, the
  * UART's THR-empty interrupt, the IOAPIC (PIT on pin 2 edge-triggered, RTC on
- * pin 8 level-triggered with remote IRR) and the i8042's self-test.
+ * pin 8 level-triggered with remote IRR), level (ELCR) against edge inputs
+ * of the 8259 with a line held by pc-testdev, and the i8042's self-test.
  * Meant for icount mode (the test runs it with -icount shift=0 and
  * -rtc base=2006-06-17T16:01:21), where interrupt counts and intervals are
  * exact; the bounds still leave room for the PIT/PM-timer clock ratio.
@@ -36,6 +37,9 @@
 static volatile unsigned hits[256];
 static volatile u8 last_uart_iir;
 static volatile u32 rtc_redir_in_handler;
+/* pc-testdev drives IRQ line n through port 0x2000 + n; the IRQ 10 handler lowers it at this count. */
+#define TESTDEV_IRQ_PORT 0x2000
+static volatile unsigned irq10_lower_at;
 
 static u8 cmos_read(u8 reg)
 {
@@ -71,6 +75,7 @@ static int pic_irq(struct trap_frame *f)
     hits[v]++;
     if (v == PIC_BASE + 8) (void)cmos_read(0x0C);          /* RTC: acknowledge in register C */
     if (v == PIC_BASE + 4) last_uart_iir = inb(COM1 + 2);  /* UART: IIR read clears THRE */
+    if (v == PIC_BASE + 10 && hits[v] == irq10_lower_at) outb(TESTDEV_IRQ_PORT + 10, 0);
     if (v >= PIC_BASE + 8) outb(PIC2_CMD, 0x20);
     outb(PIC1_CMD, 0x20);
     return 1;
@@ -317,6 +322,30 @@ static void ioapic(void)
     ioapic_write(0x10 + 2 * 8, V_IOAPIC_RTC | (1u << 16));
 }
 
+static void pic_level_and_edge(void)
+{
+    pic_init(0xFB, 0xFB);                  /* cascade + IRQ 10 */
+    outb(0x4D1, 0x04);                     /* ELCR: IRQ 10 level-triggered */
+    report(inb(0x4D1) == 0x04, "ELCR reads back 0x%x", inb(0x4D1));
+    hits[PIC_BASE + 10] = 0;
+    irq10_lower_at = 3;
+    outb(TESTDEV_IRQ_PORT + 10, 1);
+    for (int i = 0; i < 5; i++)
+        asm volatile("sti; nop; cli" ::: "memory");
+    unsigned level_hits = hits[PIC_BASE + 10];
+    outb(0x4D1, 0x00);                     /* back to edge */
+    hits[PIC_BASE + 10] = 0;
+    irq10_lower_at = 0;                    /* the handler leaves the line high */
+    outb(TESTDEV_IRQ_PORT + 10, 1);
+    for (int i = 0; i < 5; i++)
+        asm volatile("sti; nop; cli" ::: "memory");
+    unsigned edge_hits = hits[PIC_BASE + 10];
+    outb(TESTDEV_IRQ_PORT + 10, 0);
+    outb(PIC2_DATA, 0xFF);
+    report(level_hits == 3, "level-triggered IRQ 10 is taken again after each EOI while the line is high (%u)", level_hits);
+    report(edge_hits == 1, "edge-triggered IRQ 10 is taken once for a line held high (%u)", edge_hits);
+}
+
 static void i8042(void)
 {
     outb(0x64, 0xAA);
@@ -345,6 +374,7 @@ int main(void)
     rtc_periodic();
     uart_thre();
     ioapic();
+    pic_level_and_edge();
     i8042();
     return 0;
 }
