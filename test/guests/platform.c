@@ -235,7 +235,8 @@ static void pit_channel2_port61(void)
         edges[i] = pm_now();
     }
     u32 us2 = pm_us(edges[0], edges[2]);
-    report(us2 >= 29 && us2 <= 31, "port 0x61 refresh bit toggles every ~15 us (two toggles in %u us)", us2);
+    /* QEMU flips the bit on every read instead of with time. */
+    report_sdm(us2 >= 29 && us2 <= 31, us2 <= 1, "port 0x61 refresh bit toggles every ~15 us (two toggles in %u us)", us2);
 }
 
 static void pm_timer(void)
@@ -245,8 +246,10 @@ static void pm_timer(void)
         ;
     u32 b = pm_now();
     report(((b - a) & 0xFFFFFF) > 0, "PM timer advances (%u ticks over a busy loop)", (b - a) & 0xFFFFFF);
-    u16 sts = inw(0x600);
-    report((inw(0x604) & 1) == 1, "PM1_CNT.SCI_EN set (PM1_STS 0x%x)", sts);
+    /* tsvisor's FADT has no SMI command port, so the hardware is always in ACPI mode (SCI_EN = 1);
+     * QEMU's PIIX4 starts in legacy mode until the OS writes ACPI_ENABLE to port 0xB2. */
+    u16 cnt = inw(0x604);
+    report_sdm((cnt & 1) == 1, (cnt & 1) == 0, "PM1_CNT.SCI_EN set: ACPI mode without an SMI handshake (PM1_CNT 0x%x)", cnt);
 }
 
 static void rtc_periodic(void)
@@ -261,7 +264,8 @@ static void rtc_periodic(void)
     u32 us = pm_us(t0, pm_now());
     cmos_write(0x0B, cmos_read(0x0B) & ~0x40);
     report(hits[PIC_BASE + 8] == 64, "64 RTC periodic interrupts on IRQ 8 through the slave (%u)", hits[PIC_BASE + 8]);
-    report(us >= 61000 && us <= 63000, "64 periods at 1024 Hz took %u us", us);
+    /* QEMU (clock=vm, -icount) delivers them at about half the programmed rate. */
+    report_sdm(us >= 61000 && us <= 63000, us >= 61000, "64 periods at 1024 Hz took %u us", us);
     outb(PIC1_CMD, 0x0B);
     report(inb(PIC1_CMD) == 0, "master ISR empty after the EOIs");
 }
@@ -295,7 +299,9 @@ static void ioapic(void)
 {
     outb(PIC1_DATA, 0xFF);
     outb(PIC2_DATA, 0xFF);
-    report(ioapic_read(0x01) == 0x00170011, "IOAPIC version 0x11, 24 entries (0x%x)", ioapic_read(0x01));
+    u32 ver = ioapic_read(0x01);
+    /* tsvisor models the 82093AA register set (version 0x11); QEMU's pc machine reports 0x20. */
+    report_sdm(ver == 0x00170011, ver == 0x00170020, "IOAPIC version 0x11, 24 entries (0x%x)", ver);
     report(ioapic_read(0x10 + 2 * 2) & (1u << 16), "redirection entries start masked");
 
     /* PIT on pin 2 (ISA IRQ 0 override), edge, to APIC 0. */
@@ -353,9 +359,16 @@ static void i8042(void)
     while (!(inb(0x64) & 1) && spins++ < 1000)
         ;
     report(inb(0x60) == 0x55, "i8042 self-test answers 0x55");
+    report((inb(0x64) & 0x05) == 0x04, "after self-test: system flag set, output buffer empty (status 0x%x)", inb(0x64));
     outb(0x64, 0x20);
     u8 cb = inb(0x60);
-    report((cb & 0x04) != 0, "i8042 command byte 0x%x has the system flag", cb);
+    outb(0x64, 0x60);
+    outb(0x60, cb ^ 0x01);
+    outb(0x64, 0x20);
+    u8 cb2 = inb(0x60);
+    outb(0x64, 0x60);
+    outb(0x60, cb);
+    report(cb2 == (cb ^ 0x01), "i8042 command byte written and read back (0x%x -> 0x%x)", cb, cb2);
 }
 
 int main(void)
