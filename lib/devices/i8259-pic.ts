@@ -364,11 +364,9 @@ export class I8259Pair implements LegacyInterruptController, Resettable {
 
   private read(pic: I8259, offset: number): number {
     let value: number;
-    if (pic.poll) {
-      value = pic.pollRead();
-      // Polling the master past the cascade also acknowledges the slave, as an INTA would.
-      if (pic === this.master && value === (0x80 | CASCADE_IR)) this.slave.pollRead();
-    } else value = offset === 0 ? pic.readCommand() : pic.imr;
+    // A poll read is this controller's own INTA: polling the master and seeing IR2, the OS polls the slave next.
+    if (pic.poll) value = pic.pollRead();
+    else value = offset === 0 ? pic.readCommand() : pic.imr;
     this.update();
     return value;
   }

@@ -174,6 +174,17 @@ test('poll command returns the highest request and acknowledges it', (t) => {
   t.is(pio.read(0x20, 1), 0x00);
 });
 
+test('polling through the cascade: the master answers IR2, then the slave is polled', (t) => {
+  const { pio, irqs } = setup();
+  irqs.line(13).pulse();
+  pio.write(0x20, 1, 0x0c);
+  t.is(pio.read(0x20, 1), 0x82);
+  pio.write(0xa0, 1, 0x0c);
+  t.is(pio.read(0xa0, 1), 0x85);
+  pio.write(0xa0, 1, 0x0b);
+  t.is(pio.read(0xa0, 1), 0x20, 'slave IR5 in service');
+});
+
 test('ICW1 clears the edge latches, masks and ISR', (t) => {
   const { pio, irqs, pic } = setup();
   irqs.line(3).pulse();
