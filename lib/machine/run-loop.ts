@@ -216,6 +216,14 @@ export class RunLoop {
     this.interruptRaised(index);
   }
 
+  /** PV unhalt (KVM_HC_KICK_CPU): a halted vCPU runs again without an interrupt; other states are left alone. */
+  unhalt(index: number): void {
+    const slot = this.slots[index];
+    if (slot === undefined || slot.state !== VcpuRunState.Halted) return;
+    slot.state = VcpuRunState.Runnable;
+    this.interruptRaised(index);
+  }
+
   /** Puts vCPU index in a run state directly (machine reset: APs wait for a startup IPI). */
   setRunState(index: number, state: VcpuRunState): void {
     this.slots[index]!.state = state;
