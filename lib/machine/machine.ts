@@ -43,6 +43,8 @@ import { resolveHypervFeatures } from '../hyperv/features.js';
 import { describeCrash } from '../hyperv/vp-registers.js';
 import { APIC_BUS_HZ } from '../devices/lapic-registers.js';
 import { hypervisorLeaves, resolveCpuSelection, type CpuSelectionResult } from '../paravirt/cpu-selection.js';
+import { KvmParavirt } from '../paravirt/kvm-paravirt.js';
+import { rtcStartSeconds } from '../devices/mc146818-rtc.js';
 
 export type { MachineExit } from './machine-exit.js';
 
@@ -99,6 +101,8 @@ export class Machine {
   readonly localApics: LocalApics;
   /** The legacy PC devices: 8259 pair, IOAPIC, PIT, port 0x61, RTC/CMOS, i8042, ACPI PM. */
   readonly platform: PlatformDevices;
+  /** KVM's paravirtual interfaces (kvmclock, hypercalls), as -cpu advertises them. */
+  readonly paravirt: KvmParavirt;
   /** The -cpu model and flags, resolved (core features removed, KVM features, Hyper-V on). */
   readonly cpu: CpuSelectionResult;
   /** One CPUID table per vCPU (they differ in the APIC IDs); the backend holds one per VM. */
@@ -191,13 +195,27 @@ export class Machine {
         {
           shutdown: () => this.onTripleFault(),
           flush: () => this.uart?.flush(),
-          beforeSlice: config.smp > 1 ? (i) => this.installCpuid(i) : undefined,
+          beforeSlice: (i) => {
+            if (config.smp > 1) this.installCpuid(i);
+            this.paravirt.beforeSlice();
+          },
         },
         { msrs: this.msrs, hypercalls: this.hypercalls },
       );
       this.localApics = new LocalApics(this.vcpus, this.clock, this.loop, this.msrs);
       // PCI MSI/MSI-X messages go to the local APICs.
       this.pci.bus.apicBus = this.localApics.bus;
+      this.paravirt = new KvmParavirt({
+        vcpus: this.vcpus,
+        clock: this.clock,
+        memory: this.memory,
+        msrs: this.msrs,
+        hypercalls: this.hypercalls,
+        apicBus: this.localApics.bus,
+        flags: this.cpu.kvm,
+        wallClockEpochSeconds: () => this.wallClockAtGuestZero(),
+      });
+      this.events.on('resume', () => this.paravirt.resumed());
       this.platform = this.wirePlatformDevices();
       if (hvFeatures !== undefined) this.hyperv = this.wireHyperv(hvFeatures);
       this.loadKernel();
@@ -205,6 +223,15 @@ export class Machine {
       this.vm.destroy(); // a machine that cannot be built gives its memory back at once
       throw err;
     }
+  }
+
+  /** Seconds since the epoch at guest time 0: the -rtc base= date, or the host's real time minus the guest time elapsed. */
+  private wallClockAtGuestZero(): number {
+    const base = this.config.rtcBase ?? 'utc';
+    if (base !== 'utc' && base !== 'localtime') return rtcStartSeconds(base); // a fixed date: reproducible
+    const nowMs = Date.now();
+    const zoneShift = rtcStartSeconds(base, nowMs) - rtcStartSeconds('utc', nowMs);
+    return nowMs / 1000 + zoneShift - this.clock.nowNs() / 1e9;
   }
 
   get vcpu(): Vcpu {
@@ -262,6 +289,7 @@ export class Machine {
       reset: () => this.onResetRequest(), // like 0xCF9: honours noReboot
       // Ends the running slice the way an interrupt for another vCPU does, so a spinning vCPU hands over.
       yieldVcpu: () => this.loop.interruptRaised(-1),
+      apics: this.localApics.apics,
     });
     this.resettable.push(hyperv);
     this.events.on('resume', () => hyperv.clockChanged());

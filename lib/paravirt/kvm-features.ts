@@ -16,7 +16,6 @@ export const KVM_FEATURE = {
   CLOCKSOURCE: 0,
   NOP_IO_DELAY: 1,
   CLOCKSOURCE2: 3,
-  PV_UNHALT: 7,
   PV_SEND_IPI: 11,
   PV_SCHED_YIELD: 13,
   CLOCKSOURCE_STABLE_BIT: 24,
@@ -37,14 +36,13 @@ export const KVM_FLAGS: CpuFlagSpec[] = [
   { name: 'kvmclock', kind: 'bool', description: 'KVM: kvmclock (pvclock MSRs 0x11/0x12 and 0x4b564d00/01)', requires: ['kvm'] },
   { name: 'kvm-nopiodelay', kind: 'bool', description: 'KVM: port 0x80 delays are not needed', requires: ['kvm'] },
   { name: 'kvmclock-stable-bit', kind: 'bool', description: 'KVM: PVCLOCK_TSC_STABLE_BIT may be set', requires: ['kvmclock'] },
-  { name: 'kvm-pv-unhalt', kind: 'bool', description: 'KVM: KVM_HC_KICK_CPU wakes a halted vCPU (PV spinlocks)', requires: ['kvm'] },
   { name: 'kvm-pv-ipi', kind: 'bool', description: 'KVM: KVM_HC_SEND_IPI (IPIs to many vCPUs in one hypercall)', requires: ['kvm'] },
   { name: 'kvm-pv-sched-yield', kind: 'bool', description: 'KVM: KVM_HC_SCHED_YIELD gives the slice away', requires: ['kvm'] },
-  { name: 'kvm-hcqueue', kind: 'bool', description: 'tsvisor: the batched hypercall queue (docs/hypercall-queue.md)', requires: ['kvm'] },
 ];
 
 /** QEMU flags of KVM features tsvisor does not implement: never advertised, an explicit request is an error. */
 export const KVM_UNIMPLEMENTED_FLAGS: readonly string[] = [
+  'kvm-pv-unhalt',
   'kvm-asyncpf',
   'kvm-asyncpf-int',
   'kvm-steal-time',
@@ -59,10 +57,8 @@ const FLAG_BITS: Readonly<Record<string, readonly number[]>> = {
   kvmclock: [KVM_FEATURE.CLOCKSOURCE, KVM_FEATURE.CLOCKSOURCE2],
   'kvm-nopiodelay': [KVM_FEATURE.NOP_IO_DELAY],
   'kvmclock-stable-bit': [KVM_FEATURE.CLOCKSOURCE_STABLE_BIT],
-  'kvm-pv-unhalt': [KVM_FEATURE.PV_UNHALT],
   'kvm-pv-ipi': [KVM_FEATURE.PV_SEND_IPI],
   'kvm-pv-sched-yield': [KVM_FEATURE.PV_SCHED_YIELD],
-  'kvm-hcqueue': [KVM_FEATURE.TSVISOR_HCQUEUE],
 };
 
 /**

@@ -34,6 +34,13 @@ function notFound(name: string): BadValue {
   return new BadValue(isUnimplementedKvmFlag(name) ? `property '${name}' is not implemented by tsvisor` : `property '${name}' not found`);
 }
 
+/** `-kvm-asyncpf` or `kvm_steal_time=off`: a QEMU KVM flag tsvisor does not implement, turned off. */
+function isOffForUnimplemented(item: string): boolean {
+  if (item.startsWith('-')) return isUnimplementedKvmFlag(canonical(item.slice(1)));
+  const eq = item.indexOf('=');
+  return eq > 0 && OFF.has(item.slice(eq + 1)) && isUnimplementedKvmFlag(canonical(item.slice(0, eq)));
+}
+
 /** Parses the argument of -cpu (not 'help'); throws BadValue with QEMU-style wording. */
 export function parseCpuOption(value: string): CpuSelection {
   const [model, ...items] = value.split(',');
@@ -44,6 +51,7 @@ export function parseCpuOption(value: string): CpuSelection {
     if (item === '') continue; // QEMU tolerates an empty item ("qemu64,,+x2apic")
     let name: string;
     let setting: CpuFlagValue;
+    if (isOffForUnimplemented(item)) continue; // turning off what tsvisor never offers is harmless
     if (item.startsWith('+') || item.startsWith('-')) {
       name = canonical(item.slice(1));
       const spec = findCpuFlag(name);

@@ -25,6 +25,8 @@ export interface RunGuestOptions {
   extraDevices?: MachineConfig['devices'];
   /** -cpu flag values (e.g. { 'hv-passthrough': true }). */
   cpuFlags?: MachineConfig['cpuFlags'];
+  /** -cpu model (qemu64, kvm64, max, host); absent = the base model. */
+  cpuModel?: string;
 }
 
 export interface GuestResult {
@@ -67,6 +69,7 @@ export async function runKernel(kernel: string, opts: RunGuestOptions = {}, labe
     smp: opts.smp ?? 1,
     ...(opts.rtcBase !== undefined ? { rtcBase: opts.rtcBase } : {}),
     ...(opts.cpuFlags !== undefined ? { cpuFlags: opts.cpuFlags } : {}),
+    ...(opts.cpuModel !== undefined ? { cpuModel: opts.cpuModel } : {}),
   };
   const machine = new Machine(config);
   let timedOut = false;
