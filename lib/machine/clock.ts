@@ -28,7 +28,9 @@ export class Timer {
   /** Fires the callback once guest time reaches guestNs (re-arming moves the deadline). */
   arm(guestNs: number): void {
     if (!Number.isFinite(guestNs)) throw new RangeError(`timer deadline must be a finite guest time in ns, got ${guestNs}`);
-    this.deadline = guestNs;
+    // Whole nanoseconds, rounded up: a fractional deadline would never be reached by an icount warp,
+    // which moves the clock in whole nanoseconds.
+    this.deadline = Math.ceil(guestNs);
     this.clock.timerChanged();
   }
 

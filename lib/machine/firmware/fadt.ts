@@ -84,7 +84,9 @@ export function buildFadt(p: FadtParams): Uint8Array {
   v.setUint8(o(FADT_CENTURY), p.centuryIndex);
   // No 8042 keyboard controller and no VGA: the OS must not probe them.
   v.setUint16(o(FADT_IAPC_BOOT_ARCH), IAPC_LEGACY_DEVICES | IAPC_VGA_NOT_PRESENT, true);
-  const flags = FADT_F_WBINVD | FADT_F_PROC_C1 | FADT_F_PWR_BUTTON | FADT_F_SLP_BUTTON | FADT_F_RESET_REG_SUP |
+  // PWR_BUTTON stays clear: the power button is the fixed-feature one in PM1 (what QMP's system_powerdown
+  // presses); setting it would tell the OS to look for a control-method button the DSDT does not have.
+  const flags = FADT_F_WBINVD | FADT_F_PROC_C1 | FADT_F_SLP_BUTTON | FADT_F_RESET_REG_SUP |
     (p.pmTimer32Bit ? FADT_F_TMR_VAL_EXT : 0);
   v.setUint32(o(FADT_FLAGS), flags, true);
   writeGas(v, o(FADT_RESET_REG), GAS_SYSTEM_IO, 8, GAS_ACCESS_BYTE, p.resetPort);
