@@ -74,6 +74,10 @@ export class LocalApic implements InterruptSource, LocalMmio {
   private readonly irr = new Uint32Array(8);
   private readonly isr = new Uint32Array(8);
   private readonly tmr = new Uint32Array(8);
+  /** Vectors taken without setting ISR (Hyper-V SynIC SINTs with auto-EOI), set through setAutoEoi. */
+  private readonly autoEoi = new Uint32Array(8);
+  /** Told when a vector is retired: by an EOI write, or at acceptance for an auto-EOI vector (SynIC re-delivery). */
+  onVectorRetired: ((vector: number) => void) | undefined;
   private readonly lvt = new Uint32Array(r.LVT_COUNT);
   private tpr = 0;
   private ldr = 0;
@@ -342,8 +346,17 @@ export class LocalApic implements InterruptSource, LocalMmio {
       return this.legacy !== null ? this.legacy.acknowledge() : this.svr & 0xff;
     }
     setBit(this.irr, pending, false);
+    if (testBit(this.autoEoi, pending)) {
+      this.onVectorRetired?.(pending);
+      return pending;
+    }
     setBit(this.isr, pending, true);
     return pending;
+  }
+
+  /** Marks a vector as auto-EOI: accepting it retires it at once, no EOI write needed (Hyper-V SINTs). */
+  setAutoEoi(vector: number, on: boolean): void {
+    setBit(this.autoEoi, vector & 0xff, on);
   }
 
   takeNmi(): boolean {
@@ -357,6 +370,7 @@ export class LocalApic implements InterruptSource, LocalMmio {
     if (vector < 0) return;
     setBit(this.isr, vector, false);
     if (testBit(this.tmr, vector)) this.host.broadcastEoi(vector);
+    this.onVectorRetired?.(vector);
     this.host.interruptRaised(this.index);
   }
 

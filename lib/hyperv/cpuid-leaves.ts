@@ -45,7 +45,12 @@ export function hypervCpuidLeaves(f: HypervFeatures, opts: HypervCpuidOptions): 
   }
   if (on('hv-reenlightenment')) privileges |= hv.HV_ACCESS_REENLIGHTENMENT;
   if (on('hv-crash')) misc |= hv.HV_FEATURE_GUEST_CRASH_MSR_AVAILABLE;
-  leaf(hv.HYPERV_CPUID_FEATURES, privileges, 0, 0, misc);
+  let privilegesHigh = 0;
+  if (on('hv-synic')) {
+    privileges |= hv.HV_MSR_SYNIC_AVAILABLE;
+    privilegesHigh |= hv.HV_POST_MESSAGES | hv.HV_SIGNAL_EVENTS;
+  }
+  leaf(hv.HYPERV_CPUID_FEATURES, privileges, privilegesHigh, 0, misc);
 
   let hints = 0;
   if (on('hv-relaxed')) hints |= hv.HV_X64_RELAXED_TIMING_RECOMMENDED;

@@ -20,6 +20,7 @@ export const HYPERV_IMPLEMENTED: readonly string[] = [
   'hv-reset',
   'hv-frequencies',
   'hv-reenlightenment',
+  'hv-synic',
 ];
 
 /** Default vendor of CPUID 0x40000000. */

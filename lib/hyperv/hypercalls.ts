@@ -15,6 +15,8 @@ import type { HypercallProvider } from '../machine/hypercalls.js';
 import { undefinedOpcodeHypercall } from '../machine/hypercalls.js';
 import { hypercallFaults, readHypercallInput, writeHypercallResult, type HypercallInput } from './hypercall-abi.js';
 import * as hv from './hyperv-proto.js';
+import type { SynicConnections } from './connections.js';
+import type { Synic } from './synic.js';
 
 /** A hypercall this partition offers. */
 interface HypercallSpec {
@@ -40,6 +42,8 @@ export interface HypervHypercallDeps {
   readonly spinlockRetries: number;
   /** Hands the CPU to another vCPU (HvNotifyLongSpinWait). */
   readonly yieldVcpu: (vcpu: Vcpu) => void;
+  /** With hv-synic: HvPostMessage and HvSignalEvent through the connections. */
+  readonly synic?: { readonly synic: Synic; readonly connections: SynicConnections };
 }
 
 const PAGE = hv.HV_HYP_PAGE_SIZE;
@@ -62,10 +66,45 @@ export class HypervHypercalls implements HypercallProvider {
         return hv.HV_STATUS_SUCCESS;
       },
     });
-    // Offered only with the SynIC: this partition lacks the PostMessages/SignalEvents privileges.
-    for (const code of [hv.HVCALL_POST_MESSAGE, hv.HVCALL_SIGNAL_EVENT]) {
-      this.calls.set(code, { rep: false, inputBytes: code === hv.HVCALL_POST_MESSAGE ? 256 : 8, outputBytes: 0, allowed: () => false, run: () => hv.HV_STATUS_ACCESS_DENIED });
-    }
+    // Without the SynIC the partition lacks the PostMessages/SignalEvents privileges: ACCESS_DENIED.
+    const synic = deps.synic;
+    this.calls.set(hv.HVCALL_POST_MESSAGE, {
+      rep: false,
+      inputBytes: hv.HV_POST_MESSAGE_INPUT_BYTES,
+      outputBytes: 0,
+      allowed: () => synic !== undefined,
+      run: (_vcpu, input) => {
+        const conn = input.getUint32(0, true);
+        const type = input.getUint32(8, true);
+        const size = input.getUint32(12, true);
+        if (size > hv.HV_MESSAGE_PAYLOAD_BYTES || type === hv.HVMSG_NONE || (type & hv.HV_MESSAGE_TYPE_HYPERVISOR_MASK) !== 0) {
+          return hv.HV_STATUS_INVALID_PARAMETER;
+        }
+        const target = synic!.connections.messages.get(conn);
+        if (target === undefined) return hv.HV_STATUS_INVALID_CONNECTION_ID;
+        const payload = new Uint8Array(input.buffer, input.byteOffset + 16, size);
+        const result = synic!.synic.postMessage(target.vp, target.sint, type, payload, BigInt(conn));
+        if (result === 'full') return hv.HV_STATUS_INSUFFICIENT_BUFFERS;
+        return result === 'unavailable' ? hv.HV_STATUS_INVALID_CONNECTION_ID : hv.HV_STATUS_SUCCESS;
+      },
+    });
+    this.calls.set(hv.HVCALL_SIGNAL_EVENT, {
+      rep: false,
+      inputBytes: hv.HV_SIGNAL_EVENT_INPUT_BYTES,
+      outputBytes: 0,
+      allowed: () => synic !== undefined,
+      run: (_vcpu, input) => {
+        const conn = input.getUint32(0, true);
+        const flag = input.getUint16(4, true);
+        if (input.getUint16(6, true) !== 0) return hv.HV_STATUS_INVALID_HYPERCALL_INPUT;
+        if (flag >= hv.HV_EVENT_FLAGS_COUNT) return hv.HV_STATUS_INVALID_PARAMETER;
+        const target = synic!.connections.events.get(conn);
+        if (target === undefined) return hv.HV_STATUS_INVALID_CONNECTION_ID;
+        // A flag already set is success too: the receiver has not looked yet and will see it.
+        const r = synic!.synic.signalEvent(target.vp, target.sint, flag);
+        return r === 'unavailable' ? hv.HV_STATUS_INVALID_CONNECTION_ID : hv.HV_STATUS_SUCCESS;
+      },
+    });
   }
 
   claims(_vcpu: Vcpu, kind: number): boolean {

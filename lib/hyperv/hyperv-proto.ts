@@ -150,3 +150,41 @@ export const HV_STATUS_INSUFFICIENT_BUFFERS = 0x0013;
 export const HV_VERSION_BUILD = 14393;
 export const HV_VERSION_MAJOR = 10;
 export const HV_VERSION_MINOR = 0;
+
+// ---- SynIC ------------------------------------------------------------------
+export const HV_SYNIC_SINT_COUNT = 16;
+/** SCONTROL bit 0: the SynIC is enabled. */
+export const HV_SYNIC_CONTROL_ENABLE = 1n;
+/** SVERSION: the SynIC version the TLFS defines (1). */
+export const HV_SYNIC_VERSION = 1n;
+/** SIEFP / SIMP: bit 0 enables the page, bits 63:12 are its GPA. */
+export const HV_SYNIC_SIEFP_ENABLE = 1n;
+export const HV_SYNIC_SIMP_ENABLE = 1n;
+/** SINTx: vector 7:0, masked 16, auto-EOI 17, polling 18. */
+export const HV_SYNIC_SINT_VECTOR_MASK = 0xffn;
+export const HV_SYNIC_SINT_MASKED = 1n << 16n;
+export const HV_SYNIC_SINT_AUTO_EOI = 1n << 17n;
+export const HV_SYNIC_SINT_POLLING = 1n << 18n;
+export const HV_SYNIC_SINT_VALID = HV_SYNIC_SINT_VECTOR_MASK | HV_SYNIC_SINT_MASKED | HV_SYNIC_SINT_AUTO_EOI | HV_SYNIC_SINT_POLLING;
+/** Vectors below 16 cannot be SINT vectors. */
+export const HV_SYNIC_FIRST_VALID_VECTOR = 16;
+/** A message slot: 256 bytes; header = u32 message_type, u8 payload_size, u8 message_flags, u16 reserved, u64 sender (port id). */
+export const HV_MESSAGE_SIZE = 256;
+export const HV_MESSAGE_PAYLOAD_BYTES = 240;
+export const HV_MESSAGE_TYPE_OFFSET = 0;
+export const HV_MESSAGE_PAYLOAD_SIZE_OFFSET = 4;
+export const HV_MESSAGE_FLAGS_OFFSET = 5;
+export const HV_MESSAGE_SENDER_OFFSET = 8;
+export const HV_MESSAGE_PAYLOAD_OFFSET = 16;
+/** message_flags bit 0: another message waits for this slot (the guest writes EOM after freeing it). */
+export const HV_MESSAGE_FLAG_PENDING = 1;
+export const HVMSG_NONE = 0;
+/** Message types with bit 31 set belong to the hypervisor; a guest cannot post them. */
+export const HV_MESSAGE_TYPE_HYPERVISOR_MASK = 0x8000_0000;
+/** Event flags: 2048 bits (256 bytes) per SINT in the SIEF page. */
+export const HV_EVENT_FLAGS_COUNT = 2048;
+export const HV_EVENT_FLAGS_BYTES = 256;
+/** HvPostMessage input: u32 connection_id, u32 reserved, u32 message_type, u32 payload_size, payload[240]. */
+export const HV_POST_MESSAGE_INPUT_BYTES = 256;
+/** HvSignalEvent input: u32 connection_id, u16 flag_number, u16 reserved. */
+export const HV_SIGNAL_EVENT_INPUT_BYTES = 8;

@@ -17,6 +17,8 @@ import { HypercallPage } from './hypercall-page.js';
 import { HypervHypercalls } from './hypercalls.js';
 import * as hv from './hyperv-proto.js';
 import { ReferenceTime } from './reference-time.js';
+import { SynicConnections } from './connections.js';
+import { Synic } from './synic.js';
 import { CrashMsrs, ReenlightenmentMsrs, VpRuntime, writeResetMsr, type CrashReport } from './vp-registers.js';
 
 export interface HypervDeps {
@@ -33,6 +35,15 @@ export interface HypervDeps {
   readonly reset: () => void;
   /** End the vCPU's slice so another runs (HvNotifyLongSpinWait). */
   readonly yieldVcpu: (vcpu: Vcpu) => void;
+  /** The local APIC of each vCPU (SINT delivery, auto-EOI, EOI notification). */
+  readonly apics: readonly SynicApic[];
+}
+
+/** What the SynIC needs from a local APIC (lib/devices/lapic.ts). */
+export interface SynicApic {
+  acceptInterrupt(vector: number, levelTriggered: boolean): void;
+  setAutoEoi(vector: number, on: boolean): void;
+  onVectorRetired: ((vector: number) => void) | undefined;
 }
 
 export const HYPERV_MSR_FIRST = hv.HV_X64_MSR_GUEST_OS_ID;
@@ -45,18 +56,30 @@ export class Hyperv {
   private readonly runtime: VpRuntime;
   private readonly crashMsrs: CrashMsrs;
   private readonly reenlightenment = new ReenlightenmentMsrs();
+  /** hv-synic: the SynIC of every VP and the connections HvPostMessage/HvSignalEvent use. */
+  readonly synic: Synic | undefined;
+  readonly connections = new SynicConnections();
 
   constructor(readonly features: HypervFeatures, private readonly deps: HypervDeps) {
     this.hypercallPage = new HypercallPage(deps.memory);
     this.referenceTime = new ReferenceTime(deps.clock, deps.memory, () => deps.vcpus[0]!.tscOffset);
     this.runtime = new VpRuntime(deps.clock, deps.vcpus.length);
     this.crashMsrs = new CrashMsrs(deps.crash);
+    if (features.on.has('hv-synic')) {
+      const synic = new Synic(deps.memory, deps.vcpus.length, {
+        raise: (vp, vector) => deps.apics[vp]!.acceptInterrupt(vector, false),
+        setAutoEoi: (vp, vector, on) => deps.apics[vp]!.setAutoEoi(vector, on),
+      });
+      deps.apics.forEach((apic, vp) => (apic.onVectorRetired = (vector) => synic.vectorRetired(vp, vector)));
+      this.synic = synic;
+    }
     this.hypercalls = new HypervHypercalls({
       ramSize: deps.memory.size,
       readRam: (gpa, length) => deps.memory.read(gpa, length),
       pageEnabled: () => this.hypercallPage.enabled,
       spinlockRetries: features.spinlockRetries,
       yieldVcpu: deps.yieldVcpu,
+      ...(this.synic !== undefined ? { synic: { synic: this.synic, connections: this.connections } } : {}),
     });
     deps.msrs.register(HYPERV_MSR_FIRST, HYPERV_MSR_LAST, {
       read: (vcpu, index) => this.readMsr(vcpu, index),
@@ -86,9 +109,12 @@ export class Hyperv {
     this.runtime.reset();
     this.crashMsrs.reset();
     this.reenlightenment.reset();
+    this.synic?.reset();
+    // Connections belong to the host side (devices): they survive a guest reset.
   }
 
   readMsr(vcpu: Vcpu, index: number): bigint | undefined {
+    if (index >= hv.HV_X64_MSR_SCONTROL && index <= hv.HV_X64_MSR_SINT15) return this.synic?.readMsr(vcpu.id, index);
     switch (index) {
       case hv.HV_X64_MSR_GUEST_OS_ID:
         return this.hypercallPage.guestOsId;
@@ -124,7 +150,8 @@ export class Hyperv {
     }
   }
 
-  writeMsr(_vcpu: Vcpu, index: number, value: bigint): boolean {
+  writeMsr(vcpu: Vcpu, index: number, value: bigint): boolean {
+    if (index >= hv.HV_X64_MSR_SCONTROL && index <= hv.HV_X64_MSR_SINT15) return this.synic?.writeMsr(vcpu.id, index, value) ?? false;
     switch (index) {
       case hv.HV_X64_MSR_GUEST_OS_ID:
         return this.hypercallPage.writeGuestOsId(value);

@@ -30,7 +30,11 @@ export interface PcTestdevConfig {
 export interface PciTestdevConfig {
   driver: 'pci-testdev';
 }
-export type DeviceConfig = IsaDebugExitConfig | PcTestdevConfig | PciTestdevConfig;
+/** QEMU's Hyper-V test device at port 0x3000 (needs the hv-synic -cpu flag). */
+export interface HypervTestdevConfig {
+  driver: 'hyperv-testdev';
+}
+export type DeviceConfig = IsaDebugExitConfig | PcTestdevConfig | PciTestdevConfig | HypervTestdevConfig;
 
 export type ClockConfig = { mode: 'realtime' } | { mode: 'icount'; shift: number };
 
@@ -134,6 +138,10 @@ export function validateMachineConfig(config: MachineConfig): void {
       if (base + dev.iosize > 0x10000) fail(`devices[${i}] isa-debug-exit ports 0x${base.toString(16)}+${dev.iosize} run past 0xffff`);
     } else if (driver === 'pc-testdev') {
       if (++testdevs > 1) fail('only one pc-testdev can be attached (its ports are fixed)');
+    } else if (driver === 'hyperv-testdev') {
+      if (config.devices.filter((x) => (x as { driver?: unknown }).driver === 'hyperv-testdev').length > 1) {
+        fail('only one hyperv-testdev can be attached (its port is fixed)');
+      }
     } else if (driver === 'pci-testdev') {
       // Any number: each takes a PCI slot and gets its own BARs.
     } else {

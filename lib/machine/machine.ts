@@ -42,6 +42,7 @@ import { hypervCpuidLeaves } from '../hyperv/cpuid-leaves.js';
 import { resolveHypervFeatures } from '../hyperv/features.js';
 import { describeCrash } from '../hyperv/vp-registers.js';
 import { APIC_BUS_HZ } from '../devices/lapic-registers.js';
+import { HypervTestdev, HYPERV_TESTDEV_PORT, HYPERV_TESTDEV_PORT_COUNT } from '../devices/hyperv-testdev.js';
 import { hypervisorLeaves, resolveCpuSelection, type CpuSelectionResult } from '../paravirt/cpu-selection.js';
 import { KvmParavirt } from '../paravirt/kvm-paravirt.js';
 import { rtcStartSeconds } from '../devices/mc146818-rtc.js';
@@ -170,7 +171,9 @@ export class Machine {
       this.mpTable = buildPcMpTables(config.smp);
       for (const dev of config.devices) {
         try {
-          if (dev.driver === 'pci-testdev') {
+          if (dev.driver === 'hyperv-testdev') {
+            // Attached with Hyper-V below: it drives the SynIC.
+          } else if (dev.driver === 'pci-testdev') {
             this.pci.bus.attach(new PciTestdev());
           } else if (dev.driver === 'isa-debug-exit') {
             this.pio.register(dev.iobase, dev.iosize, new IsaDebugExit((status) => this.loop.finish({ status, reason: 'debug-exit' })));
@@ -218,6 +221,7 @@ export class Machine {
       this.events.on('resume', () => this.paravirt.resumed());
       this.platform = this.wirePlatformDevices();
       if (hvFeatures !== undefined) this.hyperv = this.wireHyperv(hvFeatures);
+      if (config.devices.some((d) => d.driver === 'hyperv-testdev')) this.attachHypervTestdev();
       this.loadKernel();
     } catch (err) {
       this.vm.destroy(); // a machine that cannot be built gives its memory back at once
@@ -294,6 +298,14 @@ export class Machine {
     this.resettable.push(hyperv);
     this.events.on('resume', () => hyperv.clockChanged());
     return hyperv;
+  }
+
+  private attachHypervTestdev(): void {
+    const synic = this.hyperv?.synic;
+    if (synic === undefined) throw new MachineConfigError('-device hyperv-testdev needs the hv-synic -cpu flag');
+    const dev = new HypervTestdev(synic, this.hyperv!.connections);
+    this.pio.register(HYPERV_TESTDEV_PORT, HYPERV_TESTDEV_PORT_COUNT, dev);
+    this.resettable.push(dev);
   }
 
   /** The interp backend answers CPUID from one table per VM: before a vCPU's slice its own table goes in. */

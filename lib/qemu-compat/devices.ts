@@ -53,6 +53,14 @@ export const DEVICE_MODELS: readonly DeviceModel[] = [
     },
   },
   {
+    name: 'hyperv-testdev',
+    description: 'Hyper-V test device at port 0x3000 (SINT routes and SynIC connections; needs -cpu hv-synic)',
+    properties: [],
+    build() {
+      return { driver: 'hyperv-testdev' };
+    },
+  },
+  {
     name: 'pci-testdev',
     description: 'PCI test device 1b36:0005 (BAR0 memory and BAR1 I/O access tests)',
     properties: [],
