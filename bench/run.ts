@@ -12,6 +12,7 @@ import { spawnSync, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { printHypercallQueueBench } from './hcqueue.js';
 
 const root = join(__dirname, '..', '..');
 const guests = join(root, 'dist', 'guests');
@@ -170,6 +171,7 @@ function main(): void {
     rows.push(row);
   }
   print(rows, systems);
+  if (want('hcqueue')) void printHypercallQueueBench(quick ? 16384 : 65536);
 }
 
 function print(rows: Row[], systems: System[]): void {

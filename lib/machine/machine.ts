@@ -217,6 +217,10 @@ export class Machine {
         apicBus: this.localApics.bus,
         flags: this.cpu.kvm,
         wallClockEpochSeconds: () => this.wallClockAtGuestZero(),
+        ramWords: new Uint32Array(ramBuffer),
+        invalidateCode: (gpa, length) => this.vm.invalidateCode(gpa, length),
+        // No per-page TLB flush reaches TypeScript: re-setting the RAM slot drops every vCPU's TLB (and decoded code).
+        flushAllTlbs: () => this.vm.setMemoryRegion(RAM_SLOT, 0, config.memoryBytes, ramBuffer, 0, 0),
       });
       this.events.on('resume', () => this.paravirt.resumed());
       this.platform = this.wirePlatformDevices();

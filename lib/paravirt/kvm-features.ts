@@ -38,6 +38,7 @@ export const KVM_FLAGS: CpuFlagSpec[] = [
   { name: 'kvmclock-stable-bit', kind: 'bool', description: 'KVM: PVCLOCK_TSC_STABLE_BIT may be set', requires: ['kvmclock'] },
   { name: 'kvm-pv-ipi', kind: 'bool', description: 'KVM: KVM_HC_SEND_IPI (IPIs to many vCPUs in one hypercall)', requires: ['kvm'] },
   { name: 'kvm-pv-sched-yield', kind: 'bool', description: 'KVM: KVM_HC_SCHED_YIELD gives the slice away', requires: ['kvm'] },
+  { name: 'kvm-hcqueue', kind: 'bool', description: 'tsvisor: the batched hypercall queue (docs/hypercall-queue.md)', requires: ['kvm'] },
 ];
 
 /** QEMU flags of KVM features tsvisor does not implement: never advertised, an explicit request is an error. */
@@ -59,6 +60,7 @@ const FLAG_BITS: Readonly<Record<string, readonly number[]>> = {
   'kvmclock-stable-bit': [KVM_FEATURE.CLOCKSOURCE_STABLE_BIT],
   'kvm-pv-ipi': [KVM_FEATURE.PV_SEND_IPI],
   'kvm-pv-sched-yield': [KVM_FEATURE.PV_SCHED_YIELD],
+  'kvm-hcqueue': [KVM_FEATURE.TSVISOR_HCQUEUE],
 };
 
 /**

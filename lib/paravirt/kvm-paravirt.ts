@@ -12,6 +12,8 @@ import type { Hypercalls } from '../machine/hypercalls.js';
 import type { ApicBus } from '../machine/interrupt-types.js';
 import type { MsrRegistry } from '../machine/msr-registry.js';
 import { Kvmclock } from './kvmclock.js';
+import { HcQueue } from './hcqueue.js';
+import { HC_TSVISOR_QUEUE_FLUSH, MSR_TSVISOR_HCQUEUE } from './hcqueue-abi.js';
 import {
   completeKvmHypercall,
   type HypercallArgs,
@@ -44,10 +46,16 @@ export interface KvmParavirtContext {
   flags: ReadonlySet<string>;
   /** Seconds since the epoch at guest time 0. */
   wallClockEpochSeconds: () => number;
+  /** Guest RAM as 32-bit words and vm.invalidateCode (the hypercall queue's PTE stores). */
+  ramWords: Uint32Array;
+  invalidateCode: (gpa: number, length: number) => void;
+  /** Drops every vCPU's translations (the hypercall queue's INVLPG / FLUSH_TLB). */
+  flushAllTlbs: () => void;
 }
 
 export class KvmParavirt {
   readonly kvmclock: Kvmclock | undefined;
+  readonly queue: HcQueue | undefined;
   /** Hypercalls handled (diagnostics, benchmarks). */
   hypercallCount = 0;
 
@@ -74,6 +82,22 @@ export class KvmParavirt {
         });
       both(MSR_KVM_WALL_CLOCK, MSR_KVM_SYSTEM_TIME);
       both(MSR_KVM_WALL_CLOCK_NEW, MSR_KVM_SYSTEM_TIME_NEW);
+    }
+    if (flags.has('kvm-hcqueue')) {
+      const q = new HcQueue({
+        memory: ctx.memory,
+        ramWords: ctx.ramWords,
+        invalidateCode: ctx.invalidateCode,
+        vcpuCount: ctx.vcpus.length,
+        apicBus: ctx.apicBus,
+        kvmHypercall: (vcpu, args) => this.execute(vcpu, args),
+        flushAllTlbs: ctx.flushAllTlbs,
+      });
+      this.queue = q;
+      ctx.msrs.register(MSR_TSVISOR_HCQUEUE, MSR_TSVISOR_HCQUEUE, {
+        read: (vcpu) => q.readMsr(vcpu),
+        write: (vcpu, _index, value) => q.writeMsr(vcpu, value),
+      });
     }
     if (flags.has('kvm')) {
       ctx.hypercalls.addProvider({
@@ -111,6 +135,9 @@ export class KvmParavirt {
   readonly execute = (vcpu: Vcpu, a: HypercallArgs): bigint => {
     const flags = this.ctx.flags;
     switch (a.nr) {
+      case HC_TSVISOR_QUEUE_FLUSH:
+        if (this.queue !== undefined) return this.queue.flush(vcpu);
+        break;
       case BigInt(KVM_HC_VAPIC_POLL_IRQ):
         // Nothing to poll: interrupts are offered on every return to the guest anyway.
         return 0n;

@@ -33,6 +33,7 @@ test('flags add and remove KVM bits; kvm=off hides the leaves', (t) => {
   const eax = (flags: Record<string, boolean>) => find(tableFor('qemu64', flags), 0x40000001)?.eax;
   t.is(eax({ 'kvm-pv-ipi': true, 'kvm-pv-sched-yield': true, 'kvmclock-stable-bit': false }), (1 << 0) | (1 << 1) | (1 << 3) | (1 << 11) | (1 << 13));
   t.is(eax({ kvmclock: false, 'kvmclock-stable-bit': false, 'kvm-nopiodelay': false }), 0);
+  t.is(eax({ 'kvm-hcqueue': true }), ((1 << 0) | (1 << 1) | (1 << 3) | (1 << 24) | (1 << 30)) >>> 0, 'tsvisor\'s queue: bit 30');
   const off = tableFor('qemu64', { kvm: false });
   t.is(find(off, 0x40000000), undefined);
   t.is(find(off, 1)!.ecx & (1 << HYPERVISOR_BIT), 0);
