@@ -208,6 +208,9 @@ export class Machine {
       this.localApics = new LocalApics(this.vcpus, this.clock, this.loop, this.msrs);
       // PCI MSI/MSI-X messages go to the local APICs.
       this.pci.bus.apicBus = this.localApics.bus;
+      this.platform = this.wirePlatformDevices();
+      if (hvFeatures !== undefined) this.hyperv = this.wireHyperv(hvFeatures);
+      // After Hyper-V: its hypercall provider (page enabled) must see VMCALL before KVM's, which takes the rest.
       this.paravirt = new KvmParavirt({
         vcpus: this.vcpus,
         clock: this.clock,
@@ -223,8 +226,6 @@ export class Machine {
         flushAllTlbs: () => this.vm.setMemoryRegion(RAM_SLOT, 0, config.memoryBytes, ramBuffer, 0, 0),
       });
       this.events.on('resume', () => this.paravirt.resumed());
-      this.platform = this.wirePlatformDevices();
-      if (hvFeatures !== undefined) this.hyperv = this.wireHyperv(hvFeatures);
       if (config.devices.some((d) => d.driver === 'hyperv-testdev')) this.attachHypervTestdev();
       this.loadKernel();
     } catch (err) {
