@@ -45,6 +45,8 @@ export function hypervCpuidLeaves(f: HypervFeatures, opts: HypervCpuidOptions): 
   }
   if (on('hv-reenlightenment')) privileges |= hv.HV_ACCESS_REENLIGHTENMENT;
   if (on('hv-crash')) misc |= hv.HV_FEATURE_GUEST_CRASH_MSR_AVAILABLE;
+  if (on('hv-stimer')) privileges |= hv.HV_MSR_SYNTIMER_AVAILABLE;
+  if (on('hv-stimer-direct')) misc |= hv.HV_STIMER_DIRECT_MODE_AVAILABLE;
   let privilegesHigh = 0;
   if (on('hv-synic')) {
     privileges |= hv.HV_MSR_SYNIC_AVAILABLE;

@@ -21,6 +21,8 @@ export const HYPERV_IMPLEMENTED: readonly string[] = [
   'hv-frequencies',
   'hv-reenlightenment',
   'hv-synic',
+  'hv-stimer',
+  'hv-stimer-direct',
 ];
 
 /** Default vendor of CPUID 0x40000000. */

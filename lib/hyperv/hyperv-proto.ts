@@ -188,3 +188,18 @@ export const HV_EVENT_FLAGS_BYTES = 256;
 export const HV_POST_MESSAGE_INPUT_BYTES = 256;
 /** HvSignalEvent input: u32 connection_id, u16 flag_number, u16 reserved. */
 export const HV_SIGNAL_EVENT_INPUT_BYTES = 8;
+
+// ---- Synthetic timers -----------------------------------------------------
+export const HV_SYNIC_STIMER_COUNT = 4;
+/** STIMERx_CONFIG: enable 0, periodic 1, lazy 2, auto_enable 3, apic_vector 11:4, direct_mode 12, sintx 19:16. */
+export const HV_STIMER_ENABLE = 1n << 0n;
+export const HV_STIMER_PERIODIC = 1n << 1n;
+export const HV_STIMER_LAZY = 1n << 2n;
+export const HV_STIMER_AUTOENABLE = 1n << 3n;
+export const HV_STIMER_APIC_VECTOR_SHIFT = 4n;
+export const HV_STIMER_DIRECT_MODE = 1n << 12n;
+export const HV_STIMER_SINT_SHIFT = 16n;
+export const HV_STIMER_CONFIG_VALID = 0xfn | (0xffn << 4n) | HV_STIMER_DIRECT_MODE | (0xfn << 16n);
+/** The message a synthetic timer posts: u32 timer_index, u32 reserved, u64 expiration_time, u64 delivery_time. */
+export const HVMSG_TIMER_EXPIRED = 0x8000_0010;
+export const HV_TIMER_MESSAGE_PAYLOAD_BYTES = 24;

@@ -19,6 +19,7 @@ import * as hv from './hyperv-proto.js';
 import { ReferenceTime } from './reference-time.js';
 import { SynicConnections } from './connections.js';
 import { Synic } from './synic.js';
+import { SyntheticTimers } from './stimer.js';
 import { CrashMsrs, ReenlightenmentMsrs, VpRuntime, writeResetMsr, type CrashReport } from './vp-registers.js';
 
 export interface HypervDeps {
@@ -59,6 +60,8 @@ export class Hyperv {
   /** hv-synic: the SynIC of every VP and the connections HvPostMessage/HvSignalEvent use. */
   readonly synic: Synic | undefined;
   readonly connections = new SynicConnections();
+  /** hv-stimer: four synthetic timers per VP. */
+  readonly stimers: SyntheticTimers | undefined;
 
   constructor(readonly features: HypervFeatures, private readonly deps: HypervDeps) {
     this.hypercallPage = new HypercallPage(deps.memory);
@@ -72,6 +75,15 @@ export class Hyperv {
       });
       deps.apics.forEach((apic, vp) => (apic.onVectorRetired = (vector) => synic.vectorRetired(vp, vector)));
       this.synic = synic;
+      if (features.on.has('hv-stimer')) {
+        this.stimers = new SyntheticTimers(
+          deps.clock,
+          deps.vcpus.length,
+          synic,
+          { now: () => this.referenceTime.timeRefCount(), raise: (vp, vector) => deps.apics[vp]!.acceptInterrupt(vector, false) },
+          features.on.has('hv-stimer-direct'),
+        );
+      }
     }
     this.hypercalls = new HypervHypercalls({
       ramSize: deps.memory.size,
@@ -110,11 +122,13 @@ export class Hyperv {
     this.crashMsrs.reset();
     this.reenlightenment.reset();
     this.synic?.reset();
+    this.stimers?.reset();
     // Connections belong to the host side (devices): they survive a guest reset.
   }
 
   readMsr(vcpu: Vcpu, index: number): bigint | undefined {
     if (index >= hv.HV_X64_MSR_SCONTROL && index <= hv.HV_X64_MSR_SINT15) return this.synic?.readMsr(vcpu.id, index);
+    if (index >= hv.HV_X64_MSR_STIMER0_CONFIG && index <= hv.HV_X64_MSR_STIMER3_COUNT) return this.stimers?.readMsr(vcpu.id, index);
     switch (index) {
       case hv.HV_X64_MSR_GUEST_OS_ID:
         return this.hypercallPage.guestOsId;
@@ -152,6 +166,9 @@ export class Hyperv {
 
   writeMsr(vcpu: Vcpu, index: number, value: bigint): boolean {
     if (index >= hv.HV_X64_MSR_SCONTROL && index <= hv.HV_X64_MSR_SINT15) return this.synic?.writeMsr(vcpu.id, index, value) ?? false;
+    if (index >= hv.HV_X64_MSR_STIMER0_CONFIG && index <= hv.HV_X64_MSR_STIMER3_COUNT) {
+      return this.stimers?.writeMsr(vcpu.id, index, value) ?? false;
+    }
     switch (index) {
       case hv.HV_X64_MSR_GUEST_OS_ID:
         return this.hypercallPage.writeGuestOsId(value);

@@ -19,8 +19,10 @@
  *   FREE: on EOM (and on any retirement of the SINT's vector, EOI or auto-EOI)
  *        the queued message is written into the slot and the SINT raised again.
  *
- * One message per SINT waits in the queue; a second sender is told the
- * buffers are full (HV_STATUS_INSUFFICIENT_BUFFERS) and retries.
+ * One guest-posted message per SINT waits in the queue; a second guest
+ * sender is told the buffers are full (HV_STATUS_INSUFFICIENT_BUFFERS) and
+ * retries. Hypervisor messages (timer expiries, at most one per timer) queue
+ * behind it.
  *
  * Event flags: bit n of SINT s's 2048-bit group in the SIEF page; setting a
  * bit that was clear raises the SINT, setting one already set does not.
@@ -38,8 +40,12 @@ export interface SynicHost {
 /** A message waiting for its slot. */
 interface QueuedMessage {
   readonly type: number;
-  readonly payload: Uint8Array;
+  /** Built at delivery (a timer message carries its delivery time). */
+  readonly payload: () => Uint8Array;
   readonly sender: bigint;
+  /** Posted by the guest (HvPostMessage): one such message may wait per SINT. */
+  readonly fromGuest: boolean;
+  readonly delivered?: () => void;
 }
 
 /** delivered: in the slot; queued: waits for the slot (or for the SynIC to be set up); full: one is already waiting. */
@@ -50,7 +56,8 @@ class SynicVp {
   siefp = 0n;
   simp = 0n;
   readonly sints = new Array<bigint>(hv.HV_SYNIC_SINT_COUNT).fill(hv.HV_SYNIC_SINT_MASKED);
-  readonly queued = new Array<QueuedMessage | undefined>(hv.HV_SYNIC_SINT_COUNT).fill(undefined);
+  /** Per SINT, the messages waiting for the slot, oldest first. */
+  readonly queued: QueuedMessage[][] = Array.from({ length: hv.HV_SYNIC_SINT_COUNT }, () => []);
 }
 
 export class Synic {
@@ -160,15 +167,32 @@ export class Synic {
     const vp = this.vps[vpIndex];
     if (vp === undefined || sint < 0 || sint >= hv.HV_SYNIC_SINT_COUNT) return 'unavailable';
     // A SynIC not (yet) set up keeps the message queued: enabling SCONTROL/SIMP or unmasking the SINT delivers it.
-    if (vp.queued[sint] !== undefined) return 'full';
-    vp.queued[sint] = { type, payload: payload.slice(0, hv.HV_MESSAGE_PAYLOAD_BYTES), sender };
+    if (vp.queued[sint]!.some((m) => m.fromGuest)) return 'full';
+    const copy = payload.slice(0, hv.HV_MESSAGE_PAYLOAD_BYTES);
+    vp.queued[sint]!.push({ type, payload: () => copy, sender, fromGuest: true });
     return this.retry(vpIndex, sint) ? 'delivered' : 'queued';
+  }
+
+  /**
+   * A hypervisor message (synthetic timer expiry): queued behind whatever waits for the slot,
+   * its payload built when it is delivered; `delivered` is called then.
+   */
+  postHypervisorMessage(vpIndex: number, sint: number, type: number, payload: () => Uint8Array, delivered: () => void): PostResult {
+    const vp = this.vps[vpIndex];
+    if (vp === undefined || sint < 0 || sint >= hv.HV_SYNIC_SINT_COUNT) return 'unavailable';
+    vp.queued[sint]!.push({ type, payload, sender: 0n, fromGuest: false, delivered });
+    return this.retry(vpIndex, sint) ? 'delivered' : 'queued';
+  }
+
+  /** Whether SINT `sint` of the VP has a message waiting for its slot. */
+  hasQueued(vpIndex: number, sint: number): boolean {
+    return (this.vps[vpIndex]?.queued[sint]?.length ?? 0) > 0;
   }
 
   /** Moves SINT `sint`'s queued message into a free slot and raises the SINT; true when delivered. */
   private retry(vpIndex: number, sint: number): boolean {
     const vp = this.vps[vpIndex]!;
-    const msg = vp.queued[sint];
+    const msg = vp.queued[sint]![0];
     if (msg === undefined || !this.messagesOn(vpIndex, sint)) return false;
     const slot = Number(vp.simp & hv.HV_X64_MSR_PAGE_ADDRESS_MASK) + sint * hv.HV_MESSAGE_SIZE;
     if (this.memory.readU32(slot + hv.HV_MESSAGE_TYPE_OFFSET) !== hv.HVMSG_NONE) {
@@ -177,17 +201,23 @@ export class Synic {
       this.memory.writeU8(slot + hv.HV_MESSAGE_FLAGS_OFFSET, flags | hv.HV_MESSAGE_FLAG_PENDING);
       return false;
     }
+    const payload = msg.payload();
     const body = new Uint8Array(hv.HV_MESSAGE_SIZE - hv.HV_MESSAGE_PAYLOAD_OFFSET);
-    body.set(msg.payload);
+    body.set(payload);
     this.memory.write(slot + hv.HV_MESSAGE_PAYLOAD_OFFSET, body);
     this.memory.writeU64(slot + hv.HV_MESSAGE_SENDER_OFFSET, msg.sender);
-    this.memory.writeU8(slot + hv.HV_MESSAGE_PAYLOAD_SIZE_OFFSET, msg.payload.length);
+    this.memory.writeU8(slot + hv.HV_MESSAGE_PAYLOAD_SIZE_OFFSET, payload.length);
     this.memory.writeU8(slot + hv.HV_MESSAGE_FLAGS_OFFSET, 0);
     this.memory.writeU16(slot + 6, 0);
     // The type last: a guest that sees it non-zero sees the whole message.
     this.memory.writeU32(slot + hv.HV_MESSAGE_TYPE_OFFSET, msg.type);
-    vp.queued[sint] = undefined;
+    vp.queued[sint]!.shift();
+    if (vp.queued[sint]!.length > 0) {
+      // More wait behind it: the guest must EOM once it has freed the slot.
+      this.memory.writeU8(slot + hv.HV_MESSAGE_FLAGS_OFFSET, hv.HV_MESSAGE_FLAG_PENDING);
+    }
     this.raiseSint(vpIndex, sint);
+    msg.delivered?.();
     return true;
   }
 
@@ -200,7 +230,7 @@ export class Synic {
     const vp = this.vps[vpIndex];
     if (vp === undefined) return;
     for (let s = 0; s < hv.HV_SYNIC_SINT_COUNT; s++) {
-      if (vp.queued[s] !== undefined && Number(vp.sints[s]! & hv.HV_SYNIC_SINT_VECTOR_MASK) === vector) this.retry(vpIndex, s);
+      if (vp.queued[s]!.length > 0 && Number(vp.sints[s]! & hv.HV_SYNIC_SINT_VECTOR_MASK) === vector) this.retry(vpIndex, s);
     }
   }
 

@@ -93,10 +93,10 @@ static void identification(void)
     r = cpuid(0x40000002, 0);
     report(r.a != 0 && (r.b >> 16) >= 6, "0x40000002 build %u version %u.%u", r.a, r.b >> 16, r.b & 0xffff);
     r = cpuid(0x40000003, 0);
-    u32 want = (1u << 0) | (1u << 1) | (1u << 2) | (1u << 5) | (1u << 6) | (1u << 7) | (1u << 9) | (1u << 11) | (1u << 13);
+    u32 want = (1u << 0) | (1u << 1) | (1u << 2) | (1u << 3) | (1u << 5) | (1u << 6) | (1u << 7) | (1u << 9) | (1u << 11) | (1u << 13);
     report(r.a == want, "0x40000003 EAX privileges 0x%x (want 0x%x)", r.a, want);
     report(r.b == ((1u << 4) | (1u << 5)), "0x40000003 EBX: PostMessages and SignalEvents with the SynIC (0x%x)", r.b);
-    report(r.d == ((1u << 8) | (1u << 10)), "0x40000003 EDX: frequency and crash MSRs (0x%x)", r.d);
+    report(r.d == ((1u << 8) | (1u << 10) | (1u << 19)), "0x40000003 EDX: frequency and crash MSRs, direct timers (0x%x)", r.d);
     r = cpuid(0x40000004, 0);
     report(r.a == (1u << 5), "0x40000004 EAX: relaxed timing only (0x%x)", r.a);
     report(r.b == 0x1fff, "0x40000004 EBX: spinlock retries 0x%x", r.b);

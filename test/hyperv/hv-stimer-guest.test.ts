@@ -1,0 +1,29 @@
+/**
+ * Synthetic timers seen from a guest program (test/guests/hv_stimer.c): the
+ * seed scenario (two 1 ms periodic timers, 1000 expiries each, one on an
+ * auto-EOI SINT), one-shot, auto-enabled one-shot and periodic, a one-shot in
+ * the past, the busy slot with EOM and merged missed periods, direct mode.
+ * Deterministic under -icount; in real time the guest relaxes only the checks
+ * host scheduling can stretch.
+ */
+import test from 'ava';
+import { runGuest } from '../helpers/run-guest.js';
+
+const FLAGS = { 'hv-vpindex': true, 'hv-time': true, 'hv-synic': true, 'hv-stimer': true, 'hv-stimer-direct': true };
+
+function failLines(serial: string): string[] {
+  return serial.split('\n').filter((l) => l.startsWith('FAIL:'));
+}
+
+for (const [label, clock, append] of [
+  ['icount', { mode: 'icount', shift: 0 }, ''],
+  ['realtime', { mode: 'realtime' }, 'realtime=1'],
+] as const) {
+  test(`hv_stimer (${label}): periodic, one-shot, auto-enable, past, busy slot, direct mode`, async (t) => {
+    const r = await runGuest('hv_stimer', { clock, append, cpuFlags: FLAGS, timeoutMs: 60_000 });
+    t.deepEqual(failLines(r.serial), []);
+    t.regex(r.serial, /PASS: two periodic 1 ms timers: 1000 and 1000 expiries/);
+    t.regex(r.serial, /SUMMARY: \d+ tests, 0 failures/);
+    t.is(r.status, 1, r.serial);
+  });
+}
