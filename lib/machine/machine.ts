@@ -31,7 +31,7 @@ import { createPcPci, type PcPci } from '../devices/pci/pc-pci.js';
 import { PciTestdev } from '../devices/pci/pci-testdev.js';
 import { MmioBus } from './mmio-bus.js';
 import { PioBus } from './pio-bus.js';
-import { RunLoop, type InterruptSource } from './run-loop.js';
+import { RunLoop, VcpuRunState, type InterruptSource } from './run-loop.js';
 import { Hypercalls } from './hypercalls.js';
 import type { LegacyInterruptController } from './interrupt-types.js';
 import { LocalApics } from './local-apics.js';
@@ -200,7 +200,7 @@ export class Machine {
           flush: () => this.uart?.flush(),
           beforeSlice: (i) => {
             if (config.smp > 1) this.installCpuid(i);
-            this.paravirt.beforeSlice();
+            this.paravirt.beforeSlice(i);
           },
         },
         { msrs: this.msrs, hypercalls: this.hypercalls },
@@ -220,6 +220,7 @@ export class Machine {
         apicBus: this.localApics.bus,
         flags: this.cpu.kvm,
         wallClockEpochSeconds: () => this.wallClockAtGuestZero(),
+        runnable: (i) => this.loop.slots[i]!.state === VcpuRunState.Runnable,
         ramWords: new Uint32Array(ramBuffer),
         invalidateCode: (gpa, length) => this.vm.invalidateCode(gpa, length),
         // No per-page TLB flush reaches TypeScript: re-setting the RAM slot drops every vCPU's TLB (and decoded code).

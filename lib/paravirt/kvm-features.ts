@@ -16,6 +16,7 @@ export const KVM_FEATURE = {
   CLOCKSOURCE: 0,
   NOP_IO_DELAY: 1,
   CLOCKSOURCE2: 3,
+  STEAL_TIME: 5,
   PV_SEND_IPI: 11,
   PV_SCHED_YIELD: 13,
   CLOCKSOURCE_STABLE_BIT: 24,
@@ -36,6 +37,7 @@ export const KVM_FLAGS: CpuFlagSpec[] = [
   { name: 'kvmclock', kind: 'bool', description: 'KVM: kvmclock (pvclock MSRs 0x11/0x12 and 0x4b564d00/01)', requires: ['kvm'] },
   { name: 'kvm-nopiodelay', kind: 'bool', description: 'KVM: port 0x80 delays are not needed', requires: ['kvm'] },
   { name: 'kvmclock-stable-bit', kind: 'bool', description: 'KVM: PVCLOCK_TSC_STABLE_BIT may be set', requires: ['kvmclock'] },
+  { name: 'kvm-steal-time', kind: 'bool', description: 'KVM: steal time (MSR 0x4b564d03: time runnable but not scheduled)', requires: ['kvm'] },
   { name: 'kvm-pv-ipi', kind: 'bool', description: 'KVM: KVM_HC_SEND_IPI (IPIs to many vCPUs in one hypercall)', requires: ['kvm'] },
   { name: 'kvm-pv-sched-yield', kind: 'bool', description: 'KVM: KVM_HC_SCHED_YIELD gives the slice away', requires: ['kvm'] },
   { name: 'kvm-hcqueue', kind: 'bool', description: 'tsvisor: the batched hypercall queue (docs/hypercall-queue.md)', requires: ['kvm'] },
@@ -46,7 +48,6 @@ export const KVM_UNIMPLEMENTED_FLAGS: readonly string[] = [
   'kvm-pv-unhalt',
   'kvm-asyncpf',
   'kvm-asyncpf-int',
-  'kvm-steal-time',
   'kvm-pv-eoi',
   'kvm-pv-tlb-flush',
   'kvm-poll-control',
@@ -58,6 +59,7 @@ const FLAG_BITS: Readonly<Record<string, readonly number[]>> = {
   kvmclock: [KVM_FEATURE.CLOCKSOURCE, KVM_FEATURE.CLOCKSOURCE2],
   'kvm-nopiodelay': [KVM_FEATURE.NOP_IO_DELAY],
   'kvmclock-stable-bit': [KVM_FEATURE.CLOCKSOURCE_STABLE_BIT],
+  'kvm-steal-time': [KVM_FEATURE.STEAL_TIME],
   'kvm-pv-ipi': [KVM_FEATURE.PV_SEND_IPI],
   'kvm-pv-sched-yield': [KVM_FEATURE.PV_SCHED_YIELD],
   'kvm-hcqueue': [KVM_FEATURE.TSVISOR_HCQUEUE],
@@ -72,7 +74,7 @@ const FLAG_BITS: Readonly<Record<string, readonly number[]>> = {
 export function kvmModelDefaults(model: string | undefined): Map<string, boolean> {
   const on = new Map<string, boolean>();
   if (model === undefined || model === 'base') return on;
-  for (const f of ['kvm', 'kvmclock', 'kvm-nopiodelay', 'kvmclock-stable-bit']) on.set(f, true);
+  for (const f of ['kvm', 'kvmclock', 'kvm-nopiodelay', 'kvmclock-stable-bit', 'kvm-steal-time']) on.set(f, true);
   if (model === 'host' || model === 'max') for (const f of KVM_FLAGS) on.set(f.name, true);
   return on;
 }

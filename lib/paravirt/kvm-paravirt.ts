@@ -12,6 +12,7 @@ import type { Hypercalls } from '../machine/hypercalls.js';
 import type { ApicBus } from '../machine/interrupt-types.js';
 import type { MsrRegistry } from '../machine/msr-registry.js';
 import { Kvmclock } from './kvmclock.js';
+import { MSR_KVM_STEAL_TIME, StealTime } from './steal-time.js';
 import { HcQueue } from './hcqueue.js';
 import { HC_TSVISOR_QUEUE_FLUSH, MSR_TSVISOR_HCQUEUE } from './hcqueue-abi.js';
 import {
@@ -46,6 +47,8 @@ export interface KvmParavirtContext {
   flags: ReadonlySet<string>;
   /** Seconds since the epoch at guest time 0. */
   wallClockEpochSeconds: () => number;
+  /** Whether vCPU i is runnable (the run loop's state), for steal time. */
+  runnable: (index: number) => boolean;
   /** Guest RAM as 32-bit words and vm.invalidateCode (the hypercall queue's PTE stores). */
   ramWords: Uint32Array;
   invalidateCode: (gpa: number, length: number) => void;
@@ -56,6 +59,7 @@ export interface KvmParavirtContext {
 export class KvmParavirt {
   readonly kvmclock: Kvmclock | undefined;
   readonly queue: HcQueue | undefined;
+  readonly stealTime: StealTime | undefined;
   /** Hypercalls handled (diagnostics, benchmarks). */
   hypercallCount = 0;
 
@@ -82,6 +86,14 @@ export class KvmParavirt {
         });
       both(MSR_KVM_WALL_CLOCK, MSR_KVM_SYSTEM_TIME);
       both(MSR_KVM_WALL_CLOCK_NEW, MSR_KVM_SYSTEM_TIME_NEW);
+    }
+    if (flags.has('kvm-steal-time')) {
+      const st = new StealTime(ctx.vcpus.length, ctx.clock, ctx.memory, ctx.runnable);
+      this.stealTime = st;
+      ctx.msrs.register(MSR_KVM_STEAL_TIME, MSR_KVM_STEAL_TIME, {
+        read: (vcpu) => st.read(vcpu.id),
+        write: (vcpu, _index, value) => st.write(vcpu.id, value),
+      });
     }
     if (flags.has('kvm-hcqueue')) {
       const q = new HcQueue({
@@ -121,9 +133,10 @@ export class KvmParavirt {
     this.kvmclock?.setHostClockStable(true);
   }
 
-  /** Before every slice: publish a new master clock if a TSC offset moved. */
-  beforeSlice(): void {
+  /** Before every slice (of vCPU index): publish a new master clock if a TSC offset moved; account steal time. */
+  beforeSlice(index: number): void {
     this.kvmclock?.publishIfChanged();
+    this.stealTime?.beforeSlice(index);
   }
 
   /** After pause/resume. */

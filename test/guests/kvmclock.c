@@ -23,6 +23,7 @@
 #define MSR_SYSTEM_TIME_NEW 0x4b564d01
 #define STABLE_BIT 1
 #define V_PV_IPI 0x50
+#define MSR_STEAL_TIME 0x4b564d03
 
 struct pvclock {
     u32 version, pad0;
@@ -36,6 +37,8 @@ struct wall_clock { u32 version, sec, nsec; } __attribute__((packed));
 struct clock_pairing { s64 sec, nsec; u64 tsc; u32 flags, pad[9]; } __attribute__((packed));
 
 static struct pvclock pvti[2] __attribute__((aligned(64)));
+struct steal_time { u64 steal; u32 version, flags; u8 preempted, pad8[3]; u32 pad[11]; } __attribute__((packed));
+static struct steal_time steal[2] __attribute__((aligned(64)));
 static struct wall_clock wall __attribute__((aligned(16)));
 static struct clock_pairing pairing __attribute__((aligned(64)));
 static volatile u64 shared_max;
@@ -93,6 +96,7 @@ static void ap_main(unsigned slot)
     (void)slot;
     apic_write(APIC_SVR, APIC_SVR_ENABLE | 0xff);
     if (cpuid(0x40000001, 0).a & 1) wrmsr(MSR_SYSTEM_TIME_NEW, (u64)(uintptr_t)&pvti[1] | 1);
+    if (cpuid(0x40000001, 0).a & (1u << 5)) wrmsr(MSR_STEAL_TIME, (u64)(uintptr_t)&steal[1] | 1);
     ap_ready = 1;
     while (!ap_go) cpu_pause();
     cross_reads(1);
@@ -209,9 +213,28 @@ int main(void)
     report(pvti[1].version != 0 && !(pvti[1].version & 1), "AP structure published");
     report(pvti[1].system_time == pvti[0].system_time && pvti[1].tsc_timestamp == pvti[0].tsc_timestamp,
            "master clock: both vCPUs carry the same (tsc_timestamp, system_time)");
+    int has_steal = (features >> 5) & 1;
+    if (has_steal) {
+        report(wrmsr_safe(MSR_STEAL_TIME, (u64)(uintptr_t)&steal[0] | 2) == 13, "steal time: reserved MSR bits are #GP");
+        wrmsr(MSR_STEAL_TIME, (u64)(uintptr_t)&steal[0] | 1);
+        report(rdmsr(MSR_STEAL_TIME) == ((u64)(uintptr_t)&steal[0] | 1), "steal time MSR reads back");
+    } else {
+        u64 v;
+        report(rdmsr_safe(MSR_STEAL_TIME, &v) == 13, "no kvm-steal-time: MSR 0x4b564d03 is #GP");
+    }
+    u64 start = pvclock_read(&pvti[0], 0);
     ap_go = 1;
     cross_reads(0);
     report(wait_for(&ap_done), "AP finished its reads");
+    if (has_steal) {
+        u64 elapsed = pvclock_read(&pvti[0], 0) - start;
+        report_info("steal: BSP %lu ns, AP %lu ns; %lu ns passed during the reads", (unsigned long)steal[0].steal, (unsigned long)steal[1].steal, (unsigned long)elapsed);
+        report(steal[0].steal > 0 && steal[1].steal > 0 && !(steal[0].version & 1), "both vCPUs saw steal time while both were runnable");
+        for (volatile int i = 0; i < 20; i++) cpu_pause();   /* let the AP reach HLT */
+        u64 s0 = steal[0].steal;
+        for (volatile int i = 0; i < 200; i++) cpu_pause();
+        report(steal[0].steal == s0, "no steal time while the other vCPU is halted");
+    }
     report(backwards[0] == 0 && backwards[1] == 0, "%lu cross-vCPU reads per vCPU never went backwards (%u, %u)", reads, backwards[0], backwards[1]);
 
     test_hypercalls(features);

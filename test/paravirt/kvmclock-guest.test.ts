@@ -23,7 +23,9 @@ function assertPassed(t: ExecutionContext, r: GuestResult): void {
 test('qemu64 + pv-ipi + sched-yield: 10^6 cross-vCPU reads, stable bit, hypercalls', async (t) => {
   const r = await run({ cpuModel: 'qemu64', cpuFlags: ALL_PV, append: 'reads=1000000' });
   assertPassed(t, r);
-  t.true(r.serial.includes('INFO: KVM features 0x100280b'), 'CLOCKSOURCE, NOP_IO_DELAY, CLOCKSOURCE2, PV_SEND_IPI, PV_SCHED_YIELD, STABLE_BIT');
+  t.true(r.serial.includes('INFO: KVM features 0x100282b'), 'CLOCKSOURCE, NOP_IO_DELAY, CLOCKSOURCE2, STEAL_TIME, PV_SEND_IPI, PV_SCHED_YIELD, STABLE_BIT');
+  t.true(r.serial.includes('PASS: both vCPUs saw steal time while both were runnable'));
+  t.true(r.serial.includes('PASS: no steal time while the other vCPU is halted'));
   t.true(r.serial.includes('PASS: 1000000 cross-vCPU reads per vCPU never went backwards (0, 0)'));
   t.true(r.serial.includes('PASS: master clock: both vCPUs carry the same (tsc_timestamp, system_time)'));
   t.true(r.serial.includes('PASS: TSC_ADJUST back to 0: TSCs match, stable bit set again'));
@@ -63,7 +65,7 @@ test('kvmclock-stable-bit off: the bit is never set; kvmclock off: the MSRs are 
   const noStable = await run({ cpuModel: 'qemu64', cpuFlags: { 'kvmclock-stable-bit': false }, append: 'reads=20000' });
   assertPassed(t, noStable);
   t.true(noStable.serial.includes('PASS: stable bit clear (not advertised)'));
-  const off = await run({ cpuModel: 'kvm64', cpuFlags: { kvmclock: false, 'kvmclock-stable-bit': false } });
+  const off = await run({ cpuModel: 'kvm64', cpuFlags: { kvmclock: false, 'kvmclock-stable-bit': false, 'kvm-steal-time': false } });
   assertPassed(t, off);
   t.true(off.serial.includes('PASS: no kvmclock: RDMSR 0x4b564d01 is #GP'));
   t.true(off.serial.includes('PASS: KVM_HC_SEND_IPI without kvm-pv-ipi: -KVM_ENOSYS'));
