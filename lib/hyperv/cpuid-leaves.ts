@@ -46,6 +46,7 @@ export function hypervCpuidLeaves(f: HypervFeatures, opts: HypervCpuidOptions): 
   if (on('hv-reenlightenment')) privileges |= hv.HV_ACCESS_REENLIGHTENMENT;
   if (on('hv-crash')) misc |= hv.HV_FEATURE_GUEST_CRASH_MSR_AVAILABLE;
   if (on('hv-stimer')) privileges |= hv.HV_MSR_SYNTIMER_AVAILABLE;
+  if (on('hv-vapic')) privileges |= hv.HV_MSR_APIC_ACCESS_AVAILABLE;
   if (on('hv-stimer-direct')) misc |= hv.HV_STIMER_DIRECT_MODE_AVAILABLE;
   let privilegesHigh = 0;
   if (on('hv-synic')) {
@@ -56,6 +57,7 @@ export function hypervCpuidLeaves(f: HypervFeatures, opts: HypervCpuidOptions): 
 
   let hints = 0;
   if (on('hv-relaxed')) hints |= hv.HV_X64_RELAXED_TIMING_RECOMMENDED;
+  if (on('hv-vapic')) hints |= hv.HV_X64_APIC_ACCESS_RECOMMENDED;
   leaf(hv.HYPERV_CPUID_ENLIGHTMENT_INFO, hints, f.spinlockRetries);
 
   // Limits: the machine's vCPU count for both virtual and logical processors; no interrupt remapping vectors.

@@ -23,6 +23,7 @@ export const HYPERV_IMPLEMENTED: readonly string[] = [
   'hv-synic',
   'hv-stimer',
   'hv-stimer-direct',
+  'hv-vapic',
 ];
 
 /** Default vendor of CPUID 0x40000000. */

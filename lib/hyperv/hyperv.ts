@@ -20,6 +20,7 @@ import { ReferenceTime } from './reference-time.js';
 import { SynicConnections } from './connections.js';
 import { Synic } from './synic.js';
 import { SyntheticTimers } from './stimer.js';
+import { Vapic, type VapicApic } from './vapic.js';
 import { CrashMsrs, ReenlightenmentMsrs, VpRuntime, writeResetMsr, type CrashReport } from './vp-registers.js';
 
 export interface HypervDeps {
@@ -40,8 +41,8 @@ export interface HypervDeps {
   readonly apics: readonly SynicApic[];
 }
 
-/** What the SynIC needs from a local APIC (lib/devices/lapic.ts). */
-export interface SynicApic {
+/** What the SynIC and hv-vapic need from a local APIC (lib/devices/lapic.ts). */
+export interface SynicApic extends VapicApic {
   acceptInterrupt(vector: number, levelTriggered: boolean): void;
   setAutoEoi(vector: number, on: boolean): void;
   onVectorRetired: ((vector: number) => void) | undefined;
@@ -60,6 +61,8 @@ export class Hyperv {
   /** hv-synic: the SynIC of every VP and the connections HvPostMessage/HvSignalEvent use. */
   readonly synic: Synic | undefined;
   readonly connections = new SynicConnections();
+  /** hv-vapic: APIC MSRs and the VP assist page. */
+  readonly vapic: Vapic | undefined;
   /** hv-stimer: four synthetic timers per VP. */
   readonly stimers: SyntheticTimers | undefined;
 
@@ -68,6 +71,7 @@ export class Hyperv {
     this.referenceTime = new ReferenceTime(deps.clock, deps.memory, () => deps.vcpus[0]!.tscOffset);
     this.runtime = new VpRuntime(deps.clock, deps.vcpus.length);
     this.crashMsrs = new CrashMsrs(deps.crash);
+    if (features.on.has('hv-vapic')) this.vapic = new Vapic(deps.memory, deps.apics);
     if (features.on.has('hv-synic')) {
       const synic = new Synic(deps.memory, deps.vcpus.length, {
         raise: (vp, vector) => deps.apics[vp]!.acceptInterrupt(vector, false),
@@ -123,6 +127,7 @@ export class Hyperv {
     this.reenlightenment.reset();
     this.synic?.reset();
     this.stimers?.reset();
+    this.vapic?.reset();
     // Connections belong to the host side (devices): they survive a guest reset.
   }
 
@@ -150,6 +155,12 @@ export class Hyperv {
         return this.on('hv-frequencies') ? BigInt(this.deps.apicFrequencyHz) : undefined;
       case hv.HV_X64_MSR_CRASH_CTL:
         return this.on('hv-crash') ? this.crashMsrs.readControl() : undefined;
+      case hv.HV_X64_MSR_ICR:
+        return this.vapic?.readIcr(vcpu.id);
+      case hv.HV_X64_MSR_TPR:
+        return this.vapic?.readTpr(vcpu.id);
+      case hv.HV_X64_MSR_VP_ASSIST_PAGE:
+        return this.vapic?.readAssistPage(vcpu.id);
       case hv.HV_X64_MSR_REENLIGHTENMENT_CONTROL:
         return this.on('hv-reenlightenment') ? this.reenlightenment.control : undefined;
       case hv.HV_X64_MSR_TSC_EMULATION_CONTROL:
@@ -180,6 +191,14 @@ export class Hyperv {
         return this.on('hv-time') && this.referenceTime.writeReferenceTscMsr(value);
       case hv.HV_X64_MSR_CRASH_CTL:
         return this.on('hv-crash') && this.crashMsrs.writeControl(value);
+      case hv.HV_X64_MSR_EOI:
+        return this.vapic?.writeEoi(vcpu.id) ?? false;
+      case hv.HV_X64_MSR_ICR:
+        return this.vapic?.writeIcr(vcpu.id, value) ?? false;
+      case hv.HV_X64_MSR_TPR:
+        return this.vapic?.writeTpr(vcpu.id, value) ?? false;
+      case hv.HV_X64_MSR_VP_ASSIST_PAGE:
+        return this.vapic?.writeAssistPage(vcpu.id, value) ?? false;
       case hv.HV_X64_MSR_REENLIGHTENMENT_CONTROL:
         return this.on('hv-reenlightenment') && this.reenlightenment.writeControl(value);
       case hv.HV_X64_MSR_TSC_EMULATION_CONTROL:

@@ -93,12 +93,12 @@ static void identification(void)
     r = cpuid(0x40000002, 0);
     report(r.a != 0 && (r.b >> 16) >= 6, "0x40000002 build %u version %u.%u", r.a, r.b >> 16, r.b & 0xffff);
     r = cpuid(0x40000003, 0);
-    u32 want = (1u << 0) | (1u << 1) | (1u << 2) | (1u << 3) | (1u << 5) | (1u << 6) | (1u << 7) | (1u << 9) | (1u << 11) | (1u << 13);
+    u32 want = (1u << 0) | (1u << 1) | (1u << 2) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 7) | (1u << 9) | (1u << 11) | (1u << 13);
     report(r.a == want, "0x40000003 EAX privileges 0x%x (want 0x%x)", r.a, want);
     report(r.b == ((1u << 4) | (1u << 5)), "0x40000003 EBX: PostMessages and SignalEvents with the SynIC (0x%x)", r.b);
     report(r.d == ((1u << 8) | (1u << 10) | (1u << 19)), "0x40000003 EDX: frequency and crash MSRs, direct timers (0x%x)", r.d);
     r = cpuid(0x40000004, 0);
-    report(r.a == (1u << 5), "0x40000004 EAX: relaxed timing only (0x%x)", r.a);
+    report(r.a == ((1u << 5) | (1u << 3)), "0x40000004 EAX: relaxed timing, APIC MSRs recommended (0x%x)", r.a);
     report(r.b == 0x1fff, "0x40000004 EBX: spinlock retries 0x%x", r.b);
     r = cpuid(0x40000005, 0);
     report(r.a == 2 && r.b == 2, "0x40000005 limits: %u VPs, %u LPs", r.a, r.b);
@@ -269,6 +269,51 @@ static void reference_tsc(void)
     report(time_walk(2000) == 0, "BSP: TIME_REF_COUNT monotonic, page time between two counter reads");
 }
 
+#define HV_X64_MSR_EOI 0x40000070u
+#define HV_X64_MSR_ICR 0x40000071u
+#define HV_X64_MSR_TPR 0x40000072u
+#define HV_X64_MSR_VP_ASSIST_PAGE 0x40000073u
+#define VAPIC_VECTOR 0xE0
+static volatile unsigned vapic_hits, vapic_isr;
+static u8 assist_page[4096] __attribute__((aligned(4096)));
+
+static int vapic_handler(struct trap_frame *f)
+{
+    (void)f;
+    vapic_hits++;
+    vapic_isr = apic_isr_bit(VAPIC_VECTOR);
+    wrmsr(HV_X64_MSR_EOI, 0);   /* EOI through the synthetic MSR */
+    return 1;
+}
+
+/* hv-vapic: EOI/ICR/TPR through MSRs, the VP assist page. */
+static void vapic(void)
+{
+    u64 v;
+    apic_write(APIC_SVR, 0x1ff);
+    wrmsr(HV_X64_MSR_TPR, 0x20);
+    report(apic_read(APIC_TPR) == 0x20, "TPR MSR write reaches the APIC's TPR (0x%x)", apic_read(APIC_TPR));
+    apic_write(APIC_TPR, 0x30);
+    report(rdmsr(HV_X64_MSR_TPR) == 0x30, "APIC TPR reads back through the TPR MSR");
+    report(wrmsr_safe(HV_X64_MSR_TPR, 0x100) == 13, "TPR MSR bits above 7: #GP");
+    wrmsr(HV_X64_MSR_TPR, 0);
+    report(rdmsr_safe(HV_X64_MSR_EOI, &v) == 13, "EOI MSR is write-only (#GP on read)");
+    set_trap_handler(VAPIC_VECTOR, vapic_handler);
+    wrmsr(HV_X64_MSR_ICR, ((u64)apic_id() << 56) | VAPIC_VECTOR);   /* fixed, physical, to ourselves */
+    report(rdmsr(HV_X64_MSR_ICR) == (((u64)apic_id() << 56) | VAPIC_VECTOR), "ICR MSR reads back");
+    asm volatile("sti; nop; nop; cli");
+    for (volatile int i = 0; i < 1000 && !vapic_hits; i++) asm volatile("sti; nop; cli");
+    report(vapic_hits == 1 && vapic_isr == 1, "ICR MSR self-IPI delivered (hits %u, in service %u)", vapic_hits, vapic_isr);
+    report(apic_isr_bit(VAPIC_VECTOR) == 0, "EOI MSR retired it");
+    memset(assist_page, 0x55, sizeof(assist_page));
+    wrmsr(HV_X64_MSR_VP_ASSIST_PAGE, (u64)assist_page | 1);
+    int zero = 1;
+    for (unsigned i = 0; i < sizeof(assist_page); i++) zero &= assist_page[i] == 0;
+    report(rdmsr(HV_X64_MSR_VP_ASSIST_PAGE) == ((u64)assist_page | 1) && zero, "VP assist page enabled and cleared");
+    report(wrmsr_safe(HV_X64_MSR_VP_ASSIST_PAGE, (u64)assist_page | 4) == 13, "VP assist page reserved bit: #GP");
+    wrmsr(HV_X64_MSR_VP_ASSIST_PAGE, 0);
+}
+
 static void smp_part(void)
 {
     unsigned ncpus = (cpuid(1, 0).b >> 16) & 0xff;
@@ -307,6 +352,7 @@ static void minimal(void)
     report(rdmsr_safe(HV_X64_MSR_VP_INDEX, &v) == 13, "VP_INDEX without hv-vpindex: #GP");
     report(rdmsr_safe(HV_X64_MSR_TIME_REF_COUNT, &v) == 13, "TIME_REF_COUNT without hv-time: #GP");
     report(rdmsr_safe(HV_X64_MSR_CRASH_P0, &v) == 13, "CRASH_P0 without hv-crash: #GP");
+    report(wrmsr_safe(0x40000070u, 0) == 13, "EOI MSR without hv-vapic: #GP");
     report(rdmsr_safe(HV_X64_MSR_GUEST_OS_ID, &v) == -1, "GUEST_OS_ID exists");
     wrmsr(HV_X64_MSR_GUEST_OS_ID, GUEST_OS_ID_VALUE);
     wrmsr(HV_X64_MSR_HYPERCALL, (u64)(hc_pages + 4096) | 1);
@@ -340,6 +386,7 @@ int main(void)
     hypercalls();
     vp_registers();
     reference_tsc();
+    vapic();
     smp_part();
     disable_reference_tsc();
     return 0;
