@@ -101,6 +101,7 @@ async function main(argv: readonly string[]): Promise<number> {
   await closeMonitors();
   if (signal !== undefined) return 128 + constants.signals[signal];
   if (exit.reason === 'error') process.stderr.write(`tsvisor: ${exit.message ?? 'the machine stopped on an error'}\n`);
+  if (exit.reason === 'crash') process.stderr.write(`tsvisor: ${exit.message ?? 'the guest reported a crash'}\n`);
   return inv.demo ? demoExitStatus(exit) : exit.status;
 }
 
