@@ -129,8 +129,20 @@ static void test_no_kvmclock(void)
     report(wrmsr_safe(MSR_WALL_CLOCK_OLD, 0x1000) == 13, "no kvmclock: WRMSR 0x11 is #GP");
 }
 
+static u8 user_stack[4096] __attribute__((aligned(16)));
+static volatile long user_result;
+static void user_vmcall(void)
+{
+    long r;
+    asm volatile("vmcall" : "=a"(r) : "a"(1ull) : "memory");
+    user_result = r;
+}
+
 static void test_hypercalls(u32 features)
 {
+    user_result = 0;
+    run_user(user_vmcall, user_stack + sizeof(user_stack));
+    report(user_result == -1, "hypercall from CPL 3: -KVM_EPERM (%ld)", user_result);
     report(hypercall(1, 0, 0, 0, 0) == 0, "KVM_HC_VAPIC_POLL_IRQ returns 0");
     report(hypercall(12345, 0, 0, 0, 0) == -1000, "unknown hypercall: -KVM_ENOSYS");
     report(hypercall(5, 0, 1, 0, 0) == -1000, "KVM_HC_KICK_CPU without kvm-pv-unhalt: -KVM_ENOSYS");

@@ -30,6 +30,7 @@ test('qemu64 + pv-ipi + sched-yield: 10^6 cross-vCPU reads, stable bit, hypercal
   t.true(r.serial.includes('PASS: master clock: both vCPUs carry the same (tsc_timestamp, system_time)'));
   t.true(r.serial.includes('PASS: TSC_ADJUST back to 0: TSCs match, stable bit set again'));
   t.true(r.serial.includes('PASS: the AP took the PV IPI'));
+  t.true(r.serial.includes('PASS: hypercall from CPL 3: -KVM_EPERM (-1)'));
 });
 
 test('wall clock within a second of the host (realtime)', async (t) => {
