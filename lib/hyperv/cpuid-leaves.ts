@@ -58,6 +58,10 @@ export function hypervCpuidLeaves(f: HypervFeatures, opts: HypervCpuidOptions): 
   let hints = 0;
   if (on('hv-relaxed')) hints |= hv.HV_X64_RELAXED_TIMING_RECOMMENDED;
   if (on('hv-vapic')) hints |= hv.HV_X64_APIC_ACCESS_RECOMMENDED;
+  if (on('hv-tlbflush')) hints |= hv.HV_X64_LOCAL_TLB_FLUSH_RECOMMENDED | hv.HV_X64_REMOTE_TLB_FLUSH_RECOMMENDED;
+  if (on('hv-ipi')) hints |= hv.HV_X64_CLUSTER_IPI_RECOMMENDED;
+  // The Ex forms (HV_VP_SET) of both work.
+  if (on('hv-tlbflush') || on('hv-ipi')) hints |= hv.HV_X64_EX_PROCESSOR_MASKS_RECOMMENDED;
   leaf(hv.HYPERV_CPUID_ENLIGHTMENT_INFO, hints, f.spinlockRetries);
 
   // Limits: the machine's vCPU count for both virtual and logical processors; no interrupt remapping vectors.

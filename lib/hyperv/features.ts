@@ -24,6 +24,8 @@ export const HYPERV_IMPLEMENTED: readonly string[] = [
   'hv-stimer',
   'hv-stimer-direct',
   'hv-vapic',
+  'hv-tlbflush',
+  'hv-ipi',
 ];
 
 /** Default vendor of CPUID 0x40000000. */

@@ -17,6 +17,7 @@ import { hypercallFaults, readHypercallInput, writeHypercallResult, type Hyperca
 import * as hv from './hyperv-proto.js';
 import type { SynicConnections } from './connections.js';
 import type { Synic } from './synic.js';
+import { vpsFromMask, vpsFromSet } from './vp-sets.js';
 
 /** A hypercall this partition offers. */
 interface HypercallSpec {
@@ -26,10 +27,12 @@ interface HypercallSpec {
   readonly inputBytes: number;
   /** Output parameter block size in bytes (memory form; 0 = none). */
   readonly outputBytes: number;
+  /** Rep hypercalls: bytes of one rep element after the header (memory form). */
+  readonly repBytes?: number;
   /** The privilege/feature it needs is granted (else ACCESS_DENIED). */
   readonly allowed: () => boolean;
   /** Runs it; returns the HV_STATUS. `input` is the input block (fast: the two register qwords). */
-  readonly run: (vcpu: Vcpu, input: DataView) => number;
+  readonly run: (vcpu: Vcpu, input: DataView, varHeaderQwords: number) => number;
 }
 
 export interface HypervHypercallDeps {
@@ -44,6 +47,12 @@ export interface HypervHypercallDeps {
   readonly yieldVcpu: (vcpu: Vcpu) => void;
   /** With hv-synic: HvPostMessage and HvSignalEvent through the connections. */
   readonly synic?: { readonly synic: Synic; readonly connections: SynicConnections };
+  /** VPs in the partition (VP index = vCPU index). */
+  readonly vpCount: number;
+  /** hv-tlbflush: drop the TLBs of these VPs (tsvisor may flush more than asked). */
+  readonly flushTlbs?: (vps: readonly number[]) => void;
+  /** hv-ipi: a fixed interrupt with `vector` to VP `vp`. */
+  readonly sendIpi?: (vp: number, vector: number) => void;
 }
 
 const PAGE = hv.HV_HYP_PAGE_SIZE;
@@ -88,6 +97,8 @@ export class HypervHypercalls implements HypercallProvider {
         return result === 'unavailable' ? hv.HV_STATUS_INVALID_CONNECTION_ID : hv.HV_STATUS_SUCCESS;
       },
     });
+    this.addFlushCalls();
+    this.addIpiCalls();
     this.calls.set(hv.HVCALL_SIGNAL_EVENT, {
       rep: false,
       inputBytes: hv.HV_SIGNAL_EVENT_INPUT_BYTES,
@@ -107,6 +118,67 @@ export class HypervHypercalls implements HypercallProvider {
     });
   }
 
+  /**
+   * hv-tlbflush: HvFlushVirtualAddressSpace (simple) and HvFlushVirtualAddressList (rep, one GVA
+   * range per rep), with a 64-bit processor mask or (Ex) an HV_VP_SET. The whole TLB of every
+   * target goes: a superset of what was asked, which the TLFS allows.
+   */
+  private addFlushCalls(): void {
+    const flush = this.deps.flushTlbs;
+    const vpCount = this.deps.vpCount;
+    const targets = (input: DataView, ex: boolean, varhead: number): number[] | undefined => {
+      const flags = input.getBigUint64(8, true);
+      if ((flags & hv.HV_FLUSH_ALL_PROCESSORS) !== 0n) return Array.from({ length: vpCount }, (_, i) => i);
+      return ex ? vpsFromSet(input, 16, varhead, vpCount) : vpsFromMask(input.getBigUint64(16, true), vpCount);
+    };
+    for (const [code, rep, ex] of [
+      [hv.HVCALL_FLUSH_VIRTUAL_ADDRESS_SPACE, false, false],
+      [hv.HVCALL_FLUSH_VIRTUAL_ADDRESS_LIST, true, false],
+      [hv.HVCALL_FLUSH_VIRTUAL_ADDRESS_SPACE_EX, false, true],
+      [hv.HVCALL_FLUSH_VIRTUAL_ADDRESS_LIST_EX, true, true],
+    ] as const) {
+      this.calls.set(code, {
+        rep,
+        inputBytes: ex ? 32 : 24,
+        outputBytes: 0,
+        repBytes: 8,
+        allowed: () => flush !== undefined,
+        run: (_vcpu, input, varhead) => {
+          const vps = targets(input, ex, varhead);
+          if (vps === undefined) return hv.HV_STATUS_INVALID_PARAMETER;
+          flush!(vps);
+          return hv.HV_STATUS_SUCCESS;
+        },
+      });
+    }
+  }
+
+  /** hv-ipi: HvSendSyntheticClusterIpi (64-bit mask) and its Ex form (HV_VP_SET): a fixed interrupt to each target. */
+  private addIpiCalls(): void {
+    const send = this.deps.sendIpi;
+    const vpCount = this.deps.vpCount;
+    for (const [code, ex] of [
+      [hv.HVCALL_SEND_IPI, false],
+      [hv.HVCALL_SEND_IPI_EX, true],
+    ] as const) {
+      this.calls.set(code, {
+        rep: false,
+        inputBytes: ex ? 24 : 16,
+        outputBytes: 0,
+        allowed: () => send !== undefined,
+        run: (_vcpu, input, varhead) => {
+          const vector = input.getUint32(0, true);
+          const vtl = input.getUint8(4);
+          if (vector < 16 || vector > 255 || vtl !== 0) return hv.HV_STATUS_INVALID_PARAMETER;
+          const vps = ex ? vpsFromSet(input, 8, varhead, vpCount) : vpsFromMask(input.getBigUint64(8, true), vpCount);
+          if (vps === undefined) return hv.HV_STATUS_INVALID_PARAMETER;
+          for (const vp of vps) send!(vp, vector);
+          return hv.HV_STATUS_SUCCESS;
+        },
+      });
+    }
+  }
+
   claims(_vcpu: Vcpu, kind: number): boolean {
     // Hyper-V's page uses VMCALL; VMMCALL stays with whoever else (KVM on AMD-style guests).
     return kind === 0 && this.deps.pageEnabled();
@@ -119,10 +191,13 @@ export class HypervHypercalls implements HypercallProvider {
     }
     this.count++;
     const input = readHypercallInput(vcpu);
-    writeHypercallResult(vcpu, input.longMode, this.dispatch(vcpu, input), 0);
+    const status = this.dispatch(vcpu, input);
+    // A rep hypercall that succeeds has done every rep from rep start on.
+    const reps = status === hv.HV_STATUS_SUCCESS && this.calls.get(input.code)?.rep === true ? input.repCount : 0;
+    writeHypercallResult(vcpu, input.longMode, status, reps);
   }
 
-  /** The HV_STATUS of one hypercall (reps completed: no rep hypercall is offered yet, so always 0). */
+  /** The HV_STATUS of one hypercall. */
   private dispatch(vcpu: Vcpu, input: HypercallInput): number {
     if (input.reservedBitsSet) return hv.HV_STATUS_INVALID_HYPERCALL_INPUT;
     const spec = this.calls.get(input.code);
@@ -133,7 +208,7 @@ export class HypervHypercalls implements HypercallProvider {
     } else if (input.repCount !== 0 || input.repStart !== 0) {
       return hv.HV_STATUS_INVALID_HYPERCALL_INPUT;
     }
-    const inputBytes = spec.inputBytes + input.varHeaderQwords * 8;
+    const inputBytes = spec.inputBytes + input.varHeaderQwords * 8 + (spec.rep ? input.repCount * (spec.repBytes ?? 0) : 0);
     let block: DataView;
     if (input.fast) {
       // Fast form: the input block travels in two registers (16 bytes), no output block.
@@ -148,7 +223,7 @@ export class HypervHypercalls implements HypercallProvider {
       const bytes = this.deps.readRam(Number(input.param0), inputBytes);
       block = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     }
-    return spec.run(vcpu, block);
+    return spec.run(vcpu, block, input.varHeaderQwords);
   }
 
   /** A memory-form parameter block: 8-byte aligned, within one page, inside RAM. */

@@ -203,3 +203,13 @@ export const HV_STIMER_CONFIG_VALID = 0xfn | (0xffn << 4n) | HV_STIMER_DIRECT_MO
 /** The message a synthetic timer posts: u32 timer_index, u32 reserved, u64 expiration_time, u64 delivery_time. */
 export const HVMSG_TIMER_EXPIRED = 0x8000_0010;
 export const HV_TIMER_MESSAGE_PAYLOAD_BYTES = 24;
+
+// ---- TLB flush and IPI hypercalls ---------------------------------------------
+/** HV_VP_SET formats. */
+export const HV_GENERIC_SET_SPARSE_4K = 0;
+export const HV_GENERIC_SET_ALL = 1;
+/** HvFlushVirtualAddress* flags. */
+export const HV_FLUSH_ALL_PROCESSORS = 1n << 0n;
+export const HV_FLUSH_ALL_VIRTUAL_ADDRESS_SPACES = 1n << 1n;
+export const HV_FLUSH_NON_GLOBAL_MAPPINGS_ONLY = 1n << 2n;
+export const HV_FLUSH_USE_EXTENDED_RANGE_FORMAT = 1n << 3n;

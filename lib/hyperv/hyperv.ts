@@ -39,6 +39,8 @@ export interface HypervDeps {
   readonly yieldVcpu: (vcpu: Vcpu) => void;
   /** The local APIC of each vCPU (SINT delivery, auto-EOI, EOI notification). */
   readonly apics: readonly SynicApic[];
+  /** Drops every vCPU's TLB (hv-tlbflush; the backend has no per-VP flush). */
+  readonly flushTlbs: () => void;
 }
 
 /** What the SynIC and hv-vapic need from a local APIC (lib/devices/lapic.ts). */
@@ -96,6 +98,9 @@ export class Hyperv {
       spinlockRetries: features.spinlockRetries,
       yieldVcpu: deps.yieldVcpu,
       ...(this.synic !== undefined ? { synic: { synic: this.synic, connections: this.connections } } : {}),
+      vpCount: deps.vcpus.length,
+      ...(features.on.has('hv-tlbflush') ? { flushTlbs: () => deps.flushTlbs() } : {}),
+      ...(features.on.has('hv-ipi') ? { sendIpi: (vp: number, vector: number) => deps.apics[vp]!.acceptInterrupt(vector, false) } : {}),
     });
     deps.msrs.register(HYPERV_MSR_FIRST, HYPERV_MSR_LAST, {
       read: (vcpu, index) => this.readMsr(vcpu, index),

@@ -300,6 +300,8 @@ export class Machine {
       // Ends the running slice the way an interrupt for another vCPU does, so a spinning vCPU hands over.
       yieldVcpu: () => this.loop.interruptRaised(-1),
       apics: this.localApics.apics,
+      // Re-setting the RAM slot drops every vCPU's TLB (and decoded code): the backend's only flush from here.
+      flushTlbs: () => this.vm.setMemoryRegion(RAM_SLOT, 0, this.config.memoryBytes, this.ram.buffer as ArrayBuffer, 0, 0),
     });
     this.resettable.push(hyperv);
     this.events.on('resume', () => hyperv.clockChanged());

@@ -98,7 +98,8 @@ static void identification(void)
     report(r.b == ((1u << 4) | (1u << 5)), "0x40000003 EBX: PostMessages and SignalEvents with the SynIC (0x%x)", r.b);
     report(r.d == ((1u << 8) | (1u << 10) | (1u << 19)), "0x40000003 EDX: frequency and crash MSRs, direct timers (0x%x)", r.d);
     r = cpuid(0x40000004, 0);
-    report(r.a == ((1u << 5) | (1u << 3)), "0x40000004 EAX: relaxed timing, APIC MSRs recommended (0x%x)", r.a);
+    u32 hints = (1u << 1) | (1u << 2) | (1u << 3) | (1u << 5) | (1u << 10) | (1u << 11);
+    report(r.a == hints, "0x40000004 EAX: TLB flush, APIC MSRs, relaxed timing, cluster IPI, Ex masks (0x%x)", r.a);
     report(r.b == 0x1fff, "0x40000004 EBX: spinlock retries 0x%x", r.b);
     r = cpuid(0x40000005, 0);
     report(r.a == 2 && r.b == 2, "0x40000005 limits: %u VPs, %u LPs", r.a, r.b);
@@ -212,8 +213,11 @@ static void ap_main(unsigned slot)
     (void)slot;
     ap_vp_index = (unsigned)rdmsr(HV_X64_MSR_VP_INDEX);
     ap_apic = apic_id();
+    apic_write(APIC_SVR, 0x1ff);
     __atomic_add_fetch(&arrived, 1, __ATOMIC_SEQ_CST);
+    asm volatile("sti");   /* IPIs from the BSP's hypercalls arrive while waiting */
     while (!ap_done) cpu_pause();
+    asm volatile("cli");
     ap_bad_time = time_walk(2000);
     __atomic_add_fetch(&arrived, 1, __ATOMIC_SEQ_CST);
     for (;;) asm volatile("cli; hlt");
@@ -314,6 +318,67 @@ static void vapic(void)
     wrmsr(HV_X64_MSR_VP_ASSIST_PAGE, 0);
 }
 
+#define IPI_VECTOR 0xE1
+#define HVCALL_FLUSH_VIRTUAL_ADDRESS_SPACE 0x0002
+#define HVCALL_FLUSH_VIRTUAL_ADDRESS_LIST 0x0003
+#define HVCALL_SEND_IPI 0x000b
+#define HVCALL_FLUSH_VIRTUAL_ADDRESS_SPACE_EX 0x0013
+#define HVCALL_SEND_IPI_EX 0x0015
+#define VARHEAD(n) ((u64)(n) << 17)
+#define REPS(n) ((u64)(n) << 32)
+static volatile unsigned ipi_hits[2];
+
+static int ipi_handler(struct trap_frame *f)
+{
+    (void)f;
+    ipi_hits[apic_id() & 1]++;
+    apic_eoi();
+    return 1;
+}
+
+static int wait_for(volatile unsigned *v, unsigned want);
+
+/* hv-ipi and hv-tlbflush hypercalls, with the AP waiting (interrupts on). */
+static void ipi_and_flush(void)
+{
+    u64 s;
+    set_trap_handler(IPI_VECTOR, ipi_handler);
+    struct cpuid_regs r = cpuid(0x40000004, 0);
+    report((r.a & ((1u << 1) | (1u << 2) | (1u << 10) | (1u << 11))) == ((1u << 1) | (1u << 2) | (1u << 10) | (1u << 11)),
+           "0x40000004: TLB flush, cluster IPI and Ex masks recommended (0x%x)", r.a);
+    asm volatile("sti");
+    s = hv_call(HVCALL_SEND_IPI | HV_HYPERCALL_FAST, IPI_VECTOR, 3);   /* VPs 0 and 1 */
+    int both = wait_for(&ipi_hits[1], 1) && wait_for(&ipi_hits[0], 1);
+    report(s == 0 && both && ipi_hits[0] == 1 && ipi_hits[1] == 1, "HvSendSyntheticClusterIpi (fast) to VPs 0 and 1 (status 0x%lx, hits %u/%u)", s, ipi_hits[0], ipi_hits[1]);
+    u64 *in = (u64 *)params;
+    in[0] = IPI_VECTOR;        /* vector, vtl 0 */
+    in[1] = 0;                 /* HV_GENERIC_SET_SPARSE_4K */
+    in[2] = 1;                 /* bank 0 valid */
+    in[3] = 2;                 /* VP 1 */
+    s = hv_call(HVCALL_SEND_IPI_EX | VARHEAD(1), (u64)params, 0);
+    report(s == 0 && wait_for(&ipi_hits[1], 2) && ipi_hits[0] == 1, "HvSendSyntheticClusterIpiEx (sparse set) to VP 1 only (0x%lx)", s);
+    s = hv_call(HVCALL_SEND_IPI_EX, (u64)params, 0);
+    report(s == HV_STATUS_INVALID_PARAMETER, "Ex set whose banks miss the variable header: INVALID_PARAMETER (0x%lx)", s);
+    s = hv_call(HVCALL_SEND_IPI | HV_HYPERCALL_FAST, 5, 3);
+    report(s == HV_STATUS_INVALID_PARAMETER, "IPI vector 5: INVALID_PARAMETER (0x%lx)", s);
+    asm volatile("cli");
+
+    in[0] = 0; in[1] = 1; in[2] = 0;        /* address space, HV_FLUSH_ALL_PROCESSORS, mask */
+    s = hv_call(HVCALL_FLUSH_VIRTUAL_ADDRESS_SPACE, (u64)params, 0);
+    report(s == 0, "HvFlushVirtualAddressSpace, all processors: SUCCESS (0x%lx)", s);
+    in[1] = 0; in[2] = 3; in[3] = 0x1000; in[4] = 0x2000; in[5] = 0x3000;
+    s = hv_call(HVCALL_FLUSH_VIRTUAL_ADDRESS_LIST | REPS(3), (u64)params, 0);
+    report(s == REPS(3), "HvFlushVirtualAddressList, 3 reps: SUCCESS, 3 reps completed (0x%lx)", s);
+    s = hv_call(HVCALL_FLUSH_VIRTUAL_ADDRESS_LIST, (u64)params, 0);
+    report(s == HV_STATUS_INVALID_HYPERCALL_INPUT, "a rep call with rep count 0: INVALID_HYPERCALL_INPUT (0x%lx)", s);
+    in[0] = 0; in[1] = 0; in[2] = 1; in[3] = 0;   /* flags 0, HV_GENERIC_SET_ALL */
+    s = hv_call(HVCALL_FLUSH_VIRTUAL_ADDRESS_SPACE_EX, (u64)params, 0);
+    report(s == 0, "HvFlushVirtualAddressSpaceEx, set = all: SUCCESS (0x%lx)", s);
+    in[2] = 7;
+    s = hv_call(HVCALL_FLUSH_VIRTUAL_ADDRESS_SPACE_EX, (u64)params, 0);
+    report(s == HV_STATUS_INVALID_PARAMETER, "unknown VP set format: INVALID_PARAMETER (0x%lx)", s);
+}
+
 static void smp_part(void)
 {
     unsigned ncpus = (cpuid(1, 0).b >> 16) & 0xff;
@@ -327,6 +392,7 @@ static void smp_part(void)
     for (int i = 0; i < 2; i++) apic_send_ipi(0, ICR_ALL_EXCLUDING_SELF | ICR_STARTUP | AP_SIPI_VECTOR);
     report(wait_for(&arrived, 1), "AP arrived");
     report(ap_vp_index == ap_apic && ap_apic == 1, "AP: VP_INDEX %u = APIC ID %u", ap_vp_index, ap_apic);
+    ipi_and_flush();
     ap_done = 1;
     unsigned bad = time_walk(2000);
     report(wait_for(&arrived, 2), "AP finished its time walk");
