@@ -221,6 +221,13 @@ export class Machine {
         flags: this.cpu.kvm,
         wallClockEpochSeconds: () => this.wallClockAtGuestZero(),
         runnable: (i) => this.loop.slots[i]!.state === VcpuRunState.Runnable,
+        waker: {
+          isHalted: (i) => this.loop.slots[i]!.state === VcpuRunState.Halted,
+          wake: (i) => {
+            this.loop.setRunState(i, VcpuRunState.Runnable);
+            this.loop.kick();
+          },
+        },
         ramWords: new Uint32Array(ramBuffer),
         invalidateCode: (gpa, length) => this.vm.invalidateCode(gpa, length),
         // No per-page TLB flush reaches TypeScript: re-setting the RAM slot drops every vCPU's TLB (and decoded code).

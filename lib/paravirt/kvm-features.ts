@@ -17,6 +17,7 @@ export const KVM_FEATURE = {
   NOP_IO_DELAY: 1,
   CLOCKSOURCE2: 3,
   STEAL_TIME: 5,
+  PV_UNHALT: 7,
   PV_SEND_IPI: 11,
   PV_SCHED_YIELD: 13,
   CLOCKSOURCE_STABLE_BIT: 24,
@@ -38,6 +39,7 @@ export const KVM_FLAGS: CpuFlagSpec[] = [
   { name: 'kvm-nopiodelay', kind: 'bool', description: 'KVM: port 0x80 delays are not needed', requires: ['kvm'] },
   { name: 'kvmclock-stable-bit', kind: 'bool', description: 'KVM: PVCLOCK_TSC_STABLE_BIT may be set', requires: ['kvmclock'] },
   { name: 'kvm-steal-time', kind: 'bool', description: 'KVM: steal time (MSR 0x4b564d03: time runnable but not scheduled)', requires: ['kvm'] },
+  { name: 'kvm-pv-unhalt', kind: 'bool', description: 'KVM: KVM_HC_KICK_CPU wakes a halted vCPU (PV spinlocks)', requires: ['kvm'] },
   { name: 'kvm-pv-ipi', kind: 'bool', description: 'KVM: KVM_HC_SEND_IPI (IPIs to many vCPUs in one hypercall)', requires: ['kvm'] },
   { name: 'kvm-pv-sched-yield', kind: 'bool', description: 'KVM: KVM_HC_SCHED_YIELD gives the slice away', requires: ['kvm'] },
   { name: 'kvm-hcqueue', kind: 'bool', description: 'tsvisor: the batched hypercall queue (docs/hypercall-queue.md)', requires: ['kvm'] },
@@ -45,7 +47,6 @@ export const KVM_FLAGS: CpuFlagSpec[] = [
 
 /** QEMU flags of KVM features tsvisor does not implement: never advertised, an explicit request is an error. */
 export const KVM_UNIMPLEMENTED_FLAGS: readonly string[] = [
-  'kvm-pv-unhalt',
   'kvm-asyncpf',
   'kvm-asyncpf-int',
   'kvm-pv-eoi',
@@ -60,6 +61,7 @@ const FLAG_BITS: Readonly<Record<string, readonly number[]>> = {
   'kvm-nopiodelay': [KVM_FEATURE.NOP_IO_DELAY],
   'kvmclock-stable-bit': [KVM_FEATURE.CLOCKSOURCE_STABLE_BIT],
   'kvm-steal-time': [KVM_FEATURE.STEAL_TIME],
+  'kvm-pv-unhalt': [KVM_FEATURE.PV_UNHALT],
   'kvm-pv-ipi': [KVM_FEATURE.PV_SEND_IPI],
   'kvm-pv-sched-yield': [KVM_FEATURE.PV_SCHED_YIELD],
   'kvm-hcqueue': [KVM_FEATURE.TSVISOR_HCQUEUE],
@@ -75,7 +77,9 @@ export function kvmModelDefaults(model: string | undefined): Map<string, boolean
   const on = new Map<string, boolean>();
   if (model === undefined || model === 'base') return on;
   for (const f of ['kvm', 'kvmclock', 'kvm-nopiodelay', 'kvmclock-stable-bit', 'kvm-steal-time']) on.set(f, true);
-  if (model === 'host' || model === 'max') for (const f of KVM_FLAGS) on.set(f.name, true);
+  // kvm-pv-unhalt stays opt-in: a kick that arrives before its target halts is applied at the next
+  // slice boundary, which only comes once some vCPU runs (see pv-unhalt.ts).
+  if (model === 'host' || model === 'max') for (const f of KVM_FLAGS) if (f.name !== 'kvm-pv-unhalt') on.set(f.name, true);
   return on;
 }
 

@@ -13,6 +13,7 @@ import type { ApicBus } from '../machine/interrupt-types.js';
 import type { MsrRegistry } from '../machine/msr-registry.js';
 import { Kvmclock } from './kvmclock.js';
 import { MSR_KVM_STEAL_TIME, StealTime } from './steal-time.js';
+import { PvUnhalt, type VcpuWaker } from './pv-unhalt.js';
 import { HcQueue } from './hcqueue.js';
 import { HC_TSVISOR_QUEUE_FLUSH, MSR_TSVISOR_HCQUEUE } from './hcqueue-abi.js';
 import {
@@ -23,6 +24,7 @@ import {
   KVM_ENOSYS,
   KVM_EOPNOTSUPP,
   KVM_HC_CLOCK_PAIRING,
+  KVM_HC_KICK_CPU,
   KVM_HC_SCHED_YIELD,
   KVM_HC_SEND_IPI,
   KVM_HC_VAPIC_POLL_IRQ,
@@ -49,6 +51,8 @@ export interface KvmParavirtContext {
   wallClockEpochSeconds: () => number;
   /** Whether vCPU i is runnable (the run loop's state), for steal time. */
   runnable: (index: number) => boolean;
+  /** Halted state and wake-up of a vCPU, for PV unhalt. */
+  waker: VcpuWaker;
   /** Guest RAM as 32-bit words and vm.invalidateCode (the hypercall queue's PTE stores). */
   ramWords: Uint32Array;
   invalidateCode: (gpa: number, length: number) => void;
@@ -60,6 +64,7 @@ export class KvmParavirt {
   readonly kvmclock: Kvmclock | undefined;
   readonly queue: HcQueue | undefined;
   readonly stealTime: StealTime | undefined;
+  readonly unhalt: PvUnhalt | undefined;
   /** Hypercalls handled (diagnostics, benchmarks). */
   hypercallCount = 0;
 
@@ -95,6 +100,7 @@ export class KvmParavirt {
         write: (vcpu, _index, value) => st.write(vcpu.id, value),
       });
     }
+    if (flags.has('kvm-pv-unhalt')) this.unhalt = new PvUnhalt(ctx.vcpus.length, ctx.waker);
     if (flags.has('kvm-hcqueue')) {
       const q = new HcQueue({
         memory: ctx.memory,
@@ -137,6 +143,7 @@ export class KvmParavirt {
   beforeSlice(index: number): void {
     this.kvmclock?.publishIfChanged();
     this.stealTime?.beforeSlice(index);
+    this.unhalt?.applyPending();
   }
 
   /** After pause/resume. */
@@ -150,6 +157,9 @@ export class KvmParavirt {
     switch (a.nr) {
       case HC_TSVISOR_QUEUE_FLUSH:
         if (this.queue !== undefined) return this.queue.flush(vcpu);
+        break;
+      case BigInt(KVM_HC_KICK_CPU):
+        if (this.unhalt !== undefined) return this.unhalt.kick(a.a1);
         break;
       case BigInt(KVM_HC_VAPIC_POLL_IRQ):
         // Nothing to poll: interrupts are offered on every return to the guest anyway.

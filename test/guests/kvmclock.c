@@ -44,6 +44,7 @@ static struct clock_pairing pairing __attribute__((aligned(64)));
 static volatile u64 shared_max;
 static volatile unsigned backwards[2];
 static volatile unsigned ap_ready, ap_go, ap_done, ipis;
+static volatile unsigned ap_halts, ap_wakes, ap_cli_halt, ap_spin;
 static unsigned long reads;
 
 static u64 pvclock_read(volatile struct pvclock *p, u8 *flags)
@@ -101,7 +102,13 @@ static void ap_main(unsigned slot)
     while (!ap_go) cpu_pause();
     cross_reads(1);
     ap_done = 1;
-    for (;;) asm volatile("sti; hlt; cli" ::: "memory");
+    for (;;) {
+        while (ap_spin) cpu_pause();
+        ap_halts++;
+        if (ap_cli_halt) asm volatile("cli; hlt" ::: "memory");
+        else asm volatile("sti; hlt; cli" ::: "memory");
+        ap_wakes++;
+    }
 }
 
 static int wait_for(volatile unsigned *v)
@@ -120,6 +127,35 @@ static int stable_after_boundary(void)
     u8 flags;
     pvclock_read(&pvti[0], &flags);
     return flags & STABLE_BIT;
+}
+
+static void settle(void) { for (volatile int i = 0; i < 50; i++) cpu_pause(); }
+
+/* PV unhalt: KICK_CPU wakes the AP from HLT with IF=0, and a kick before the HLT ends that HLT at once. */
+static void test_unhalt(void)
+{
+    ap_cli_halt = 1;
+    unsigned h = ap_halts;
+    apic_send_ipi(1, ICR_FIXED | V_PV_IPI);   /* wake it from its sti;hlt so it halts again with IF=0 */
+    for (unsigned long s = 0; s < 5000000ul && ap_halts == h; s++) cpu_pause();
+    settle();
+    unsigned w = ap_wakes;
+    settle();
+    report(ap_wakes == w, "AP halted with IF=0 stays halted");
+    ap_spin = 1;   /* once woken, the AP spins (runnable) instead of halting again */
+    report(hypercall(5, 0, 1, 0, 0) == 0, "KVM_HC_KICK_CPU: 0");
+    for (unsigned long s = 0; s < 5000000ul && ap_wakes == w; s++) cpu_pause();
+    report(ap_wakes == w + 1, "the kick woke the AP from HLT with IF=0");
+    /* Kick first, halt later: the AP spins when kicked, then halts. */
+    settle();
+    w = ap_wakes;
+    unsigned h2 = ap_halts;
+    report(hypercall(5, 0, 1, 0, 0) == 0, "KICK_CPU while the AP runs: 0");
+    ap_spin = 0;
+    for (unsigned long s = 0; s < 5000000ul && ap_wakes == w; s++) cpu_pause();
+    report(ap_halts > h2 && ap_wakes == w + 1, "a kick before the HLT ends that HLT at once");
+    report(hypercall(5, 0, 200, 0, 0) == 0, "KICK_CPU to a missing APIC ID: 0");
+    ap_cli_halt = 0;
 }
 
 static void test_no_kvmclock(void)
@@ -145,7 +181,7 @@ static void test_hypercalls(u32 features)
     report(user_result == -1, "hypercall from CPL 3: -KVM_EPERM (%ld)", user_result);
     report(hypercall(1, 0, 0, 0, 0) == 0, "KVM_HC_VAPIC_POLL_IRQ returns 0");
     report(hypercall(12345, 0, 0, 0, 0) == -1000, "unknown hypercall: -KVM_ENOSYS");
-    report(hypercall(5, 0, 1, 0, 0) == -1000, "KVM_HC_KICK_CPU without kvm-pv-unhalt: -KVM_ENOSYS");
+    if (!(features & (1u << 7))) report(hypercall(5, 0, 1, 0, 0) == -1000, "KVM_HC_KICK_CPU without kvm-pv-unhalt: -KVM_ENOSYS");
     if (features & 1) {
         long r = hypercall(9, (u64)(uintptr_t)&pairing, 0, 0, 0);
         report(r == 0, "KVM_HC_CLOCK_PAIRING: 0 (%ld)", r);
@@ -250,6 +286,7 @@ int main(void)
     report(backwards[0] == 0 && backwards[1] == 0, "%lu cross-vCPU reads per vCPU never went backwards (%u, %u)", reads, backwards[0], backwards[1]);
 
     test_hypercalls(features);
+    if (features & (1u << 7)) test_unhalt();
 
     if (stable_allowed) {
         wrmsr(MSR_TSC_ADJUST, 1000000);

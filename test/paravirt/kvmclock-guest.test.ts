@@ -33,6 +33,14 @@ test('qemu64 + pv-ipi + sched-yield: 10^6 cross-vCPU reads, stable bit, hypercal
   t.true(r.serial.includes('PASS: hypercall from CPL 3: -KVM_EPERM (-1)'));
 });
 
+test('kvm-pv-unhalt: KVM_HC_KICK_CPU wakes a vCPU halted with IF=0, also when the kick comes first', async (t) => {
+  const r = await run({ cpuModel: 'qemu64', cpuFlags: { 'kvm-pv-unhalt': true }, append: 'reads=20000' });
+  assertPassed(t, r);
+  t.true(r.serial.includes('INFO: KVM features 0x10000ab'), 'PV_UNHALT (bit 7) advertised');
+  t.true(r.serial.includes('PASS: the kick woke the AP from HLT with IF=0'));
+  t.true(r.serial.includes('PASS: a kick before the HLT ends that HLT at once'));
+});
+
 test('wall clock within a second of the host (realtime)', async (t) => {
   const before = Date.now() / 1000;
   const r = await run({ cpuModel: 'kvm64', clock: { mode: 'realtime' }, append: 'reads=1000' });
