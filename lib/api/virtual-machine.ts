@@ -136,10 +136,16 @@ export class VirtualMachine extends EventEmitter<VirtualMachineEvents> {
   start(): Promise<MachineExit> {
     this.expectState('start()', ['created']);
     this.stateNow = 'running';
-    this.runPromise = this.machine.run().then(
-      (exit) => this.onExit(exit),
-      (err: unknown) => this.onExit({ status: 1, reason: 'error', message: `host error in the machine: ${(err as Error).message}` }),
-    );
+    this.runPromise = this.machine
+      .run()
+      .then(
+        (exit) => exit,
+        (err: unknown): MachineExit => ({ status: 1, reason: 'error', message: `host error in the machine: ${(err as Error).message}` }),
+      )
+      // Guest output pushed in the last slice reaches stream readers on a later tick; let it flow
+      // before the exit is announced, so everything the guest printed is read by then.
+      .then((exit) => new Promise<MachineExit>((resolve) => setImmediate(() => resolve(exit))))
+      .then((exit) => this.onExit(exit));
     return this.runPromise;
   }
 
