@@ -13,6 +13,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { printHypercallQueueBench } from './hcqueue.js';
+import { printHypervBench } from './hyperv.js';
 
 const root = join(__dirname, '..', '..');
 const guests = join(root, 'dist', 'guests');
@@ -171,7 +172,11 @@ function main(): void {
     rows.push(row);
   }
   print(rows, systems);
-  if (want('hcqueue')) void printHypercallQueueBench(quick ? 16384 : 65536);
+  // In-process benches one after the other: running together they would share the event loop and skew each other.
+  void (async () => {
+    if (want('hcqueue')) await printHypercallQueueBench(quick ? 16384 : 65536);
+    if (want('hyperv')) await printHypervBench(quick ? 20_000 : 100_000);
+  })();
 }
 
 function print(rows: Row[], systems: System[]): void {
