@@ -234,6 +234,7 @@ export class Machine {
         flushAllTlbs: () => this.vm.setMemoryRegion(RAM_SLOT, 0, config.memoryBytes, ramBuffer, 0, 0),
       });
       this.events.on('resume', () => this.paravirt.resumed());
+      this.resettable.push(this.paravirt);
       if (config.devices.some((d) => d.driver === 'hyperv-testdev')) this.attachHypervTestdev();
       this.loadKernel();
     } catch (err) {

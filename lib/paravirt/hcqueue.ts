@@ -58,6 +58,12 @@ export class HcQueue {
     this.msr = new Array<bigint>(ctx.vcpuCount).fill(0n);
   }
 
+  /** System reset: no control areas. */
+  reset(): void {
+    this.ctrl.fill(-1);
+    this.msr.fill(0n);
+  }
+
   readMsr(vcpu: Vcpu): bigint {
     return this.msr[vcpu.id]!;
   }

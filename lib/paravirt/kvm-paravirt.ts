@@ -129,6 +129,14 @@ export class KvmParavirt {
     }
   }
 
+  /** System reset: every PV MSR back to its power-on 0, so nothing is written into the next boot's memory. */
+  reset(): void {
+    this.kvmclock?.reset();
+    this.stealTime?.reset();
+    this.queue?.reset();
+    this.unhalt?.reset();
+  }
+
   /** The Node API's counterpart of a host clocksource change: kvmclock drops PVCLOCK_TSC_STABLE_BIT. */
   declareHostClockUnstable(): void {
     this.kvmclock?.setHostClockStable(false);

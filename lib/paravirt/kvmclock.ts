@@ -69,6 +69,13 @@ export class Kvmclock {
     return this.offsets.every((o) => o === this.offsets[0]);
   }
 
+  /** System reset: every MSR back to 0, no structure is written any more. */
+  reset(): void {
+    for (const c of this.cpus) Object.assign(c, { msr: 0n, gpa: -1, stopped: false });
+    this.wallMsr = 0n;
+    this.refreshOffsets();
+  }
+
   /** The host clock has not been declared unstable. */
   get hostStableNow(): boolean {
     return this.hostStable;

@@ -33,6 +33,11 @@ export class PvUnhalt {
     return 0n;
   }
 
+  /** System reset: no kick is pending. */
+  reset(): void {
+    this.pending.fill(false);
+  }
+
   /** Before every slice: a vCPU that halted after it was kicked runs again. */
   applyPending(): void {
     for (let i = 0; i < this.count; i++) {

@@ -71,6 +71,15 @@ export class StealTime {
     this.previous = index;
   }
 
+  /** System reset: the MSRs back to 0, the accounts cleared. */
+  reset(): void {
+    this.msr.fill(0n);
+    this.gpa.fill(-1);
+    this.steal.fill(0);
+    this.waitingSince.fill(undefined);
+    this.previous = -1;
+  }
+
   /** Steal time of vCPU index so far (ns). */
   stolenNs(index: number): number {
     return this.steal[index]!;

@@ -30,6 +30,11 @@ test('declareHostClockUnstable clears the stable bit on every vCPU; stable again
     t.is(flags(0x10000), PVCLOCK_TSC_STABLE_BIT);
     m.paravirt.resumed();
     t.is(flags(0x10040), PVCLOCK_TSC_STABLE_BIT | PVCLOCK_GUEST_STOPPED);
+    m.reset();
+    t.is(kc.readSystemTimeMsr(1), 0n, 'a system reset disables kvmclock');
+    m.memory.writeU32(0x10040, 0xdead);
+    m.paravirt.declareHostClockUnstable();
+    t.is(m.memory.readU32(0x10040), 0xdead, 'nothing is written after the reset');
     kc.writeSystemTime(0, 0n);
     t.is(kc.readSystemTimeMsr(0), 0n, 'disabled');
     kc.writeSystemTime(0, BigInt(m.ram.length) | 1n);
