@@ -242,14 +242,13 @@ static void vp_registers(void)
     report(wrmsr_safe(HV_X64_MSR_VP_RUNTIME, 0) == 13, "VP_RUNTIME is read-only (#GP)");
     u64 tsc_hz = rdmsr(HV_X64_MSR_TSC_FREQUENCY), apic_hz = rdmsr(HV_X64_MSR_APIC_FREQUENCY);
     report(tsc_hz >= 1000000 && apic_hz >= 1000000, "TSC_FREQUENCY %lu Hz, APIC_FREQUENCY %lu Hz", tsc_hz, apic_hz);
-    u64 t1 = rdtsc(), c1 = rdmsr(HV_X64_MSR_TIME_REF_COUNT);
+    /* Each counter read is bracketed by two RDTSCs, so host delays in the MSR exit cannot blur the comparison. */
+    u64 t1 = rdtsc(), c1 = rdmsr(HV_X64_MSR_TIME_REF_COUNT), t1b = rdtsc();
     for (volatile int i = 0; i < 200000; i++) { }
-    u64 t2 = rdtsc(), c2 = rdmsr(HV_X64_MSR_TIME_REF_COUNT);
-    u64 from_tsc = (t2 - t1) * 10000000ull / tsc_hz, counted = c2 - c1;
-    /* RDTSC and the MSR read are not simultaneous: in real time an MSR exit takes host time. */
-    u64 slack = 2 + counted / 50;
-    report(counted > 0 && from_tsc + slack >= counted && counted + slack >= from_tsc,
-           "TIME_REF_COUNT advances with the TSC at TSC_FREQUENCY (%lu vs %lu)", counted, from_tsc);
+    u64 t2 = rdtsc(), c2 = rdmsr(HV_X64_MSR_TIME_REF_COUNT), t2b = rdtsc();
+    u64 lo = (t2 - t1b) * 10000000ull / tsc_hz, hi = (t2b - t1) * 10000000ull / tsc_hz, counted = c2 - c1;
+    report(counted > 0 && counted + 2 >= lo && counted <= hi + 2,
+           "TIME_REF_COUNT advances with the TSC at TSC_FREQUENCY (%lu within %lu..%lu)", counted, lo, hi);
     report(wrmsr_safe(HV_X64_MSR_TIME_REF_COUNT, 0) == 13, "TIME_REF_COUNT is read-only (#GP)");
     report(wrmsr_safe(HV_X64_MSR_REENLIGHTENMENT_CONTROL, (1ull << 16) | 0xe0) == -1 &&
            rdmsr(HV_X64_MSR_REENLIGHTENMENT_CONTROL) == ((1ull << 16) | 0xe0), "REENLIGHTENMENT_CONTROL holds vector and enable");
