@@ -213,7 +213,8 @@ int main(void)
     hold[5] = 0;
     consume(5);
     wait_hits(&hits[5], 2, 5);
-    report(hits[5] == 2 && slot(5)->delivery >= eom_at, "after EOM the waiting expiry is delivered (delivery %lu >= EOM %lu)", slot(5)->delivery, eom_at);
+    /* In real time a late check may already see the following period's expiry too. */
+    report((realtime ? hits[5] >= 2 : hits[5] == 2) && slot(5)->delivery >= eom_at, "after EOM the waiting expiry is delivered (delivery %lu >= EOM %lu)", slot(5)->delivery, eom_at);
     /* Under -icount it is the very next period; in real time a late host may have merged periods already. */
     report(realtime ? last_exp[5] > first && (last_exp[5] - first) % PERIOD == 0 : last_exp[5] == first + PERIOD,
            "it is the next period's expiry (%lu after the first)", last_exp[5] - first);
@@ -221,7 +222,7 @@ int main(void)
     wrmsr(STIMER_CONFIG(1), 0);
     u64 third = last_exp[5];
     /* Under -icount the waits are exact: the EOM comes 5 periods in, so the third expiry is later still. */
-    report(hits[5] == 3 && (third - first) % PERIOD == 0 && (realtime || (third > eom_at && third - start > 5 * PERIOD)),
+    report((realtime ? hits[5] >= 3 : hits[5] == 3) && (third - first) % PERIOD == 0 && (realtime || (third > eom_at && third - start > 5 * PERIOD)),
            "missed periods merged, phase kept (third expiry %lu periods after the first)", (u64)((third - first) / PERIOD));
     report(bad[5] == 0, "busy-slot messages well-formed");
 

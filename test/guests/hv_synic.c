@@ -11,6 +11,7 @@
  */
 #include "guest.h"
 #include "apic.h"
+#include "ap_boot.h"
 
 #define HV_X64_MSR_GUEST_OS_ID 0x40000000u
 #define HV_X64_MSR_HYPERCALL 0x40000001u
@@ -42,6 +43,71 @@ static u8 siefp[4096] __attribute__((aligned(4096)));
 static u8 input[4096] __attribute__((aligned(4096)));
 
 static volatile unsigned hits[16];
+
+/* VP 1 (the AP, with -smp 2): its own SynIC, SINT 2 on vector 0x62 with auto-EOI. */
+#define AP_VECTOR 0x62
+static u8 ap_simp[4096] __attribute__((aligned(4096)));
+static volatile unsigned ap_ready, ap_stop, ap_hits, ap_last_type;
+
+static int ap_handler(struct trap_frame *f)
+{
+    (void)f;
+    volatile u32 *type = (volatile u32 *)(ap_simp + 2 * 256);
+    if (*type) {
+        ap_last_type = *type;
+        *type = 0;
+    }
+    ap_hits++;
+    return 1;   /* auto-EOI: no EOI write */
+}
+
+static void ap_main(unsigned slot)
+{
+    (void)slot;
+    apic_write(APIC_SVR, 0x1ff);
+    wrmsr(HV_X64_MSR_SCONTROL, 1);
+    wrmsr(HV_X64_MSR_SIMP, (u64)ap_simp | 1);
+    wrmsr(HV_X64_MSR_SINT0 + 2, AP_VECTOR | SINT_AUTO_EOI);
+    __atomic_store_n(&ap_ready, 1, __ATOMIC_SEQ_CST);
+    asm volatile("sti");
+    while (!ap_stop) cpu_pause();
+    asm volatile("cli");
+    for (;;) asm volatile("hlt");
+}
+
+static int wait_for(volatile unsigned *v, unsigned want)
+{
+    for (unsigned i = 0; i < 20000000 && *v < want; i++) cpu_pause();
+    return *v >= want;
+}
+
+static u64 post(unsigned conn, u32 type, u32 size, u8 fill);
+static void testdev(unsigned conn, unsigned ctl, unsigned vp, unsigned sint);
+
+static void second_vp(void)
+{
+    if (((cpuid(1, 0).b >> 16) & 0xff) < 2) return;
+    set_trap_handler(AP_VECTOR, ap_handler);
+    ap_boot_prepare(ap_main);
+    apic_send_ipi(0, ICR_ALL_EXCLUDING_SELF | ICR_ASSERT | ICR_INIT);
+    apic_send_ipi(0, ICR_ALL_EXCLUDING_SELF | ICR_INIT | ICR_LEVEL);
+    for (int i = 0; i < 2; i++) apic_send_ipi(0, ICR_ALL_EXCLUDING_SELF | ICR_STARTUP | AP_SIPI_VECTOR);
+    report(wait_for(&ap_ready, 1), "VP 1 set up its own SynIC");
+    memset(simp + 2 * 256, 0, 256);
+    unsigned bsp_before = hits[2];
+    testdev(0, ROUTE_CREATE, 1, 2);
+    testdev(0, ROUTE_SET_SINT, 1, 2);
+    report(wait_for(&ap_hits, 1) && hits[2] == bsp_before, "a route to VP 1 SINT 2 interrupts VP 1 only (vector 0x62, auto-EOI)");
+    testdev(11, MSG_CONN_CREATE, 1, 2);
+    u64 s = post(11, 0x777, 8, 0x11);
+    report(s == 0 && wait_for(&ap_hits, 2) && ap_last_type == 0x777 && *(volatile u32 *)(simp + 2 * 256) == 0,
+           "HvPostMessage from VP 0 lands in VP 1's message page (status 0x%lx, type 0x%x)", s, ap_last_type);
+    testdev(11, MSG_CONN_DESTROY, 1, 2);
+    testdev(0, ROUTE_DESTROY, 1, 2);
+    ap_stop = 1;
+}
+
+
 static volatile unsigned isr_set[16];
 
 static void testdev(unsigned conn, unsigned ctl, unsigned vp, unsigned sint)
@@ -203,5 +269,6 @@ int main(void)
     s = post(7, 0x1239, 8, 0);
     report(s == HV_STATUS_INVALID_CONNECTION_ID, "destroyed message connection: INVALID_CONNECTION_ID (0x%lx)", s);
     asm volatile("cli");
+    second_vp();
     return 0;
 }

@@ -15,7 +15,8 @@ function failLines(serial: string): string[] {
 
 for (const [label, clock] of [['icount', { mode: 'icount', shift: 0 }], ['realtime', { mode: 'realtime' }]] as const) {
   test(`hv_synic (${label}): 16 SINTs with auto-EOI, HvSignalEvent, HvPostMessage busy slot and EOM`, async (t) => {
-    const r = await runGuest('hv_synic', { clock, cpuFlags: FLAGS, extraDevices: [{ driver: 'hyperv-testdev' }], timeoutMs: 60_000 });
+    const r = await runGuest('hv_synic', { smp: 2, clock, cpuFlags: FLAGS, extraDevices: [{ driver: 'hyperv-testdev' }], timeoutMs: 60_000 });
+    t.regex(r.serial, /PASS: HvPostMessage from VP 0 lands in VP 1's message page/);
     t.deepEqual(failLines(r.serial), []);
     t.regex(r.serial, /SUMMARY: \d+ tests, 0 failures/);
     t.regex(r.serial, /PASS: after EOM the queued message is delivered/);
