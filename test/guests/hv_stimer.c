@@ -12,6 +12,7 @@
  */
 #include "guest.h"
 #include "apic.h"
+#include "ap_boot.h"
 
 #define HV_X64_MSR_GUEST_OS_ID 0x40000000u
 #define HV_X64_MSR_TIME_REF_COUNT 0x40000020u
@@ -98,6 +99,59 @@ static void idle_ms(unsigned ms)
 static void reset_counts(void)
 {
     for (unsigned i = 0; i < NSINT; i++) { hits[i] = 0; bad[i] = 0; last_exp[i] = 0; hold[i] = 0; limit[i] = 0; }
+}
+
+/* VP 1 (with -smp 2): its own SynIC and a 1 ms periodic timer, 1000 expiries, while VP 0 waits. */
+#define AP_VECTOR 0xF6
+#define DONE_VECTOR 0xF7
+static int done_handler(struct trap_frame *f) { (void)f; apic_eoi(); return 1; }
+static u8 ap_simp[4096] __attribute__((aligned(4096)));
+static volatile unsigned ap_hits, ap_bad, ap_done;
+static volatile u64 ap_last;
+
+static int ap_timer_handler(struct trap_frame *f)
+{
+    (void)f;
+    struct timer_msg *m = (struct timer_msg *)(ap_simp + 2 * 256);
+    if (m->type != HVMSG_TIMER_EXPIRED || m->timer_index != 0 || m->delivery < m->expiration || (ap_hits && m->expiration <= ap_last))
+        ap_bad++;
+    ap_last = m->expiration;
+    if (++ap_hits == 1000) wrmsr(STIMER_CONFIG(0), 0);
+    m->type = 0;
+    if (m->flags & 1) wrmsr(HV_X64_MSR_EOM, 0);
+    apic_eoi();
+    return 1;
+}
+
+static void ap_main(unsigned slot)
+{
+    (void)slot;
+    apic_write(APIC_SVR, 0x1ff);
+    wrmsr(HV_X64_MSR_SCONTROL, 1);
+    wrmsr(HV_X64_MSR_SIMP, (u64)ap_simp | 1);
+    wrmsr(HV_X64_MSR_SINT0 + 2, AP_VECTOR);
+    wrmsr(STIMER_COUNT(0), PERIOD);
+    wrmsr(STIMER_CONFIG(0), CFG_ENABLE | CFG_PERIODIC | CFG_SINT(2));
+    while (ap_hits < 1000) asm volatile("sti; hlt; cli");
+    ap_done = 1;
+    apic_send_ipi(0, ICR_FIXED | DONE_VECTOR);   /* wake VP 0 from HLT */
+    for (;;) asm volatile("hlt");
+}
+
+static void second_vp(void)
+{
+    if (((cpuid(1, 0).b >> 16) & 0xff) < 2) return;
+    u64 mine = rdmsr(STIMER_CONFIG(0)), mine_count = rdmsr(STIMER_COUNT(0));
+    set_trap_handler(AP_VECTOR, ap_timer_handler);
+    ap_boot_prepare(ap_main);
+    apic_send_ipi(0, ICR_ALL_EXCLUDING_SELF | ICR_ASSERT | ICR_INIT);
+    apic_send_ipi(0, ICR_ALL_EXCLUDING_SELF | ICR_INIT | ICR_LEVEL);
+    for (int i = 0; i < 2; i++) apic_send_ipi(0, ICR_ALL_EXCLUDING_SELF | ICR_STARTUP | AP_SIPI_VECTOR);
+    set_trap_handler(DONE_VECTOR, done_handler);
+    /* Halt rather than spin: under -icount a halted machine warps to the next timer deadline. */
+    while (!ap_done) asm volatile("sti; hlt; cli");
+    report(ap_done && ap_hits == 1000 && ap_bad == 0, "VP 1: its own 1 ms periodic timer, 1000 well-formed expiries (%u, bad %u)", ap_hits, ap_bad);
+    report(rdmsr(STIMER_CONFIG(0)) == mine && rdmsr(STIMER_COUNT(0)) == mine_count, "VP 0's STIMER0 is its own (untouched by VP 1)");
 }
 
 int main(void)
@@ -236,5 +290,7 @@ int main(void)
     idle_ms(1);
     report(direct_hits == 1 && slot(2)->type == before_type && hits[2] == 0, "direct mode: vector 0xF3 once, no message");
     (void)v;
+    wrmsr(STIMER_CONFIG(2), 0);
+    second_vp();
     return 0;
 }
