@@ -35,8 +35,8 @@ export class QmpClient {
     for (const f of w) f();
   }
 
-  /** Removes and returns the first message matching predicate, waiting for it up to timeoutMs. */
-  async take(predicate: (m: QmpMessage) => boolean, timeoutMs = 5000): Promise<QmpMessage> {
+  /** Removes and returns the first message matching predicate, waiting for it up to timeoutMs (generous: only a failing run waits that long, and CI may be loaded). */
+  async take(predicate: (m: QmpMessage) => boolean, timeoutMs = 30_000): Promise<QmpMessage> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const i = this.received.findIndex(predicate);
