@@ -30,6 +30,12 @@ export const SMP_SLICE_INSTRUCTIONS = 20_000;
 
 /** Exits handled between host-clock checks inside one slice. */
 export const EXITS_PER_DEADLINE_CHECK = 256;
+/**
+ * icount: a slice also ends after this many exits. Under -icount host time never bounds a
+ * slice (that would make the vCPU interleaving depend on host speed); an exit-heavy guest
+ * still gives the event loop a turn this often, deterministically.
+ */
+export const ICOUNT_SLICE_EXITS = 16_384;
 
 /**
  * Gives a vCPU external interrupts: its local APIC, or (tests, a machine
@@ -359,12 +365,13 @@ export class RunLoop {
     this.current = slot.index;
     this.hooks.beforeSlice?.(slot.index);
     const next = clock.nextDeadlineNs();
-    let hostDeadline = this.hostNow() + SLICE_HOST_NS;
+    const icount = clock.mode === 'icount';
+    let hostDeadline = icount ? 0n : this.hostNow() + SLICE_HOST_NS;
     // The budget field is per run() call, so it is recomputed from this target before every call.
     // icount: the slice ends exactly at the instruction that reaches the next deadline.
     let targetInstret = Infinity;
     let budget = smp ? SMP_SLICE_INSTRUCTIONS : Infinity;
-    if (clock.mode === 'icount') {
+    if (icount) {
       budget = Math.min(budget, next === Infinity ? ICOUNT_SLICE_INSTRUCTIONS : clock.instructionsUntil(next), ICOUNT_SLICE_INSTRUCTIONS);
     } else {
       if (next !== Infinity) {
@@ -380,12 +387,13 @@ export class RunLoop {
     this.offerPending = false;
     this.offerInterrupt(slot);
 
-    let exitsUntilClockCheck = EXITS_PER_DEADLINE_CHECK;
+    let exitsUntilClockCheck = icount ? ICOUNT_SLICE_EXITS : EXITS_PER_DEADLINE_CHECK;
     try {
       for (;;) {
         // An exit-heavy guest (a polling loop) may never reach the backend's own deadline check,
         // which runs every few dozen blocks: look at the host clock every few hundred exits too.
         if (--exitsUntilClockCheck === 0) {
+          if (icount) return;
           exitsUntilClockCheck = EXITS_PER_DEADLINE_CHECK;
           if (this.hostNow() >= hostDeadline) return;
         }

@@ -35,6 +35,8 @@ export interface GuestResult {
   serial: string;
   /** set for reason 'error' */
   message?: string;
+  /** Instructions each vCPU retired: equal across icount runs exactly when the interleaving is. */
+  instructions: bigint[];
 }
 
 export const GUEST_DEBUG_EXIT_PORT = 0xf4;
@@ -78,8 +80,10 @@ export async function runKernel(kernel: string, opts: RunGuestOptions = {}, labe
     machine.stop();
   }, timeoutMs);
   let exit;
+  let instructions: bigint[] = [];
   try {
     exit = await machine.run();
+    instructions = machine.vcpus.map((v) => v.instret);
   } finally {
     clearTimeout(timer);
     machine.destroy();
@@ -88,5 +92,5 @@ export async function runKernel(kernel: string, opts: RunGuestOptions = {}, labe
   if (timedOut) {
     throw new Error(`${label} did not finish within ${timeoutMs} ms; serial output so far:\n${serial}`);
   }
-  return { status: exit.status, reason: exit.reason, serial, ...(exit.message !== undefined ? { message: exit.message } : {}) };
+  return { status: exit.status, reason: exit.reason, serial, instructions, ...(exit.message !== undefined ? { message: exit.message } : {}) };
 }
