@@ -7,9 +7,10 @@ import { addonAvailable } from '../../lib/hypervisor/addon.js';
 import { createMachine, RAISE_UD } from '../../lib/index.js';
 import { assembleKernel, binutilsAvailable } from '../helpers/tiny-kernel.js';
 import { debugExit, realModeMachine } from './real-mode-code.js';
+import { testWhen } from '../helpers/test-when.js';
 
-const maybe = addonAvailable() ? test : test.skip;
-const maybeAsm = addonAvailable() && binutilsAvailable() ? test : test.skip;
+const maybe = testWhen(addonAvailable(), 'needs the native addon');
+const maybeAsm = testWhen(addonAvailable() && binutilsAvailable(), 'needs the native addon and binutils');
 const ISA_DEBUG_EXIT = { driver: 'isa-debug-exit', iobase: 0xf4, iosize: 4 } as const;
 
 // Echo COM1 input back until 'q': poll LSR.DR, read RBR, write THR.

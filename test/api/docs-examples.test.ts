@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { addonAvailable, packageRoot } from '../../lib/hypervisor/addon.js';
+import { testWhen } from '../helpers/test-when.js';
 
 const run = promisify(execFile);
 const ROOT = packageRoot();
@@ -33,7 +34,7 @@ export function jsBlocks(markdown: string): Array<{ heading: string; code: strin
 }
 
 const blocks = jsBlocks(readFileSync(DOC, 'utf8'));
-const maybe = addonAvailable() ? test : test.skip;
+const maybe = testWhen(addonAvailable(), 'needs the native addon');
 
 test('docs/api.md has examples for each part of the API', (t) => {
   t.true(blocks.length >= 5);

@@ -5,8 +5,9 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { addonAvailable } from '../../lib/hypervisor/addon.js';
 import { MachineStateError } from '../../lib/index.js';
 import { CODE_ADDRESS, JMP_SELF, REAL_MODE_CS, debugExit, realModeMachine } from './real-mode-code.js';
+import { testWhen } from '../helpers/test-when.js';
 
-const maybe = addonAvailable() ? test : test.skip;
+const maybe = testWhen(addonAvailable(), 'needs the native addon');
 
 maybe('start resolves with the debug-exit status and emits exit', async (t) => {
   const vm = realModeMachine(debugExit(3));

@@ -3,8 +3,9 @@ import test from 'ava';
 import { addonAvailable } from '../../lib/hypervisor/addon.js';
 import { ApiArgumentError, BusConflictError, GuestMemoryError, MachineConfigError, MachineStateError, createMachine } from '../../lib/index.js';
 import { JMP_SELF, realModeMachine } from './real-mode-code.js';
+import { testWhen } from '../helpers/test-when.js';
 
-const maybe = addonAvailable() ? test : test.skip;
+const maybe = testWhen(addonAvailable(), 'needs the native addon');
 
 maybe('config errors name the field', (t) => {
   t.throws(() => createMachine({ memoryBytes: 12345 }), { instanceOf: MachineConfigError, message: /memoryBytes/ });

@@ -11,10 +11,11 @@ import { defaultMachineConfig, type MachineConfig } from '../../lib/machine/conf
 import { Machine } from '../../lib/machine/machine.js';
 import { runGuest, runKernel } from '../helpers/run-guest.js';
 import { assembleKernel, binutilsAvailable } from '../helpers/tiny-kernel.js';
+import { testWhen } from '../helpers/test-when.js';
 
 const ready = addonAvailable() && binutilsAvailable();
-const maybe = ready ? test : test.skip;
-const maybeSerial = ready ? test.serial : test.skip;
+const maybe = testWhen(ready, 'needs the native addon and binutils');
+const maybeSerial = testWhen(ready, 'needs the native addon and binutils', { serial: true });
 
 // Prints "magic ok" if EAX holds the bootloader magic, then the multiboot command line, then exits with 0x21.
 const HELLO = `

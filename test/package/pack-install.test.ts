@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { packageRoot } from '../../lib/hypervisor/addon.js';
+import { testWhen } from '../helpers/test-when.js';
 
 const run = promisify(execFile);
 const ROOT = packageRoot();
@@ -26,7 +27,7 @@ const NPM_CLI = realpathSync(join(dirname(process.execPath), '..', 'lib', 'node_
 const NPX_CLI = join(dirname(NPM_CLI), 'npx-cli.js');
 
 const supported = process.platform === 'linux' && process.arch === 'x64' && existsSync(NPM_CLI);
-const maybe = supported ? test : test.skip;
+const maybe = testWhen(supported, 'packaging is proven on linux-x64 with npm');
 
 function mtime(path: string): number {
   return existsSync(path) ? statSync(path).mtimeMs : -1;

@@ -11,10 +11,11 @@ import { join } from 'node:path';
 import { addonAvailable, packageRoot } from '../../lib/hypervisor/addon.js';
 import { assembleKernel, binutilsAvailable } from '../helpers/tiny-kernel.js';
 import { QmpClient } from './qmp-client.js';
+import { testWhen } from '../helpers/test-when.js';
 
 const CLI = join(packageRoot(), 'dist', 'lib', 'cli.js');
 const ready = addonAvailable() && binutilsAvailable();
-const maybe = ready ? test : test.skip;
+const maybe = testWhen(ready, 'needs the native addon and binutils');
 
 let spinKernel: string | undefined;
 function spin(): string {

@@ -9,8 +9,9 @@ import { QmpServer } from '../../lib/qmp/index.js';
 import { JsonObjectSplitter } from '../../lib/qmp/json-stream.js';
 import { CODE_ADDRESS, JMP_SELF, REAL_MODE_CS, debugExit, realModeMachine } from '../api/real-mode-code.js';
 import { QmpClient } from './qmp-client.js';
+import { testWhen } from '../helpers/test-when.js';
 
-const maybe = addonAvailable() ? test : test.skip;
+const maybe = testWhen(addonAvailable(), 'needs the native addon');
 
 function socketPath(): string {
   return join(mkdtempSync(join(tmpdir(), 'tsv-qmp-')), 'qmp.sock');
