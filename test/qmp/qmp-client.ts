@@ -22,9 +22,30 @@ export class QmpClient {
     });
   }
 
-  static connect(path: string): Promise<QmpClient> {
+  /**
+   * Connects, retrying while the server is not yet listening: the socket file
+   * appears at bind(), a moment before listen(), so a client that polls for
+   * the file can see it and still be refused (libvirt retries the same way).
+   */
+  static async connect(path: string, timeoutMs = 30_000): Promise<QmpClient> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        return await QmpClient.connectOnce(path);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if ((code !== 'ECONNREFUSED' && code !== 'ENOENT') || Date.now() > deadline) throw err;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+  }
+
+  private static connectOnce(path: string): Promise<QmpClient> {
     return new Promise((resolve, reject) => {
-      const socket = connect(path, () => resolve(new QmpClient(socket)));
+      const socket = connect(path, () => {
+        socket.off('error', reject);
+        resolve(new QmpClient(socket));
+      });
       socket.once('error', reject);
     });
   }
