@@ -11,7 +11,7 @@ import path from 'node:path';
 import { runGuest } from './helpers/run-guest.js';
 
 const guestDir = path.resolve(__dirname, '..', 'guests');
-const GUESTS = ['hello', 'exceptions', 'paging', 'pio', 'cpuid_msr', 'modes', 'demo', 'bench_alu', 'bench_mem', 'bench_pio'];
+const GUESTS = ['hello', 'xsave', 'exceptions', 'paging', 'pio', 'cpuid_msr', 'modes', 'demo', 'bench_alu', 'bench_mem', 'bench_pio'];
 const TIMEOUT_MS = 120_000;
 
 type GuestResult = Awaited<ReturnType<typeof runGuest>>;
@@ -165,6 +165,19 @@ test('cpuid_msr: CPUID tells the truth, architectural MSRs behave', async (t) =>
     'PASS: #GP writing reserved type 2 into PAT',
     'PASS: #GP(0) on RDMSR 0x60000000 (unknown)',
     /PASS: (RDTSCP returns TSC_AUX in ECX|RDTSCP not advertised: #UD)/,
+  ]);
+});
+
+test('xsave: FXSAVE/FXRSTOR, MXCSR, XGETBV/XSETBV, XSAVE/XRSTOR/XSAVEOPT, cache-line flushes and fences', async (t) => {
+  const r = await runGuest('xsave', { timeoutMs: TIMEOUT_MS });
+  assertPassed(t, r);
+  assertLines(t, r.serial, [
+    'PASS: XMM0-XMM15 round-trip',
+    'PASS: FXSAVE with CR0.TS is #NM (got 7)',
+    'PASS: CPUID.1:ECX.OSXSAVE follows CR4.OSXSAVE',
+    'PASS: XCR0 after reset is 1 (x87), got 0x1',
+    'PASS: XRSTOR with XSTATE_BV[1]=0 zeroes XMM0-15 and still loads MXCSR',
+    'PASS: CLWB advertised and executes',
   ]);
 });
 

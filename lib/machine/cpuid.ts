@@ -13,9 +13,9 @@ import { MachineConfigError } from './errors.js';
 
 /** Every advertised feature, by leaf/register/bit. The one place to edit. */
 export const FEATURES = {
-  leaf1Edx: { PSE: 3, TSC: 4, MSR: 5, PAE: 6, CX8: 8, APIC: 9, SEP: 11, PGE: 13, CMOV: 15, PAT: 16, CLFSH: 19 },
-  leaf1Ecx: { CX16: 13, X2APIC: 21, MOVBE: 22, POPCNT: 23, TSC_DEADLINE: 24 },
-  leaf7Ebx: { TSC_ADJUST: 1 },
+  leaf1Edx: { PSE: 3, TSC: 4, MSR: 5, PAE: 6, CX8: 8, APIC: 9, SEP: 11, PGE: 13, CMOV: 15, PAT: 16, CLFSH: 19, FXSR: 24 },
+  leaf1Ecx: { CX16: 13, X2APIC: 21, MOVBE: 22, POPCNT: 23, TSC_DEADLINE: 24, XSAVE: 26 },
+  leaf7Ebx: { TSC_ADJUST: 1, CLFLUSHOPT: 23, CLWB: 24 },
   ext1Edx: { SYSCALL: 11, NX: 20, PDPE1GB: 26, RDTSCP: 27, LM: 29 },
   ext1Ecx: { LAHF_LM: 0, ABM: 5 },
 } as const;
@@ -26,11 +26,14 @@ export const CPU_BRAND = 'tsvisor virtual CPU';
 export const CPU_FAMILY = 6;
 export const CPU_MODEL = 15;
 export const CPU_STEPPING = 1;
-export const MAX_BASIC_LEAF = 0xb;
+export const MAX_BASIC_LEAF = 0xd;
 /** Leaf 1 EDX: more than one logical processor per package (set when the machine has several vCPUs). */
 export const HTT_BIT = 28;
 export const MAX_EXTENDED_LEAF = 0x8000_0008;
 export const PHYS_ADDRESS_BITS = 40;
+/** XSAVE state components (x87, SSE) and the standard-form area size: 512-byte legacy region + 64-byte header. */
+export const XCR0_SUPPORTED = 0b11;
+export const XSAVE_AREA_BYTES = 576;
 export const LINEAR_ADDRESS_BITS = 48;
 /** CLFLUSH line size, reported in 8-byte units in leaf 1 EBX[15:8]. */
 export const CACHE_LINE_BYTES = 64;
@@ -122,6 +125,12 @@ export function buildCpuidTable(options: CpuidOptions = {}): CpuidEntry[] {
   leaf(0xb, 0, 1, (1 << 8) | 0, apicId, 0, true);
   leaf(0xb, coreShift, logical, (2 << 8) | 1, apicId, 1, true);
   leaf(0xb, 0, 0, 2, apicId, 2, true);
+  leaf(0xc, 0, 0, 0, 0);
+  // Leaf 0xD, XSAVE: components x87 and SSE (XCR0 bits 0-1), standard-form area of
+  // XSAVE_AREA_BYTES; subleaf 1 offers XSAVEOPT only (no XSAVEC/XSAVES/XGETBV ECX=1).
+  const xsave = (feat('leaf1Ecx') & (1 << FEATURES.leaf1Ecx.XSAVE)) !== 0;
+  leaf(0xd, xsave ? XCR0_SUPPORTED : 0, xsave ? XSAVE_AREA_BYTES : 0, xsave ? XSAVE_AREA_BYTES : 0, 0, 0, true);
+  leaf(0xd, xsave ? 1 : 0, 0, 0, 0, 1, true);
 
   // Extended leaves: Intel returns zero vendor registers in 0x80000000.
   leaf(0x8000_0000, MAX_EXTENDED_LEAF, 0, 0, 0);

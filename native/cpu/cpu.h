@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 #include "tsvisor_abi.h"
+#include "cpu/fpu_state.h"
 
 #if defined(__GNUC__)
 #define TSV_LIKELY(x) __builtin_expect(!!(x), 1)
@@ -88,6 +89,7 @@ constexpr uint64_t CR4_PGE = 1u << 7;
 constexpr uint64_t CR4_PCE = 1u << 8;
 constexpr uint64_t CR4_OSFXSR = 1u << 9;
 constexpr uint64_t CR4_OSXMMEXCPT = 1u << 10;
+constexpr uint64_t CR4_OSXSAVE = 1u << 18;
 constexpr uint64_t EFER_SCE = 1u << 0;
 constexpr uint64_t EFER_LME = 1u << 8;
 constexpr uint64_t EFER_LMA = 1u << 10;
@@ -137,14 +139,15 @@ struct Insn {
   uint64_t imm;
   uint32_t imm2;
   uint16_t off;   // offset from the block start (RIP is only materialized at block ends)
-  uint16_t pad;
+  uint8_t pfx;    // last of 66/F3/F2 as a mandatory-prefix class (SsePrefix: 0 none, 1 66, 2 F3, 3 F2)
+  uint8_t pad;
   // direct block chaining for near branches: successor (0 fall-through, 1 taken), valid while link_gen == cpu.tlb_gen
   mutable const Insn* link[2];
   mutable uint64_t link_gen;
 };
 enum : uint8_t {
   INSN_MEM = 1, INSN_RIPREL = 2, INSN_REP = 4, INSN_REPNE = 8, INSN_LOCK = 16, INSN_REX = 32,
-  INSN_SEG_OVR = 64,
+  INSN_SEG_OVR = 64, INSN_REXW = 128,
 };
 
 constexpr int MAX_BLOCK_INSNS = 48;
@@ -198,6 +201,11 @@ struct Cpu {
   uint32_t gdtr_limit, idtr_limit;
   uint64_t cr0, cr2, cr3, cr4, cr8, efer, apic_base, tsc_offset, instret, xcr0;
   uint64_t dr[TSV_DR_COUNT];
+
+  // x87 / MMX / SSE state (fpu_state.h)
+  X87 x87;
+  Xmm xmm[16];
+  uint32_t mxcsr;
 
   // MSRs held natively
   uint64_t star, lstar, cstar, sfmask, kernel_gs_base, tsc_aux, pat, misc_enable;
@@ -510,6 +518,8 @@ bool io_allowed(Cpu& c, uint16_t port, unsigned size);
 uint64_t read_tsc(Cpu& c);
 void write_cr(Cpu& c, int n, uint64_t v);
 bool interrupts_ready(const Cpu& c);
+void reset_fpu_state(Cpu& c);            // power-up/RESET values of x87, SSE and MXCSR (insn/fxsave.cc)
+[[noreturn]] void raise_simd_fp(Cpu& c);  // unmasked SIMD FP exception: #XM, or #UD without CR4.OSXMMEXCPT
 
 }  // namespace tsv
 #if defined(__GNUC__)

@@ -20,6 +20,7 @@ static OpTables* build_tables() {
   register_descriptor_tables(*t);
   register_system(*t);
   register_absent_fpu_sse(*t);
+  register_fxsave(*t);
   register_legacy(*t);
   return t;
 }
@@ -96,24 +97,34 @@ bool decode(const Cpu& c, const uint8_t* bytes, unsigned avail, Insn& in, uint32
   if (r.pos > 15) return too_long();
 
   const OpDesc* d;
+  uint32_t extra_attr = 0;
 
   uint8_t op = b;
+  // mandatory-prefix class: F2/F3 (the last one given) take precedence over 66
+  in.pfx = rep == 0xf3 ? 2 : rep == 0xf2 ? 3 : opsz ? 1 : 0;
   if (b == 0x0f) {
     op = (uint8_t)r.get(1);
     if (!r.ok) return false;
 
+    // mandatory prefix: F2/F3 (the last one given) take precedence over 66
+    const unsigned pfx = in.pfx;
     d = &T.two[op];
-    if (op == 0x38) {  // three-byte map 0F 38
+    if (op == 0x38 || op == 0x3a) {  // three-byte maps
+      const unsigned map = op == 0x38 ? 1 : 2;
       op = (uint8_t)r.get(1);
       if (!r.ok) return false;
-      d = &T.three38[op];
+      d = &T.sse[map][op][pfx];
+      if (map == 2) extra_attr = D_IMM8U;
+    } else if (d->attr & D_SSE) {
+      d = &T.sse[0][op][pfx];
     }
   } else {
     d = &T.one[op];
   }
-  uint32_t attr = d->attr;
+  uint32_t attr = d->attr | (d->attr & D_VALID ? extra_attr : 0);
   in.op = op;
   if (rex) in.flags |= INSN_REX;
+  if (rex & 8) in.flags |= INSN_REXW;
   if (rep == 0xf3) in.flags |= INSN_REP;
   if (rep == 0xf2) in.flags |= INSN_REPNE;
   if (lock) in.flags |= INSN_LOCK;

@@ -37,6 +37,7 @@ enum : uint32_t {
   D_REGONLY = 1u << 22,  // #UD with a memory operand
   D_ALONE = 1u << 23,    // decoded as a block of its own (reads the exact instruction count)
   D_RMBYTE = 1u << 24,   // only the r/m operand is 8-bit (MOVZX/MOVSX Gv,Eb)
+  D_SSE = 1u << 25,      // (0F map) the handler depends on the mandatory prefix: see OpTables::sse
   D_GRPSHIFT = 27,       // group id in the top bits
 };
 
@@ -48,13 +49,15 @@ struct OpDesc {
 
 enum GroupId {
   G_NONE, G1_80, G1_81, G1_83, G1A_8F, G2_C0, G2_C1, G2_D0, G2_D1, G2_D2, G2_D3, G3_F6, G3_F7,
-  G4_FE, G5_FF, G11_C6, G11_C7, G6_0F00, G7_0F01, G8_0FBA, G9_0FC7, G16_0F18, G_COUNT
+  G4_FE, G5_FF, G11_C6, G11_C7, G6_0F00, G7_0F01, G8_0FBA, G9_0FC7, G16_0F18, G15_0FAE, G_COUNT
 };
 
 struct OpTables {
   OpDesc one[256];
   OpDesc two[256];
-  OpDesc three38[256];  // 0F 38 xx
+  // Opcodes whose meaning depends on the mandatory prefix (none/66/F3/F2, SsePrefix in sse.h):
+  // maps 0F (entries flagged D_SSE in `two`), 0F 38 and 0F 3A (always; 0F 3A has an imm8).
+  OpDesc sse[3][256][4];
   OpDesc grp[G_COUNT][8];
 };
 
@@ -93,6 +96,7 @@ void register_io(OpTables& t);
 void register_descriptor_tables(OpTables& t);
 void register_system(OpTables& t);  // after register_descriptor_tables (group 7 is shared)
 void register_absent_fpu_sse(OpTables& t);
+void register_fxsave(OpTables& t);  // group 15: FXSAVE/XSAVE families, MXCSR, fences, CLFLUSH
 void register_legacy(OpTables& t);
 
 const OpTables& op_tables();
@@ -103,6 +107,8 @@ bool decode(const Cpu& c, const uint8_t* bytes, unsigned avail, Insn& out, uint3
 
 const Insn* UD(Cpu& c, const Insn* i);  // raises #UD
 const Insn* GP0(Cpu& c, const Insn* i); // raises #GP(0) (instruction too long)
+const Insn* XGETBV(Cpu& c, const Insn* i);  // 0F 01 D0 (insn/fxsave.cc)
+const Insn* XSETBV(Cpu& c, const Insn* i);  // 0F 01 D1
 
 }  // namespace tsv
 #if defined(__GNUC__)

@@ -164,8 +164,12 @@ void write_cr(Cpu& c, int n, uint64_t v) {
       c.flush_tlb(false);
       break;
     case 4: {
-      // only bits of features this backend implements (VME/PVI, PCE, OSFXSR... are #GP like on a CPU without them)
-      const uint64_t allowed = CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE | CR4_MCE | CR4_PGE;
+      // only bits of features this backend implements (VME/PVI, PCE... are #GP like on a CPU without them);
+      // OSXSAVE only where CPUID offers XSAVE
+      uint32_t leaf1[4];
+      c.vm->cpuid(1, 0, leaf1);
+      const uint64_t allowed = CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE | CR4_MCE | CR4_PGE | CR4_OSFXSR | CR4_OSXMMEXCPT |
+                               ((leaf1[2] & (1u << 26)) ? CR4_OSXSAVE : 0);
       if (v & ~allowed) raise_gp(c, 0);
       if ((c.efer & EFER_LMA) && !(v & CR4_PAE)) raise_gp(c, 0);
       uint64_t old = c.cr4;

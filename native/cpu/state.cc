@@ -190,7 +190,8 @@ void Cpu::reset() {
   set_rflags(2);
   cr0 = 0x60000010;
   cr2 = cr3 = cr4 = cr8 = efer = 0;
-  xcr0 = 1;
+  xcr0 = XCR0_X87;
+  reset_fpu_state(*this);
   dr[0] = dr[1] = dr[2] = dr[3] = 0;
   dr[4] = 0xffff0ff0;
   dr[5] = 0x400;

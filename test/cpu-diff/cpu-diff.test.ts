@@ -4,20 +4,27 @@
  * 64-bit and 32-bit mode, must match except for the forms listed in
  * known-mismatches.ts, and every listed form must still mismatch.
  */
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { DiffRun } from './diff-run.js';
 import { runFixedSubset } from './fixed-subset.js';
 import { KNOWN_MISMATCHES } from './known-mismatches.js';
 import { IN, OUT } from './layout.js';
-import { runOnHost } from './host.js';
+import { host32BitUnavailable, runOnHost } from './host.js';
 import { InterpRunner } from './interp.js';
 import { buildSuite, casesPerForm, Suite } from './suite.js';
 import { compareCase } from './compare.js';
 
 const known = new Set(KNOWN_MISMATCHES.map((k) => k.form));
 
+// The 32-bit oracle needs a kernel that runs 32-bit code; where it cannot (an
+// environment property, not a missing package) the 32-bit comparison is skipped
+// with the kernel's answer in its title.
+const no32 = host32BitUnavailable();
+
 for (const bits of [64, 32] as const) {
-  test(`${bits}-bit: every instruction form matches the host CPU except the known mismatches`, (t) => {
+  const title = `${bits}-bit: every instruction form matches the host CPU except the known mismatches`;
+  const declare = bits === 32 && no32 !== undefined ? (name: string, fn: (t: ExecutionContext) => void) => test.skip(`${name} (skipped: ${no32})`, fn) : test;
+  declare(title, (t: ExecutionContext) => {
     const run: DiffRun = runFixedSubset(bits);
     const unexpected: string[] = [];
     const fixed: string[] = [];

@@ -44,3 +44,25 @@ export function runOnHost(suite: Suite, cases: Buffer): Buffer {
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * Why the host cannot run 32-bit code, or undefined when it can. Some kernels
+ * (ia32_emulation off, and some paravirtualized hosts) fault every far
+ * transfer into a 32-bit code segment, from the GDT and from the LDT alike;
+ * the 32-bit oracle does not exist there.
+ */
+export function host32BitUnavailable(): string | undefined {
+  const dir = mkdtempSync(join(tmpdir(), 'tsv-cpudiff-probe-'));
+  try {
+    writeFileSync(join(dir, 'code.bin'), Buffer.alloc(0));
+    writeFileSync(join(dir, 'cases.bin'), Buffer.alloc(0));
+    execFileSync(hostRunner(), ['32', join(dir, 'code.bin'), join(dir, 'cases.bin'), join(dir, 'out.bin')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    return undefined;
+  } catch (err) {
+    const e = err as { status?: number; stderr?: Buffer };
+    if (e.status === 3) return (e.stderr?.toString() ?? '').trim().replace(/^runner: /, '');
+    throw err;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -11,7 +11,9 @@
  * data and stack) -- or, when the snippet faults, the CPU exception vector
  * the kernel reports in the signal context (trapno). 32-bit snippets run in
  * compatibility mode: a far return to Linux's 32-bit user code selector, so
- * no 32-bit toolchain is needed. Must be built with -no-pie so that the stubs
+ * no 32-bit toolchain is needed. Kernels booted with ia32_emulation off have
+ * no such selector; there the runner installs its own flat 32-bit code
+ * segment in the process's LDT (modify_ldt) and uses that. Must be built with -no-pie so that the stubs
  * and the globals they use sit below 4 GiB.
  *
  * Record layouts are mirrored in layout.ts.
@@ -24,6 +26,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <asm/ldt.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -65,6 +69,7 @@ uint64_t g_host_rsp;
 uint32_t g_in32[9];  /* eax..edi, eflags */
 uint32_t g_out32[9];
 uint32_t g_entry32;
+uint64_t g_cs32 = 0x23; /* Linux's 32-bit user code selector, or our LDT one (see use_ldt_code32) */
 static uint8_t g_low_stack[4096] __attribute__((aligned(16)));
 uint64_t g_low_stack_top;
 
@@ -134,7 +139,7 @@ __asm__(
     "  mov %rsp, g_host_rsp(%rip)\n"
     "  mov $0x2b, %eax; mov %eax, %ds; mov %eax, %es\n"
     "  mov g_low_stack_top(%rip), %rsp\n"
-    "  pushq $0x23\n"
+    "  pushq g_cs32(%rip)\n"
     "  lea enter32(%rip), %rax; pushq %rax\n"
     "  lretq\n"
     ".code32\n"
@@ -266,6 +271,45 @@ static uint8_t *read_file(const char *path, size_t *len) {
   return buf;
 }
 
+/* Runs an empty 32-bit snippet; false when it faults (no usable 32-bit code segment). */
+static int probe32(uint8_t *ej) {
+  uint8_t *probe = ej + 0x40;
+  int32_t rel = (int32_t)(EXIT_JUMP - (EXIT_JUMP + 0x40 + 5));
+  probe[0] = 0xe9;
+  memcpy(probe + 1, &rel, 4);
+  g_fault_vector = -1;
+  if (sigsetjmp(g_fault_jmp, 1) == 0) {
+    memset(g_in32, 0, sizeof g_in32);
+    g_in32[4] = (uint32_t)(STACK_PAGE + 0x800);
+    g_in32[8] = 0x202;
+    g_entry32 = (uint32_t)(EXIT_JUMP + 0x40);
+    run_case32();
+    return 1;
+  }
+  return 0;
+}
+
+/* A flat 4 GiB 32-bit code segment in LDT entry 0 (selector 0x7: TI=1, RPL=3). */
+static int use_ldt_code32(void) {
+  struct user_desc d;
+  memset(&d, 0, sizeof d);
+  d.entry_number = 0;
+  d.base_addr = 0;
+  d.limit = 0xfffff;
+  d.seg_32bit = 1;
+  d.contents = 2; /* MODIFY_LDT_CONTENTS_CODE */
+  d.read_exec_only = 0;
+  d.limit_in_pages = 1;
+  d.seg_not_present = 0;
+  d.useable = 1;
+  if (syscall(SYS_modify_ldt, 1, &d, sizeof d) != 0) {
+    perror("runner: modify_ldt");
+    return 0;
+  }
+  g_cs32 = 0x7;
+  return 1;
+}
+
 int main(int argc, char **argv) {
   if (argc != 5 || (strcmp(argv[1], "64") && strcmp(argv[1], "32"))) {
     fprintf(stderr, "usage: runner <64|32> code.bin cases.bin results.bin\n");
@@ -313,24 +357,14 @@ int main(int argc, char **argv) {
   for (unsigned k = 0; k < sizeof sigs / sizeof sigs[0]; k++) sigaction(sigs[k], &sa, NULL);
   alarm(600); /* a runaway snippet must not hang the test */
 
-  if (mode32) { /* probe: an empty snippet must come back; it faults when the kernel has no 32-bit code segment */
-    uint8_t *probe = ej + 0x40;
-    int32_t rel = (int32_t)(EXIT_JUMP - (EXIT_JUMP + 0x40 + 5));
-    probe[0] = 0xe9;
-    memcpy(probe + 1, &rel, 4);
-    g_fault_vector = -1;
-    if (sigsetjmp(g_fault_jmp, 1) == 0) {
-      memset(g_in32, 0, sizeof g_in32);
-      g_in32[4] = (uint32_t)(STACK_PAGE + 0x800);
-      g_in32[8] = 0x202;
-      g_entry32 = (uint32_t)(EXIT_JUMP + 0x40);
-      run_case32();
-    } else {
-      fprintf(stderr, "runner: 32-bit compatibility mode is unavailable (vector %d; ia32_emulation disabled?)\n", g_fault_vector);
+  if (mode32 && !probe32(ej)) { /* no usable GDT selector: try a code segment of our own in the LDT */
+    int vec = g_fault_vector;
+    if (!use_ldt_code32() || !probe32(ej)) {
+      fprintf(stderr, "runner: 32-bit compatibility mode is unavailable (vector %d with the GDT selector, %d with an LDT code segment)\n",
+              vec, g_fault_vector);
       return 3;
     }
   }
-
   FILE *out = fopen(argv[4], "wb");
   if (!out) {
     perror(argv[4]);

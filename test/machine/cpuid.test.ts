@@ -13,7 +13,7 @@ test('vendor, max leaves, signature, APIC ID', (t) => {
   const table = buildCpuidTable({ apicId: 3 });
   const l0 = leaf(table, 0);
   t.is(regText(l0.ebx, l0.edx, l0.ecx), 'GenuineIntel');
-  t.is(l0.eax, 0xb);
+  t.is(l0.eax, 0xd);
   const l1 = leaf(table, 1);
   t.is((l1.eax >> 8) & 0xf, 6);
   t.is(l1.ebx >>> 24, 3);
@@ -28,16 +28,16 @@ test('vendor, max leaves, signature, APIC ID', (t) => {
 test('feature bits are exactly the advertised list (no hypervisor bit)', (t) => {
   const table = buildCpuidTable();
   const l1 = leaf(table, 1);
-  t.is(l1.edx, (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 8) | (1 << 9) | (1 << 11) | (1 << 13) | (1 << 15) | (1 << 16) | (1 << 19));
-  t.is(l1.ecx, (1 << 13) | (1 << 21) | (1 << 22) | (1 << 23) | (1 << 24));
+  t.is(l1.edx, (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 8) | (1 << 9) | (1 << 11) | (1 << 13) | (1 << 15) | (1 << 16) | (1 << 19) | (1 << 24));
+  t.is(l1.ecx, (1 << 13) | (1 << 21) | (1 << 22) | (1 << 23) | (1 << 24) | (1 << 26));
   t.is(l1.edx & (1 << 28), 0, 'no HTT with one logical processor');
   t.is(l1.ecx & (1 << 31), 0, 'no hypervisor bit');
   const e1 = leaf(table, 0x80000001);
   t.is(e1.edx >>> 0, ((1 << 11) | (1 << 20) | (1 << 26) | (1 << 27) | (1 << 29)) >>> 0);
   t.is(e1.ecx, 1 | (1 << 5), 'LAHF_LM, ABM');
-  t.deepEqual(Object.keys(FEATURES.leaf1Edx), ['PSE', 'TSC', 'MSR', 'PAE', 'CX8', 'APIC', 'SEP', 'PGE', 'CMOV', 'PAT', 'CLFSH']);
+  t.deepEqual(Object.keys(FEATURES.leaf1Edx), ['PSE', 'TSC', 'MSR', 'PAE', 'CX8', 'APIC', 'SEP', 'PGE', 'CMOV', 'PAT', 'CLFSH', 'FXSR']);
   const l7 = leaf(table, 7);
-  t.deepEqual([l7.eax, l7.ebx, l7.ecx, l7.edx], [0, 1 << 1, 0, 0], 'TSC_ADJUST only');
+  t.deepEqual([l7.eax, l7.ebx, l7.ecx, l7.edx], [0, (1 << 1) | (1 << 23) | (1 << 24), 0, 0], 'TSC_ADJUST, CLFLUSHOPT, CLWB');
 });
 
 test('cpu model names', (t) => {

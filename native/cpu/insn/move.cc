@@ -200,8 +200,11 @@ template <class T> const Insn* MOVBE_MvGv(Cpu& c, const Insn* i) {
 }  // namespace
 
 void register_move(OpTables& t) {
-  t.three38[0xf0] = opd(D_MODRM | D_MEMONLY, TSV_HV(MOVBE_GvMv));
-  t.three38[0xf1] = opd(D_MODRM | D_MEMONLY, TSV_HV(MOVBE_MvGv));
+  // 0F 38 F0/F1 without a prefix or with 66 (operand size, not a mandatory prefix here); F2 is CRC32
+  for (int p : {0, 1}) {
+    t.sse[1][0xf0][p] = opd(D_MODRM | D_MEMONLY, TSV_HV(MOVBE_GvMv));
+    t.sse[1][0xf1][p] = opd(D_MODRM | D_MEMONLY, TSV_HV(MOVBE_MvGv));
+  }
   t.one[0x88] = opd_m(D_MODRM | D_BYTE, {MOV_EvGv_R<uint8_t>}, {MOV_EvGv_M<uint8_t>});
   t.one[0x89] = opd_m(D_MODRM, TSV_HV(MOV_EvGv_R), TSV_HV(MOV_EvGv_M));
   t.one[0x8a] = opd_m(D_MODRM | D_BYTE, {MOV_GvEv_R<uint8_t>}, {MOV_GvEv_M<uint8_t>});

@@ -44,6 +44,9 @@ const Insn* CPUID(Cpu& c, const Insn* i) {
   if (fn == 1) {
     r[1] = (r[1] & 0x00ffffff) | ((uint32_t)c.id << 24);
     if (!(c.apic_base & 0x800)) r[3] &= ~(1u << 9);
+    // OSXSAVE (ECX bit 27) mirrors CR4.OSXSAVE where XSAVE (bit 26) is offered
+    r[2] &= ~(1u << 27);
+    if ((r[2] & (1u << 26)) && (c.cr4 & CR4_OSXSAVE)) r[2] |= 1u << 27;
   } else if (fn == 0xb || fn == 0x1f) {
     r[3] = (uint32_t)c.id;
   }
@@ -181,6 +184,10 @@ const Insn* GRP7_R(Cpu& c, const Insn* i) {
       c.exit_reason = TSV_EXIT_HYPERCALL;
       return end_after(c, i);
     }
+    case 0x10:  // D0 XGETBV
+      return XGETBV(c, i);
+    case 0x11:  // D1 XSETBV
+      return XSETBV(c, i);
     case 0x38:  // F8 SWAPGS
       if (c.mode != MODE_LONG64) raise_ud(c);
       need_cpl0(c);
