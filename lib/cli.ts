@@ -57,6 +57,7 @@ function tsvisorVersion(): string {
 
 async function main(argv: readonly string[]): Promise<number> {
   let inv = parseQemuArgs(argv);
+  for (const warning of inv.warnings) process.stderr.write(`tsvisor: ${warning}\n`);
   switch (inv.request.kind) {
     case 'version':
       process.stdout.write(versionText(tsvisorVersion()));
@@ -90,13 +91,18 @@ async function main(argv: readonly string[]): Promise<number> {
       `tsvisor ${tsvisorVersion()} demo: ${config.accel} backend, ${formatSize(config.memoryBytes)} RAM, guest ${inv.kernel}\n`,
     );
   }
+  if (inv.processName !== undefined) process.title = inv.processName;
   const vm = new VirtualMachine(config);
-  const target = new MonitorTarget(vm, versionLine(tsvisorVersion()));
+  const target = new MonitorTarget(vm, versionLine(tsvisorVersion()), inv.name);
   const stopSignal = stopOnSignals(vm, target);
+  // -no-shutdown: after a guest power-off the paused machine waits for the monitor, QMP or a signal,
+  // as QEMU does, even when nothing else keeps the event loop alive.
+  const keepAlive = inv.noShutdown ? setInterval(() => {}, 1 << 30) : undefined;
   const closeMonitors = await startMonitors(inv, vm, target);
   if (inv.startPaused) await Promise.race([target.startRequested, vm.waitForExit()]);
   // A signal while -qmp waits for its client ends the machine before it started.
   const exit = vm.state === 'created' ? await vm.start() : await vm.waitForExit();
+  clearInterval(keepAlive);
   const signal = stopSignal();
   await closeMonitors();
   if (signal !== undefined) return 128 + constants.signals[signal];

@@ -54,6 +54,11 @@ export interface MachineConfig {
   devices: DeviceConfig[];
   /** Triple fault ends the machine (status 0) instead of resetting it. */
   noReboot: boolean;
+  /**
+   * QEMU's -no-shutdown: a guest power-off (and a reset that noReboot turns into a shutdown)
+   * pauses the machine instead of ending the run; a system reset and a resume start it again.
+   */
+  noShutdown?: boolean;
   clock: ClockConfig;
   /** Where the RTC's calendar starts (QEMU's -rtc base=): host UTC (default), host local time, or 'YYYY-MM-DD[THH:MM:SS]'. */
   rtcBase?: RtcBase;
@@ -149,6 +154,7 @@ export function validateMachineConfig(config: MachineConfig): void {
     }
   });
   if (typeof config.noReboot !== 'boolean') fail('noReboot must be a boolean');
+  if (config.noShutdown !== undefined && typeof config.noShutdown !== 'boolean') fail('noShutdown must be a boolean');
   if (config.rtcBase !== undefined) {
     const base = config.rtcBase as unknown;
     if (base !== 'utc' && base !== 'localtime') {

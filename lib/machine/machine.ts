@@ -64,6 +64,8 @@ export interface MachineEvents {
   pause: [];
   resume: [];
   reset: [];
+  /** The guest shut down (power-off, or a reset under noReboot); with noShutdown a pause follows. */
+  'guest-shutdown': [exit: MachineExit];
 }
 
 export class Machine {
@@ -287,7 +289,7 @@ export class Machine {
       ramBytes: this.config.memoryBytes,
       rtcBase: this.config.rtcBase ?? 'utc',
       requestReset: () => this.onTripleFault(), // a guest-requested reset honours noReboot like a triple fault
-      powerOff: () => this.loop.finish({ status: 0, reason: 'poweroff' }),
+      powerOff: () => this.guestShutdown({ status: 0, reason: 'poweroff' }),
     });
     this.resettable.push(...platform.resettable);
     this.setLegacyInterruptController(platform.pic);
@@ -434,8 +436,18 @@ export class Machine {
   }
 
   private onTripleFault(): void {
-    if (this.config.noReboot) this.loop.finish({ status: 0, reason: 'shutdown' });
+    if (this.config.noReboot) this.guestShutdown({ status: 0, reason: 'shutdown' });
     else this.reset();
+  }
+
+  /**
+   * The guest powered off (or reset under noReboot): the run ends, or with noShutdown the machine
+   * pauses, as QEMU's -no-shutdown does; 'guest-shutdown' says which exit it would have been.
+   */
+  private guestShutdown(exit: MachineExit): void {
+    this.events.emit('guest-shutdown', exit);
+    if (this.config.noShutdown === true) this.pause();
+    else this.loop.finish(exit);
   }
 
   private loadKernel(): void {

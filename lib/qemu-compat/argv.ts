@@ -9,6 +9,7 @@ import { BadValue } from './bad-value.js';
 import { QemuArgsError } from './errors.js';
 import { emptyInvocation, type QemuInvocation } from './invocation.js';
 import { findOption } from './options.js';
+import { takeOptWarnings } from './opts.js';
 
 export function parseQemuArgs(argv: readonly string[]): QemuInvocation {
   const inv = emptyInvocation();
@@ -31,9 +32,12 @@ export function parseQemuArgs(argv: readonly string[]): QemuInvocation {
         spec.handle(inv, word);
       }
     } catch (err) {
+      takeOptWarnings();
       if (err instanceof BadValue) throw new QemuArgsError(word, value, err.message);
       throw err;
     }
+    // QEMU's form: the option and its argument, then the warning (which may carry a second line).
+    for (const w of takeOptWarnings()) inv.warnings.push(value === undefined ? `${word}: ${w}` : `${word} ${value}: ${w}`);
   }
   if (inv.request.kind === 'run') checkCombinations(inv);
   return inv;

@@ -15,6 +15,10 @@ interface DeviceProperty {
 export interface DeviceModel {
   name: string;
   description: string;
+  /** The bus it plugs into, as `-device help` names it (default ISA). */
+  bus?: 'ISA' | 'PCI' | 'System';
+  /** The `-device help` section (default "Misc devices"). */
+  category?: string;
   properties: DeviceProperty[];
   build(opts: OptList): DeviceSpec;
 }
@@ -62,6 +66,7 @@ export const DEVICE_MODELS: readonly DeviceModel[] = [
   },
   {
     name: 'pci-testdev',
+    bus: 'PCI',
     description: 'PCI test device 1b36:0005 (BAR0 memory and BAR1 I/O access tests)',
     properties: [],
     build() {
@@ -84,9 +89,28 @@ export function buildDevice(opts: OptList): DeviceSpec {
   return model.build(opts);
 }
 
+/** QEMU's section order for `-device help`. */
+const CATEGORY_ORDER = ['Controller/Bridge/Hub devices', 'Storage devices', 'Network devices', 'Input devices', 'Display devices', 'Misc devices'];
+
+/**
+ * `-device help` / `-device ?` in QEMU's format, which test runners grep for (`"pc-testdev"`):
+ * sections, then one `name "NAME", bus BUS, desc "TEXT"` line per model, sorted by name.
+ */
 export function deviceListText(): string {
-  const width = Math.max(...DEVICE_MODELS.map((m) => m.name.length)) + 2;
-  return ['Devices:', ...DEVICE_MODELS.map((m) => `  ${m.name.padEnd(width)}${m.description}`)].join('\n') + '\n';
+  const sections = new Map<string, DeviceModel[]>();
+  for (const m of DEVICE_MODELS) {
+    const category = m.category ?? 'Misc devices';
+    sections.set(category, [...(sections.get(category) ?? []), m]);
+  }
+  const rank = (c: string) => (CATEGORY_ORDER.includes(c) ? CATEGORY_ORDER.indexOf(c) : CATEGORY_ORDER.length);
+  const blocks = [...sections.keys()]
+    .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b))
+    .map((category) => {
+      const models = [...sections.get(category)!].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      const lines = models.map((m) => `name "${m.name}", bus ${m.bus ?? 'ISA'}, desc "${m.description.replace(/"/g, "'")}"`);
+      return [`${category}:`, ...lines].join('\n') + '\n';
+    });
+  return blocks.join('\n');
 }
 
 export function devicePropertiesText(model: DeviceModel): string {

@@ -6,6 +6,7 @@
  */
 import type { RtcBase } from '../devices/mc146818-rtc.js';
 import type { MachineConfig } from '../machine/config.js';
+import type { GlobalProperty } from './globals.js';
 
 export type AccelName = MachineConfig['accel'];
 export type DeviceSpec = MachineConfig['devices'][number];
@@ -28,6 +29,8 @@ export type Request =
 
 export interface QemuInvocation {
   request: Request;
+  /** Warnings to print on stderr (after "tsvisor: "), e.g. QEMU's short-form boolean deprecation. */
+  warnings: string[];
   /** --demo: boot the demo guest shipped with the package. */
   demo: boolean;
   kernel?: string;
@@ -58,6 +61,14 @@ export interface QemuInvocation {
   monitor?: MonitorBackend;
   /** -S: the machine is built but its vCPUs start only on the monitor's or QMP's cont. */
   startPaused?: boolean;
+  /** -name: the guest's name (QMP query-name). */
+  name?: string;
+  /** -name process=: the process name. */
+  processName?: string;
+  /** -no-shutdown: a guest power-off pauses the machine (QMP status 'shutdown') instead of ending the run. */
+  noShutdown: boolean;
+  /** -global properties, each one tsvisor's machine already satisfies. */
+  globals: GlobalProperty[];
   /** -cpu: the model and the flags set on the command line (canonical names). */
   cpu?: { model: string; flags: Record<string, boolean | number | string> };
 }
@@ -65,6 +76,7 @@ export interface QemuInvocation {
 export function emptyInvocation(): QemuInvocation {
   return {
     request: { kind: 'run' },
+    warnings: [],
     demo: false,
     smp: 1,
     accel: [],
@@ -72,6 +84,8 @@ export function emptyInvocation(): QemuInvocation {
     nodefaults: false,
     devices: [],
     noReboot: false,
+    noShutdown: false,
+    globals: [],
     qmp: [],
   };
 }

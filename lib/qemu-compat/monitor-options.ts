@@ -11,20 +11,19 @@ import { parseOptList } from './opts.js';
 
 const QMP_FORMS = 'use stdio or unix:PATH,server=on[,wait=off]';
 
-/** "stdio" or "unix:PATH,server[=on][,wait=on|off|nowait]" (QEMU also accepts the bare server/nowait forms). */
+/** "stdio" or "unix:PATH,server=on[,wait=on|off]" (the deprecated bare server/nowait forms read as server=on/wait=off). */
 export function parseQmpEndpoint(value: string): QmpEndpoint {
   if (value === 'stdio') return { kind: 'stdio' };
   if (!value.startsWith('unix:')) {
     const kind = value.split(/[:,]/)[0];
     throw new BadValue(`character device '${kind}' is not supported for QMP (${QMP_FORMS})`);
   }
-  const opts = parseOptList(value.slice('unix:'.length), 'path').allowOnly(['path', 'server', 'wait', 'nowait']);
+  const opts = parseOptList(value.slice('unix:'.length), 'path').allowOnly(['path', 'server', 'wait']);
   const path = opts.get('path');
   if (path === undefined || path === '' || path === 'on') throw new BadValue('unix: needs a socket path');
   const server = opts.getBool('server');
   if (server !== true) throw new BadValue(`QMP on a unix socket needs server=on (tsvisor does not connect out as a client; ${QMP_FORMS})`);
-  let wait = opts.getBool('wait') ?? true;
-  if (opts.getBool('nowait') === true) wait = false;
+  const wait = opts.getBool('wait') ?? true;
   return { kind: 'unix', path, wait };
 }
 

@@ -14,6 +14,8 @@ import { buildDevice, deviceListText, devicePropertiesText, findDeviceModel } fr
 import type { QemuInvocation, SerialBackend } from './invocation.js';
 import { parseOptList, parseUint } from './opts.js';
 import { MONITOR_OPTIONS } from './monitor-options.js';
+import { SESSION_OPTIONS } from './session-options.js';
+import { parseSmp } from './smp-option.js';
 import { formatSize, parseSize } from './size.js';
 import { rtcStartSeconds } from '../devices/mc146818-rtc.js';
 import { MAX_ICOUNT_SHIFT, MAX_MEMORY_BYTES, MAX_SMP_CPUS, MIN_MEMORY_BYTES } from '../machine/config.js';
@@ -43,8 +45,6 @@ export type OptionSpec = FlagOption | ArgOption;
 
 /** Pages are the unit the machine maps RAM in; QEMU also rounds the RAM size up. */
 const RAM_ALIGN = 4096;
-
-const SMP_KEYS = ['cpus', 'sockets', 'dies', 'clusters', 'cores', 'threads', 'maxcpus'];
 
 const MACHINE_TYPES: ReadonlyArray<{ name: string; description: string }> = [
   { name: 'pc', description: 'PC-compatible machine with ISA devices, PIC, PIT, RTC and a 16550 UART' },
@@ -102,7 +102,8 @@ export const OPTIONS: readonly OptionSpec[] = [
     argName: '[size=]SIZE',
     help: 'guest RAM; a plain number is in MiB, suffixes K, M, G, T (default 128M)',
     handle(inv, value) {
-      const opts = parseOptList(value, 'size').allowOnly(['size']);
+      const opts = parseOptList(value, 'size').allowOnly(['size', 'slots', 'maxmem']);
+      if (opts.has('slots') || opts.has('maxmem')) throw new BadValue('memory hot-plug (slots=, maxmem=) is not supported');
       const size = opts.get('size');
       if (size === undefined) throw new BadValue('invalid size');
       const bytes = parseSize(size, 'M');
@@ -119,27 +120,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     argName: '[cpus=]N',
     help: `number of vCPUs, 1..${MAX_SMP_CPUS} (sockets=, cores=, threads= give the same count as a topology)`,
     handle(inv, value) {
-      const opts = parseOptList(value, 'cpus').allowOnly(SMP_KEYS);
-      let topology = 1;
-      let topologyGiven = false;
-      for (const key of SMP_KEYS) {
-        const n = opts.getUint(key, 0xffffffff);
-        if (n === undefined) continue;
-        if (n === 0) throw new BadValue(`parameter '${key}' must be at least 1`);
-        if (key !== 'cpus' && key !== 'maxcpus') {
-          topology *= n;
-          topologyGiven = true;
-        }
-      }
-      const cpus = opts.getUint('cpus', 0xffffffff) ?? topology;
-      const maxcpus = opts.getUint('maxcpus', 0xffffffff) ?? (topologyGiven ? topology : cpus);
-      if (topologyGiven && topology !== maxcpus) {
-        throw new BadValue(`the topology (sockets * dies * clusters * cores * threads = ${topology}) must equal maxcpus (${maxcpus})`);
-      }
-      if (maxcpus < cpus) throw new BadValue(`maxcpus (${maxcpus}) must be at least cpus (${cpus})`);
-      if (maxcpus !== cpus) throw new BadValue('CPU hot-plug is not supported: maxcpus must equal cpus');
-      if (cpus > MAX_SMP_CPUS) throw new BadValue(`at most ${MAX_SMP_CPUS} vCPUs are supported`);
-      inv.smp = cpus;
+      inv.smp = parseSmp(value).cpus;
     },
   },
   {
@@ -304,6 +285,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     },
   },
   ...MONITOR_OPTIONS,
+  ...SESSION_OPTIONS,
   {
     names: ['version'],
     takesArg: false,

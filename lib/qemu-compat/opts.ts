@@ -6,7 +6,8 @@
  *  - an element is "key=value" (split at the first '='), or a bare word,
  *  - a bare first element is the value of the option's implied key when it has one
  *    ("-device pc-testdev" = "-device driver=pc-testdev", "-m 512" = "-m size=512"),
- *  - any other bare word is the boolean shorthand "key" = "key=on",
+ *  - any other bare word is QEMU's short-form boolean: "key" = "key=on", "nokey" = "key=off";
+ *    QEMU deprecated that form, so it is accepted with QEMU's warning (see takeOptWarnings),
  *  - "help" or "?" as a bare element asks for the list of accepted values.
  * A key given twice keeps its last value, like QEMU.
  */
@@ -66,7 +67,11 @@ export function parseOptList(text: string, impliedKey?: string): OptList {
       } else if (index === 0 && impliedKey !== undefined) {
         entries.push({ key: impliedKey, value: element });
       } else {
-        entries.push({ key: element, value: 'on' });
+        const negated = element.startsWith('no') && element.length > 2;
+        const key = negated ? element.slice(2) : element;
+        const value = negated ? 'off' : 'on';
+        entries.push({ key, value });
+        pendingWarnings.push(`warning: short-form boolean option '${element}' deprecated\nPlease use ${key}=${value} instead`);
       }
       return;
     }
@@ -75,6 +80,17 @@ export function parseOptList(text: string, impliedKey?: string): OptList {
     entries.push({ key, value: element.slice(eq + 1) });
   });
   return new OptList(entries, wantsHelp);
+}
+
+/**
+ * Warnings parseOptList produced since the last call (the argv walker collects them after each
+ * option and prints them as QEMU does: "-opt ARG: warning: ..."). Parsing is synchronous, so one
+ * module-level list cannot mix two options' warnings.
+ */
+const pendingWarnings: string[] = [];
+
+export function takeOptWarnings(): string[] {
+  return pendingWarnings.splice(0, pendingWarnings.length);
 }
 
 function splitElements(text: string): string[] {

@@ -31,6 +31,7 @@ export function toMachineConfig(inv: QemuInvocation, host: HostEnvironment = {})
   config.serial = serialConfig(effectiveSerial(inv), host);
   config.devices = inv.devices.map((d) => ({ ...d }));
   config.noReboot = inv.noReboot;
+  if (inv.noShutdown) config.noShutdown = true;
   if (inv.icountShift !== undefined) config.clock = { mode: 'icount', shift: inv.icountShift };
   if (inv.rtcBase !== undefined) config.rtcBase = inv.rtcBase;
   if (inv.cpu !== undefined) {

@@ -30,6 +30,8 @@ export const QMP_COMMANDS: Readonly<Record<string, QmpCommand>> = {
     },
   },
   'query-version': { args: {}, run: () => qmpVersion() },
+  // QEMU leaves "name" out when -name was not given.
+  'query-name': { args: {}, run: (target) => (target.guestName === undefined ? {} : { name: target.guestName }) },
   'query-cpus-fast': {
     args: {},
     run: (target) =>

@@ -20,7 +20,7 @@ export class HumanMonitor {
         } catch (err) {
           output.write(`Error: ${(err as Error).message}\n`);
         }
-        if (target.status() !== 'shutdown') this.rl.prompt();
+        if (!target.ended) this.rl.prompt();
       });
     });
   }

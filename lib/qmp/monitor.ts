@@ -24,11 +24,27 @@ export class MonitorTarget {
   readonly startRequested: Promise<void>;
   private requestStart!: () => void;
 
-  constructor(readonly vm: VirtualMachine, private readonly versionText: string) {
+  /** @param guestName -name: what query-name reports */
+  /**
+   * -no-shutdown: the guest shut down and the machine paused ('shutdown'), then a system reset
+   * made it ready to start again ('prelaunch', as QEMU reports it). undefined otherwise.
+   */
+  private heldAfterShutdown: 'shutdown' | 'prelaunch' | undefined;
+
+  constructor(readonly vm: VirtualMachine, private readonly versionText: string, readonly guestName?: string) {
     this.startRequested = new Promise((resolve) => (this.requestStart = resolve));
+    vm.machine.events.on('guest-shutdown', () => {
+      if (vm.machine.config.noShutdown === true) this.heldAfterShutdown = 'shutdown';
+    });
+  }
+
+  /** The run is over (a -no-shutdown pause is not). */
+  get ended(): boolean {
+    return this.vm.state === 'exited' || this.vm.state === 'destroyed';
   }
 
   status(): RunStatus {
+    if (this.heldAfterShutdown !== undefined && !this.ended) return this.heldAfterShutdown;
     switch (this.vm.state) {
       case 'created':
         return 'prelaunch';
@@ -42,7 +58,7 @@ export class MonitorTarget {
   }
 
   private expectAlive(command: string): void {
-    if (this.status() === 'shutdown') throw new QmpError('GenericError', `${command}: the machine has shut down`);
+    if (this.ended) throw new QmpError('GenericError', `${command}: the machine has shut down`);
   }
 
   async stop(): Promise<void> {
@@ -52,6 +68,9 @@ export class MonitorTarget {
 
   cont(): void {
     this.expectAlive('cont');
+    // QEMU's rule: a machine that shut down under -no-shutdown must be reset before it runs again.
+    if (this.heldAfterShutdown === 'shutdown') throw new QmpError('GenericError', 'Resetting the Virtual Machine is required');
+    this.heldAfterShutdown = undefined;
     if (this.vm.state === 'paused') this.vm.resume();
     else if (this.vm.state === 'created') this.requestStart();
   }
@@ -61,6 +80,7 @@ export class MonitorTarget {
     this.hostResetPending = true;
     try {
       await this.vm.reset();
+      if (this.heldAfterShutdown !== undefined) this.heldAfterShutdown = 'prelaunch';
     } finally {
       this.hostResetPending = false;
     }

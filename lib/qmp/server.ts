@@ -137,6 +137,12 @@ export class QmpServer {
       const reason = this.shutdownCause(exit);
       this.broadcast('SHUTDOWN', { guest: reason.startsWith('guest-'), reason });
     });
+    // -no-shutdown: the guest's shutdown pauses the machine instead of ending it; SHUTDOWN comes before STOP.
+    vm.machine.events.on('guest-shutdown', (exit) => {
+      if (vm.machine.config.noShutdown !== true) return;
+      const reason = this.shutdownCause(exit);
+      this.broadcast('SHUTDOWN', { guest: true, reason });
+    });
   }
 
   /** Serves one client on a pair of streams (-qmp stdio). */
