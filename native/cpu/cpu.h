@@ -443,6 +443,19 @@ template <class T> TSV_INLINE void write_lin(Cpu& c, uint64_t lin, T v, int seg 
   write_slow(c, lin, sizeof(T), v, c.cpl == 3, seg);
 }
 template <class T> TSV_INLINE T rd(Cpu& c, int s, uint64_t off) { return read_lin<T>(c, lin_read(c, s, off, sizeof(T)), s); }
+// The load half of a read-modify-write: checked as a write (segment and page), so a fault
+// reports W=1 in the #PF error code as on the CPU, and the store that follows cannot fault.
+uint64_t read_rmw_slow(Cpu& c, uint64_t lin, unsigned size, bool user, int seg);
+template <class T> TSV_INLINE T rd_rmw(Cpu& c, int s, uint64_t off) {
+  uint64_t lin = lin_write(c, s, off, sizeof(T));
+  const TlbEntry& e = c.tlb_cur[ACC_WRITE][(lin >> 12) & (TLB_SIZE - 1)];
+  if (TSV_LIKELY(e.tag == ((lin & ~0xfffull) | c.tlb_epoch) && (lin & 0xfff) <= 0x1000 - sizeof(T))) {
+    T v;
+    std::memcpy(&v, reinterpret_cast<void*>(lin + e.addend), sizeof(T));
+    return v;
+  }
+  return static_cast<T>(read_rmw_slow(c, lin, sizeof(T), c.cpl == 3, s));
+}
 template <class T> TSV_INLINE void wr(Cpu& c, int s, uint64_t off, T v) { write_lin<T>(c, lin_write(c, s, off, sizeof(T)), v, s); }
 // Probe that a write would succeed (for instructions that must not partially commit).
 void probe_write(Cpu& c, int s, uint64_t off, unsigned size);

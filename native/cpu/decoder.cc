@@ -155,7 +155,7 @@ bool decode(const Cpu& c, const uint8_t* bytes, unsigned avail, Insn& in, uint32
     in.ext = reg;
     if (attr & D_GROUP) {
       const OpDesc* g = &T.grp[(attr >> D_GRPSHIFT) & 0x1f][reg];
-      uint32_t keep = attr & (D_MODRM | D_BYTE | D_GRP3IMM);
+      uint32_t keep = attr & (D_MODRM | D_BYTE | D_GRP3IMM | D_INV64);
       d = g;
       attr = g->attr | keep;
       if (!(g->attr & D_VALID)) attr &= ~D_VALID;

@@ -102,10 +102,17 @@ void write_slow(Cpu& c, uint64_t lin, unsigned size, uint64_t v, bool user, int 
   write_phys(c, p2, size - first, v >> (8 * first));
 }
 
+uint64_t read_rmw_slow(Cpu& c, uint64_t lin, unsigned size, bool user, int seg) {
+  translate(c, lin, ACC_WRITE, user, seg);
+  // a fault on the second page reports its first byte in CR2, as the CPU does
+  if ((lin & 0xfff) + size > 0x1000) translate(c, ((lin | 0xfff) + 1) & c.lin_mask, ACC_WRITE, user, seg);
+  return read_slow(c, lin, size, user, seg);
+}
+
 void probe_write(Cpu& c, int s, uint64_t off, unsigned size) {
   uint64_t lin = lin_write(c, s, off, size);
   translate(c, lin, ACC_WRITE, c.cpl == 3, s);
-  if ((lin & 0xfff) + size > 0x1000) translate(c, (lin + size - 1) & c.lin_mask, ACC_WRITE, c.cpl == 3, s);
+  if ((lin & 0xfff) + size > 0x1000) translate(c, ((lin | 0xfff) + 1) & c.lin_mask, ACC_WRITE, c.cpl == 3, s);
 }
 
 uint64_t sys_read(Cpu& c, uint64_t lin, unsigned size) { return read_slow(c, lin & c.lin_mask, size, false); }

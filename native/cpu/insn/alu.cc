@@ -43,7 +43,7 @@ template <class T, int OP> const Insn* ALU_EvGv_R(Cpu& c, const Insn* i) {
 }
 template <class T, int OP> const Insn* ALU_EvGv_M(Cpu& c, const Insn* i) {
   uint64_t off = ea(c, i);
-  T a = rd<T>(c, i->seg, off);
+  T a = OP == A_CMP ? rd<T>(c, i->seg, off) : rd_rmw<T>(c, i->seg, off);
   T r = alu<T, OP>(c, a, getr<T>(c, i->reg));
   if (OP != A_CMP) wr<T>(c, i->seg, off, r);
   return next(c, i);
@@ -69,7 +69,7 @@ template <class T, int OP> const Insn* ALU_EvIv_R(Cpu& c, const Insn* i) {
 }
 template <class T, int OP> const Insn* ALU_EvIv_M(Cpu& c, const Insn* i) {
   uint64_t off = ea(c, i);
-  T a = rd<T>(c, i->seg, off);
+  T a = OP == A_CMP ? rd<T>(c, i->seg, off) : rd_rmw<T>(c, i->seg, off);
   T r = alu<T, OP>(c, a, (T)i->imm);
   if (OP != A_CMP) wr<T>(c, i->seg, off, r);
   return next(c, i);
@@ -94,7 +94,7 @@ template <class T, bool M> const Insn* INC_Ev(Cpu& c, const Insn* i) {
     setr<T>(c, i->rm, inc<T>(c, getr<T>(c, i->rm)));
   } else {
     uint64_t off = ea(c, i);
-    T a = rd<T>(c, i->seg, off);
+    T a = rd_rmw<T>(c, i->seg, off);
     bool cf = get_cf(c);
     T r = a + 1;
     wr<T>(c, i->seg, off, r);
@@ -108,7 +108,7 @@ template <class T, bool M> const Insn* DEC_Ev(Cpu& c, const Insn* i) {
     setr<T>(c, i->rm, dec<T>(c, getr<T>(c, i->rm)));
   } else {
     uint64_t off = ea(c, i);
-    T a = rd<T>(c, i->seg, off);
+    T a = rd_rmw<T>(c, i->seg, off);
     bool cf = get_cf(c);
     T r = a - 1;
     wr<T>(c, i->seg, off, r);
@@ -150,7 +150,7 @@ template <class T> const Insn* NOT_Ev(Cpu& c, const Insn* i) {
     setr<T>(c, i->rm, (T)~getr<T>(c, i->rm));
   } else {
     uint64_t off = ea(c, i);
-    T a = rd<T>(c, i->seg, off);
+    T a = rd_rmw<T>(c, i->seg, off);
     wr<T>(c, i->seg, off, (T)~a);
   }
   return next(c, i);
@@ -163,7 +163,7 @@ template <class T> const Insn* NEG_Ev(Cpu& c, const Insn* i) {
     lf_set<T>(c, LF_SUB, r, (T)0, a);
   } else {
     uint64_t off = ea(c, i);
-    T a = rd<T>(c, i->seg, off);
+    T a = rd_rmw<T>(c, i->seg, off);
     T r = (T)(0 - a);
     wr<T>(c, i->seg, off, r);
     lf_set<T>(c, LF_SUB, r, (T)0, a);
@@ -308,7 +308,7 @@ template <class T> const Insn* CMPXCHG_EvGv(Cpu& c, const Insn* i) {
     else setr<T>(c, 0, d);
   } else {
     uint64_t off = ea(c, i);
-    T d = rd<T>(c, i->seg, off);
+    T d = rd_rmw<T>(c, i->seg, off);
     // the destination is always written (with its old value on failure), like the hardware
     wr<T>(c, i->seg, off, acc == d ? getr<T>(c, i->reg) : d);
     alu<T, A_CMP>(c, acc, d);
@@ -325,7 +325,7 @@ template <class T> const Insn* XADD_EvGv(Cpu& c, const Insn* i) {
     setr<T>(c, i->rm, r);
   } else {
     uint64_t off = ea(c, i);
-    T d = rd<T>(c, i->seg, off);
+    T d = rd_rmw<T>(c, i->seg, off);
     T r = d + s;
     wr<T>(c, i->seg, off, r);
     alu<T, A_ADD>(c, d, s);
@@ -340,6 +340,7 @@ template <class T> const Insn* CMPXCHG8B_Mq(Cpu& c, const Insn* i) {
   uint32_t f = c.arith_flags();
   if (i->opsize == 8) {
     if (off & 15) raise_gp(c, 0);
+    probe_write(c, i->seg, off, 16);  // a locked read-modify-write: faults are write faults
     uint64_t lo = rd<uint64_t>(c, i->seg, off), hi = rd<uint64_t>(c, i->seg, off + 8);
     bool eq = lo == c.gpr[0] && hi == c.gpr[2];
     if (eq) {
@@ -355,7 +356,7 @@ template <class T> const Insn* CMPXCHG8B_Mq(Cpu& c, const Insn* i) {
     }
     set_arith_flags(c, eq ? (f | F_ZF) : (f & ~F_ZF));
   } else {
-    uint64_t v = rd<uint64_t>(c, i->seg, off);
+    uint64_t v = rd_rmw<uint64_t>(c, i->seg, off);
     uint64_t cmp = ((uint64_t)(uint32_t)c.gpr[2] << 32) | (uint32_t)c.gpr[0];
     bool eq = v == cmp;
     if (eq) {

@@ -80,7 +80,7 @@ template <class T> const Insn* XCHG_EvGv(Cpu& c, const Insn* i) {
     setr<T>(c, i->reg, e);
   } else {
     uint64_t off = ea(c, i);
-    T e = rd<T>(c, i->seg, off);
+    T e = rd_rmw<T>(c, i->seg, off);
     wr<T>(c, i->seg, off, g);
     setr<T>(c, i->reg, e);
   }

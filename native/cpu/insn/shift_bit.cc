@@ -102,8 +102,7 @@ template <class T, int OP, int CNT> const Insn* SHIFT_Ev(Cpu& c, const Insn* i) 
     setr<T>(c, i->rm, shift<T, OP>(c, getr<T>(c, i->rm), cnt));
   } else {
     uint64_t off = ea(c, i);
-    T a = rd<T>(c, i->seg, off);
-    probe_write(c, i->seg, off, sizeof(T));
+    T a = rd_rmw<T>(c, i->seg, off);
     T r = shift<T, OP>(c, a, cnt);
     wr<T>(c, i->seg, off, r);
   }
@@ -114,7 +113,11 @@ template <class T, bool RIGHT, int CNT> const Insn* SHxD_EvGv(Cpu& c, const Insn
   constexpr unsigned W = sizeof(T) * 8;
   unsigned cnt = (CNT == CNT_CL ? (unsigned)c.gpr[1] : (unsigned)i->imm) & (W == 64 ? 0x3f : 0x1f);
   T a = rd_rm<T>(c, i);
-  if (cnt == 0) return next(c, i);
+  if (cnt == 0) {
+    // flags untouched; a 32-bit register destination is still written (upper half cleared)
+    if (sizeof(T) == 4 && !(i->flags & INSN_MEM)) setr<T>(c, i->rm, a);
+    return next(c, i);
+  }
   T b = getr<T>(c, i->reg);
   T r;
   uint32_t cf;
@@ -124,10 +127,11 @@ template <class T, bool RIGHT, int CNT> const Insn* SHxD_EvGv(Cpu& c, const Insn
     r = (T)v;
     cf = 0;
   } else if (RIGHT) {
-    r = (T)((a >> cnt) | (cnt < W ? (T)(b << (W - cnt)) : 0));
+    // 1 <= cnt <= W (cnt == W only for 16-bit operands: the destination becomes the source)
+    r = (T)((cnt == W ? 0 : (T)(a >> cnt)) | (T)(b << (W - cnt)));
     cf = (a >> (cnt - 1)) & 1;
   } else {
-    r = (T)((a << cnt) | (cnt < W ? (T)(b >> (W - cnt)) : 0));
+    r = (T)((cnt == W ? 0 : (T)(a << cnt)) | (T)(b >> (W - cnt)));
     cf = (uint32_t)(((uint64_t)a >> (W - cnt)) & 1);  // 1 <= cnt < W
   }
   wr_rm<T>(c, i, r);
@@ -160,7 +164,7 @@ template <class T, int OP> const Insn* BT_EvGv(Cpu& c, const Insn* i) {
     uint64_t off = ea(c, i) + (uint64_t)((bo >> (W == 64 ? 6 : W == 32 ? 5 : 4)) * (int64_t)sizeof(T));
     if (i->asize == 4) off = (uint32_t)off;
     else if (i->asize == 2) off = (uint16_t)off;
-    T v = rd<T>(c, i->seg, off);
+    T v = OP == B_BT ? rd<T>(c, i->seg, off) : rd_rmw<T>(c, i->seg, off);
     T r = bit_op<T, OP>(c, v, (unsigned)bo & (W - 1));
     if (OP != B_BT) wr<T>(c, i->seg, off, r);
   }
@@ -168,7 +172,7 @@ template <class T, int OP> const Insn* BT_EvGv(Cpu& c, const Insn* i) {
 }
 template <class T, int OP> const Insn* BT_EvIb(Cpu& c, const Insn* i) {
   constexpr unsigned W = sizeof(T) * 8;
-  T v = rd_rm<T>(c, i);
+  T v = OP == B_BT || !(i->flags & INSN_MEM) ? rd_rm<T>(c, i) : rd_rmw<T>(c, i->seg, ea(c, i));
   T r = bit_op<T, OP>(c, v, (unsigned)i->imm & (W - 1));
   if (OP != B_BT) wr_rm<T>(c, i, r);
   return next(c, i);
