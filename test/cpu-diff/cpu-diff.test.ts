@@ -11,8 +11,10 @@ import { KNOWN_MISMATCHES } from './known-mismatches.js';
 import { IN, OUT } from './layout.js';
 import { host32BitUnavailable, runOnHost } from './host.js';
 import { InterpRunner } from './interp.js';
-import { buildSuite, casesPerForm, Suite } from './suite.js';
+import { buildSuite, casesPerForm, Suite, suiteOf, caseRngs, writeCase } from './suite.js';
 import { compareCase } from './compare.js';
+import { CaseRef } from './case-ref.js';
+import { FX } from './layout.js';
 
 const known = new Set(KNOWN_MISMATCHES.map((k) => k.form));
 
@@ -60,4 +62,52 @@ test('the comparison notices a wrong result and a wrong fault', (t) => {
   const faults = Array.from({ length: 50 }, (_, k) => host.readInt32LE((50 + k) * OUT.size + OUT.vector)).filter((v) => v === 0).length;
   t.true(faults > 0, 'some div cases raise #DE on the host');
   t.is(diffs.slice(50).filter((d) => d?.startsWith('vector host=#DE interp=none')).length, faults);
+});
+
+test('the comparison notices a different XMM register, MXCSR and x87 register', (t) => {
+  // Same code on both sides, but the interpreter starts from a different state:
+  // XMM7 (one byte), MXCSR's rounding control, ST3's exponent.
+  const suite: Suite = buildSuite(64, 1);
+  const fi = suite.forms.findIndex((f) => f.name === '64: sfence');
+  const cases = casesPerForm(suite, 7, 1).subarray(fi * IN.size, (fi + 1) * IN.size);
+  const changed = Buffer.from(cases);
+  const c = new CaseRef(changed, 0);
+  c.xmm(7)[9] ^= 0x10;
+  c.mxcsr ^= 0x2000;
+  c.setSt(3, { ...c.st(3), se: c.st(3).se ^ 1 });
+  const host = runOnHost(suite, cases);
+  const interp = new InterpRunner(suite).run(changed);
+  t.is(compareCase(suite, cases, 0, host, new InterpRunner(suite).run(cases)), null);
+  const d = compareCase(suite, cases, 0, host, interp) ?? '';
+  t.regex(d, /xmm7 host=/);
+  t.regex(d, /mxcsr host=/);
+  t.regex(d, /st3 host=/);
+});
+
+test('the host oracle reports #XM and #MF with the state at the fault', (t) => {
+  // divss by zero with ZM clear: #XM (19), MXCSR.ZE set, XMM0 unchanged;
+  // x87 divide by zero with ZM clear: the exception is pending until FWAIT raises #MF (16).
+  const suite = suiteOf(64, [
+    { name: '64: divss', group: 'DIVSS', bits: 64, variants: [{ asm: 'divss %xmm1, %xmm0' }] },
+    { name: '64: fdiv', group: 'FDIV', bits: 64, variants: [{ asm: 'fld1; fldz; fdivrp; fwait' }] },
+  ]);
+  const cases = Buffer.alloc(2 * IN.size);
+  const g = caseRngs(3);
+  for (let k = 0; k < 2; k++) writeCase(suite, k, g, cases, k * IN.size);
+  const sse = new CaseRef(cases, 0);
+  sse.mxcsr = 0x1f80 & ~0x200; // ZM clear
+  sse.setXmm(0, 0x3f800000n); // 1.0f
+  sse.setXmm(1, 0n);
+  const x87 = new CaseRef(cases, IN.size);
+  x87.fcw = 0x37f & ~0x4; // ZM clear
+  x87.fsw = 0;
+  x87.ftw = 0;
+  const out = runOnHost(suite, cases);
+  t.is(out.readInt32LE(OUT.vector), 19);
+  t.is(out.readUInt32LE(OUT.fx + FX.mxcsr) & 0x3f, 0x4, 'ZE set at the fault');
+  t.is(out.readUInt32LE(OUT.fx + FX.xmm), 0x3f800000, 'destination unchanged');
+  t.is(out.readInt32LE(OUT.size + OUT.vector), 16);
+  const fsw = out.readUInt16LE(OUT.size + OUT.fx + FX.fsw);
+  t.is(fsw & 0x84, 0x84, 'ZE and ES set at the fault');
+  t.is((fsw >> 11) & 7, 6, 'an unmasked exception suppresses FDIVRP\'s pop: both operands stay');
 });

@@ -34,6 +34,16 @@ export interface Ignore {
   regs?: number;
   /** the data window is undefined (memory destination with an undefined result) */
   data?: boolean;
+  /** byte ranges [from, to) of the data window (offsets from DATA_WIN) that are not compared */
+  dataRanges?: Array<[number, number]>;
+  /** FSW bits not compared (e.g. C0-C3 where the SDM calls them undefined) */
+  fsw?: number;
+  /** MXCSR bits not compared */
+  mxcsr?: number;
+  /** bit i set: XMMi is undefined */
+  xmm?: number;
+  /** bit i set: ST(i) (stack order after the instruction) is undefined */
+  st?: number;
 }
 
 export interface Form {
@@ -43,6 +53,13 @@ export interface Form {
   group: string;
   bits: Bits;
   variants: Variant[];
+  /** the instruction works on x87/MMX/SSE state: cases get edge-biased values there (set for every family form) */
+  fp?: boolean;
+  /**
+   * Constrains the inputs. It runs after the random general-register and
+   * x87/MMX/SSE state was drawn (fp-state.ts) and may overwrite any of it
+   * through the CaseRef (setXmm, mxcsr, fcw, fsw, setX87Stack, setMm, ...).
+   */
   setup?(c: CaseRef, rng: Rng, v: Variant): void;
   ignore?(c: CaseRef, v: Variant): Ignore;
 }

@@ -9,8 +9,7 @@
  */
 import { DiffRun } from './diff-run.js';
 import { KNOWN_MISMATCHES } from './known-mismatches.js';
-import { Rng } from './rng.js';
-import { buildSuite, randomCases } from './suite.js';
+import { buildSuite, caseRngs, randomCases } from './suite.js';
 
 interface Options { cases: number; seed: number; modes: Array<64 | 32>; batch: number; show: number }
 
@@ -41,7 +40,7 @@ export function main(argv: string[]): number {
   for (const bits of o.modes) {
     const suite = buildSuite(bits, o.seed);
     const run = new DiffRun(suite);
-    const rng = new Rng(o.seed * 31 + bits);
+    const rng = caseRngs(o.seed * 31 + bits);
     const share = Math.ceil(o.cases / o.modes.length);
     const firstCases: string[] = [];
     for (let done = 0; done < share; done += o.batch) {

@@ -20,10 +20,34 @@ export const OPERAND_AREA = DATA_PAGE + 0x800;
 export const OPERAND_SIZE = 32;
 export const STACK_TOP = STACK_PAGE + 0x800;
 
+/**
+ * x87/MMX/SSE state travels as the first FX_SIZE bytes of an FXSAVE image
+ * (SDM vol. 1, 10.5.1): FCW, FSW, abridged tags, FOP, FIP, FDP, MXCSR,
+ * MXCSR_MASK, ST0-7 (16 bytes each, 10 used), XMM0-15. Both sides load it
+ * with FXRSTOR before the snippet and store it with FXSAVE after it (or at
+ * the fault), so a record is directly an image prefix.
+ */
+export const FX_SIZE = 416;
+export const FX = { fcw: 0, fsw: 2, ftw: 4, fop: 6, fip: 8, fdp: 16, mxcsr: 24, mxcsrMask: 28, st: 32, xmm: 160 } as const;
+
+/**
+ * Bytes of a recorded image that are not compared, zeroed by both sides
+ * (runner.c canonical_fx) so that equal states compare equal bytewise:
+ * the reserved byte 5, FOP/FIP/FDP (AMD stores them only while an exception
+ * is pending), MXCSR_MASK (a property of the CPU model), bytes 10..15 of
+ * every ST slot, and XMM8-15 in 32-bit mode (not part of that state).
+ */
+export function canonicalFx(buf: Uint8Array, at: number, bits: 64 | 32): void {
+  buf.fill(0, at + 5, at + 24);
+  buf.fill(0, at + FX.mxcsrMask, at + FX.mxcsrMask + 4);
+  for (let i = 0; i < 8; i++) buf.fill(0, at + FX.st + 16 * i + 10, at + FX.st + 16 * i + 16);
+  if (bits === 32) buf.fill(0, at + FX.xmm + 128, at + FX.xmm + 256);
+}
+
 /** struct case_in in runner.c */
-export const IN = { slot: 0, memSeed: 4, flags: 8, regs: 16, operand: 144, size: 176 } as const;
+export const IN = { slot: 0, memSeed: 4, flags: 8, regs: 16, operand: 144, fx: 176, size: 176 + FX_SIZE } as const;
 /** struct case_out in runner.c */
-export const OUT = { vector: 0, errorCode: 4, flags: 8, regs: 16, data: 144, stack: 400, size: 656 } as const;
+export const OUT = { vector: 0, errorCode: 4, flags: 8, regs: 16, data: 144, stack: 400, fx: 656, size: 656 + FX_SIZE } as const;
 
 export const FLAG = { CF: 0x1, PF: 0x4, AF: 0x10, ZF: 0x40, SF: 0x80, TF: 0x100, IF: 0x200, DF: 0x400, OF: 0x800, NT: 0x4000, AC: 0x40000, ID: 0x200000 } as const;
 export const STATUS_FLAGS = FLAG.CF | FLAG.PF | FLAG.AF | FLAG.ZF | FLAG.SF | FLAG.OF;

@@ -9,7 +9,11 @@
  * exit stub. Each case loads the general registers and the flags, jumps to
  * its snippet and records registers, flags and two memory windows (scratch
  * data and stack) -- or, when the snippet faults, the CPU exception vector
- * the kernel reports in the signal context (trapno). 32-bit snippets run in
+ * the kernel reports in the signal context (trapno). The x87/MMX/SSE state
+ * is loaded with FXRSTOR64 from the case's image before the snippet and
+ * stored with FXSAVE64 after it, or taken from the signal context's fpstate
+ * after a fault (#MF is trapno 16, #XM 19); the runner's own state is
+ * restored before any C code runs again. 32-bit snippets run in
  * compatibility mode: a far return to Linux's 32-bit user code selector, so
  * no 32-bit toolchain is needed. Kernels booted with ia32_emulation off have
  * no such selector; there the runner installs its own flat 32-bit code
@@ -42,12 +46,14 @@
 #define OPERAND_AREA (DATA_PAGE + 0x800)
 #define OPERAND_SIZE 32
 #define SLOT_SIZE 64
+#define FX_SIZE 416 /* the compared prefix of an FXSAVE image: header, ST0-7, XMM0-15 */
 
 struct case_in {
   uint32_t slot, mem_seed;
   uint64_t flags;
   uint64_t regs[16];
   uint8_t operand[OPERAND_SIZE];
+  uint8_t fx[FX_SIZE];
 };
 
 struct case_out {
@@ -57,6 +63,7 @@ struct case_out {
   uint64_t regs[16];
   uint8_t data[WIN_SIZE];
   uint8_t stack[WIN_SIZE];
+  uint8_t fx[FX_SIZE];
 };
 
 /* Shared with the assembly stubs below (absolute / RIP-relative addresses). */
@@ -72,6 +79,10 @@ uint32_t g_entry32;
 uint64_t g_cs32 = 0x23; /* Linux's 32-bit user code selector, or our LDT one (see use_ldt_code32) */
 static uint8_t g_low_stack[4096] __attribute__((aligned(16)));
 uint64_t g_low_stack_top;
+/* FXSAVE images: the case's input, the snippet's result, the runner's own state */
+uint8_t g_fx_in[512] __attribute__((aligned(16)));
+uint8_t g_fx_out[512] __attribute__((aligned(16)));
+uint8_t g_fx_host[512] __attribute__((aligned(16)));
 
 void run_case64(void);
 void run_case32(void);
@@ -84,6 +95,7 @@ __asm__(
     "run_case64:\n"
     "  push %rbx; push %rbp; push %r12; push %r13; push %r14; push %r15\n"
     "  mov %rsp, g_host_rsp(%rip)\n"
+    "  fxrstor64 g_fx_in(%rip)\n"
     "  pushq g_in_flags(%rip); popfq\n"
     "  mov g_in_regs+0(%rip), %rax\n"
     "  mov g_in_regs+8(%rip), %rcx\n"
@@ -122,6 +134,8 @@ __asm__(
     "  mov %r15, g_out_regs+120(%rip)\n"
     "  mov g_host_rsp(%rip), %rsp\n"
     "  pushfq; popq g_out_flags(%rip); cld\n"
+    "  fxsave64 g_fx_out(%rip)\n"
+    "  fxrstor64 g_fx_host(%rip)\n"
     "  pop %r15; pop %r14; pop %r13; pop %r12; pop %rbp; pop %rbx\n"
     "  ret\n");
 
@@ -139,6 +153,7 @@ __asm__(
     "  mov %rsp, g_host_rsp(%rip)\n"
     "  mov $0x2b, %eax; mov %eax, %ds; mov %eax, %es\n"
     "  mov g_low_stack_top(%rip), %rsp\n"
+    "  fxrstor64 g_fx_in(%rip)\n"
     "  pushq g_cs32(%rip)\n"
     "  lea enter32(%rip), %rax; pushq %rax\n"
     "  lretq\n"
@@ -169,6 +184,8 @@ __asm__(
     "  ljmp $0x33, $back64\n"
     ".code64\n"
     "back64:\n"
+    "  fxsave64 g_fx_out(%rip)\n"
+    "  fxrstor64 g_fx_host(%rip)\n"
     "  mov g_host_rsp(%rip), %rsp\n"
     "  pop %r15; pop %r14; pop %r13; pop %r12; pop %rbp; pop %rbx\n"
     "  ret\n");
@@ -178,6 +195,7 @@ static volatile int g_fault_vector;
 static volatile uint32_t g_fault_error;
 static volatile uint64_t g_fault_cr2;
 static volatile uint64_t g_fault_regs[16];
+static uint8_t g_fault_fx[FX_SIZE];
 /* ucontext gregs index of each GPR in encoding order (rax, rcx, ... r15) */
 static const int k_greg_of[16] = {REG_RAX, REG_RCX, REG_RDX, REG_RBX, REG_RSP, REG_RBP, REG_RSI, REG_RDI,
                                   REG_R8,  REG_R9,  REG_R10, REG_R11, REG_R12, REG_R13, REG_R14, REG_R15};
@@ -190,6 +208,9 @@ static void on_fault(int sig, siginfo_t *info, void *ctx_) {
   g_fault_error = (uint32_t)ctx->uc_mcontext.gregs[REG_ERR];
   g_fault_cr2 = (uint64_t)ctx->uc_mcontext.gregs[REG_CR2];
   for (int k = 0; k < 16; k++) g_fault_regs[k] = (uint64_t)ctx->uc_mcontext.gregs[k_greg_of[k]];
+  /* the x87/SSE state at the fault, as the kernel saved it (FXSAVE layout) */
+  if (ctx->uc_mcontext.fpregs) memcpy(g_fault_fx, ctx->uc_mcontext.fpregs, FX_SIZE);
+  else memset(g_fault_fx, 0, FX_SIZE);
   siglongjmp(g_fault_jmp, 1);
 }
 
@@ -219,11 +240,24 @@ static void fill_windows(uint32_t seed, const uint8_t *operand) {
   memcpy((void *)OPERAND_AREA, operand, OPERAND_SIZE);
 }
 
+/* Zeroes what is not compared (mirrors layout.ts canonicalFx). */
+static void canonical_fx(uint8_t *fx, int mode32) {
+  memset(fx + 5, 0, 24 - 5);
+  memset(fx + 28, 0, 4);
+  for (int i = 0; i < 8; i++) memset(fx + 32 + 16 * i + 10, 0, 6);
+  if (mode32) memset(fx + 160 + 128, 0, 128);
+}
+
+/* The signal handler ran with the kernel's initial FPU state and siglongjmp kept it: back to the runner's. */
+static void restore_host_fpu(void) { __asm__ volatile("fxrstor64 %0" : : "m"(g_fx_host)); }
+
 /* One case; its own frame so that nothing live across sigsetjmp changes before a siglongjmp. */
 static __attribute__((noinline)) void run_one(const struct case_in *c, struct case_out *r, int mode32) {
   memset(r, 0, sizeof *r);
   fill_windows(c->mem_seed, c->operand);
   uint64_t entry = CODE_BASE + (uint64_t)c->slot * SLOT_SIZE;
+  memcpy(g_fx_in, g_fx_host, sizeof g_fx_in);
+  memcpy(g_fx_in, c->fx, FX_SIZE);
   g_fault_vector = -1;
   if (sigsetjmp(g_fault_jmp, 1) == 0) {
     if (mode32) {
@@ -241,13 +275,17 @@ static __attribute__((noinline)) void run_one(const struct case_in *c, struct ca
       memcpy(r->regs, g_out_regs, sizeof r->regs);
       r->flags = g_out_flags;
     }
+    memcpy(r->fx, g_fx_out, FX_SIZE);
     r->vector = -1;
   } else {
     r->vector = g_fault_vector;
     r->error_code = g_fault_error;
     r->flags = g_fault_cr2; /* after a fault the flags slot holds CR2 */
     for (int k = 0; k < 16; k++) r->regs[k] = mode32 ? (uint32_t)g_fault_regs[k] : g_fault_regs[k];
+    memcpy(r->fx, g_fault_fx, FX_SIZE);
+    restore_host_fpu();
   }
+  canonical_fx(r->fx, mode32);
   memcpy(r->data, (void *)DATA_WIN, WIN_SIZE);
   memcpy(r->stack, (void *)STACK_WIN, WIN_SIZE);
 }
@@ -340,6 +378,8 @@ int main(int argc, char **argv) {
     memcpy(ej + 6, &target, 8);
   }
   g_low_stack_top = (uint64_t)(uintptr_t)(g_low_stack + sizeof g_low_stack - 16);
+  __asm__ volatile("fxsave64 %0" : "=m"(g_fx_host));
+  memcpy(g_fx_in, g_fx_host, sizeof g_fx_in);
   if (g_low_stack_top >> 32 || (uintptr_t)exit32 >> 32) {
     fprintf(stderr, "runner: must be linked below 4 GiB (-no-pie)\n");
     return 2;

@@ -6,7 +6,9 @@
  */
 import { CaseRef, REG } from './case-ref.js';
 import { assembleSnippets } from './assemble.js';
+import { addFamilyForms } from './families.js';
 import { Bits, buildForms, Form } from './forms.js';
+import { plainFpState, randomFpState } from './fp-state.js';
 import { CODE_BASE, EXIT_JUMP, FLAG, IN, MAX_SLOTS, OPERAND_AREA, SLOT_SIZE, STACK_TOP, STATUS_FLAGS } from './layout.js';
 import { Rng } from './rng.js';
 
@@ -23,6 +25,12 @@ export interface Suite {
 
 export function buildSuite(bits: Bits, seed: number): Suite {
   const forms = buildForms(bits, new Rng(seed ^ 0x5eed));
+  addFamilyForms(bits, seed, forms);
+  return suiteOf(bits, forms);
+}
+
+/** Lays out and assembles the given forms (tests build small suites of their own forms with it). */
+export function suiteOf(bits: Bits, forms: Form[]): Suite {
   const slots: Slot[] = [];
   const slotsOfForm: number[][] = [];
   const texts: string[] = [];
@@ -52,8 +60,17 @@ export function buildSuite(bits: Bits, seed: number): Suite {
   return { bits, forms, slots, slotsOfForm, hostCode, interpCode };
 }
 
+/**
+ * Case generators: `rng` draws the slot, general registers, flags, operand
+ * and memory seed; `fp` the x87/MMX/SSE state (a separate stream, so the
+ * general-register inputs of a seed did not change when the state was added).
+ */
+export interface CaseRngs { rng: Rng; fp: Rng }
+export function caseRngs(seed: number): CaseRngs { return { rng: new Rng(seed), fp: new Rng((seed ^ 0xf87f87) >>> 0) }; }
+
 /** Writes one random case of form `fi` at `off` of `buf`. */
-export function writeCase(suite: Suite, fi: number, rng: Rng, buf: Buffer, off: number): void {
+export function writeCase(suite: Suite, fi: number, g: CaseRngs, buf: Buffer, off: number): void {
+  const { rng } = g;
   const c = new CaseRef(buf, off);
   const slots = suite.slotsOfForm[fi];
   const slot = slots[rng.below(slots.length)];
@@ -66,23 +83,25 @@ export function writeCase(suite: Suite, fi: number, rng: Rng, buf: Buffer, off: 
   for (let k = 0; k < 32; k += 8) c.setOperand(k, 64, rng.edge(rng.pick(sizes)));
   c.flags = (rng.u32() & (STATUS_FLAGS | FLAG.DF)) | FLAG.IF | 2;
   const form = suite.forms[fi];
+  if (form.fp) randomFpState(c, g.fp);
+  else plainFpState(c, g.fp);
   form.setup?.(c, rng, form.variants[suite.slots[slot].variant]);
 }
 
 /** `perForm` cases of every form, form-major (the fixed-seed subset). */
 export function casesPerForm(suite: Suite, seed: number, perForm: number): Buffer {
-  const rng = new Rng(seed);
+  const g = caseRngs(seed);
   const buf = Buffer.alloc(suite.forms.length * perForm * IN.size);
   let off = 0;
   for (let fi = 0; fi < suite.forms.length; fi++) {
-    for (let k = 0; k < perForm; k++, off += IN.size) writeCase(suite, fi, rng, buf, off);
+    for (let k = 0; k < perForm; k++, off += IN.size) writeCase(suite, fi, g, buf, off);
   }
   return buf;
 }
 
 /** `n` cases of uniformly random forms (fuzzing). */
-export function randomCases(suite: Suite, rng: Rng, n: number): Buffer {
+export function randomCases(suite: Suite, g: CaseRngs, n: number): Buffer {
   const buf = Buffer.alloc(n * IN.size);
-  for (let k = 0; k < n; k++) writeCase(suite, rng.below(suite.forms.length), rng, buf, k * IN.size);
+  for (let k = 0; k < n; k++) writeCase(suite, g.rng.below(suite.forms.length), g, buf, k * IN.size);
   return buf;
 }
