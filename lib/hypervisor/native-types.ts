@@ -11,6 +11,11 @@ export interface NativeAddon {
   hostMonotonicNs(): bigint;
   /** vmState is a TSV_VM_BUFFER_SIZE buffer that TypeScript keeps views of. */
   createVm(accel: string, vmState: ArrayBuffer): NativeVm;
+  /**
+   * Maps an open file (a PCI BAR's sysfs resourceN) shared, length rounded up to pages; unmapped when
+   * the buffer is collected. Absent in addon-shaped test backends.
+   */
+  mapHostFile?(fd: number, length: number, writable: boolean): ArrayBuffer;
 }
 
 export interface NativeVm {

@@ -8,6 +8,9 @@ import { MachineConfigError } from './errors.js';
 import { rtcStartSeconds, type RtcBase } from '../devices/mc146818-rtc.js';
 import { cpuFlagProblem } from '../paravirt/cpu-flag-vocabulary.js';
 import type { CpuFlagValue } from './cpu-flags.js';
+import { validateAssignedDevices, type AssignedPciConfig } from '../devices/pci/assigned/assigned-config.js';
+
+export type { AssignedPciConfig };
 
 export type AccelName = 'interp' | 'kvm';
 
@@ -34,7 +37,7 @@ export interface PciTestdevConfig {
 export interface HypervTestdevConfig {
   driver: 'hyperv-testdev';
 }
-export type DeviceConfig = IsaDebugExitConfig | PcTestdevConfig | PciTestdevConfig | HypervTestdevConfig;
+export type DeviceConfig = IsaDebugExitConfig | PcTestdevConfig | PciTestdevConfig | HypervTestdevConfig | AssignedPciConfig;
 
 export type ClockConfig = { mode: 'realtime' } | { mode: 'icount'; shift: number };
 
@@ -66,6 +69,8 @@ export interface MachineConfig {
   cpuModel?: string;
   /** -cpu flags by canonical (dashed) name: true/false, or a number/string for valued flags; absent = the model's default. */
   cpuFlags?: Record<string, CpuFlagValue>;
+  /** Where assigned host PCI devices (driver 'vfio-pci') are looked up; default /sys/bus/pci/devices. */
+  pciSysfsRoot?: string;
 }
 
 export const MIB = 1024 * 1024;
@@ -149,10 +154,16 @@ export function validateMachineConfig(config: MachineConfig): void {
       }
     } else if (driver === 'pci-testdev') {
       // Any number: each takes a PCI slot and gets its own BARs.
+    } else if (driver === 'vfio-pci') {
+      // A host PCI function: checked below, all together (each may be assigned only once).
     } else {
       fail(`devices[${i}]: '${String(driver)}' is not a valid device model name`);
     }
   });
+  validateAssignedDevices(config.devices);
+  if (config.pciSysfsRoot !== undefined && (typeof config.pciSysfsRoot !== 'string' || config.pciSysfsRoot === '')) {
+    fail('pciSysfsRoot must be a directory path');
+  }
   if (typeof config.noReboot !== 'boolean') fail('noReboot must be a boolean');
   if (config.noShutdown !== undefined && typeof config.noShutdown !== 'boolean') fail('noShutdown must be a boolean');
   if (config.rtcBase !== undefined) {

@@ -29,6 +29,7 @@ import { buildPcAcpiTables, buildPcMpTables } from './firmware/pc-acpi.js';
 import type { AcpiLayout } from './firmware/acpi.js';
 import { createPcPci, type PcPci } from '../devices/pci/pc-pci.js';
 import { PciTestdev } from '../devices/pci/pci-testdev.js';
+import { PciAssignments } from '../devices/pci/assigned/assignments.js';
 import { MmioBus } from './mmio-bus.js';
 import { PioBus } from './pio-bus.js';
 import { RunLoop, VcpuRunState, type InterruptSource } from './run-loop.js';
@@ -88,6 +89,8 @@ export class Machine {
   boot: KernelBoot | undefined;
   /** PCI bus 0, its host bridge and configuration ports. */
   readonly pci: PcPci;
+  /** Host PCI functions assigned to the guest (-pcidevice, -device vfio-pci). */
+  readonly assignedPci: PciAssignments;
   /** The ACPI tables in guest RAM (rewritten at every reset). */
   readonly acpi: AcpiLayout;
   /** The MP specification tables at MP_TABLE_BASE (rewritten at every reset). */
@@ -127,6 +130,7 @@ export class Machine {
     validateMachineConfig(config);
     this.config = config;
     this.vm = createVm({ accel: config.accel, addon: options.addon });
+    let assignedPci: PciAssignments | undefined;
     try {
       const hostNow = (): bigint => this.vm.hostMonotonicNs();
       this.clock = new Clock(this.vm.clockState, config.clock, hostNow);
@@ -169,6 +173,7 @@ export class Machine {
       this.fwCfg.attach(this.pio);
       this.pci = createPcPci(this.pio, this.mmio, this.irqs, () => this.onResetRequest());
       this.resettable.push(this.pci);
+      this.assignedPci = assignedPci = new PciAssignments({ vm: this.vm, bus: this.pci.bus, mmio: this.mmio, sysfsRoot: config.pciSysfsRoot });
       this.acpi = buildPcAcpiTables(config.smp);
       this.mpTable = buildPcMpTables(config.smp);
       for (const dev of config.devices) {
@@ -177,6 +182,8 @@ export class Machine {
             // Attached with Hyper-V below: it drives the SynIC.
           } else if (dev.driver === 'pci-testdev') {
             this.pci.bus.attach(new PciTestdev());
+          } else if (dev.driver === 'vfio-pci') {
+            this.assignedPci.attach(dev);
           } else if (dev.driver === 'isa-debug-exit') {
             this.pio.register(dev.iobase, dev.iosize, new IsaDebugExit((status) => this.loop.finish({ status, reason: 'debug-exit' })));
           } else {
@@ -240,6 +247,7 @@ export class Machine {
       if (config.devices.some((d) => d.driver === 'hyperv-testdev')) this.attachHypervTestdev();
       this.loadKernel();
     } catch (err) {
+      assignedPci?.release();
       this.vm.destroy(); // a machine that cannot be built gives its memory back at once
       throw err;
     }
@@ -361,6 +369,7 @@ export class Machine {
   /** Releases the backend VM. RAM views (machine.ram) must not be used afterwards. */
   destroy(): void {
     if (this.loop.isRunning) throw new Error('Machine.destroy(): the machine is running; call stop() and await run() first');
+    this.assignedPci.release();
     this.vm.destroy();
   }
 

@@ -6,6 +6,7 @@
 import { BadValue } from './bad-value.js';
 import type { DeviceSpec } from './invocation.js';
 import type { OptList } from './opts.js';
+import { VFIO_PCI_MODEL } from './pci-assign-options.js';
 
 interface DeviceProperty {
   name: string;
@@ -73,6 +74,7 @@ export const DEVICE_MODELS: readonly DeviceModel[] = [
       return { driver: 'pci-testdev' };
     },
   },
+  VFIO_PCI_MODEL,
 ];
 
 export function findDeviceModel(name: string): DeviceModel | undefined {

@@ -16,6 +16,7 @@ import { parseOptList, parseUint } from './opts.js';
 import { MONITOR_OPTIONS } from './monitor-options.js';
 import { SESSION_OPTIONS } from './session-options.js';
 import { parseSmp } from './smp-option.js';
+import { PCI_ASSIGN_OPTIONS } from './pci-assign-options.js';
 import { formatSize, parseSize } from './size.js';
 import { rtcStartSeconds } from '../devices/mc146818-rtc.js';
 import { MAX_ICOUNT_SHIFT, MAX_MEMORY_BYTES, MAX_SMP_CPUS, MIN_MEMORY_BYTES } from '../machine/config.js';
@@ -286,6 +287,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
   ...MONITOR_OPTIONS,
   ...SESSION_OPTIONS,
+  ...PCI_ASSIGN_OPTIONS,
   {
     names: ['version'],
     takesArg: false,

@@ -4,6 +4,7 @@
 #include <napi.h>
 #include <memory>
 #include <unordered_map>
+#include "addon/host_file_map.h"
 #include "addon/host_memory.h"
 #include "cpu/exec.h"
 #include "cpu/mmu.h"
@@ -283,6 +284,7 @@ Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   exports.Set("backends", Napi::Function::New(env, Backends, "backends"));
   exports.Set("hostMonotonicNs", Napi::Function::New(env, HostMonotonicNs, "hostMonotonicNs"));
   exports.Set("createVm", Napi::Function::New(env, CreateVm, "createVm"));
+  exports.Set("mapHostFile", Napi::Function::New(env, tsv::MapHostFile, "mapHostFile"));
   VmWrap::Init(env);
   VcpuWrap::Init(env);
   return exports;

@@ -6,23 +6,7 @@
  * again, reads the interrupt pin/line.
  * Needs: -device pci-testdev.
  */
-#include "guest.h"
-
-#define PCI_ADDR 0xCF8
-#define PCI_DATA 0xCFC
-
-static u32 cfg_addr(int dev, int fn, int reg) { return 0x80000000u | (dev << 11) | (fn << 8) | (reg & 0xFC); }
-static u32 cfg_read32(int dev, int fn, int reg) { outl(PCI_ADDR, cfg_addr(dev, fn, reg)); return inl(PCI_DATA); }
-static u16 cfg_read16(int dev, int fn, int reg) { outl(PCI_ADDR, cfg_addr(dev, fn, reg)); return inw(PCI_DATA + (reg & 2)); }
-static u8 cfg_read8(int dev, int fn, int reg) { outl(PCI_ADDR, cfg_addr(dev, fn, reg)); return inb(PCI_DATA + (reg & 3)); }
-static void cfg_write32(int dev, int fn, int reg, u32 v) { outl(PCI_ADDR, cfg_addr(dev, fn, reg)); outl(PCI_DATA, v); }
-static void cfg_write16(int dev, int fn, int reg, u16 v) { outl(PCI_ADDR, cfg_addr(dev, fn, reg)); outw(PCI_DATA + (reg & 2), v); }
-
-static u8 mmio_read8(u64 a) { return *(volatile u8 *)a; }
-static u32 mmio_read32(u64 a) { return *(volatile u32 *)a; }
-static void mmio_write8(u64 a, u8 v) { *(volatile u8 *)a = v; }
-static void mmio_write16(u64 a, u16 v) { *(volatile u16 *)a = v; }
-static void mmio_write32(u64 a, u32 v) { *(volatile u32 *)a = v; }
+#include "pci_config.h"
 
 /* Runs every test of the BAR until the device says "no such test"; returns how many passed. */
 static int run_mmio_tests(u64 base)

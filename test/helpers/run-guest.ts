@@ -27,6 +27,8 @@ export interface RunGuestOptions {
   cpuFlags?: MachineConfig['cpuFlags'];
   /** -cpu model (qemu64, kvm64, max, host); absent = the base model. */
   cpuModel?: string;
+  /** Where assigned host PCI devices are looked up (a fixture sysfs tree). */
+  pciSysfsRoot?: string;
 }
 
 export interface GuestResult {
@@ -72,6 +74,7 @@ export async function runKernel(kernel: string, opts: RunGuestOptions = {}, labe
     ...(opts.rtcBase !== undefined ? { rtcBase: opts.rtcBase } : {}),
     ...(opts.cpuFlags !== undefined ? { cpuFlags: opts.cpuFlags } : {}),
     ...(opts.cpuModel !== undefined ? { cpuModel: opts.cpuModel } : {}),
+    ...(opts.pciSysfsRoot !== undefined ? { pciSysfsRoot: opts.pciSysfsRoot } : {}),
   };
   const machine = new Machine(config);
   let timedOut = false;
