@@ -58,6 +58,7 @@ export const PCI_ASSIGN_OPTIONS: readonly OptionSpec[] = [
 
 export const VFIO_PCI_MODEL: DeviceModel = {
   name: 'vfio-pci',
+  bus: 'PCI',
   description: 'a host PCI device assigned to the guest (host=[DDDD:]BB:DD.F; docs/pci-assignment.md)',
   properties: [
     { name: 'host', help: `host PCI address ${HOST_PCI_ADDRESS_FORM}` },

@@ -193,7 +193,7 @@ test('-device help and -device ? list every model in QEMU\'s quoted form', (t) =
     const lines = req.text.trimEnd().split('\n');
     t.is(lines[0], expected);
     const names = lines.slice(1).map((l) => /^name "([^"]+)", bus (ISA|PCI), desc "[^"]*"$/.exec(l)?.[1]);
-    t.deepEqual(names, ['hyperv-testdev', 'isa-debug-exit', 'pc-testdev', 'pci-testdev']);
+    t.deepEqual(names, ['hyperv-testdev', 'isa-debug-exit', 'pc-testdev', 'pci-testdev', 'vfio-pci']);
     t.regex(req.text, /^name "pci-testdev", bus PCI, /m);
     t.regex(req.text, /^name "pc-testdev", bus ISA, /m);
   }
