@@ -27,6 +27,7 @@ import {
   toMachineConfig,
   versionLine,
   versionText,
+  type OpenedEndpoints,
   type QemuInvocation,
 } from './qemu-compat/index.js';
 
@@ -85,7 +86,8 @@ async function main(argv: readonly string[]): Promise<number> {
     if (initrdProblem !== undefined) throw new CliError(`could not load initrd '${inv.initrd}': ${initrdProblem}`);
   }
 
-  const config = toMachineConfig(inv, { backends: loadAddon().backends() });
+  const opened: OpenedEndpoints = { chardevs: [] };
+  const config = toMachineConfig(inv, { backends: loadAddon().backends(), opened });
   if (inv.demo) {
     process.stdout.write(
       `tsvisor ${tsvisorVersion()} demo: ${config.accel} backend, ${formatSize(config.memoryBytes)} RAM, guest ${inv.kernel}\n`,
@@ -98,6 +100,7 @@ async function main(argv: readonly string[]): Promise<number> {
   // -no-shutdown: after a guest power-off the paused machine waits for the monitor, QMP or a signal,
   // as QEMU does, even when nothing else keeps the event loop alive.
   const keepAlive = inv.noShutdown ? setInterval(() => {}, 1 << 30) : undefined;
+  const closeChardevs = await startChardevs(opened, vm, target);
   const closeMonitors = await startMonitors(inv, vm, target);
   if (inv.startPaused) await Promise.race([target.startRequested, vm.waitForExit()]);
   // A signal while -qmp waits for its client ends the machine before it started.
@@ -105,6 +108,7 @@ async function main(argv: readonly string[]): Promise<number> {
   clearInterval(keepAlive);
   const signal = stopSignal();
   await closeMonitors();
+  await closeChardevs();
   if (signal !== undefined) return 128 + constants.signals[signal];
   if (exit.reason === 'error') process.stderr.write(`tsvisor: ${exit.message ?? 'the machine stopped on an error'}\n`);
   if (exit.reason === 'crash') process.stderr.write(`tsvisor: ${exit.message ?? 'the guest reported a crash'}\n`);
@@ -130,6 +134,37 @@ function stopOnSignals(vm: VirtualMachine, target: MonitorTarget): () => NodeJS.
   return () => {
     for (const s of signals) process.off(s, onSignal);
     return received;
+  };
+}
+
+/**
+ * The -serial/-chardev endpoints: sockets listen (a socket with wait=on holds the start until a
+ * client connects, like QEMU), and -serial mon:stdio gets its monitor. Returns what closes them.
+ */
+async function startChardevs(opened: OpenedEndpoints, vm: VirtualMachine, target: MonitorTarget): Promise<() => Promise<void>> {
+  const waits: Array<Promise<void>> = [];
+  for (const { option, value, chardev } of opened.chardevs) {
+    try {
+      await chardev.ready;
+    } catch (err) {
+      throw new CliError(`${option} ${value}: ${(err as Error).message}`);
+    }
+    if (chardev.waits) {
+      process.stderr.write(`tsvisor: ${option} ${value}: waiting for a connection on ${chardev.label}\n`);
+      waits.push(chardev.waitForStart());
+    }
+  }
+  let monitor: HumanMonitor | undefined;
+  const mux = opened.mux;
+  if (mux !== undefined) {
+    mux.onQuit = () => target.quit();
+    monitor = new HumanMonitor(target, mux.monitorInput, mux.monitorOutput, `tsvisor monitor (${versionLine(tsvisorVersion())}); C-a c switches back to the serial console`);
+  }
+  await Promise.race([Promise.all(waits), vm.waitForExit()]);
+  return async () => {
+    monitor?.close();
+    mux?.close();
+    for (const { chardev } of opened.chardevs) await chardev.close();
   };
 }
 

@@ -51,13 +51,18 @@ function checkCombinations(inv: QemuInvocation): void {
   const hasKernel = inv.kernel !== undefined || inv.demo;
   if (!hasKernel && inv.append !== undefined) throw new QemuArgsError('-append', inv.append, 'only allowed with -kernel');
   if (!hasKernel && inv.initrd !== undefined) throw new QemuArgsError('-initrd', inv.initrd, 'only allowed with -kernel');
+  const serial = inv.serial;
+  if (typeof serial === 'object' && serial.kind === 'chardev' && !inv.chardevs.some((c) => c.id === serial.id)) {
+    throw new QemuArgsError('-serial', inv.serialText, `chardev '${serial.id}' is not defined (add -chardev BACKEND,id=${serial.id})`);
+  }
   checkStdioUsers(inv);
 }
 
 /** stdio is one terminal: only one of the serial port, QMP and the monitor can have it (as in QEMU). */
 function checkStdioUsers(inv: QemuInvocation): void {
   const users: string[] = [];
-  if (inv.serial === 'stdio' || (inv.serial === undefined && inv.nographic && !inv.nodefaults)) users.push('-serial');
+  if (inv.serial === 'stdio' || inv.serial === 'mon:stdio' || (inv.serial === undefined && inv.nographic && !inv.nodefaults)) users.push('-serial');
+  for (const c of inv.chardevs) if (c.backend.kind === 'stdio') users.push(`-chardev ${c.id}`);
   if (inv.qmp.some((q) => q.kind === 'stdio')) users.push('-qmp');
   if (inv.monitor === 'stdio') users.push('-monitor');
   if (users.length > 1) {

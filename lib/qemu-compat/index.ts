@@ -5,7 +5,8 @@ import { toMachineConfig, type HostEnvironment } from './to-config.js';
 
 export { parseQemuArgs } from './argv.js';
 export { QemuArgsError } from './errors.js';
-export { toMachineConfig, effectiveSerial, type HostEnvironment } from './to-config.js';
+export { toMachineConfig, effectiveSerial, type HostEnvironment, type OpenedEndpoints } from './to-config.js';
+export type { ChardevSpec, ChardevBackend } from './chardev.js';
 export type { QemuInvocation, Request, SerialBackend, DeviceSpec, AccelName, QmpEndpoint, MonitorBackend } from './invocation.js';
 export { applyDemo, demoExitStatus, DEMO_MEMORY_BYTES, DEMO_DEBUG_EXIT } from './demo.js';
 export { versionLine, versionText, helpText, QEMU_COMPAT_VERSION, NO_KERNEL_MESSAGE } from './help.js';

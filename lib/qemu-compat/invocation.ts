@@ -7,12 +7,12 @@
 import type { RtcBase } from '../devices/mc146818-rtc.js';
 import type { MachineConfig } from '../machine/config.js';
 import type { GlobalProperty } from './globals.js';
+import type { ChardevSpec, SerialBackend } from './chardev.js';
 
 export type AccelName = MachineConfig['accel'];
 export type DeviceSpec = MachineConfig['devices'][number];
 
-/** Serial backends of this slice: the process's stdio, a sink, or no serial port at all. */
-export type SerialBackend = 'stdio' | 'null' | 'none';
+export type { SerialBackend, ChardevSpec, ChardevBackend } from './chardev.js';
 
 /** Where a QMP server listens: a unix socket (server mode; wait = start the guest once a client connects) or stdio. */
 export type QmpEndpoint = { kind: 'unix'; path: string; wait: boolean } | { kind: 'stdio' };
@@ -47,6 +47,10 @@ export interface QemuInvocation {
   accelSource?: { option: string; value?: string; via: 'machine' | 'accel' };
   /** Explicit -serial; undefined = QEMU's default (stdio unless -nodefaults). */
   serial?: SerialBackend;
+  /** The -serial argument as written, for messages about opening it. */
+  serialText?: string;
+  /** -chardev definitions, in the order given (each is opened, used or not, as in QEMU). */
+  chardevs: Array<ChardevSpec & { text: string }>;
   nographic: boolean;
   nodefaults: boolean;
   devices: DeviceSpec[];
@@ -86,6 +90,7 @@ export function emptyInvocation(): QemuInvocation {
     noReboot: false,
     noShutdown: false,
     globals: [],
+    chardevs: [],
     qmp: [],
   };
 }

@@ -11,7 +11,8 @@ import { accelFromName, accelListFromText, accelListText } from './accel.js';
 import { BadValue } from './bad-value.js';
 import { cpuHelpText, parseCpuOption } from './cpu-option.js';
 import { buildDevice, deviceListText, devicePropertiesText, findDeviceModel } from './devices.js';
-import type { QemuInvocation, SerialBackend } from './invocation.js';
+import type { QemuInvocation } from './invocation.js';
+import { parseChardev, parseSerial } from './chardev.js';
 import { parseOptList, parseUint } from './opts.js';
 import { MONITOR_OPTIONS } from './monitor-options.js';
 import { SESSION_OPTIONS } from './session-options.js';
@@ -50,8 +51,6 @@ const RAM_ALIGN = 4096;
 const MACHINE_TYPES: ReadonlyArray<{ name: string; description: string }> = [
   { name: 'pc', description: 'PC-compatible machine with ISA devices, PIC, PIT, RTC and a 16550 UART' },
 ];
-
-const SERIAL_BACKENDS: readonly SerialBackend[] = ['stdio', 'null', 'none'];
 
 function setAccel(inv: QemuInvocation, option: string, value: string | undefined, via: 'machine' | 'accel', list: QemuInvocation['accel']): void {
   // QEMU refuses to mix the two spellings, since the result would be ambiguous.
@@ -138,13 +137,23 @@ export const OPTIONS: readonly OptionSpec[] = [
     names: ['serial'],
     takesArg: true,
     argName: 'DEV',
-    help: 'the COM1 UART: stdio, null (discard output) or none (no serial port)',
+    help: 'the COM1 UART: stdio, null, none (no UART), file:PATH, chardev:ID, mon:stdio, unix:PATH,server=on, tcp:[HOST]:PORT,server=on',
     handle(inv, value) {
-      if (!(SERIAL_BACKENDS as readonly string[]).includes(value)) {
-        throw new BadValue(`serial backend '${value}' is not supported (use stdio, null or none)`);
-      }
+      const serial = parseSerial(value);
       if (inv.serial !== undefined) throw new BadValue('only one serial port is supported');
-      inv.serial = value as SerialBackend;
+      inv.serial = serial;
+      inv.serialText = value;
+    },
+  },
+  {
+    names: ['chardev'],
+    takesArg: true,
+    argName: 'BACKEND,id=ID[,...]',
+    help: 'a character device for -serial chardev:ID: stdio, null, file,path=P[,append=on], socket,path=P|port=N,server=on[,wait=off]',
+    handle(inv, value) {
+      const spec = parseChardev(value);
+      if (inv.chardevs.some((c) => c.id === spec.id)) throw new BadValue(`duplicate chardev id '${spec.id}'`);
+      inv.chardevs.push({ ...spec, text: value });
     },
   },
   {

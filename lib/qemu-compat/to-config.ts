@@ -7,8 +7,23 @@ import { defaultMachineConfig, type MachineConfig } from '../machine/config.js';
 import { accelDisplayName } from './accel.js';
 import { QemuArgsError } from './errors.js';
 import type { AccelName, QemuInvocation, SerialBackend } from './invocation.js';
+import { ChardevOpenError, openHostChardev, type HostChardev } from './host-chardev.js';
+import { StdioMux } from './stdio-mux.js';
+
+/** Host endpoints opened for a command line, for the caller to wait for and close. */
+export interface OpenedEndpoints {
+  /** Files and sockets of -serial and -chardev, with the option that asked for each (for messages). */
+  chardevs: Array<{ option: string; value: string; chardev: HostChardev }>;
+  /** -serial mon:stdio: stdio shared by the serial port and the human monitor. */
+  mux?: StdioMux;
+}
 
 export interface HostEnvironment {
+  /**
+   * Collects what was opened. Without it, -serial mon:stdio is refused (the monitor is the
+   * caller's to run) and nothing closes files and sockets before the process ends.
+   */
+  opened?: OpenedEndpoints;
   /** Backends compiled into this build; undefined = do not check (the machine will). */
   backends?: readonly string[];
   /** Where "-serial stdio" writes; defaults to process.stdout. */
@@ -28,7 +43,7 @@ export function toMachineConfig(inv: QemuInvocation, host: HostEnvironment = {})
   if (inv.kernel !== undefined) config.kernel = inv.kernel;
   if (inv.append !== undefined) config.append = inv.append;
   if (inv.initrd !== undefined) config.initrd = inv.initrd;
-  config.serial = serialConfig(effectiveSerial(inv), host);
+  config.serial = serialConfig(inv, openChardevs(inv, host), host);
   config.devices = inv.devices.map((d) => ({ ...d }));
   config.noReboot = inv.noReboot;
   if (inv.noShutdown) config.noShutdown = true;
@@ -55,17 +70,48 @@ export function effectiveSerial(inv: QemuInvocation): SerialBackend {
   return 'stdio';
 }
 
-function serialConfig(backend: SerialBackend, host: HostEnvironment): MachineConfig['serial'] {
-  switch (backend) {
-    case 'none':
-      return 'none';
-    case 'null':
-      return { output: () => {} };
-    case 'stdio': {
-      const out = host.stdout ?? process.stdout;
-      return { output: (data) => void out.write(data), input: host.stdin ?? process.stdin };
-    }
+function stdioOf(host: HostEnvironment) {
+  return { stdout: host.stdout ?? process.stdout, stdin: host.stdin ?? process.stdin };
+}
+
+/** Opens every -chardev (QEMU creates them whether a device uses them or not). */
+function openChardevs(inv: QemuInvocation, host: HostEnvironment): Map<string, HostChardev> {
+  const byId = new Map<string, HostChardev>();
+  for (const spec of inv.chardevs) {
+    byId.set(spec.id, open(() => openHostChardev(spec.backend, stdioOf(host)), '-chardev', spec.text, host));
   }
+  return byId;
+}
+
+function open(how: () => HostChardev, option: string, value: string, host: HostEnvironment): HostChardev {
+  let chardev: HostChardev;
+  try {
+    chardev = how();
+  } catch (err) {
+    if (err instanceof ChardevOpenError) throw new QemuArgsError(option, value, err.message);
+    throw err;
+  }
+  host.opened?.chardevs.push({ option, value, chardev });
+  return chardev;
+}
+
+function serialConfig(inv: QemuInvocation, chardevs: Map<string, HostChardev>, host: HostEnvironment): MachineConfig['serial'] {
+  const backend = effectiveSerial(inv);
+  if (backend === 'none') return 'none';
+  if (backend === 'mon:stdio') {
+    if (host.opened === undefined) throw new QemuArgsError('-serial', 'mon:stdio', 'needs a monitor, which only the tsvisor command runs');
+    const { stdout, stdin } = stdioOf(host);
+    host.opened.mux = new StdioMux(stdin, stdout);
+    return { output: (data) => void stdout.write(data), input: host.opened.mux.serialInput };
+  }
+  let chardev: HostChardev;
+  if (typeof backend === 'object' && backend.kind === 'chardev') {
+    chardev = chardevs.get(backend.id)!; // argv.ts checked that it is defined
+  } else {
+    const spec = backend === 'stdio' ? { kind: 'stdio' as const } : backend === 'null' ? { kind: 'null' as const } : backend;
+    chardev = open(() => openHostChardev(spec, stdioOf(host)), '-serial', inv.serialText ?? backend.toString(), host);
+  }
+  return { output: (data) => chardev.output(data), input: chardev.input };
 }
 
 function chooseAccel(inv: QemuInvocation, backends: readonly string[] | undefined, fallback: AccelName): AccelName {

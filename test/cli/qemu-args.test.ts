@@ -218,7 +218,7 @@ test('serial defaults follow QEMU: stdio by default and with -nographic, none wi
 });
 
 test('-serial and -display errors', (t) => {
-  t.is(errorOf([...KERNEL, '-serial', 'pty']), "-serial pty: serial backend 'pty' is not supported (use stdio, null or none)");
+  t.is(errorOf([...KERNEL, '-serial', 'pty']), "-serial pty: serial backend 'pty' is not supported (use stdio, null, none, file:PATH, chardev:ID, mon:stdio, unix:PATH,server=on, tcp:[HOST]:PORT,server=on)");
   t.is(errorOf([...KERNEL, '-serial', 'stdio', '-serial', 'null']), '-serial null: only one serial port is supported');
   t.is(errorOf([...KERNEL, '-display', 'gtk']), "-display gtk: display 'gtk' is not available: tsvisor has no graphical display (use -display none)");
   t.is(errorOf([...KERNEL, '-display', 'none,gl=on']), "-display none,gl=on: invalid parameter 'gl'");
