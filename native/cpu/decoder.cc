@@ -22,6 +22,7 @@ static OpTables* build_tables() {
   register_absent_fpu_sse(*t);
   register_fxsave(*t);
   register_legacy(*t);
+  register_simd_int(*t);
   return t;
 }
 

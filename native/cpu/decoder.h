@@ -98,6 +98,7 @@ void register_system(OpTables& t);  // after register_descriptor_tables (group 7
 void register_absent_fpu_sse(OpTables& t);
 void register_fxsave(OpTables& t);  // group 15: FXSAVE/XSAVE families, MXCSR, fences, CLFLUSH
 void register_legacy(OpTables& t);
+void register_simd_int(OpTables& t);  // MMX and SSE2 integer (insn/simd_int_*.cc)
 
 const OpTables& op_tables();
 
