@@ -9,6 +9,7 @@ import { constants } from 'node:os';
 import { join } from 'node:path';
 import { BackendUnavailableError, HypervisorArgumentError } from './hypervisor/errors.js';
 import { loadAddon, packageRoot } from './hypervisor/addon.js';
+import { backendUnavailableReason } from './hypervisor/vm.js';
 import { ApiArgumentError, MachineStateError } from './api/errors.js';
 import { VirtualMachine } from './api/virtual-machine.js';
 import { BusConflictError, KernelLoadError, MachineConfigError } from './machine/errors.js';
@@ -87,7 +88,8 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 
   const opened: OpenedEndpoints = { chardevs: [] };
-  const config = toMachineConfig(inv, { backends: loadAddon().backends(), opened });
+  const addon = loadAddon();
+  const config = toMachineConfig(inv, { backends: addon.backends(), unusableReason: (accel) => backendUnavailableReason(accel, addon), opened });
   if (inv.demo) {
     process.stdout.write(
       `tsvisor ${tsvisorVersion()} demo: ${config.accel} backend, ${formatSize(config.memoryBytes)} RAM, guest ${inv.kernel}\n`,

@@ -2,8 +2,8 @@
  * HV_X64_MSR_GUEST_OS_ID and HV_X64_MSR_HYPERCALL (partition-wide).
  *
  * Enabling the hypercall MSR makes tsvisor write the hypercall page at the
- * given GPA: VMCALL; RET, which reaches the hypercall exit on this backend
- * (the interpreter exits on VMCALL). The rest of the page is INT3 so a stray
+ * given GPA: VMCALL; RET, which reaches the hypercall exit on the interpreter
+ * (on kvm the machine passes OUT 0x7e instead, lib/hypervisor/hypercall-trap.ts). The rest of the page is INT3 so a stray
  * jump into it traps; guest memory outside the page is left untouched and
  * the decoded code of the page is dropped (GuestMemory.write).
  *
@@ -21,6 +21,7 @@ import {
 
 /** VMCALL (0F 01 C1); RET (C3). */
 export const HYPERCALL_SEQUENCE = Uint8Array.of(0x0f, 0x01, 0xc1, 0xc3);
+const RET = 0xc3;
 const INT3 = 0xcc;
 /** Bits 11:2 of HV_X64_MSR_HYPERCALL are reserved (read back as written on Hyper-V; kept here). */
 const HYPERCALL_MSR_WRITABLE = HV_X64_MSR_PAGE_ADDRESS_MASK | 0xfffn;
@@ -29,7 +30,12 @@ export class HypercallPage {
   guestOsId = 0n;
   private msr = 0n;
 
-  constructor(private readonly memory: GuestMemory) {}
+  private readonly sequence: Uint8Array;
+
+  /** hypercallInstruction: what traps to the hypercall exit on the backend (VMCALL; OUT 0x7e on kvm). */
+  constructor(private readonly memory: GuestMemory, hypercallInstruction?: Uint8Array) {
+    this.sequence = hypercallInstruction === undefined ? HYPERCALL_SEQUENCE : Uint8Array.of(...hypercallInstruction, RET);
+  }
 
   /** Hypercalls go to Hyper-V while the page is enabled. */
   get enabled(): boolean {
@@ -55,7 +61,7 @@ export class HypercallPage {
       const gpa = Number(v & HV_X64_MSR_PAGE_ADDRESS_MASK);
       if (!Number.isSafeInteger(gpa) || gpa + HV_HYP_PAGE_SIZE > this.memory.size) return false;
       const page = new Uint8Array(HV_HYP_PAGE_SIZE).fill(INT3);
-      page.set(HYPERCALL_SEQUENCE, 0);
+      page.set(this.sequence, 0);
       this.memory.write(gpa, page);
     }
     this.msr = v;

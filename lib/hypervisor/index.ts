@@ -1,5 +1,5 @@
 /** lib/hypervisor: the backend-neutral Vm / Vcpu over the native addon. */
-export { createVm, backendName, Vm, PAGE_SIZE } from './vm.js';
+export { createVm, backendName, backendUnavailableReason, Vm, PAGE_SIZE } from './vm.js';
 export type { Accel, CpuidEntry, CreateVmOptions } from './vm.js';
 export { Vcpu, GPR_NAMES } from './vcpu.js';
 export type { SegmentState, DescriptorTable, GprName } from './vcpu.js';

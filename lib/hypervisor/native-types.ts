@@ -16,6 +16,8 @@ export interface NativeAddon {
    * the buffer is collected. Absent in addon-shaped test backends.
    */
   mapHostFile?(fd: number, length: number, writable: boolean): ArrayBuffer;
+  /** Builds with the KVM backend (Linux): null when /dev/kvm can run it, else why not (one line). */
+  kvmProbe?(): string | null;
 }
 
 export interface NativeVm {
@@ -33,6 +35,8 @@ export interface NativeVm {
   createVcpu(id: number): NativeVcpu;
   /** TypeScript wrote guest RAM directly: drop decoded instructions of that range. */
   invalidateCode(gpa: number, length: number): void;
+  /** The kvm backend: the guest TSC rate KVM runs at (KVM_GET_TSC_KHZ), 0 when unknown. */
+  tscKhz?(): number;
   destroy(): void;
 }
 

@@ -49,17 +49,31 @@ export function backendName(accel: string): 'interp' | 'kvm' {
   throw new HypervisorArgumentError(`unknown accelerator '${accel}' (known: interp, tcg, kvm)`);
 }
 
+/**
+ * Why a backend cannot run on this host, or undefined when it can: not built
+ * (the KVM backend is Linux-only), or for kvm the host's answer to the probe
+ * (no /dev/kvm, no permission, KVM_CREATE_VM fails, a capability missing).
+ */
+export function backendUnavailableReason(accel: Accel, addon: NativeAddon = loadAddon()): string | undefined {
+  const backend = backendName(accel);
+  const available = addon.backends();
+  if (!available.includes(backend)) {
+    return backend === 'kvm'
+      ? 'KVM backend not available in this build (built backends: ' + available.join(', ') + ')'
+      : `backend '${backend}' not available in this build (built backends: ${available.join(', ')})`;
+  }
+  if (backend === 'kvm') {
+    const why = addon.kvmProbe?.() ?? null;
+    if (why !== null) return `KVM is not usable: ${why}`;
+  }
+  return undefined;
+}
+
 export function createVm(options: CreateVmOptions): Vm {
   const backend = backendName(options.accel);
   const addon = options.addon ?? loadAddon();
-  const available = addon.backends();
-  if (!available.includes(backend)) {
-    throw new BackendUnavailableError(
-      backend === 'kvm'
-        ? 'KVM backend not available in this build (built backends: ' + available.join(', ') + ')'
-        : `backend '${backend}' not available in this build (built backends: ${available.join(', ')})`,
-    );
-  }
+  const unavailable = backendUnavailableReason(options.accel, addon);
+  if (unavailable !== undefined) throw new BackendUnavailableError(unavailable);
   const clockState = new ArrayBuffer(abi.TSV_VM_BUFFER_SIZE);
   return new Vm(backend, addon, addon.createVm(backend, clockState), clockState);
 }
@@ -90,6 +104,15 @@ export class Vm {
   /** The host monotonic clock (ns) the run deadline is compared with. */
   hostMonotonicNs(): bigint {
     return this.addon.hostMonotonicNs();
+  }
+
+  /**
+   * The guest TSC rate the backend imposes (kvm: KVM_GET_TSC_KHZ, since the guest reads
+   * the TSC in hardware), or undefined when the machine's clock may choose it (interp).
+   */
+  backendTscKhz(): number | undefined {
+    const khz = this.native.tscKhz?.() ?? 0;
+    return khz > 0 ? khz : undefined;
   }
 
   /** Page-aligned, zero-filled host memory for a RAM region. */

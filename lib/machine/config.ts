@@ -11,6 +11,7 @@ import type { CpuFlagValue } from './cpu-flags.js';
 import { validateAssignedDevices, type AssignedPciConfig } from '../devices/pci/assigned/assigned-config.js';
 
 export type { AssignedPciConfig };
+import { kvmConfigProblem } from './kvm-backend-limits.js';
 
 export type AccelName = 'interp' | 'kvm';
 
@@ -188,6 +189,8 @@ export function validateMachineConfig(config: MachineConfig): void {
   } else if (clock.mode !== 'realtime') {
     fail(`clock mode must be 'realtime' or 'icount', got '${String(clock.mode)}'`);
   }
+  const backendProblem = kvmConfigProblem(config);
+  if (backendProblem !== undefined) fail(backendProblem);
   if (config.cpuModel !== undefined && typeof config.cpuModel !== 'string') fail('cpuModel must be a string');
   checkCpuModel(config.cpuModel);
   if (config.cpuFlags !== undefined) {

@@ -45,6 +45,8 @@ import { describeCrash } from '../hyperv/vp-registers.js';
 import { APIC_BUS_HZ } from '../devices/lapic-registers.js';
 import { HypervTestdev, HYPERV_TESTDEV_PORT, HYPERV_TESTDEV_PORT_COUNT } from '../devices/hyperv-testdev.js';
 import { hypervisorLeaves, resolveCpuSelection, type CpuSelectionResult } from '../paravirt/cpu-selection.js';
+import { hypercallInstruction } from '../hypervisor/hypercall-trap.js';
+import { cpuSelectionForBackend } from './kvm-backend-limits.js';
 import { KvmParavirt } from '../paravirt/kvm-paravirt.js';
 import { rtcStartSeconds } from '../devices/mc146818-rtc.js';
 
@@ -133,7 +135,7 @@ export class Machine {
     let assignedPci: PciAssignments | undefined;
     try {
       const hostNow = (): bigint => this.vm.hostMonotonicNs();
-      this.clock = new Clock(this.vm.clockState, config.clock, hostNow);
+      this.clock = new Clock(this.vm.clockState, config.clock, hostNow, this.vm.backendTscKhz());
       // Guest time starts at 0 when run() starts, not when the machine is built.
       this.clock.pause();
 
@@ -143,7 +145,7 @@ export class Machine {
       this.vm.setMemoryRegion(RAM_SLOT, 0, config.memoryBytes, ramBuffer, 0, 0);
       this.msrs = new MsrRegistry((ranges) => this.vm.setMsrExitRanges(ranges));
       this.cpuidTables = [];
-      this.cpu = resolveCpuSelection(config.cpuModel, config.cpuFlags);
+      this.cpu = cpuSelectionForBackend(resolveCpuSelection(config.cpuModel, config.cpuFlags), config.accel);
       // Hyper-V's leaves (0x40000000-0x4000000A) when any hv-* flag is on; KVM's go after them.
       const hvFeatures = resolveHypervFeatures(this.cpu.flags);
       const hvLeaves = hypervisorLeaves(this.cpu, hvFeatures !== undefined ? hypervCpuidLeaves(hvFeatures, { vcpus: config.smp }) : []);
@@ -320,6 +322,7 @@ export class Machine {
       apics: this.localApics.apics,
       // Re-setting the RAM slot drops every vCPU's TLB (and decoded code): the backend's only flush from here.
       flushTlbs: () => this.vm.setMemoryRegion(RAM_SLOT, 0, this.config.memoryBytes, this.ram.buffer as ArrayBuffer, 0, 0),
+      hypercallInstruction: hypercallInstruction(this.vm.accel),
     });
     this.resettable.push(hyperv);
     this.events.on('resume', () => hyperv.clockChanged());

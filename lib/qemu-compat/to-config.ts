@@ -26,6 +26,10 @@ export interface HostEnvironment {
   opened?: OpenedEndpoints;
   /** Backends compiled into this build; undefined = do not check (the machine will). */
   backends?: readonly string[];
+  /** Why a built backend cannot run on this host (kvm: no usable /dev/kvm), or undefined when it can. */
+  unusableReason?: (accel: AccelName) => string | undefined;
+  /** Where the one-line note about an accelerator fallback goes (default: stderr). */
+  warn?: (line: string) => void;
   /** Where "-serial stdio" writes; defaults to process.stdout. */
   stdout?: { write(chunk: Uint8Array): unknown };
   /** Where "-serial stdio" reads; defaults to process.stdin. */
@@ -37,7 +41,7 @@ export function toMachineConfig(inv: QemuInvocation, host: HostEnvironment = {})
     throw new QemuArgsError(undefined, undefined, `the command line asks for ${inv.request.kind}, not for a machine`);
   }
   const config = defaultMachineConfig();
-  config.accel = chooseAccel(inv, host.backends, config.accel);
+  config.accel = chooseAccel(inv, host, config.accel);
   if (inv.memoryBytes !== undefined) config.memoryBytes = inv.memoryBytes;
   config.smp = inv.smp;
   if (inv.kernel !== undefined) config.kernel = inv.kernel;
@@ -114,13 +118,32 @@ function serialConfig(inv: QemuInvocation, chardevs: Map<string, HostChardev>, h
   return { output: (data) => chardev.output(data), input: chardev.input };
 }
 
-function chooseAccel(inv: QemuInvocation, backends: readonly string[] | undefined, fallback: AccelName): AccelName {
+function chooseAccel(inv: QemuInvocation, host: HostEnvironment, fallback: AccelName): AccelName {
   if (inv.accel.length === 0) return fallback;
+  const backends = host.backends;
   if (backends === undefined) return inv.accel[0];
-  const usable = inv.accel.find((a) => backends.includes(a));
-  if (usable !== undefined) return usable;
   const source = inv.accelSource;
+  const skipped: string[] = [];
+  for (const accel of inv.accel) {
+    const why = backends.includes(accel) ? host.unusableReason?.(accel) : `${accelDisplayName(accel)} backend not available in this build`;
+    if (why === undefined) {
+      if (skipped.length > 0) {
+        const where = source ? `${source.option}${source.value !== undefined ? ' ' + source.value : ''}: ` : '';
+        (host.warn ?? ((line) => process.stderr.write(`tsvisor: ${line}\n`)))(`${where}${skipped.join('; ')}; falling back to ${accelFallbackName(accel)}`);
+      }
+      return accel;
+    }
+    skipped.push(why);
+  }
   const names = inv.accel.map(accelDisplayName).join(', ');
-  const reason = `${names} backend${inv.accel.length > 1 ? 's' : ''} not available in this build`;
+  const reason =
+    inv.accel.every((a) => !backends.includes(a))
+      ? `${names} backend${inv.accel.length > 1 ? 's' : ''} not available in this build`
+      : skipped.join('; ');
   throw new QemuArgsError(source?.option, source?.value, reason);
+}
+
+/** The accelerator's name as the user would write it in a fallback note (QEMU says "falling back to tcg"). */
+function accelFallbackName(accel: AccelName): string {
+  return accel === 'interp' ? 'tcg' : accel;
 }

@@ -9,6 +9,9 @@
 #include "cpu/exec.h"
 #include "cpu/mmu.h"
 #include "cpu/vm.h"
+#if defined(TSV_HAVE_KVM)
+#include "kvm/kvm_addon.h"
+#endif
 
 namespace {
 
@@ -259,8 +262,11 @@ Napi::Value VmWrap::CreateVcpu(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value Backends(const Napi::CallbackInfo& info) {
-  Napi::Array a = Napi::Array::New(info.Env(), 1);
+  Napi::Array a = Napi::Array::New(info.Env());
   a.Set(0u, Napi::String::New(info.Env(), "interp"));
+#if defined(TSV_HAVE_KVM)
+  a.Set(1u, Napi::String::New(info.Env(), "kvm"));
+#endif
   return a;
 }
 
@@ -272,10 +278,14 @@ Napi::Value CreateVm(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsString()) throw Napi::TypeError::New(env, "accel must be a string");
   std::string accel = info[0].As<Napi::String>().Utf8Value();
-  if (accel == "kvm") throw Napi::Error::New(env, "accel 'kvm' is not available in this build yet (use 'interp' or 'tcg')");
-  if (accel != "interp" && accel != "tcg")
+  if (accel != "interp" && accel != "tcg" && accel != "kvm")
     throw Napi::TypeError::New(env, "unknown accel '" + accel + "' (expected 'interp', 'tcg' or 'kvm')");
   if (info.Length() < 2 || !info[1].IsArrayBuffer()) throw Napi::TypeError::New(env, "vmState must be an ArrayBuffer");
+#if defined(TSV_HAVE_KVM)
+  if (accel == "kvm") return tsv::kvm::create_vm_object(env, info[1]);
+#else
+  if (accel == "kvm") throw Napi::Error::New(env, "the KVM backend is only built on Linux");
+#endif
   return VmWrap::ctor->New({info[1]});
 }
 
@@ -287,6 +297,10 @@ Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   exports.Set("mapHostFile", Napi::Function::New(env, tsv::MapHostFile, "mapHostFile"));
   VmWrap::Init(env);
   VcpuWrap::Init(env);
+#if defined(TSV_HAVE_KVM)
+  tsv::kvm::init_addon_classes(env);
+  exports.Set("kvmProbe", Napi::Function::New(env, tsv::kvm::probe, "kvmProbe"));
+#endif
   return exports;
 }
 

@@ -29,6 +29,8 @@ export interface RunGuestOptions {
   cpuModel?: string;
   /** Where assigned host PCI devices are looked up (a fixture sysfs tree). */
   pciSysfsRoot?: string;
+  /** Backend (default interp). */
+  accel?: MachineConfig['accel'];
 }
 
 export interface GuestResult {
@@ -75,6 +77,7 @@ export async function runKernel(kernel: string, opts: RunGuestOptions = {}, labe
     ...(opts.cpuFlags !== undefined ? { cpuFlags: opts.cpuFlags } : {}),
     ...(opts.cpuModel !== undefined ? { cpuModel: opts.cpuModel } : {}),
     ...(opts.pciSysfsRoot !== undefined ? { pciSysfsRoot: opts.pciSysfsRoot } : {}),
+    ...(opts.accel !== undefined ? { accel: opts.accel } : {}),
   };
   const machine = new Machine(config);
   let timedOut = false;

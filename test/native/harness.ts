@@ -67,8 +67,8 @@ export class TestVm {
   readonly st: DataView;
   readonly stBytes: Uint8Array;
 
-  constructor(ramSize = LAYOUT.ramSize) {
-    this.vm = native.createVm('interp', this.vmState);
+  constructor(ramSize = LAYOUT.ramSize, accel: 'interp' | 'kvm' = 'interp') {
+    this.vm = native.createVm(accel, this.vmState);
     this.ramBuf = this.vm.allocateMemory(ramSize);
     this.ram = new Uint8Array(this.ramBuf);
     this.ramView = new DataView(this.ramBuf);

@@ -1,0 +1,467 @@
+// KVM_RUN and the exit record. Each run(): finish the previous exit in
+// kvm_run (IN data, MMIO read data, the MSR answer), push the registers
+// TypeScript changed, hand over pending events, then KVM_RUN until an exit
+// TypeScript must see, and write registers and the exit record back into the
+// shared buffer. KVM keeps RIP at an I/O, MMIO or MSR instruction until the
+// next KVM_RUN completes it, so those exits show RIP at the instruction.
+#include "kvm/kvm_vcpu.h"
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include "kvm/kvm_cpuid.h"
+#include "kvm/kvm_host.h"
+#include "kvm/kvm_regs.h"
+#include "tsvisor_abi.h"
+
+namespace tsv::kvm {
+
+namespace {
+
+constexpr uint32_t MSR_IA32_TSC = 0x10;
+
+template <typename T>
+T& at(uint8_t* b, unsigned off) {
+  return *reinterpret_cast<T*>(b + off);
+}
+
+uint64_t monotonic_ns() {
+  return (uint64_t)std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+std::string hex(uint64_t v) {
+  char s[24];
+  std::snprintf(s, sizeof s, "0x%llx", (unsigned long long)v);
+  return s;
+}
+
+const char* internal_suberror_name(uint32_t s) {
+  switch (s) {
+    case KVM_INTERNAL_ERROR_EMULATION: return "emulation failure";
+    case KVM_INTERNAL_ERROR_SIMUL_EX: return "exception while delivering an exception";
+    case KVM_INTERNAL_ERROR_DELIVERY_EV: return "event delivery failed";
+    case KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON: return "unexpected hardware exit";
+    default: return "unknown suberror";
+  }
+}
+
+}  // namespace
+
+KvmVcpu::KvmVcpu(std::shared_ptr<KvmVm> vm, int id, uint8_t* buf) : vm_(std::move(vm)), id_(id), buf_(buf), shadow_(TSV_OFF_EXIT_REASON, 0) {
+  const HostKvm& h = host();
+  fd_ = ioctl(vm_->fd(), KVM_CREATE_VCPU, (unsigned long)id);
+  if (fd_ < 0) throw KvmError(errno_text("KVM_CREATE_VCPU"));
+  run_size_ = (size_t)h.run_mmap_size;
+  void* p = mmap(nullptr, run_size_, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, 0);
+  if (p == MAP_FAILED) {
+    std::string m = errno_text("mmap of kvm_run");
+    close(fd_);
+    throw KvmError(m);
+  }
+  run_ = static_cast<kvm_run*>(p);
+  run_->kvm_valid_regs = h.sync_regs;
+  if (ioctl(fd_, KVM_GET_SREGS, &sregs_) < 0) {
+    std::string m = errno_text("KVM_GET_SREGS");
+    munmap(run_, run_size_);
+    close(fd_);
+    throw KvmError(m);
+  }
+  reset();
+}
+
+KvmVcpu::~KvmVcpu() {
+  if (run_) munmap(run_, run_size_);
+  if (fd_ >= 0) close(fd_);
+}
+
+void KvmVcpu::reset() {
+  init_state_to_buffer(buf_, vm_->cpuid1_eax(), id_ == 0);
+  at<int32_t>(buf_, TSV_OFF_PENDING_IRQ) = -1;
+  at<uint8_t>(buf_, TSV_OFF_PENDING_NMI) = 0;
+  at<uint8_t>(buf_, TSV_OFF_PENDING_EXCEPTION_VALID) = 0;
+  at<uint8_t>(buf_, TSV_OFF_READY_FOR_INJECTION) = 0;
+  at<uint8_t>(buf_, TSV_OFF_IF_FLAG) = 0;
+  pending_ = Pending::None;
+  internal_irq_window_ = false;
+  // Everything differs from KVM's copy now: the next run() pushes all of it.
+  for (size_t k = 0; k < shadow_.size(); k++) shadow_[k] = (uint8_t)~buf_[k];
+  // x87/SSE power-on state and no event in flight; these are not part of the buffer.
+  kvm_fpu fpu;
+  std::memset(&fpu, 0, sizeof fpu);
+  fpu.fcw = 0x37f;
+  fpu.mxcsr = 0x1f80;
+  ioctl(fd_, KVM_SET_FPU, &fpu);
+  kvm_vcpu_events ev;
+  if (ioctl(fd_, KVM_GET_VCPU_EVENTS, &ev) == 0) {
+    ev.exception.injected = 0;
+    ev.interrupt.injected = 0;
+    ev.nmi.injected = 0;
+    ev.nmi.pending = 0;
+    ev.nmi.masked = 0;
+    ev.flags = KVM_VCPUEVENT_VALID_NMI_PENDING;
+    ioctl(fd_, KVM_SET_VCPU_EVENTS, &ev);
+  }
+}
+
+int KvmVcpu::internal_error(uint32_t suberror, const std::string& text) {
+  at<uint32_t>(buf_, TSV_OFF_EXIT_REASON) = TSV_EXIT_INTERNAL_ERROR;
+  at<uint32_t>(buf_, TSV_OFF_EXIT_INTERNAL_SUBERROR) = suberror;
+  uint64_t cs_base = at<uint64_t>(buf_, TSV_OFF_SEG + TSV_SEG_CS * TSV_SEG_SIZE + TSV_SEG_OFF_BASE);
+  at<uint64_t>(buf_, TSV_OFF_EXIT_INTERNAL_RIP) = cs_base + at<uint64_t>(buf_, TSV_OFF_RIP);
+  char* msg = reinterpret_cast<char*>(buf_ + TSV_OFF_EXIT_MESSAGE);
+  std::snprintf(msg, TSV_EXIT_MESSAGE_SIZE, "%s", text.c_str());
+  return TSV_EXIT_INTERNAL_ERROR;
+}
+
+bool KvmVcpu::complete_previous_exit(std::string& error) {
+  switch (pending_) {
+    case Pending::None:
+      break;
+    case Pending::IoIn: {
+      size_t n = (size_t)run_->io.size * run_->io.count;
+      std::memcpy(reinterpret_cast<uint8_t*>(run_) + run_->io.data_offset, buf_ + TSV_OFF_IO_DATA, n);
+      break;
+    }
+    case Pending::MmioRead:
+      std::memcpy(run_->mmio.data, buf_ + TSV_OFF_EXIT_MMIO_DATA, run_->mmio.len);
+      break;
+    case Pending::Msr:
+      run_->msr.error = at<uint8_t>(buf_, TSV_OFF_EXIT_MSR_ERROR) ? 1 : 0;
+      if (run_->exit_reason == KVM_EXIT_X86_RDMSR) run_->msr.data = at<uint64_t>(buf_, TSV_OFF_EXIT_MSR_DATA);
+      break;
+  }
+  pending_ = Pending::None;
+  return true;
+}
+
+bool KvmVcpu::apply_cpuid(std::string& error) {
+  if (cpuid_gen_ == vm_->cpuid_generation()) return true;
+  std::vector<kvm_cpuid_entry2> table = intersect_cpuid(vm_->cpuid_words(), host().supported_cpuid);
+  cpuid_gen_ = vm_->cpuid_generation();
+  // The machine installs each vCPU's own table before its slices: most generations change
+  // nothing for this vCPU. KVM freezes CPUID once a vCPU has run, so only a real change is sent.
+  if (ran_ && table.size() == cpuid_applied_.size() &&
+      std::memcmp(table.data(), cpuid_applied_.data(), table.size() * sizeof(kvm_cpuid_entry2)) == 0)
+    return true;
+  std::vector<uint8_t> raw(sizeof(kvm_cpuid2) + table.size() * sizeof(kvm_cpuid_entry2));
+  auto* c = reinterpret_cast<kvm_cpuid2*>(raw.data());
+  c->nent = (uint32_t)table.size();
+  std::memcpy(c->entries, table.data(), table.size() * sizeof(kvm_cpuid_entry2));
+  if (ioctl(fd_, KVM_SET_CPUID2, c) < 0) {
+    error = errno_text(ran_ ? "KVM_SET_CPUID2 (a different table after the vCPU ran)" : "KVM_SET_CPUID2");
+    return false;
+  }
+  cpuid_applied_.swap(table);
+  return true;
+}
+
+bool KvmVcpu::push_state(std::string& error) {
+  const HostKvm& h = host();
+  auto changed = [&](unsigned from, unsigned to) { return std::memcmp(buf_ + from, shadow_.data() + from, to - from) != 0; };
+  bool regs = changed(kRegsBegin, kRegsEnd), sregs = changed(kSregsBegin, kSregsEnd);
+  run_->kvm_dirty_regs = 0;
+  if (regs) {
+    if (h.sync_regs) {
+      regs_from_buffer(buf_, run_->s.regs.regs);
+      run_->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
+    } else {
+      kvm_regs r;
+      std::memset(&r, 0, sizeof r);
+      regs_from_buffer(buf_, r);
+      if (ioctl(fd_, KVM_SET_REGS, &r) < 0) return error = errno_text("KVM_SET_REGS"), false;
+    }
+  }
+  if (sregs) {
+    kvm_sregs s = sregs_;
+    sregs_from_buffer(buf_, s);
+    if (h.sync_regs) {
+      run_->s.regs.sregs = s;
+      run_->kvm_dirty_regs |= KVM_SYNC_X86_SREGS;
+    } else if (ioctl(fd_, KVM_SET_SREGS, &s) < 0) {
+      return error = errno_text("KVM_SET_SREGS (the guest state in the buffer is invalid)"), false;
+    }
+    sregs_ = s;
+  }
+  if (changed(TSV_OFF_XCR0, TSV_OFF_XCR0 + 8)) {
+    kvm_xcrs x;
+    std::memset(&x, 0, sizeof x);
+    x.nr_xcrs = 1;
+    x.xcrs[0].xcr = 0;
+    x.xcrs[0].value = at<uint64_t>(buf_, TSV_OFF_XCR0);
+    if (ioctl(fd_, KVM_SET_XCRS, &x) < 0) return error = errno_text("KVM_SET_XCRS"), false;
+  }
+  if (changed(TSV_OFF_DR, TSV_OFF_DR + 8 * TSV_DR_COUNT)) {
+    kvm_debugregs d;
+    std::memset(&d, 0, sizeof d);
+    for (int k = 0; k < 4; k++) d.db[k] = at<uint64_t>(buf_, TSV_OFF_DR + 8 * k);
+    d.dr6 = at<uint64_t>(buf_, TSV_OFF_DR + 8 * 4);
+    d.dr7 = at<uint64_t>(buf_, TSV_OFF_DR + 8 * 5);
+    if (ioctl(fd_, KVM_SET_DEBUGREGS, &d) < 0) return error = errno_text("KVM_SET_DEBUGREGS"), false;
+  }
+  // Without an in-kernel APIC, KVM_RUN loads CR8 from kvm_run.cr8 every time.
+  run_->cr8 = at<uint64_t>(buf_, TSV_OFF_CR8);
+  std::memcpy(shadow_.data(), buf_, shadow_.size());
+  return true;
+}
+
+uint64_t KvmVcpu::virtual_tsc_now() const {
+  const uint8_t* v = vm_->state();
+  uint64_t khz = *reinterpret_cast<const uint64_t*>(v + TSV_OFF_VM_TSC_KHZ);
+  uint64_t host_base = *reinterpret_cast<const uint64_t*>(v + TSV_OFF_VM_HOST_BASE_NS);
+  uint64_t guest_base = *reinterpret_cast<const uint64_t*>(v + TSV_OFF_VM_GUEST_BASE_NS);
+  uint64_t now = monotonic_ns();
+  uint64_t guest_ns = guest_base + (now > host_base ? now - host_base : 0);
+  return (uint64_t)((unsigned __int128)guest_ns * khz / 1000000u) + at<uint64_t>(buf_, TSV_OFF_TSC_OFFSET);
+}
+
+bool KvmVcpu::sync_tsc(std::string& error) {
+  // The machine's clock is the only time source: whenever it re-bases (start, pause,
+  // resume) or TypeScript moves this vCPU's TSC offset, the guest TSC is set again
+  // to the virtual clock's TSC. In between, KVM's TSC runs at the same rate.
+  const uint8_t* v = vm_->state();
+  uint64_t params[4] = {*reinterpret_cast<const uint64_t*>(v + TSV_OFF_VM_TSC_KHZ), *reinterpret_cast<const uint64_t*>(v + TSV_OFF_VM_HOST_BASE_NS),
+                        *reinterpret_cast<const uint64_t*>(v + TSV_OFF_VM_GUEST_BASE_NS), at<uint64_t>(buf_, TSV_OFF_TSC_OFFSET)};
+  if (std::memcmp(params, tsc_params_, sizeof params) == 0) return true;
+  std::memcpy(tsc_params_, params, sizeof params);
+  // kvm_msrs ends in a flexible array: one entry follows the header
+  alignas(kvm_msrs) uint8_t raw[sizeof(kvm_msrs) + sizeof(kvm_msr_entry)];
+  std::memset(raw, 0, sizeof raw);
+  auto* m = reinterpret_cast<kvm_msrs*>(raw);
+  m->nmsrs = 1;
+  m->entries[0].index = MSR_IA32_TSC;
+  m->entries[0].data = virtual_tsc_now();
+  if (ioctl(fd_, KVM_SET_MSRS, m) != 1) return error = errno_text("KVM_SET_MSRS(IA32_TSC)"), false;
+  return true;
+}
+
+bool KvmVcpu::inject_events(std::string& error) {
+  if (at<uint8_t>(buf_, TSV_OFF_PENDING_EXCEPTION_VALID)) {
+    at<uint8_t>(buf_, TSV_OFF_PENDING_EXCEPTION_VALID) = 0;
+    kvm_vcpu_events ev;
+    if (ioctl(fd_, KVM_GET_VCPU_EVENTS, &ev) < 0) return error = errno_text("KVM_GET_VCPU_EVENTS"), false;
+    ev.exception.injected = 1;
+    ev.exception.nr = at<uint8_t>(buf_, TSV_OFF_PENDING_EXCEPTION_VECTOR);
+    ev.exception.has_error_code = at<uint8_t>(buf_, TSV_OFF_PENDING_EXCEPTION_HAS_ERROR) ? 1 : 0;
+    ev.exception.error_code = at<uint32_t>(buf_, TSV_OFF_PENDING_EXCEPTION_ERROR);
+    ev.flags = 0;
+    if (ioctl(fd_, KVM_SET_VCPU_EVENTS, &ev) < 0) return error = errno_text("KVM_SET_VCPU_EVENTS"), false;
+  }
+  if (at<uint8_t>(buf_, TSV_OFF_PENDING_NMI)) {
+    if (ioctl(fd_, KVM_NMI, 0) < 0) return error = errno_text("KVM_NMI"), false;
+    at<uint8_t>(buf_, TSV_OFF_PENDING_NMI) = 0;
+  }
+  return true;
+}
+
+int KvmVcpu::finish_exit(int reason) {
+  at<uint32_t>(buf_, TSV_OFF_EXIT_REASON) = (uint32_t)reason;
+  at<uint64_t>(buf_, TSV_OFF_SLICE_INSTRUCTIONS) = 0;  // KVM does not count instructions
+  return reason;
+}
+
+bool KvmVcpu::fetch_state(bool cold, std::string& error) {
+  const HostKvm& h = host();
+  if (h.sync_regs) {
+    regs_to_buffer(run_->s.regs.regs, buf_);
+    sregs_ = run_->s.regs.sregs;
+  } else {
+    kvm_regs r;
+    if (ioctl(fd_, KVM_GET_REGS, &r) < 0) return error = errno_text("KVM_GET_REGS"), false;
+    regs_to_buffer(r, buf_);
+    if (ioctl(fd_, KVM_GET_SREGS, &sregs_) < 0) return error = errno_text("KVM_GET_SREGS"), false;
+  }
+  sregs_to_buffer(sregs_, buf_);
+  if (cold) {
+    kvm_debugregs d;
+    if (ioctl(fd_, KVM_GET_DEBUGREGS, &d) == 0) {
+      for (int k = 0; k < 4; k++) at<uint64_t>(buf_, TSV_OFF_DR + 8 * k) = d.db[k];
+      at<uint64_t>(buf_, TSV_OFF_DR + 8 * 4) = d.dr6;
+      at<uint64_t>(buf_, TSV_OFF_DR + 8 * 5) = d.dr7;
+    }
+    kvm_xcrs x;
+    if (ioctl(fd_, KVM_GET_XCRS, &x) == 0)
+      for (uint32_t k = 0; k < x.nr_xcrs; k++)
+        if (x.xcrs[k].xcr == 0) at<uint64_t>(buf_, TSV_OFF_XCR0) = x.xcrs[k].value;
+  }
+  std::memcpy(shadow_.data(), buf_, shadow_.size());
+  bool if_flag = (at<uint64_t>(buf_, TSV_OFF_RFLAGS) >> 9) & 1;
+  at<uint8_t>(buf_, TSV_OFF_IF_FLAG) = if_flag;
+  at<uint8_t>(buf_, TSV_OFF_READY_FOR_INJECTION) = run_->ready_for_interrupt_injection && if_flag;
+  return true;
+}
+
+int KvmVcpu::translate_exit() {
+  switch (run_->exit_reason) {
+    case KVM_EXIT_IO: {
+      auto& io = run_->io;
+      if (io.port == kHypercallPort && io.direction == KVM_EXIT_IO_OUT && io.size == 1 && io.count == 1) {
+        at<uint32_t>(buf_, TSV_OFF_EXIT_HYPERCALL_KIND) = TSV_HYPERCALL_VMCALL;
+        at<uint32_t>(buf_, TSV_OFF_EXIT_HYPERCALL_INSN_LEN) = kHypercallInsnLength;
+        return TSV_EXIT_HYPERCALL;
+      }
+      size_t n = (size_t)io.size * io.count;
+      if (n > TSV_IO_DATA_SIZE) return internal_error(TSV_INTERNAL_HOST, "KVM_EXIT_IO: " + std::to_string(n) + " bytes exceed the I/O data area");
+      at<uint16_t>(buf_, TSV_OFF_EXIT_IO_PORT) = io.port;
+      at<uint8_t>(buf_, TSV_OFF_EXIT_IO_SIZE) = io.size;
+      at<uint8_t>(buf_, TSV_OFF_EXIT_IO_DIRECTION) = io.direction == KVM_EXIT_IO_OUT ? TSV_IO_OUT : TSV_IO_IN;
+      at<uint32_t>(buf_, TSV_OFF_EXIT_IO_COUNT) = io.count;
+      at<uint32_t>(buf_, TSV_OFF_EXIT_IO_DATA_OFFSET) = TSV_OFF_IO_DATA;
+      if (io.direction == KVM_EXIT_IO_OUT) std::memcpy(buf_ + TSV_OFF_IO_DATA, reinterpret_cast<uint8_t*>(run_) + io.data_offset, n);
+      else pending_ = Pending::IoIn;
+      return TSV_EXIT_IO;
+    }
+    case KVM_EXIT_MMIO: {
+      auto& m = run_->mmio;
+      at<uint64_t>(buf_, TSV_OFF_EXIT_MMIO_GPA) = m.phys_addr;
+      at<uint32_t>(buf_, TSV_OFF_EXIT_MMIO_LEN) = m.len;
+      at<uint8_t>(buf_, TSV_OFF_EXIT_MMIO_IS_WRITE) = m.is_write ? 1 : 0;
+      std::memset(buf_ + TSV_OFF_EXIT_MMIO_DATA, 0, 16);
+      if (m.is_write) std::memcpy(buf_ + TSV_OFF_EXIT_MMIO_DATA, m.data, m.len);
+      else pending_ = Pending::MmioRead;
+      return TSV_EXIT_MMIO;
+    }
+    case KVM_EXIT_X86_RDMSR:
+    case KVM_EXIT_X86_WRMSR: {
+      bool write = run_->exit_reason == KVM_EXIT_X86_WRMSR;
+      at<uint32_t>(buf_, TSV_OFF_EXIT_MSR_INDEX) = run_->msr.index;
+      at<uint64_t>(buf_, TSV_OFF_EXIT_MSR_DATA) = write ? run_->msr.data : 0;
+      pending_ = Pending::Msr;
+      return write ? TSV_EXIT_MSR_WRITE : TSV_EXIT_MSR_READ;
+    }
+    case KVM_EXIT_HLT:
+      return TSV_EXIT_HLT;
+    case KVM_EXIT_IRQ_WINDOW_OPEN:
+      return TSV_EXIT_IRQ_WINDOW_OPEN;
+    case KVM_EXIT_INTR:
+      at<uint32_t>(buf_, TSV_OFF_EXIT_SLICE_REASON) = at<uint8_t>(buf_, TSV_OFF_IMMEDIATE_EXIT) ? TSV_SLICE_IMMEDIATE_EXIT : TSV_SLICE_DEADLINE;
+      return TSV_EXIT_SLICE_END;
+    case KVM_EXIT_SHUTDOWN:
+      at<uint32_t>(buf_, TSV_OFF_EXIT_SHUTDOWN_REASON) = TSV_SHUTDOWN_TRIPLE_FAULT;
+      return TSV_EXIT_SHUTDOWN;
+    case KVM_EXIT_DEBUG:
+      at<uint64_t>(buf_, TSV_OFF_EXIT_DEBUG_DR6) = run_->debug.arch.dr6;
+      return TSV_EXIT_DEBUG;
+    case KVM_EXIT_FAIL_ENTRY:
+      return internal_error(TSV_INTERNAL_UNSUPPORTED, "KVM_EXIT_FAIL_ENTRY: hardware entry failure reason " +
+                                                          hex(run_->fail_entry.hardware_entry_failure_reason));
+    case KVM_EXIT_INTERNAL_ERROR: {
+      auto& in = run_->internal;
+      std::string text = std::string("KVM_EXIT_INTERNAL_ERROR: ") + internal_suberror_name(in.suberror);
+      if (in.suberror == KVM_INTERNAL_ERROR_EMULATION && in.ndata >= 1) {
+        // data[0] holds the flags; with FLAG_INSTRUCTION_BYTES, data[2] the byte count and data[3..] the bytes
+        if ((in.data[0] & KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES) && in.ndata >= 3) {
+          const uint8_t* bytes = reinterpret_cast<const uint8_t*>(&in.data[3]);
+          unsigned len = (unsigned)(in.data[2] < 15 ? in.data[2] : 15);
+          text += " (instruction bytes";
+          for (unsigned k = 0; k < len; k++) {
+            char b[4];
+            std::snprintf(b, sizeof b, " %02x", bytes[k]);
+            text += b;
+          }
+          text += ")";
+        }
+      }
+      return internal_error(TSV_INTERNAL_UNSUPPORTED, text);
+    }
+    case KVM_EXIT_SYSTEM_EVENT:
+      if (run_->system_event.type == KVM_SYSTEM_EVENT_SHUTDOWN || run_->system_event.type == KVM_SYSTEM_EVENT_RESET) {
+        at<uint32_t>(buf_, TSV_OFF_EXIT_SHUTDOWN_REASON) = TSV_SHUTDOWN_TRIPLE_FAULT;
+        return TSV_EXIT_SHUTDOWN;
+      }
+      return internal_error(TSV_INTERNAL_HOST, "KVM_EXIT_SYSTEM_EVENT type " + std::to_string(run_->system_event.type));
+    default:
+      return internal_error(TSV_INTERNAL_HOST, "unexpected KVM exit reason " + std::to_string(run_->exit_reason));
+  }
+}
+
+bool KvmVcpu::finish_hypercall_out(std::string& error) {
+  // Whether KVM moved RIP past the OUT before exiting depends on the path it took (its
+  // fast path does for port 0x7e, its instruction emulator does not). A KVM_RUN with
+  // immediate_exit completes the OUT without entering the guest, so TypeScript always
+  // sees RIP past the instruction and may change RAX and RIP freely, as after VMCALL.
+  run_->immediate_exit = 1;
+  int r = ioctl(fd_, KVM_RUN, 0);
+  int saved = errno;
+  run_->immediate_exit = 0;
+  if (r < 0 && saved != EINTR) {
+    errno = saved;
+    return error = errno_text("KVM_RUN completing the hypercall port write"), false;
+  }
+  return true;
+}
+
+int KvmVcpu::run() {
+  std::string error;
+  if (!complete_previous_exit(error) || !apply_cpuid(error) || !push_state(error) || !sync_tsc(error) || !inject_events(error))
+    return finish_exit(internal_error(TSV_INTERNAL_HOST, error));
+  bool regs_pushed = run_->kvm_dirty_regs != 0;
+  for (;;) {
+    // An interrupt goes in only when the vCPU can take it (KVM injects what it is given
+    // unconditionally); otherwise KVM opens an interrupt window for it.
+    int32_t& irq = at<int32_t>(buf_, TSV_OFF_PENDING_IRQ);
+    if (irq >= 0 && !regs_pushed && run_->ready_for_interrupt_injection && run_->if_flag) {
+      kvm_interrupt i{(uint32_t)irq};
+      if (ioctl(fd_, KVM_INTERRUPT, &i) < 0) return finish_exit(internal_error(TSV_INTERNAL_HOST, errno_text("KVM_INTERRUPT")));
+      irq = -1;
+    }
+    internal_irq_window_ = irq >= 0;
+    bool ts_window = at<uint8_t>(buf_, TSV_OFF_REQUEST_IRQ_WINDOW) != 0;
+    run_->request_interrupt_window = (ts_window || internal_irq_window_) ? 1 : 0;
+
+    uint64_t deadline = at<uint64_t>(buf_, TSV_OFF_RUN_DEADLINE_HOST_NS);
+    bool stop_now = at<uint8_t>(buf_, TSV_OFF_IMMEDIATE_EXIT) != 0 || (deadline != 0 && monotonic_ns() >= deadline);
+    // immediate_exit still lets KVM_RUN finish the previous exit and store the registers.
+    run_->immediate_exit = stop_now ? 1 : 0;
+    if (!stop_now && deadline != 0 && !kick_.arm(run_, deadline, error)) return finish_exit(internal_error(TSV_INTERNAL_HOST, error));
+    int r = ioctl(fd_, KVM_RUN, 0);
+    int saved = errno;
+    if (deadline != 0) kick_.disarm();
+    run_->immediate_exit = 0;
+    ran_ = true;
+    regs_pushed = false;
+    if (r < 0 && saved == EAGAIN) continue;
+    if (r < 0 && saved != EINTR) {
+      errno = saved;
+      return finish_exit(internal_error(TSV_INTERNAL_HOST, errno_text("KVM_RUN")));
+    }
+    int reason;
+    if (r < 0) {
+      at<uint32_t>(buf_, TSV_OFF_EXIT_SLICE_REASON) = at<uint8_t>(buf_, TSV_OFF_IMMEDIATE_EXIT) ? TSV_SLICE_IMMEDIATE_EXIT : TSV_SLICE_DEADLINE;
+      reason = TSV_EXIT_SLICE_END;
+    } else {
+      if (run_->exit_reason == KVM_EXIT_IRQ_WINDOW_OPEN && internal_irq_window_ && !ts_window) continue;  // inject at the top
+      reason = translate_exit();
+      if (reason == TSV_EXIT_HYPERCALL && !finish_hypercall_out(error)) return finish_exit(internal_error(TSV_INTERNAL_HOST, error));
+    }
+    bool cold = reason != TSV_EXIT_IO && reason != TSV_EXIT_MMIO && reason != TSV_EXIT_MSR_READ && reason != TSV_EXIT_MSR_WRITE &&
+                reason != TSV_EXIT_HYPERCALL;
+    if (!fetch_state(cold, error)) return finish_exit(internal_error(TSV_INTERNAL_HOST, error));
+    if (reason == TSV_EXIT_INTERNAL_ERROR) {
+      // the RIP in the record must be the guest's, which fetch_state just read
+      uint64_t cs_base = at<uint64_t>(buf_, TSV_OFF_SEG + TSV_SEG_CS * TSV_SEG_SIZE + TSV_SEG_OFF_BASE);
+      at<uint64_t>(buf_, TSV_OFF_EXIT_INTERNAL_RIP) = cs_base + at<uint64_t>(buf_, TSV_OFF_RIP);
+    }
+    return finish_exit(reason);
+  }
+}
+
+int64_t KvmVcpu::translate(uint64_t linear, bool write, bool user) {
+  std::string error;
+  if (!push_state(error)) return -1;
+  if (run_->kvm_dirty_regs) {
+    // push_state left the change for KVM_RUN to apply: apply it now through the ioctls
+    if ((run_->kvm_dirty_regs & KVM_SYNC_X86_REGS) && ioctl(fd_, KVM_SET_REGS, &run_->s.regs.regs) < 0) return -1;
+    if ((run_->kvm_dirty_regs & KVM_SYNC_X86_SREGS) && ioctl(fd_, KVM_SET_SREGS, &run_->s.regs.sregs) < 0) return -1;
+    run_->kvm_dirty_regs = 0;
+  }
+  kvm_translation t;
+  std::memset(&t, 0, sizeof t);
+  t.linear_address = linear;
+  if (ioctl(fd_, KVM_TRANSLATE, &t) < 0 || !t.valid || (write && !t.writeable) || (user && !t.usermode)) return -1;
+  return (int64_t)t.physical_address;
+}
+
+}  // namespace tsv::kvm
