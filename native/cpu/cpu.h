@@ -140,7 +140,7 @@ struct Insn {
   uint32_t imm2;
   uint16_t off;   // offset from the block start (RIP is only materialized at block ends)
   uint8_t pfx;    // last of 66/F3/F2 as a mandatory-prefix class (SsePrefix: 0 none, 1 66, 2 F3, 3 F2)
-  uint8_t pad;
+  uint8_t vreg;   // VEX.vvvv register (VEX-encoded instructions only)
   // direct block chaining for near branches: successor (0 fall-through, 1 taken), valid while link_gen == cpu.tlb_gen
   mutable const Insn* link[2];
   mutable uint64_t link_gen;

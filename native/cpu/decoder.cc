@@ -21,6 +21,7 @@ static OpTables* build_tables() {
   register_system(*t);
   register_absent_fpu_sse(*t);
   register_fxsave(*t);
+  register_bmi(*t);
   register_legacy(*t);
   register_simd_int(*t);
   return t;
@@ -99,15 +100,61 @@ bool decode(const Cpu& c, const uint8_t* bytes, unsigned avail, Insn& in, uint32
 
   const OpDesc* d;
   uint32_t extra_attr = 0;
-
+  uint8_t vex_rex = 0;  // REX bits carried by a VEX prefix (W R X B)
+  bool vex = false;
   uint8_t op = b;
-  // mandatory-prefix class: F2/F3 (the last one given) take precedence over 66
-  in.pfx = rep == 0xf3 ? 2 : rep == 0xf2 ? 3 : opsz ? 1 : 0;
-  if (b == 0x0f) {
+
+  // C4/C5 are VEX prefixes in 64-bit mode, and elsewhere (outside real/virtual-8086 mode)
+  // when the next byte's top two bits are 11 (LES/LDS need a memory operand).
+  if ((b == 0xc4 || b == 0xc5) && c.mode != MODE_REAL && c.mode != MODE_V86) {
+    if (r.pos >= avail) return false;
+    if (m64 || (bytes[r.pos] & 0xc0) == 0xc0) vex = true;
+  }
+  if (vex) {
+    // a VEX prefix after 66/F2/F3/LOCK/REX is #UD
+    bool bad_prefix = opsz || rep || lock || rex;
+    unsigned map, pp, vvvv, l, w;
+    uint8_t b1 = (uint8_t)r.get(1);
+    if (b == 0xc5) {
+      map = 1;
+      w = 0;
+      vex_rex = (b1 & 0x80) ? 0 : 4;
+      vvvv = (~b1 >> 3) & 15;
+      l = (b1 >> 2) & 1;
+      pp = b1 & 3;
+    } else {
+      uint8_t b2 = (uint8_t)r.get(1);
+      map = b1 & 0x1f;
+      vex_rex = (uint8_t)(((b1 & 0x80) ? 0 : 4) | ((b1 & 0x40) ? 0 : 2) | ((b1 & 0x20) ? 0 : 1));
+      w = b2 >> 7;
+      vvvv = (~b2 >> 3) & 15;
+      l = (b2 >> 2) & 1;
+      pp = b2 & 3;
+    }
+    if (!r.ok) return false;
+    if (!m64) {  // outside 64-bit mode VEX.R/X/B/W and vvvv[3] do not extend registers
+      vex_rex = 0;
+      vvvv &= 7;
+      w = 0;
+    }
+    if (w) vex_rex |= 8;
     op = (uint8_t)r.get(1);
     if (!r.ok) return false;
+    static const OpDesc kInvalid{};
+    d = (map >= 1 && map <= 3 && !bad_prefix && l == 0) ? &T.vex[map - 1][op][pp] : &kInvalid;
+    if (map == 3) extra_attr = D_IMM8U;
+    in.vreg = (uint8_t)vvvv;
+    in.pfx = (uint8_t)pp;  // VEX.pp: none, 66, F3, F2 in the same order as SsePrefix
+    rex = vex_rex;
+    opsz = false;
+  }
 
-    // mandatory prefix: F2/F3 (the last one given) take precedence over 66
+  if (vex) {
+    // d, op and in.pfx were set from the VEX prefix
+  } else if ((in.pfx = rep == 0xf3 ? 2 : rep == 0xf2 ? 3 : opsz ? 1 : 0), b == 0x0f) {
+    // in.pfx: the mandatory-prefix class, F2/F3 (the last one given) taking precedence over 66
+    op = (uint8_t)r.get(1);
+    if (!r.ok) return false;
     const unsigned pfx = in.pfx;
     d = &T.two[op];
     if (op == 0x38 || op == 0x3a) {  // three-byte maps

@@ -58,6 +58,9 @@ struct OpTables {
   // Opcodes whose meaning depends on the mandatory prefix (none/66/F3/F2, SsePrefix in sse.h):
   // maps 0F (entries flagged D_SSE in `two`), 0F 38 and 0F 3A (always; 0F 3A has an imm8).
   OpDesc sse[3][256][4];
+  // VEX-encoded instructions (maps 0F, 0F 38, 0F 3A by VEX.pp); only the general-purpose
+  // ones (BMI1/BMI2) exist: AVX is not offered, so every other VEX encoding is #UD.
+  OpDesc vex[3][256][4];
   OpDesc grp[G_COUNT][8];
 };
 
@@ -96,7 +99,8 @@ void register_io(OpTables& t);
 void register_descriptor_tables(OpTables& t);
 void register_system(OpTables& t);  // after register_descriptor_tables (group 7 is shared)
 void register_absent_fpu_sse(OpTables& t);
-void register_fxsave(OpTables& t);  // group 15: FXSAVE/XSAVE families, MXCSR, fences, CLFLUSH
+void register_fxsave(OpTables& t);
+void register_bmi(OpTables& t);     // BMI1, BMI2 (VEX) and ADX  // group 15: FXSAVE/XSAVE families, MXCSR, fences, CLFLUSH
 void register_legacy(OpTables& t);
 void register_simd_int(OpTables& t);  // MMX and SSE2 integer (insn/simd_int_*.cc)
 

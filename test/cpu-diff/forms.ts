@@ -326,6 +326,41 @@ export function buildForms(bits: Bits, rng: Rng): Form[] {
     const lz = (): Ignore => ({ flags: OF | SF | PF | AF });
     add(`lzcnt r${s},r${s}`, [`lzcnt ${r(1, s)}, ${r(2, s)}`], { ignore: lz, setup: (c, g) => { if (g.chance(0.2)) c.setLow(REG.rcx, s, 0n); } });
     add(`lzcnt r${s},m${s}`, [`lzcnt ${M}, ${r(2, s)}`], { ignore: lz });
+    add(`tzcnt r${s},r${s}`, [`tzcnt ${r(1, s)}, ${r(2, s)}`], { ignore: lz, setup: (c, g) => { if (g.chance(0.2)) c.setLow(REG.rcx, s, 0n); } });
+    add(`tzcnt r${s},m${s}`, [`tzcnt ${M}, ${r(2, s)}`], { ignore: lz });
+  }
+  // ---- BMI1 / BMI2 (VEX) and ADX; `A, B, C` in AT&T order is Ey/rm, By/vvvv, Gy/reg ----
+  for (const s of sizes.filter((z): z is 32 | 64 => z === 32 || z === 64)) {
+    const pf = (): Ignore => ({ flags: AF | PF });
+    const bextrFlags = (): Ignore => ({ flags: AF | SF | PF });
+    // small control values make BEXTR/BZHI/shift counts land inside the operand often
+    const ctl = (c: CaseRef, g: Rng): void => { if (g.chance(0.7)) c.setLow(REG.rsi, s, BigInt(g.below(0x4848))); };
+    add(`andn r${s},r${s},r${s}`, [`andn ${r(1, s)}, ${r(6, s)}, ${r(2, s)}`, `andn ${r(2, s)}, ${r(2, s)}, ${r(2, s)}`], { ignore: pf });
+    add(`andn r${s},r${s},m${s}`, [`andn ${M}, ${r(6, s)}, ${r(2, s)}`], { ignore: pf });
+    add(`bextr r${s},r${s},r${s}`, [`bextr ${r(6, s)}, ${r(1, s)}, ${r(2, s)}`], { ignore: bextrFlags, setup: ctl });
+    add(`bextr r${s},m${s},r${s}`, [`bextr ${r(6, s)}, ${M}, ${r(2, s)}`], { ignore: bextrFlags, setup: ctl });
+    for (const op of ['blsr', 'blsmsk', 'blsi']) {
+      add(`${op} r${s},r${s}`, [`${op} ${r(1, s)}, ${r(2, s)}`], { ignore: pf, setup: (c, g) => { if (g.chance(0.2)) c.setLow(REG.rcx, s, 0n); } });
+      add(`${op} r${s},m${s}`, [`${op} ${M}, ${r(2, s)}`], { ignore: pf });
+    }
+    add(`bzhi r${s},r${s},r${s}`, [`bzhi ${r(6, s)}, ${r(1, s)}, ${r(2, s)}`], { ignore: pf, setup: ctl });
+    add(`bzhi r${s},m${s},r${s}`, [`bzhi ${r(6, s)}, ${M}, ${r(2, s)}`], { ignore: pf, setup: ctl });
+    add(`mulx r${s},r${s},r${s}`, [`mulx ${r(1, s)}, ${r(6, s)}, ${r(7, s)}`, `mulx ${r(1, s)}, ${r(6, s)}, ${r(6, s)}`]);
+    add(`mulx r${s},r${s},m${s}`, [`mulx ${M}, ${r(6, s)}, ${r(7, s)}`]);
+    for (const op of ['pdep', 'pext']) {
+      add(`${op} r${s},r${s},r${s}`, [`${op} ${r(1, s)}, ${r(6, s)}, ${r(2, s)}`]);
+      add(`${op} r${s},r${s},m${s}`, [`${op} ${M}, ${r(6, s)}, ${r(2, s)}`]);
+    }
+    add(`rorx r${s},r${s},imm`, [0, 1, 7, s - 1, s, 200].map((n) => `rorx $${n}, ${r(1, s)}, ${r(2, s)}`));
+    add(`rorx r${s},m${s},imm`, [`rorx $5, ${M}, ${r(2, s)}`]);
+    for (const op of ['sarx', 'shlx', 'shrx']) {
+      add(`${op} r${s},r${s},r${s}`, [`${op} ${r(6, s)}, ${r(1, s)}, ${r(2, s)}`], { setup: ctl });
+      add(`${op} r${s},m${s},r${s}`, [`${op} ${r(6, s)}, ${M}, ${r(2, s)}`], { setup: ctl });
+    }
+    for (const op of ['adcx', 'adox']) {
+      add(`${op} r${s},r${s}`, [`${op} ${r(1, s)}, ${r(2, s)}`]);
+      add(`${op} r${s},m${s}`, [`${op} ${M}, ${r(2, s)}`]);
+    }
   }
 
   // ---- branches: the snippet falls through to its end either way, the taken path skips a marker write ----

@@ -37,7 +37,7 @@ test('feature bits are exactly the advertised list (no hypervisor bit)', (t) => 
   t.is(e1.ecx, 1 | (1 << 5), 'LAHF_LM, ABM');
   t.deepEqual(Object.keys(FEATURES.leaf1Edx), ['PSE', 'TSC', 'MSR', 'PAE', 'CX8', 'APIC', 'SEP', 'PGE', 'CMOV', 'PAT', 'CLFSH', 'FXSR']);
   const l7 = leaf(table, 7);
-  t.deepEqual([l7.eax, l7.ebx, l7.ecx, l7.edx], [0, (1 << 1) | (1 << 23) | (1 << 24), 0, 0], 'TSC_ADJUST, CLFLUSHOPT, CLWB');
+  t.deepEqual([l7.eax, l7.ebx, l7.ecx, l7.edx], [0, (1 << 1) | (1 << 3) | (1 << 8) | (1 << 19) | (1 << 23) | (1 << 24), 0, 0], 'TSC_ADJUST, BMI1, BMI2, ADX, CLFLUSHOPT, CLWB');
 });
 
 test('cpu model names', (t) => {

@@ -178,7 +178,17 @@ template <class T, int OP> const Insn* BT_EvIb(Cpu& c, const Insn* i) {
   return next(c, i);
 }
 
+// F3 0F BC: TZCNT (BMI1); CF = source was zero, ZF = result is zero
+template <class T> const Insn* TZCNT_GvEv(Cpu& c, const Insn* i) {
+  constexpr unsigned W = sizeof(T) * 8;
+  T v = rd_rm<T>(c, i);
+  unsigned n = v == 0 ? W : ctz64(v);
+  setr<T>(c, i->reg, (T)n);
+  set_arith_flags(c, (v == 0 ? F_CF : 0) | (n == 0 ? F_ZF : 0));
+  return next(c, i);
+}
 template <class T> const Insn* BSF_GvEv(Cpu& c, const Insn* i) {
+  if (i->flags & INSN_REP) return TZCNT_GvEv<T>(c, i);
   T v = rd_rm<T>(c, i);
   uint32_t f = c.arith_flags() & ~F_ZF;
   if (v == 0) f |= F_ZF;
