@@ -226,7 +226,8 @@ maybe('triple fault without -no-reboot resets and boots again', async (t) => {
   const m = new Machine(config(kernel).config);
   const running = m.run();
   const started = Date.now();
-  while (m.resets < 3 && Date.now() - started < 5000) await new Promise((r) => setTimeout(r, 5));
+  // generous: only a failing run waits that long, and a loaded host is slow to reset three times
+  while (m.resets < 3 && Date.now() - started < 30_000) await new Promise((r) => setTimeout(r, 5));
   m.stop();
   t.deepEqual(await running, { status: 0, reason: 'stopped' });
   t.true(m.resets >= 3, `resets: ${m.resets}`);
@@ -265,7 +266,7 @@ maybe('icount: a halted vCPU warps to the timer deadline; runs are reproducible'
     const kernel = assembleKernel('halt_irq', HALT_FOR_IRQ);
     const { config: c, serial } = config(kernel, { clock: { mode: 'icount', shift: 3 } });
     const m = new Machine(c);
-    const rec = timerInterrupt(m, 5_000_000_000, 0x20); // 5 s of guest time, no waiting
+    const rec = timerInterrupt(m, 60_000_000_000, 0x20); // a minute of guest time, no waiting
     const exit = await m.run();
     const result = { serial: serial(), status: exit.status, fired: rec.firedAtNs, end: m.clock.nowNs(), insns: m.clock.vmInstructions };
     m.destroy();
@@ -273,10 +274,11 @@ maybe('icount: a halted vCPU warps to the timer deadline; runs are reproducible'
   };
   const started = Date.now();
   const a = await once();
-  t.true(Date.now() - started < 4500, 'no real waiting for the 5 s of guest time');
+  // real waiting would take a minute; a loaded host still runs this small kernel in seconds
+  t.true(Date.now() - started < 30_000, 'no real waiting for the minute of guest time');
   t.is(a.serial, 'IR');
   t.is(a.status, 0x23);
-  t.deepEqual(a.fired, [5_000_000_000]);
+  t.deepEqual(a.fired, [60_000_000_000]);
   t.deepEqual(await once(), a);
 });
 

@@ -8,7 +8,7 @@ import { PciTestdev } from '../../lib/devices/pci/pci-testdev.js';
 test('-device pci-testdev: listed, parsed, and each instance gets a slot and its own BARs', (t) => {
   const list = parseQemuArgs(['-device', 'help']).request;
   if (list.kind !== 'list') return t.fail();
-  t.regex(list.text, /pci-testdev +PCI test device 1b36:0005/);
+  t.regex(list.text, /name "pci-testdev", bus PCI, desc "PCI test device 1b36:0005/);
   const inv = parseQemuArgs(['-kernel', 'k.elf', '-device', 'pci-testdev', '-device', 'pci-testdev,id=t2']);
   t.is(inv.request.kind, 'run');
   t.deepEqual(inv.devices, [{ driver: 'pci-testdev' }, { driver: 'pci-testdev' }]);
