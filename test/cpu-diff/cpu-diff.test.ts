@@ -15,6 +15,9 @@ import { buildSuite, casesPerForm, Suite, suiteOf, caseRngs, writeCase } from '.
 import { compareCase } from './compare.js';
 import { CaseRef } from './case-ref.js';
 import { FX } from './layout.js';
+import { formBuilder } from './families.js';
+import type { Form } from './forms.js';
+import { Rng } from './rng.js';
 
 const known = new Set(KNOWN_MISMATCHES.map((k) => k.form));
 
@@ -110,4 +113,27 @@ test('the host oracle reports #XM and #MF with the state at the fault', (t) => {
   const fsw = out.readUInt16LE(OUT.size + OUT.fx + FX.fsw);
   t.is(fsw & 0x84, 0x84, 'ZE and ES set at the fault');
   t.is((fsw >> 11) & 7, 6, 'an unmasked exception suppresses FDIVRP\'s pop: both operands stay');
+});
+
+test('the FormBuilder memory operands fault on the host as documented', (t) => {
+  // legacy SSE m128 operands: aligned ones run, misaligned ones are #GP(0) (AMD's
+  // misaligned-SSE mode is off: MXCSR bit 17 is never set), MOVUPS across the
+  // end of the data page is #PF at the next page and leaves the register alone
+  const forms: Form[] = [];
+  const b = formBuilder(64, new Rng(1), forms);
+  const m = b.mem(16);
+  b.add('movaps aligned', m.aligned.map((x) => `movaps ${x}, %xmm0`));
+  b.add('movaps misaligned', m.misaligned.map((x) => `movaps ${x}, %xmm0`));
+  b.add('movups page cross', m.pageCross.map((x) => `movups %xmm1, ${x}`));
+  const suite = suiteOf(64, forms);
+  const per = 4;
+  const cases = casesPerForm(suite, 5, per);
+  const out = runOnHost(suite, cases);
+  const vec = (k: number): number => out.readInt32LE(k * OUT.size + OUT.vector);
+  for (let k = 0; k < per; k++) {
+    t.is(vec(k), -1);
+    t.is(vec(per + k), 13);
+    t.is(vec(2 * per + k), 14);
+    t.is(out.readBigUInt64LE((2 * per + k) * OUT.size + OUT.flags), 0x201000n, 'CR2: the first byte of the unmapped page');
+  }
 });

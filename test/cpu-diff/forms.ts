@@ -56,6 +56,12 @@ export interface Form {
   /** the instruction works on x87/MMX/SSE state: cases get edge-biased values there (set for every family form) */
   fp?: boolean;
   /**
+   * Share of cases (0..1) whose MXCSR and FCW get some exceptions unmasked,
+   * on top of the random state's 8%: forms that can raise SIMD or x87
+   * exceptions set it to compare #XM / #MF more often.
+   */
+  unmask?: number;
+  /**
    * Constrains the inputs. It runs after the random general-register and
    * x87/MMX/SSE state was drawn (fp-state.ts) and may overwrite any of it
    * through the CaseRef (setXmm, mxcsr, fcw, fsw, setX87Stack, setMm, ...).

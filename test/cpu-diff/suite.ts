@@ -8,7 +8,7 @@ import { CaseRef, REG } from './case-ref.js';
 import { assembleSnippets } from './assemble.js';
 import { addFamilyForms } from './families.js';
 import { Bits, buildForms, Form } from './forms.js';
-import { plainFpState, randomFpState } from './fp-state.js';
+import { FCW_MASKS, plainFpState, randomFcw, randomFpState, randomMxcsr, withSummary } from './fp-state.js';
 import { CODE_BASE, EXIT_JUMP, FLAG, IN, MAX_SLOTS, OPERAND_AREA, SLOT_SIZE, STACK_TOP, STATUS_FLAGS } from './layout.js';
 import { Rng } from './rng.js';
 
@@ -85,6 +85,12 @@ export function writeCase(suite: Suite, fi: number, g: CaseRngs, buf: Buffer, of
   const form = suite.forms[fi];
   if (form.fp) randomFpState(c, g.fp);
   else plainFpState(c, g.fp);
+  if (form.unmask && g.fp.chance(form.unmask)) {
+    c.mxcsr = randomMxcsr(g.fp, true);
+    const fcw = randomFcw(g.fp, true);
+    c.fcw = fcw;
+    c.fsw = withSummary(c.fsw & ~(~fcw & FCW_MASKS), fcw); // TOP kept; flags now unmasked cleared, for the instruction to raise
+  }
   form.setup?.(c, rng, form.variants[suite.slots[slot].variant]);
 }
 
