@@ -24,6 +24,7 @@ static OpTables* build_tables() {
   register_bmi(*t);
   register_legacy(*t);
   register_simd_int(*t);
+  register_sse_fp(*t);
   return t;
 }
 

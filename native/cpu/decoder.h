@@ -103,6 +103,7 @@ void register_fxsave(OpTables& t);
 void register_bmi(OpTables& t);     // BMI1, BMI2 (VEX) and ADX  // group 15: FXSAVE/XSAVE families, MXCSR, fences, CLFLUSH
 void register_legacy(OpTables& t);
 void register_simd_int(OpTables& t);  // MMX and SSE2 integer (insn/simd_int_*.cc)
+void register_sse_fp(OpTables& t);  // SSE/SSE2 floating point (insn/sse_fp_*.cc)
 
 const OpTables& op_tables();
 

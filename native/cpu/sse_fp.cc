@@ -140,6 +140,10 @@ template <class F> uint64_t round_pack(Env& e, bool sign, int exp, uint64_t sig)
       be++;
     }
     if (be >= F::EMAX) {
+      if (!e.masked(X_OE)) {  // #XM follows: OE, and PE when the (unbounded) rounding was inexact
+        e.flags |= X_OE | (inexact ? (uint32_t)X_PE : 0u);
+        return s | kInf<F>;
+      }
       e.flags |= X_OE | X_PE;
       bool to_inf = rc == RC_NEAREST || (rc == RC_UP && !sign) || (rc == RC_DOWN && sign);
       return s | (to_inf ? kInf<F> : kMaxFinite<F>);
@@ -148,19 +152,20 @@ template <class F> uint64_t round_pack(Env& e, bool sign, int exp, uint64_t sig)
     return s | ((uint64_t)be << F::M) | (q & kFrac<F>);
   }
   // Below the normal range: tiny unless rounding with an unbounded exponent reaches 2^emin.
-  bool tiny = true;
-  if (be == 0) {
-    bool ix;
-    tiny = !(round_bits(sig, kExtra, sign, rc, ix) >> (F::M + 1));
+  bool unbounded_inexact;
+  uint64_t unbounded = round_bits(sig, kExtra, sign, rc, unbounded_inexact);
+  bool tiny = be < 0 || !(unbounded >> (F::M + 1));
+  if (tiny && !e.masked(X_UE)) {  // #XM follows: UE, and PE when the (unbounded) rounding was inexact
+    e.flags |= X_UE | (unbounded_inexact ? (uint32_t)X_PE : 0u);
+    return s;
   }
-  const bool um = e.masked(X_UE);
-  if (tiny && (e.mxcsr & MX_FTZ) && um) {
+  if (tiny && (e.mxcsr & MX_FTZ)) {
     e.flags |= X_UE | X_PE;
     return s;
   }
   uint64_t q = round_bits(sig, kExtra + (unsigned)(1 - be), sign, rc, inexact);
   // q may have reached 2^M: that encodes the smallest normal number, as it should
-  if (tiny && (inexact || !um)) e.flags |= X_UE;
+  if (tiny && inexact) e.flags |= X_UE;
   if (inexact) e.flags |= X_PE;
   return s | q;
 }

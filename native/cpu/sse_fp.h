@@ -46,6 +46,21 @@ struct Env {
   uint32_t unmasked() const { return flags & ~(mxcsr >> MX_MASK_SHIFT) & X_ALL; }
 };
 
+// What an instruction reports once all its elements are computed: when an
+// unmasked pre-computation exception (IE, DE, ZE) occurred in any element, only
+// the pre-computation flags are set; otherwise every flag raised. `fault`: #XM
+// (the destination is left unchanged).
+struct Outcome {
+  uint32_t flags;
+  bool fault;
+};
+inline Outcome outcome(const Env& e) {
+  constexpr uint32_t kPre = X_IE | X_DE | X_ZE;
+  uint32_t unmasked = e.unmasked();
+  if (unmasked & kPre) return Outcome{e.flags & kPre, true};
+  return Outcome{e.flags, unmasked != 0};
+}
+
 constexpr uint32_t F32_DEFAULT_NAN = 0xffc00000u;
 constexpr uint64_t F64_DEFAULT_NAN = 0xfff8000000000000ull;
 constexpr int32_t INT32_INDEFINITE = INT32_MIN;

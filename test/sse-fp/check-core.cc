@@ -1,15 +1,20 @@
 // Checks native/cpu/sse_fp.cc against the host CPU's SSE unit: every scalar
 // operation of the core, on random and boundary operands, under random MXCSR
 // control (rounding, DAZ, FTZ; exceptions masked), comparing result bits and
-// the exception flags. x86-64 hosts only (inline asm); built and run by
+// the exception flags; with some exceptions unmasked, whether the instruction
+// faults (#XM, SIGFPE here) and the flags it reports. x86-64 hosts only (inline asm); built and run by
 // test/sse-fp/core.test.ts. Prints the first mismatches and exits 1 on any.
 //
 //   check-core [iterations-per-op] [seed]
+#include <csetjmp>
+#include <csignal>
 #include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <utility>
+
+#include <ucontext.h>
 
 #include "cpu/sse_fp.h"
 
@@ -57,6 +62,7 @@ uint64_t op64(uint64_t other = 0) { return operand<52, 11>(other); }
 
 uint32_t random_mxcsr() {
   uint32_t m = 0x1f80;                    // all masked
+  if (rnd() % 4 == 0) m &= ~((uint32_t)(rnd() & 0x3f) << 7);  // some unmasked
   m |= (uint32_t)(rnd() & 3) << 13;       // RC
   if (rnd() % 3 == 0) m |= 0x40;          // DAZ
   if (rnd() % 3 == 0) m |= 0x8000;        // FTZ
@@ -195,6 +201,24 @@ template <int IMM> uint64_t h_roundsd(uint64_t a, uint64_t, uint32_t& mx) {
   return r;
 }
 
+// ---- SIGFPE: the MXCSR the faulting instruction left
+sigjmp_buf trap_jump;
+volatile uint32_t trap_mxcsr;
+void on_sigfpe(int, siginfo_t*, void* ctx) {
+  trap_mxcsr = static_cast<ucontext_t*>(ctx)->uc_mcontext.fpregs->mxcsr;
+  siglongjmp(trap_jump, 1);
+}
+// Runs a host instruction; false (and the MXCSR at the fault in mx) when it faulted.
+bool host_run(uint64_t (*fn)(uint64_t, uint64_t, uint32_t&), uint64_t a, uint64_t b, uint32_t& mx, uint64_t& r) {
+  if (sigsetjmp(trap_jump, 1)) {
+    asm volatile("ldmxcsr %0" : : "m"(host_default_mxcsr));
+    mx = trap_mxcsr;
+    return false;
+  }
+  r = fn(a, b, mx);
+  return true;
+}
+
 // ---- the core, same shape: (a, b, env) -> result bits
 using CoreFn = uint64_t (*)(Env&, uint64_t, uint64_t);
 using HostFn = uint64_t (*)(uint64_t, uint64_t, uint32_t&);
@@ -305,6 +329,11 @@ uint64_t int_operand(bool wide) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  struct sigaction sa;
+  std::memset(&sa, 0, sizeof sa);
+  sa.sa_sigaction = on_sigfpe;
+  sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+  sigaction(SIGFPE, &sa, nullptr);
   long iters = argc > 1 ? atol(argv[1]) : 200000;
   rng_state = argc > 2 ? strtoull(argv[2], nullptr, 0) : 0x9e3779b97f4a7c15ull;
   if (!rng_state) rng_state = 1;
@@ -321,15 +350,21 @@ int main(int argc, char** argv) {
       }
       uint32_t mx = random_mxcsr();
       uint32_t hmx = mx;
-      uint64_t hr = c.host(a, b, hmx) & c.result_mask;
+      uint64_t hr = 0;
+      bool host_done = host_run(c.host, a, b, hmx, hr);
+      hr &= c.result_mask;
       Env e(mx);
       uint64_t cr = c.core(e, a, b) & c.result_mask;
-      uint32_t cmx = mx | e.flags;
-      if (hr != cr || hmx != cmx) {
+      Outcome o = outcome(e);
+      uint32_t cmx = mx | o.flags;
+      if (o.fault) cr = 0;  // no result: only the fault and the flags count
+      if (!host_done) hr = 0;
+      if (host_done == o.fault || hr != cr || hmx != cmx) {
         if (bad < 5)
           std::printf("%s mxcsr=%04x a=%016" PRIx64 " b=%016" PRIx64 ": host %016" PRIx64 " mxcsr %04x, core %016" PRIx64
                       " mxcsr %04x\n",
                       c.name, mx, a, b, hr, hmx, cr, cmx);
+        if (bad < 5 && host_done == o.fault) std::printf("  (host %s, core %s)\n", host_done ? "completed" : "faulted", o.fault ? "faults" : "completes");
         bad++;
       }
     }

@@ -1,0 +1,25 @@
+/**
+ * The sse_fp guest (test/guests/sse_fp.c) on the interpreter: every SSE/SSE2
+ * floating-point form against outcome hashes computed on the reference host
+ * CPU, readable spot checks, and the architectural faults.
+ */
+import test from 'ava';
+import { runGuest } from '../helpers/run-guest.js';
+
+test('sse_fp: SSE/SSE2 floating point matches the host CPU; #GP/#XM/#UD/#NM where the SDM says', async (t) => {
+  const r = await runGuest('sse_fp', { timeoutMs: 120_000 });
+  const failLines = r.serial.split('\n').filter((l) => l.startsWith('FAIL:'));
+  t.deepEqual(failLines, [], 'no FAIL: lines');
+  t.regex(r.serial, /SUMMARY: \d+ tests, 0 failures/);
+  t.is(r.status, 1, `exit status (reason: ${r.reason})`);
+  for (const line of [
+    'PASS: addps: 64 cases match the host CPU',
+    'PASS: cvtsd2si_64: 64 cases match the host CPU',
+    'PASS: rsqrtps: 64 cases match the host CPU',
+    'PASS: DIVSS 1/3 with RC=1: 3eaaaaaa, PE',
+    'PASS: COMISS QNaN: unordered, IE',
+    'PASS: ADDPS misaligned m128: #GP(0)',
+    'PASS: unmasked SIMD exception without CR4.OSXMMEXCPT: #UD (got 6)',
+  ]) t.true(r.serial.includes(line), `serial output has "${line}"`);
+  t.regex(r.serial, /PASS: unmasked exceptions raised #XM in \d+ cases/);
+});
