@@ -13,7 +13,7 @@ import { MachineConfigError } from './errors.js';
 
 /** Every advertised feature, by leaf/register/bit. The one place to edit. */
 export const FEATURES = {
-  leaf1Edx: { PSE: 3, TSC: 4, MSR: 5, PAE: 6, CX8: 8, APIC: 9, SEP: 11, PGE: 13, CMOV: 15, PAT: 16, CLFSH: 19, FXSR: 24 },
+  leaf1Edx: { PSE: 3, TSC: 4, MSR: 5, PAE: 6, CX8: 8, APIC: 9, SEP: 11, PGE: 13, CMOV: 15, PAT: 16, CLFSH: 19, FXSR: 24, SSE: 25, SSE2: 26 },
   leaf1Ecx: { CX16: 13, X2APIC: 21, MOVBE: 22, POPCNT: 23, TSC_DEADLINE: 24, XSAVE: 26 },
   leaf7Ebx: { TSC_ADJUST: 1, BMI1: 3, BMI2: 8, ADX: 19, CLFLUSHOPT: 23, CLWB: 24 },
   ext1Edx: { SYSCALL: 11, NX: 20, PDPE1GB: 26, RDTSCP: 27, LM: 29 },

@@ -4,8 +4,8 @@
  * (rounding, DAZ, FTZ, unmasked exceptions -> #XM); the folded outcomes must
  * equal the hashes the same cases produced on the reference host CPU (an AMD
  * EPYC, family 1Ah, via test/sse-fp/gen-guest-expect.cc). Readable spot checks
- * follow (values from the SDM's rules, confirmed on that host), then the
- * architectural faults: #GP(0) for misaligned 16-byte operands of the aligned
+ * follow (values from the SDM's rules, confirmed on that host), the x87 tag
+ * effect of the MMX-operand conversions, then the architectural faults: #GP(0) for misaligned 16-byte operands of the aligned
  * forms, none for scalar and unaligned forms, #XM vs #UD by CR4.OSXMMEXCPT,
  * #UD without CR4.OSFXSR, #NM with CR0.TS, #UD with LOCK.
  *
@@ -15,6 +15,7 @@
 
 #define CASE_FIXUP(from, to) EX_FIXUP(from, to)
 #define CASE_XMM_CLOBBERS /* general registers only: the compiler keeps nothing in XMM registers */
+#define CASE_MMX_CLOBBERS
 #include "sse_fp_cases.h"
 
 #define CR0_MP (1ull << 1)
@@ -25,6 +26,8 @@
 
 #define DEFINE_FN(name, text, kind) SSE_FORM_FN(form_##name, text)
 SSE_FP_FORMS(DEFINE_FN)
+#define DEFINE_MMX_FN(name, text, kind) SSE_MMX_FORM_FN(form_##name, text)
+SSE_FP_MMX_FORMS(DEFINE_MMX_FN)
 
 struct form {
     const char *name;
@@ -32,7 +35,7 @@ struct form {
     int kind;
 };
 #define FORM_ENTRY(name, text, kind) {#name, form_##name, kind},
-static const struct form forms[] = {SSE_FP_FORMS(FORM_ENTRY)};
+static const struct form forms[] = {SSE_FP_FORMS(FORM_ENTRY) SSE_FP_MMX_FORMS(FORM_ENTRY)};
 
 /* Outcome hashes computed on the reference host (gen-guest-expect.cc), in form order. */
 static const u64 expected[] = {
@@ -154,6 +157,28 @@ static void spot_checks(void)
            "DIVSS 1/0 with ZE unmasked: #XM, destination unchanged, ZE set (vector %d)", vec);
 }
 
+/* ---- MMX transitions ------------------------------------------------------- */
+static u8 fx[512] __attribute__((aligned(16)));
+static u8 abridged_tags(void)
+{
+    asm volatile("fxsave64 %0" : "=m"(fx));
+    return fx[4];
+}
+
+static void mmx_transitions(void)
+{
+    static u64 pair = 0x0000000300000002ull;
+    asm volatile("emms\n\tcvtpi2ps %0, %%xmm0" :: "m"(pair));
+    report(abridged_tags() == 0, "CVTPI2PS from memory leaves the x87 tags empty");
+    asm volatile("emms\n\tcvtpi2pd %0, %%xmm0" :: "m"(pair));
+    report(abridged_tags() == 0, "CVTPI2PD from memory leaves the x87 tags empty");
+    asm volatile("emms\n\tcvtpi2ps %%mm3, %%xmm0" ::);
+    report(abridged_tags() == 0xff, "CVTPI2PS from mm3 enters MMX mode (all tags valid)");
+    asm volatile("emms\n\tcvttps2pi %%xmm0, %%mm1" ::);
+    report(abridged_tags() == 0xff && ((fx[3] >> 3) & 7) == 0, "CVTTPS2PI enters MMX mode (tags valid, TOP 0)");
+    asm volatile("emms");
+}
+
 /* ---- faults ---------------------------------------------------------------- */
 static u8 buf[64] __attribute__((aligned(16)));
 
@@ -224,6 +249,7 @@ int main(void)
     write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
     check_forms();
     spot_checks();
+    mmx_transitions();
     faults();
     return 0;
 }

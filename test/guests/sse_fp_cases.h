@@ -15,8 +15,8 @@
  * The includer defines CASE_FIXUP(from, to) (the guest's EX_FIXUP; empty on
  * the host, which catches #XM as SIGFPE) and CASE_XMM_CLOBBERS (empty in the
  * guest, which is compiled for general registers only, so the compiler keeps
- * nothing in XMM registers; `, "xmm0", "xmm1"` on the host) before including
- * this file.
+ * nothing in XMM registers; `, "xmm0", "xmm1"` on the host) and likewise
+ * CASE_MMX_CLOBBERS (`, "mm2"`) before including this file.
  */
 #ifndef SSE_FP_CASES_H
 #define SSE_FP_CASES_H
@@ -40,6 +40,20 @@ struct sse_io {
                      "pushfq\n\tpopq 48(%0)\n\t"                                             \
                      "movups %%xmm0, 0(%0)\n\tstmxcsr 32(%0)\n\tmovq %%rax, 40(%0)"         \
                      : : "r"(io) : "rax", "memory", "cc" CASE_XMM_CLOBBERS);                   \
+    }
+
+/* The conversions with an MMX operand: mm2 is loaded from and stored to the
+ * RAX slot, then EMMS */
+#define SSE_MMX_FORM_FN(fn, text)                                                            \
+    static void fn(struct sse_io *io)                                                        \
+    {                                                                                        \
+        asm volatile("movups 0(%0), %%xmm0\n\tmovups 16(%0), %%xmm1\n\tldmxcsr 32(%0)\n\t" \
+                     "movq 40(%0), %%mm2\n\t"                                               \
+                     "cmp %%rsp, %%rsp\n\t"                                                  \
+                     "1: " text "\n2:\n\t" CASE_FIXUP("1b", "2b")                            \
+                     "pushfq\n\tpopq 48(%0)\n\t"                                             \
+                     "movups %%xmm0, 0(%0)\n\tstmxcsr 32(%0)\n\tmovq %%mm2, 40(%0)\n\temms"  \
+                     : : "r"(io) : "memory", "cc" CASE_XMM_CLOBBERS CASE_MMX_CLOBBERS);      \
     }
 
 /* Operand kinds: what goes into the source/destination elements */
@@ -155,6 +169,16 @@ enum { K_F32, K_F64, K_I32, K_I64 };
     X(movmskps, "movmskps %%xmm1, %%eax", K_F32)                          \
     X(movmskpd, "movmskpd %%xmm1, %%rax", K_F64)
 
+#define SSE_FP_MMX_FORMS(X)                                               \
+    X(cvtpi2ps, "cvtpi2ps %%mm2, %%xmm0", K_I32)                          \
+    X(cvtpi2ps_m, "cvtpi2ps 16(%0), %%xmm0", K_I32)                       \
+    X(cvtpi2pd, "cvtpi2pd %%mm2, %%xmm0", K_I32)                          \
+    X(cvtps2pi, "cvtps2pi %%xmm1, %%mm2", K_F32)                          \
+    X(cvttps2pi, "cvttps2pi %%xmm1, %%mm2", K_F32)                        \
+    X(cvtpd2pi, "cvtpd2pi %%xmm1, %%mm2", K_F64)                          \
+    X(cvttpd2pi, "cvttpd2pi %%xmm1, %%mm2", K_F64)                        \
+    X(cvttpd2pi_m, "cvttpd2pi 16(%0), %%mm2", K_F64)
+
 /* ---- operands ---------------------------------------------------------- */
 static u64 case_rng = 0x243f6a8885a308d3ull;
 static u64 case_rand(void)
@@ -216,7 +240,7 @@ static void case_draw(struct sse_io *io, int kind)
     io->s[1] = case_elements(kind);
     if ((case_rand() & 3) == 0) io->s[0] = io->x[0] ^ (case_rand() & 0x100000003ull);  /* close operands */
     io->mxcsr = case_mxcsr();
-    io->rax = kind == K_I32 ? (u32)io->s[0] : io->s[0];
+    io->rax = io->s[0];
     io->rflags = 0;
 }
 

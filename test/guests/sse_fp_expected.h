@@ -61,11 +61,11 @@
     0x06b81d481c51ed8dull, /* ucomiss */
     0x8244af2c6b529f66ull, /* comisd */
     0x90a0168b44b23bd0ull, /* ucomisd */
-    0xfe8a57b22c9ea099ull, /* cvtsi2ss_32 */
+    0x2832c6cf31042fc1ull, /* cvtsi2ss_32 */
     0xd5f4558478e57b2full, /* cvtsi2ss_64 */
-    0xa268f8809234b5ecull, /* cvtsi2sd_32 */
+    0x9d7bd11f2a418c33ull, /* cvtsi2sd_32 */
     0xfbbeddccb6fe7ebaull, /* cvtsi2sd_64 */
-    0x83a6fedffcc3d4c7ull, /* cvtsi2ss_m */
+    0x09f5a118dd685c8aull, /* cvtsi2ss_m */
     0x383679beb062a37dull, /* cvtss2si_32 */
     0xf2e8bff1db756906ull, /* cvtss2si_64 */
     0x3282c9ce4bdc766full, /* cvttss2si_32 */
@@ -79,10 +79,10 @@
     0x25354568f5fc74cdull, /* cvtpd2ps */
     0x996b55f31ed43fb5ull, /* cvtss2sd */
     0x2530014196241d5dull, /* cvtsd2ss */
-    0x52fe3127403ad219ull, /* cvtdq2ps */
+    0x97f50e5da56c14f1ull, /* cvtdq2ps */
     0xb7519a88b679a587ull, /* cvtps2dq */
     0x7c1346abcfd29975ull, /* cvttps2dq */
-    0x26cc382474a54ef7ull, /* cvtdq2pd */
+    0x52b4030f3fc31c6dull, /* cvtdq2pd */
     0x9c332233722a5945ull, /* cvtpd2dq */
     0x1d82627ced417219ull, /* cvttpd2dq */
     0x8b92ac8e49afaa79ull, /* unpcklps */
@@ -107,3 +107,11 @@
     0xdc743ce46439d7ffull, /* movapd_rr */
     0xb7b8c196e0df7bb4ull, /* movmskps */
     0x23faf96a6e5be7a4ull, /* movmskpd */
+    0x601c96de9f2fc62aull, /* cvtpi2ps */
+    0x26ffeb91715ef5a0ull, /* cvtpi2ps_m */
+    0x38dd6ae84ecb845full, /* cvtpi2pd */
+    0xa9d3ec885f2522d0ull, /* cvtps2pi */
+    0x9061a978b11bcc14ull, /* cvttps2pi */
+    0xad3e812a9f20830eull, /* cvtpd2pi */
+    0x0cbbd7ec1af310b7ull, /* cvttpd2pi */
+    0x3847ba146a0d8bbeull, /* cvttpd2pi_m */

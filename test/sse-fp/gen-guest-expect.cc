@@ -17,6 +17,7 @@ typedef uint32_t u32;
 typedef uint64_t u64;
 #define CASE_FIXUP(from, to) ""
 #define CASE_XMM_CLOBBERS , "xmm0", "xmm1"
+#define CASE_MMX_CLOBBERS , "mm2"
 #include "../guests/sse_fp_cases.h"
 
 static sigjmp_buf jump;
@@ -28,6 +29,8 @@ static void on_sigfpe(int, siginfo_t*, void* ctx) {
 
 #define DEFINE_FN(name, text, kind) SSE_FORM_FN(form_##name, text)
 SSE_FP_FORMS(DEFINE_FN)
+#define DEFINE_MMX_FN(name, text, kind) SSE_MMX_FORM_FN(form_##name, text)
+SSE_FP_MMX_FORMS(DEFINE_MMX_FN)
 
 struct Form {
   const char* name;
@@ -35,7 +38,7 @@ struct Form {
   int kind;
 };
 #define FORM_ENTRY(name, text, kind) {#name, form_##name, kind},
-static const Form forms[] = {SSE_FP_FORMS(FORM_ENTRY)};
+static const Form forms[] = {SSE_FP_FORMS(FORM_ENTRY) SSE_FP_MMX_FORMS(FORM_ENTRY)};
 
 int main() {
   struct sigaction sa;

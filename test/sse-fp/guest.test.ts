@@ -19,6 +19,8 @@ test('sse_fp: SSE/SSE2 floating point matches the host CPU; #GP/#XM/#UD/#NM wher
     'PASS: DIVSS 1/3 with RC=1: 3eaaaaaa, PE',
     'PASS: COMISS QNaN: unordered, IE',
     'PASS: ADDPS misaligned m128: #GP(0)',
+    'PASS: cvttpd2pi: 64 cases match the host CPU',
+    'PASS: CVTPI2PS from mm3 enters MMX mode (all tags valid)',
     'PASS: unmasked SIMD exception without CR4.OSXMMEXCPT: #UD (got 6)',
   ]) t.true(r.serial.includes(line), `serial output has "${line}"`);
   t.regex(r.serial, /PASS: unmasked exceptions raised #XM in \d+ cases/);

@@ -111,6 +111,7 @@ void register_sse_fp(OpTables& t) {
   register_sse_fp_shuffle(t);
   register_sse_fp_compare(t);
   register_sse_fp_convert(t);
+  register_sse_fp_convert_mmx(t);
 }
 
 }  // namespace tsv
