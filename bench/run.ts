@@ -7,6 +7,8 @@
  * both systems are measured the same way. Timing never decides a test.
  *
  *   node dist/bench/run.js [--quick] [--accel interp|kvm] [--only NAME]
+ *
+ * --accel kvm measures the KVM backend and the interpreter side by side.
  */
 import { spawnSync, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -14,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { printHypercallQueueBench } from './hcqueue.js';
 import { printHypervBench } from './hyperv.js';
+import { backendUnavailableReason } from '../lib/hypervisor/vm.js';
 
 const root = join(__dirname, '..', '..');
 const guests = join(root, 'dist', 'guests');
@@ -35,13 +38,16 @@ interface System {
 
 const COMMON = ['-m', '128', '-nographic', '-no-reboot', '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x4'];
 
-const tsvisor: System = {
-  name: 'tsvisor',
-  command: (kernel, append) => ({
-    file: process.execPath,
-    argv: [cli, '-accel', accel, ...COMMON, '-kernel', kernel, '-append', append],
-  }),
-};
+/** tsvisor on one backend: 'tsvisor' is the interpreter, 'tsvisor-kvm' the KVM backend. */
+function tsvisorOn(backend: string): System {
+  return {
+    name: backend === 'kvm' ? 'tsvisor-kvm' : 'tsvisor',
+    command: (kernel, append) => ({
+      file: process.execPath,
+      argv: [cli, '-accel', backend, ...COMMON, '-kernel', kernel, '-append', append],
+    }),
+  };
+}
 
 function findQemu(): System | undefined {
   try {
@@ -134,7 +140,15 @@ function main(): void {
       process.exit(1);
     }
   }
-  const systems: System[] = [tsvisor];
+  // --accel kvm: the KVM backend's figures beside the interpreter's (and QEMU's when installed).
+  const systems: System[] = accel === 'kvm' ? [tsvisorOn('kvm'), tsvisorOn('tcg')] : [tsvisorOn(accel)];
+  if (accel === 'kvm') {
+    const why = backendUnavailableReason('kvm');
+    if (why !== undefined) {
+      console.error(`bench: --accel kvm: ${why}`);
+      process.exit(1);
+    }
+  }
   const qemu = findQemu();
   if (qemu) systems.push(qemu);
   else console.log('qemu-system-x86_64 not installed: printing tsvisor figures only');
@@ -180,15 +194,15 @@ function main(): void {
 }
 
 function print(rows: Row[], systems: System[]): void {
-  const header = ['metric', ...systems.map((s) => s.name), ...(systems.length > 1 ? ['tsvisor vs qemu'] : [])];
+  const header = ['metric', ...systems.map((s) => s.name), ...(systems.length > 1 ? [`${systems[0]!.name} vs ${systems[1]!.name}`] : [])];
   const lines = [header];
   for (const row of rows) {
     const cells = [row.metric + ` (${row.unit})`];
     for (const s of systems) cells.push(fmt(row.values.get(s.name)!));
     if (systems.length > 1) {
-      const a = row.values.get('tsvisor')!;
-      const b = row.values.get(systems[1].name)!;
-      // ratio > 1 means tsvisor is better, whichever direction the unit goes
+      const a = row.values.get(systems[0]!.name)!;
+      const b = row.values.get(systems[1]!.name)!;
+      // ratio > 1 means the first system is better, whichever direction the unit goes
       const ratio = row.higherIsBetter ? a / b : b / a;
       cells.push(`${ratio.toFixed(2)}x`);
     }

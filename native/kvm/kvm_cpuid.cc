@@ -26,6 +26,12 @@ constexpr FeatureLeaf kFeatureLeaves[] = {
     {0x80000008, -1, EBX},             // extended feature flags (CLZERO, WBNOINVD, ...)
 };
 
+// Bits of leaf 1 that the machine's TypeScript devices implement, not the CPU: KVM's
+// answer does not limit them (x2APIC, TSC-deadline and the xAPIC are the TypeScript
+// local APIC; "hypervisor present" is the machine's statement).
+constexpr uint32_t kLeaf1EcxServedByMachine = (1u << 21) | (1u << 24) | (1u << 31);
+constexpr uint32_t kLeaf1EdxServedByMachine = 1u << 9;
+
 const kvm_cpuid_entry2* find(const std::vector<kvm_cpuid_entry2>& s, uint32_t fn, uint32_t idx) {
   for (const kvm_cpuid_entry2& e : s)
     if (e.function == fn && (!(e.flags & KVM_CPUID_FLAG_SIGNIFCANT_INDEX) || e.index == idx)) return &e;
@@ -54,6 +60,10 @@ std::vector<kvm_cpuid_entry2> intersect_cpuid(const std::vector<uint32_t>& w, co
       }
       for (const FeatureLeaf& f : kFeatureLeaves) {
         if (f.function != e.function || (f.index >= 0 && (uint32_t)f.index != e.index)) continue;
+        if (e.function == 1) {
+          host[2] |= kLeaf1EcxServedByMachine;
+          host[3] |= kLeaf1EdxServedByMachine;
+        }
         for (int r = 0; r < 4; r++)
           if (f.regs & (1u << r)) regs[r] &= host[r];
       }

@@ -450,7 +450,8 @@ int KvmVcpu::run() {
 
 int64_t KvmVcpu::translate(uint64_t linear, bool write, bool user) {
   std::string error;
-  if (!push_state(error)) return -1;
+  // CPUID first: KVM checks EFER and CR4 against it when the state is written
+  if (!apply_cpuid(error) || !push_state(error)) return -1;
   if (run_->kvm_dirty_regs) {
     // push_state left the change for KVM_RUN to apply: apply it now through the ioctls
     if ((run_->kvm_dirty_regs & KVM_SYNC_X86_REGS) && ioctl(fd_, KVM_SET_REGS, &run_->s.regs.regs) < 0) return -1;
