@@ -42,7 +42,11 @@ export interface Ignore {
   mxcsr?: number;
   /** bit i set: XMMi is undefined */
   xmm?: number;
-  /** bit i set: ST(i) (stack order after the instruction) is undefined */
+  /**
+   * bit i set: ST(i) (stack order after the instruction) is undefined; when
+   * `fsw` includes TOP (bits 11..13), registers are compared by physical
+   * number instead and bit i means physical register i
+   */
   st?: number;
 }
 

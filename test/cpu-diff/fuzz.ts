@@ -1,6 +1,6 @@
 /**
  * The long differential run behind `npm run fuzz:cpu [-- --cases N --seed S
- * --mode 64|32|both --batch B --show K]`: random forms with random inputs
+ * --mode 64|32|both --batch B --show K --only REGEX]`: random forms with random inputs
  * (the seed also picks the immediates of every form), compared batch by batch
  * with the host CPU. Prints the case count, mismatches by instruction and by
  * form (marking forms already in known-mismatches.ts), and the first
@@ -11,7 +11,7 @@ import { DiffRun } from './diff-run.js';
 import { KNOWN_MISMATCHES } from './known-mismatches.js';
 import { buildSuite, caseRngs, randomCases } from './suite.js';
 
-interface Options { cases: number; seed: number; modes: Array<64 | 32>; batch: number; show: number }
+interface Options { cases: number; seed: number; modes: Array<64 | 32>; batch: number; show: number; only?: RegExp }
 
 function parse(argv: string[]): Options {
   const o: Options = { cases: 1_000_000, seed: Date.now() % 0x7fffffff, modes: [64, 32], batch: 50_000, show: 20 };
@@ -23,8 +23,14 @@ function parse(argv: string[]): Options {
     else if (a === '--batch') o.batch = Math.max(1, num());
     else if (a === '--show') o.show = num();
     else if (a === '--mode') { k++; o.modes = v === '64' ? [64] : v === '32' ? [32] : [64, 32]; }
+    else if (a === '--only') {
+      k++;
+      if (v === undefined) throw new Error('--only needs a regular expression');
+      try { o.only = new RegExp(v, 'i'); } catch { throw new Error(`--only: not a regular expression: ${v}`); }
+    }
     else if (a === '--help' || a === '-h') {
-      console.log('usage: npm run fuzz:cpu -- [--cases N] [--seed S] [--mode 64|32|both] [--batch B] [--show K]');
+      console.log('usage: npm run fuzz:cpu -- [--cases N] [--seed S] [--mode 64|32|both] [--batch B] [--show K] [--only REGEX]');
+      console.log('  --only REGEX  only forms whose name matches (case-insensitive), e.g. --only "^64: (addps|mulps)" or --only "xmm"');
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
   }
@@ -40,13 +46,15 @@ export function main(argv: string[]): number {
   for (const bits of o.modes) {
     const suite = buildSuite(bits, o.seed);
     const run = new DiffRun(suite);
+    const only = o.only ? suite.forms.flatMap((f, i) => (o.only!.test(f.name) ? [i] : [])) : undefined;
+    if (only && only.length === 0) throw new Error(`--only ${o.only!.source}: no ${bits}-bit form matches`);
     const rng = caseRngs(o.seed * 31 + bits);
     const share = Math.ceil(o.cases / o.modes.length);
     const firstCases: string[] = [];
     for (let done = 0; done < share; done += o.batch) {
       const before = run.mismatches;
       const n = Math.min(o.batch, share - done);
-      const cases = randomCases(suite, rng, n);
+      const cases = randomCases(suite, rng, n, only);
       run.run(cases);
       if (run.mismatches > before && firstCases.length < o.show) {
         // re-derive readable examples of this batch's new mismatching forms
@@ -65,7 +73,7 @@ export function main(argv: string[]): number {
       groups.set(f.group, g);
     }
     const badForms = [...run.stats].filter(([, s]) => s.mismatches);
-    console.log(`\n== ${bits}-bit: ${suite.forms.length} forms, ${run.cases} cases, ${run.mismatches} mismatches in ${badForms.length} forms`);
+    console.log(`\n== ${bits}-bit: ${only ? only.length : suite.forms.length} forms, ${run.cases} cases, ${run.mismatches} mismatches in ${badForms.length} forms`);
     const badGroups = [...groups].filter(([, g]) => g.mismatches);
     if (badGroups.length) {
       console.log('mismatches by instruction:');

@@ -13,6 +13,7 @@ import type { CaseRef } from './case-ref.js';
 import type { Ignore } from './forms.js';
 import { FX, FX_SIZE } from './layout.js';
 
+const FSW_TOP = 0x3800;
 const hex = (v: number | bigint, w: number): string => `0x${v.toString(16).padStart(w, '0')}`;
 
 function xmmText(b: Buffer, at: number): string {
@@ -36,10 +37,15 @@ export function compareFx(bits: 64 | 32, host: Buffer, ho: number, interp: Buffe
   const mm = ~(ig.mxcsr ?? 0) >>> 0;
   const hm = (host.readUInt32LE(ho + FX.mxcsr) & mm) >>> 0, vm = (interp.readUInt32LE(io + FX.mxcsr) & mm) >>> 0;
   if (hm !== vm) diffs.push(`${prefix}mxcsr host=${hex(hm, 4)} interp=${hex(vm, 4)}`);
+  // Registers in stack order; when the form leaves TOP undefined (EMMS: AMD
+  // clears it, Intel keeps it), by physical register: slot (n - TOP) & 7 on each side.
+  const byPhysical = ((ig.fsw ?? 0) & FSW_TOP) !== 0;
+  const topH = byPhysical ? (host.readUInt16LE(ho + FX.fsw) >> 11) & 7 : 0;
+  const topI = byPhysical ? (interp.readUInt16LE(io + FX.fsw) >> 11) & 7 : 0;
   for (let i = 0; i < 8; i++) {
     if (ig.st && ig.st & (1 << i)) continue;
-    const at = FX.st + 16 * i;
-    if (host.compare(interp, io + at, io + at + 10, ho + at, ho + at + 10) !== 0) diffs.push(`${prefix}st${i} host=${f80Text(host, ho + at)} interp=${f80Text(interp, io + at)}`);
+    const ah = FX.st + 16 * ((i - topH) & 7), ai = FX.st + 16 * ((i - topI) & 7);
+    if (host.compare(interp, io + ai, io + ai + 10, ho + ah, ho + ah + 10) !== 0) diffs.push(`${prefix}${byPhysical ? 'r' : 'st'}${i} host=${f80Text(host, ho + ah)} interp=${f80Text(interp, io + ai)}`);
   }
   const nx = bits === 64 ? 16 : 8;
   if (host.compare(interp, io + FX.xmm, io + FX.xmm + 16 * nx, ho + FX.xmm, ho + FX.xmm + 16 * nx) === 0) return;

@@ -105,9 +105,9 @@ export function casesPerForm(suite: Suite, seed: number, perForm: number): Buffe
   return buf;
 }
 
-/** `n` cases of uniformly random forms (fuzzing). */
-export function randomCases(suite: Suite, g: CaseRngs, n: number): Buffer {
+/** `n` cases of uniformly random forms (fuzzing), optionally only of the forms with these indices. */
+export function randomCases(suite: Suite, g: CaseRngs, n: number, only?: number[]): Buffer {
   const buf = Buffer.alloc(n * IN.size);
-  for (let k = 0; k < n; k++) writeCase(suite, g.rng.below(suite.forms.length), g, buf, k * IN.size);
+  for (let k = 0; k < n; k++) writeCase(suite, only ? only[g.rng.below(only.length)] : g.rng.below(suite.forms.length), g, buf, k * IN.size);
   return buf;
 }
