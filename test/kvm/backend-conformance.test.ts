@@ -1,7 +1,7 @@
 /**
  * Backend conformance: the same guest code and the same answers from
  * "TypeScript" on the interpreter and on KVM must produce the same sequence
- * of exits (port I/O, MMIO, MSR, HLT, interrupt injection) and the same
+ * of exits (port I/O, MMIO, MSR, hypercall, HLT, interrupt injection) and the same
  * final registers. Each sequence is checked against its expected trace on the
  * interpreter, and the KVM trace must equal the interpreter's.
  *
@@ -11,6 +11,7 @@
 import test from 'ava';
 import { TestVm, abi } from '../native/harness.js';
 import { testOnKvm } from '../helpers/kvm-host.js';
+import { hypercallInstruction } from '../../lib/hypervisor/hypercall-trap.js';
 
 type Accel = 'interp' | 'kvm';
 type Event = string;
@@ -120,6 +121,25 @@ const SCENARIOS: Scenario[] = [
     registers: ['rbx', 'r8'],
   },
   {
+    // HYPERCALL is VMCALL on the interpreter and OUT 0x7e on KVM (lib/hypervisor/hypercall-trap.ts).
+    // The first exit is answered like a Hyper-V rep hypercall that is not finished: RIP goes back
+    // to the instruction and RCX counts; the second sets RAX and lets the guest go on.
+    name: 'hypercall exits: RIP past the trap, rewinding re-executes it, RAX is the answer',
+    code: `
+      mov $0x1234, %eax
+      xor %ecx, %ecx
+      mov $0xfeed, %edx
+      jmp 1f
+      .org 0x100
+    1: HYPERCALL
+      mov %rax, %rbx
+      mov %rcx, %r8
+      mov %rdx, %r9
+      hlt`,
+    expected: ['hypercall at 0x100 rax=0x1234 rcx=0x0', 'hypercall at 0x100 rax=0x1234 rcx=0x1', 'hlt'],
+    registers: ['rbx', 'r8', 'r9'],
+  },
+  {
     name: 'interrupt injection: wake from HLT, and through the interrupt window after STI',
     code: `
       sti
@@ -158,7 +178,8 @@ function runScenario(accel: Accel, s: Scenario): Trace {
   const v = new TestVm(undefined, accel);
   v.vm.setCpuid(cpuidTable());
   v.vm.setMsrExitRanges(Uint32Array.of(MSR_FIRST, MSR_FIRST + 0xff));
-  v.prepare('long64', s.code);
+  const trap = [...hypercallInstruction(accel)].map((b) => '0x' + b.toString(16)).join(', ');
+  v.prepare('long64', s.code.replace('HYPERCALL', `.byte ${trap}`));
   const code = Number(v.rip);
   if (s.idt) {
     const idt = 0x2000;
@@ -229,6 +250,16 @@ function runScenario(accel: Accel, s: Scenario): Trace {
       v.stBytes[abi.TSV_OFF_EXIT_MSR_ERROR] = 0;
       continue;
     }
+    if (r === abi.TSV_EXIT_HYPERCALL) {
+      const len = v.st.getUint32(abi.TSV_OFF_EXIT_HYPERCALL_INSN_LEN, true);
+      const at = v.rip - BigInt(len) - BigInt(code);
+      events.push(`hypercall at 0x${at.toString(16)} rax=0x${v.get('rax').toString(16)} rcx=0x${v.get('rcx').toString(16)}`);
+      if (v.get('rcx') === 0n) {
+        v.set('rcx', 1);
+        v.rip = v.rip - BigInt(len);
+      } else v.set('rax', 0x5678);
+      continue;
+    }
     if (r === abi.TSV_EXIT_IRQ_WINDOW_OPEN) {
       v.stBytes[abi.TSV_OFF_REQUEST_IRQ_WINDOW] = 0;
       v.st.setInt32(abi.TSV_OFF_PENDING_IRQ, windowFor, true);
@@ -278,6 +309,8 @@ test('interp: the answers reach the guest registers', (t) => {
   t.deepEqual(mmio.registers, { rbx: le(0x1000020, 4), rcx: le(0x1000028, 1), r8: le(0x1000030, 8), r9: le(0x1000038, 2) });
   const msr = runScenario('interp', SCENARIOS[2]!);
   t.deepEqual(msr.registers, { rbx: '0x112233', r8: '0xaabbccdd' });
-  const irq = runScenario('interp', SCENARIOS[3]!);
+  const hypercall = runScenario('interp', SCENARIOS[3]!);
+  t.deepEqual(hypercall.registers, { rbx: '0x5678', r8: '0x1', r9: '0xfeed' });
+  const irq = runScenario('interp', SCENARIOS[4]!);
   t.deepEqual(irq.registers, { r10: '0x7' });
 });
