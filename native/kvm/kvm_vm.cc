@@ -3,7 +3,9 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
+#include <utility>
 #include "kvm/kvm_host.h"
 #include "tsvisor_abi.h"
 
@@ -103,28 +105,43 @@ uint32_t KvmVm::cpuid1_eax() const {
 }
 
 void KvmVm::set_msr_exit_ranges(const uint32_t* pairs, size_t count) {
-  // A filter range denies (bit 0) every MSR of its bitmap, which makes the access exit
-  // with KVM_MSR_EXIT_REASON_FILTER. One range covers at most this many MSRs:
-  constexpr uint64_t kPerRange = KVM_MSR_FILTER_MAX_BITMAP_SIZE * 8;
-  static const std::vector<uint8_t> zeros(KVM_MSR_FILTER_MAX_BITMAP_SIZE, 0);
+  // A filter range is a bitmap over up to kSpan MSRs from its base: bit 1 allows the MSR
+  // (KVM handles it), bit 0 denies it (the access exits with KVM_MSR_EXIT_REASON_FILTER).
+  // The machine's ranges are sorted and packed into as few filter ranges as fit.
+  constexpr uint64_t kSpan = KVM_MSR_FILTER_MAX_BITMAP_SIZE * 8;
+  std::vector<std::pair<uint64_t, uint64_t>> want;
+  for (size_t k = 0; k + 1 < count; k += 2) {
+    // x2APIC MSRs cannot be filtered; without an in-kernel APIC they exit anyway (INVAL).
+    if (pairs[k] >= 0x800 && pairs[k + 1] <= 0x8ff) continue;
+    want.emplace_back(pairs[k], pairs[k + 1]);
+  }
+  std::sort(want.begin(), want.end());
+  struct Cluster {
+    uint64_t base;
+    std::vector<uint8_t> bitmap;
+  };
+  std::vector<Cluster> clusters;
+  for (auto [first, last] : want) {
+    for (uint64_t msr = first; msr <= last;) {
+      if (clusters.empty() || msr >= clusters.back().base + kSpan) {
+        if (clusters.size() == KVM_MSR_FILTER_MAX_RANGES)
+          throw KvmError("setMsrExitRanges: the MSR ranges need more than the " + std::to_string(KVM_MSR_FILTER_MAX_RANGES) +
+                         " ranges of KVM's MSR filter");
+        clusters.push_back(Cluster{msr, std::vector<uint8_t>(KVM_MSR_FILTER_MAX_BITMAP_SIZE, 0xff)});
+      }
+      Cluster& c = clusters.back();
+      uint64_t stop = std::min<uint64_t>(last, c.base + kSpan - 1);
+      for (; msr <= stop; msr++) c.bitmap[(msr - c.base) / 8] &= (uint8_t) ~(1u << ((msr - c.base) % 8));
+    }
+  }
   kvm_msr_filter f;
   std::memset(&f, 0, sizeof f);
   f.flags = KVM_MSR_FILTER_DEFAULT_ALLOW;
-  unsigned n = 0;
-  for (size_t k = 0; k + 1 < count; k += 2) {
-    uint64_t first = pairs[k], last = pairs[k + 1];
-    // x2APIC MSRs cannot be filtered; without an in-kernel APIC they exit anyway (INVAL).
-    if (first >= 0x800 && last <= 0x8ff) continue;
-    for (uint64_t base = first; base <= last; base += kPerRange) {
-      if (n == KVM_MSR_FILTER_MAX_RANGES)
-        throw KvmError("setMsrExitRanges: more MSR ranges than KVM's filter holds (" + std::to_string(KVM_MSR_FILTER_MAX_RANGES) + ")");
-      uint64_t len = last - base + 1 < kPerRange ? last - base + 1 : kPerRange;
-      f.ranges[n].flags = KVM_MSR_FILTER_READ | KVM_MSR_FILTER_WRITE;
-      f.ranges[n].base = (uint32_t)base;
-      f.ranges[n].nmsrs = (uint32_t)len;
-      f.ranges[n].bitmap = const_cast<uint8_t*>(zeros.data());
-      n++;
-    }
+  for (size_t n = 0; n < clusters.size(); n++) {
+    f.ranges[n].flags = KVM_MSR_FILTER_READ | KVM_MSR_FILTER_WRITE;
+    f.ranges[n].base = (uint32_t)clusters[n].base;
+    f.ranges[n].nmsrs = (uint32_t)std::min<uint64_t>(kSpan, 0x100000000ull - clusters[n].base);
+    f.ranges[n].bitmap = clusters[n].bitmap.data();
   }
   if (ioctl(fd_, KVM_X86_SET_MSR_FILTER, &f) < 0) throw KvmError(errno_text("KVM_X86_SET_MSR_FILTER"));
 }
