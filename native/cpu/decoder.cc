@@ -19,7 +19,7 @@ static OpTables* build_tables() {
   register_io(*t);
   register_descriptor_tables(*t);
   register_system(*t);
-  register_absent_fpu_sse(*t);
+  register_x87(*t);
   register_fxsave(*t);
   register_bmi(*t);
   register_legacy(*t);
@@ -215,6 +215,10 @@ bool decode(const Cpu& c, const uint8_t* bytes, unsigned avail, Insn& in, uint32
         in.opsize = os;
       }
       if ((attr & D_GRP3IMM) && reg <= 1) attr |= (attr & D_BYTE) ? D_IMM8 : D_IMMV;
+    } else if (attr & D_X87) {
+      d = &T.x87[op & 7][mod == 3 ? 8 + (modrm & 0x3f) : reg];
+      attr = d->attr | D_MODRM;
+      in.imm = modrm;  // FOP needs the whole ModRM byte
     }
     if (mod == 3) {
       unsigned rr = rm | rex_b;

@@ -38,6 +38,7 @@ enum : uint32_t {
   D_ALONE = 1u << 23,    // decoded as a block of its own (reads the exact instruction count)
   D_RMBYTE = 1u << 24,   // only the r/m operand is 8-bit (MOVZX/MOVSX Gv,Eb)
   D_SSE = 1u << 25,      // (0F map) the handler depends on the mandatory prefix: see OpTables::sse
+  D_X87 = 1u << 26,      // D8-DF: the handler comes from OpTables::x87 by ModRM; imm holds the ModRM byte
   D_GRPSHIFT = 27,       // group id in the top bits
 };
 
@@ -62,6 +63,8 @@ struct OpTables {
   // ones (BMI1/BMI2) exist: AVX is not offered, so every other VEX encoding is #UD.
   OpDesc vex[3][256][4];
   OpDesc grp[G_COUNT][8];
+  // x87 escapes D8-DF: [opcode - D8][ModRM.reg] for memory forms, [8 + (ModRM & 3F)] for register forms
+  OpDesc x87[8][72];
 };
 
 #define TSV_HV(fn) {fn<uint16_t>, fn<uint32_t>, fn<uint64_t>}
@@ -98,9 +101,9 @@ void register_string(OpTables& t);
 void register_io(OpTables& t);
 void register_descriptor_tables(OpTables& t);
 void register_system(OpTables& t);  // after register_descriptor_tables (group 7 is shared)
-void register_absent_fpu_sse(OpTables& t);
-void register_fxsave(OpTables& t);
-void register_bmi(OpTables& t);     // BMI1, BMI2 (VEX) and ADX  // group 15: FXSAVE/XSAVE families, MXCSR, fences, CLFLUSH
+void register_x87(OpTables& t);  // D8-DF and 9B (insn/x87_*.cc)
+void register_fxsave(OpTables& t);  // group 15: FXSAVE/XSAVE families, MXCSR, fences, CLFLUSH
+void register_bmi(OpTables& t);     // BMI1, BMI2 (VEX) and ADX
 void register_legacy(OpTables& t);
 void register_simd_int(OpTables& t);  // MMX and SSE2 integer (insn/simd_int_*.cc)
 void register_sse_fp(OpTables& t);  // SSE/SSE2 floating point (insn/sse_fp_*.cc)

@@ -276,7 +276,7 @@ test('undefined opcodes and LOCK misuse raise #UD in the guest', (t) => {
   const x = new TestVm();
   x.setMode('prot32');
   x.installReportingIdt('prot32');
-  x.load('prot32', 'fld1'); // x87: no FPU in this backend
+  x.load('prot32', '.byte 0xd9, 0xd1'); // a reserved x87 encoding (D9 D1)
   x.runToHlt();
   t.is(x.reported().vector, 6);
 });
