@@ -3,18 +3,12 @@
 // size x real/protected mode, SDM vol. 1 figures 8-9 to 8-12), FWAIT, and the
 // pending-exception check every waiting instruction makes.
 //
-// Unmasked exceptions are reported as #MF at the next waiting instruction. With
-// CR0.NE = 0 a PC would signal FERR# to the interrupt controller (IRQ 13)
-// instead; this CPU has no FERR# line into the machine, so it raises #MF in
-// both cases (docs/x87.md).
+// Unmasked exceptions are reported as #MF at the next waiting instruction
+// (x87_pending_check, x87_pending.cc).
 #include "cpu/insn/x87.h"
 #include "cpu/insn/x87_mem.h"
 
 namespace tsv {
-
-void x87_pending_check(Cpu& c) {
-  if (c.x87.fsw & FSW_ES) raise_exc(c, EXC_MF);
-}
 
 namespace x87 {
 namespace {
