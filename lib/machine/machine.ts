@@ -175,7 +175,16 @@ export class Machine {
       this.fwCfg.attach(this.pio);
       this.pci = createPcPci(this.pio, this.mmio, this.irqs, () => this.onResetRequest());
       this.resettable.push(this.pci);
-      this.assignedPci = assignedPci = new PciAssignments({ vm: this.vm, bus: this.pci.bus, mmio: this.mmio, sysfsRoot: config.pciSysfsRoot });
+      this.assignedPci = assignedPci = new PciAssignments({
+        vm: this.vm,
+        bus: this.pci.bus,
+        mmio: this.mmio,
+        sysfsRoot: config.pciSysfsRoot,
+        stopMachine: (message) => {
+          this.finish({ status: 1, reason: 'error', message });
+          for (const v of this.vcpus) v.requestImmediateExit(true);
+        },
+      });
       this.acpi = buildPcAcpiTables(config.smp);
       this.mpTable = buildPcMpTables(config.smp);
       for (const dev of config.devices) {

@@ -57,11 +57,6 @@ const PASSTHROUGH_HEADER = [PCI_CACHE_LINE_SIZE, PCI_LATENCY_TIMER, 0x0f];
 const VIRTUAL_COMMAND_BITS = PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER | PCI_COMMAND_INTX_DISABLE;
 const HEADER_END = 0x40;
 
-/** The guest enabled bus mastering on a device assigned without dma=none: DMA would need VFIO. */
-export class AssignedDmaError extends Error {
-  override readonly name = 'AssignedDmaError';
-}
-
 export interface AssignedDeviceOptions {
   /** How messages name the device. */
   label: string;
@@ -69,6 +64,8 @@ export interface AssignedDeviceOptions {
   dmaNone: boolean;
   mmio: MmioBus;
   regions: BarRegionSink;
+  /** Ends the run with this one-line error (the guest asked for something the device cannot do here). */
+  stopMachine(message: string): void;
 }
 
 function u16(bytes: Uint8Array, at: number): number {
@@ -92,6 +89,7 @@ export class AssignedPciDevice extends PciDevice {
   private lastLinked = -1;
   private readonly deviceLabel: string;
   private readonly dmaNone: boolean;
+  private readonly stopMachine: (message: string) => void;
 
   constructor(readonly hostFunction: HostPciFunction, options: AssignedDeviceOptions) {
     const host = hostFunction.sysfs.config;
@@ -108,6 +106,7 @@ export class AssignedPciDevice extends PciDevice {
     });
     this.deviceLabel = options.label;
     this.dmaNone = options.dmaNone;
+    this.stopMachine = options.stopMachine;
     this.virtualByte.fill(1, 0, HEADER_END);
     for (const at of [PCI_COMMAND, PCI_COMMAND + 1, PCI_STATUS, PCI_STATUS + 1, ...PASSTHROUGH_HEADER]) this.virtualByte[at] = 0;
     this.config.setWritable(PCI_COMMAND, 2, VIRTUAL_COMMAND_BITS);
@@ -243,9 +242,11 @@ export class AssignedPciDevice extends PciDevice {
     if (touchesCommand && !this.dmaNone) {
       const newLow = Math.floor(value / 2 ** (8 * (PCI_COMMAND - offset))) & 0xff;
       if (newLow & PCI_COMMAND_MASTER && !this.busMaster) {
-        throw new AssignedDmaError(
+        // The write is dropped and the machine stops: without an IOMMU mapping, DMA would reach host memory.
+        this.stopMachine(
           `${this.deviceLabel}: the guest enabled bus mastering, so the device may do DMA: VFIO is not available to map guest memory for it; assign it with dma=none if the guest will not use DMA through it`,
         );
+        return;
       }
     }
     const oldRom = this.config.get32(PCI_ROM_ADDRESS);

@@ -23,6 +23,8 @@ export interface PciAssignmentHost {
   mmio: MmioBus;
   /** Where host devices are looked up (default /sys/bus/pci/devices). */
   sysfsRoot?: string;
+  /** Ends the run at once with status 1 and this one-line message. */
+  stopMachine(message: string): void;
 }
 
 export class PciAssignments {
@@ -53,7 +55,7 @@ export class PciAssignments {
     const label = describeRequest(address, config.name);
     let device: AssignedPciDevice;
     try {
-      device = new AssignedPciDevice(hostFunction, { label, dmaNone: config.dma === 'none', mmio: this.host.mmio, regions: this.regions });
+      device = new AssignedPciDevice(hostFunction, { label, dmaNone: config.dma === 'none', mmio: this.host.mmio, regions: this.regions, stopMachine: this.host.stopMachine });
     } catch (err) {
       hostFunction.close();
       throw new PciAssignmentError('bar-unmappable', `${label}: ${(err as Error).message.replace(`${label}: `, '')}`);
