@@ -11,7 +11,7 @@ import path from 'node:path';
 import { runGuest } from './helpers/run-guest.js';
 
 const guestDir = path.resolve(__dirname, '..', 'guests');
-const GUESTS = ['hello', 'xsave', 'exceptions', 'paging', 'pio', 'cpuid_msr', 'modes', 'demo', 'bench_alu', 'bench_mem', 'bench_pio'];
+const GUESTS = ['hello', 'xsave', 'protect', 'exceptions', 'paging', 'pio', 'cpuid_msr', 'modes', 'demo', 'bench_alu', 'bench_mem', 'bench_pio'];
 const TIMEOUT_MS = 120_000;
 
 type GuestResult = Awaited<ReturnType<typeof runGuest>>;
@@ -178,6 +178,18 @@ test('xsave: FXSAVE/FXRSTOR, MXCSR, XGETBV/XSETBV, XSAVE/XRSTOR/XSAVEOPT, cache-
     'PASS: XCR0 after reset is 1 (x87), got 0x1',
     'PASS: XRSTOR with XSTATE_BV[1]=0 zeroes XMM0-15 and still loads MXCSR',
     'PASS: CLWB advertised and executes',
+  ]);
+});
+
+test('protect: SMEP, SMAP with STAC/CLAC/POPF, UMIP, PCID and INVPCID', async (t) => {
+  const r = await runGuest('protect', { timeoutMs: TIMEOUT_MS });
+  assertPassed(t, r);
+  assertLines(t, r.serial, [
+    'PASS: CPUID: SMEP 1, SMAP 1, UMIP 1, PCID 1, INVPCID 1',
+    'PASS: SMEP: supervisor fetch from a user page is #PF with P|I/D (vector 14, error 0x11)',
+    'PASS: CLAC: the same page faults again (no stale permission)',
+    'PASS: UMIP: SMSW at CPL 3 is #GP(0) (vector 13)',
+    'PASS: INVPCID type 2 drops the global page',
   ]);
 });
 

@@ -14,8 +14,9 @@ import { MachineConfigError } from './errors.js';
 /** Every advertised feature, by leaf/register/bit. The one place to edit. */
 export const FEATURES = {
   leaf1Edx: { PSE: 3, TSC: 4, MSR: 5, PAE: 6, CX8: 8, APIC: 9, SEP: 11, PGE: 13, CMOV: 15, PAT: 16, CLFSH: 19, FXSR: 24, SSE: 25, SSE2: 26 },
-  leaf1Ecx: { CX16: 13, X2APIC: 21, MOVBE: 22, POPCNT: 23, TSC_DEADLINE: 24, XSAVE: 26 },
-  leaf7Ebx: { TSC_ADJUST: 1, BMI1: 3, BMI2: 8, ADX: 19, CLFLUSHOPT: 23, CLWB: 24 },
+  leaf1Ecx: { CX16: 13, PCID: 17, X2APIC: 21, MOVBE: 22, POPCNT: 23, TSC_DEADLINE: 24, XSAVE: 26 },
+  leaf7Ebx: { TSC_ADJUST: 1, BMI1: 3, SMEP: 7, BMI2: 8, INVPCID: 10, ADX: 19, SMAP: 20, CLFLUSHOPT: 23, CLWB: 24 },
+  leaf7Ecx: { UMIP: 2 },
   ext1Edx: { SYSCALL: 11, NX: 20, PDPE1GB: 26, RDTSCP: 27, LM: 29 },
   ext1Ecx: { LAHF_LM: 0, ABM: 5 },
 } as const;
@@ -115,7 +116,7 @@ export function buildCpuidTable(options: CpuidOptions = {}): CpuidEntry[] {
   leaf(5, 0, 0, 0, 0);
   leaf(6, 0, 0, 0, 0);
   // Leaf 7 subleaf 0: structured extended features, max subleaf 0.
-  leaf(7, 0, feat('leaf7Ebx'), 0, 0, 0, true);
+  leaf(7, 0, feat('leaf7Ebx'), feat('leaf7Ecx'), 0, 0, true);
   // Leaves 8-0xA: reserved, no direct cache access, no architectural performance monitoring.
   leaf(8, 0, 0, 0, 0);
   leaf(9, 0, 0, 0, 0);

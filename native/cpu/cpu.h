@@ -89,7 +89,11 @@ constexpr uint64_t CR4_PGE = 1u << 7;
 constexpr uint64_t CR4_PCE = 1u << 8;
 constexpr uint64_t CR4_OSFXSR = 1u << 9;
 constexpr uint64_t CR4_OSXMMEXCPT = 1u << 10;
+constexpr uint64_t CR4_UMIP = 1u << 11;
+constexpr uint64_t CR4_PCIDE = 1u << 17;
 constexpr uint64_t CR4_OSXSAVE = 1u << 18;
+constexpr uint64_t CR4_SMEP = 1u << 20;
+constexpr uint64_t CR4_SMAP = 1u << 21;
 constexpr uint64_t EFER_SCE = 1u << 0;
 constexpr uint64_t EFER_LME = 1u << 8;
 constexpr uint64_t EFER_LMA = 1u << 10;
@@ -531,6 +535,10 @@ bool io_allowed(Cpu& c, uint16_t port, unsigned size);
 uint64_t read_tsc(Cpu& c);
 void write_cr(Cpu& c, int n, uint64_t v);
 bool interrupts_ready(const Cpu& c);
+// CPL > 0 with CR4.UMIP: SGDT/SIDT/SLDT/SMSW/STR are #GP(0)
+inline void umip_check(Cpu& c) {
+  if ((c.cr4 & CR4_UMIP) && c.cpl > 0) raise_gp(c, 0);
+}
 void reset_fpu_state(Cpu& c);            // power-up/RESET values of x87, SSE and MXCSR (insn/fxsave.cc)
 [[noreturn]] void raise_simd_fp(Cpu& c);  // unmasked SIMD FP exception: #XM, or #UD without CR4.OSXMMEXCPT
 

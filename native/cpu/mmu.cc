@@ -134,6 +134,15 @@ bool walk(Cpu& c, uint64_t lin, int acc, bool user, bool set_ad, WalkResult& out
     return fault(true, false);
   }
   if (acc == ACC_EXEC && nx && nxe) return fault(true, false);
+  // supervisor-mode access to a user page: SMEP forbids fetches; SMAP forbids data accesses
+  // unless CPL < 3 and RFLAGS.AC (at CPL 3 the supervisor accesses are implicit ones)
+  if (!user && usr) {
+    if (acc == ACC_EXEC) {
+      if (c.cr4 & CR4_SMEP) return fault(true, false);
+    } else if ((c.cr4 & CR4_SMAP) && !(c.cpl < 3 && (c.rflags & F_AC))) {
+      return fault(true, false);
+    }
+  }
 
   if (set_ad) {
     for (int k = 0; k < levels; k++) {
@@ -229,8 +238,11 @@ uint64_t translate(Cpu& c, uint64_t lin, int acc, bool user, int seg) {
   }
   if (r.large) c.tlb_has_large = true;
   // fill the TLB when the page is RAM (and writable RAM that holds no code, for writes)
+  // Under SMAP a supervisor access to a user page depends on RFLAGS.AC, which CLAC/STAC/POPF
+  // change without a TLB flush: such translations are not cached.
+  if (!user && r.user && acc != ACC_EXEC && (c.cr4 & CR4_SMAP)) return r.phys;
   uint64_t page = r.phys & ~0xfffull;
-  bool writable;
+  bool writable = false;
   uint8_t* host = c.vm->phys_ptr(page, writable);
   if (host && acc == ACC_WRITE && writable && c.vm->is_code_page(page)) {
     TlbEntry& e = c.tlb_cw[user ? 1 : 0][(lin >> 12) & (Cpu::CW_SIZE - 1)];

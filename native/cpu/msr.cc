@@ -139,6 +139,7 @@ void write_cr(Cpu& c, int n, uint64_t v) {
       v |= CR0_ET;
       if ((v & CR0_PG) && !(v & CR0_PE)) raise_gp(c, 0);
       if ((v & CR0_NW) && !(v & CR0_CD)) raise_gp(c, 0);
+      if ((c.cr0 & CR0_PG) && !(v & CR0_PG) && (c.cr4 & CR4_PCIDE)) raise_gp(c, 0);  // PCIDE needs paging
       uint64_t old = c.cr0;
       uint64_t efer = c.efer;
       if (!(old & CR0_PG) && (v & CR0_PG) && (efer & EFER_LME)) {
@@ -159,22 +160,33 @@ void write_cr(Cpu& c, int n, uint64_t v) {
     case 2: c.cr2 = v; break;
     case 3:
       if (!(c.efer & EFER_LMA)) v = (uint32_t)v;
-      else if (v >> 52) raise_gp(c, 0);
+      else {
+        // with CR4.PCIDE bit 63 asks not to flush the new PCID's entries; it is not part of
+        // CR3. The TLB is not tagged by PCID, so every switch flushes (always allowed).
+        if (c.cr4 & CR4_PCIDE) v &= ~(1ull << 63);
+        if (v >> 52) raise_gp(c, 0);
+      }
       c.cr3 = v;
       c.flush_tlb(false);
       break;
     case 4: {
       // only bits of features this backend implements (VME/PVI, PCE... are #GP like on a CPU without them);
       // OSXSAVE only where CPUID offers XSAVE
-      uint32_t leaf1[4];
+      // the bits of features CPUID offers: OSXSAVE (XSAVE), PCIDE (PCID), SMEP, SMAP, UMIP
+      uint32_t leaf1[4], leaf7[4];
       c.vm->cpuid(1, 0, leaf1);
+      c.vm->cpuid(7, 0, leaf7);
       const uint64_t allowed = CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE | CR4_MCE | CR4_PGE | CR4_OSFXSR | CR4_OSXMMEXCPT |
-                               ((leaf1[2] & (1u << 26)) ? CR4_OSXSAVE : 0);
+                               ((leaf1[2] & (1u << 26)) ? CR4_OSXSAVE : 0) | ((leaf1[2] & (1u << 17)) ? CR4_PCIDE : 0) |
+                               ((leaf7[1] & (1u << 7)) ? CR4_SMEP : 0) | ((leaf7[1] & (1u << 20)) ? CR4_SMAP : 0) |
+                               ((leaf7[2] & (1u << 2)) ? CR4_UMIP : 0);
       if (v & ~allowed) raise_gp(c, 0);
       if ((c.efer & EFER_LMA) && !(v & CR4_PAE)) raise_gp(c, 0);
+      // PCIDE: only in IA-32e mode and with PCID 0 in CR3
+      if ((v & CR4_PCIDE) && !(c.cr4 & CR4_PCIDE) && (!(c.efer & EFER_LMA) || (c.cr3 & 0xfff))) raise_gp(c, 0);
       uint64_t old = c.cr4;
       c.cr4 = v;
-      if ((old ^ v) & (CR4_PSE | CR4_PAE | CR4_PGE)) c.flush_tlb(true);
+      if ((old ^ v) & (CR4_PSE | CR4_PAE | CR4_PGE | CR4_PCIDE | CR4_SMEP | CR4_SMAP)) c.flush_tlb(true);
       break;
     }
     case 8:

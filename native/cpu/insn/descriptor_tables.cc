@@ -10,6 +10,7 @@ namespace {
 // ---- group 6: SLDT/STR/LLDT/LTR/VERR/VERW
 template <int S> const Insn* SxDT_Ew(Cpu& c, const Insn* i) {  // SLDT (S=LDTR) / STR (S=TR)
   need_prot(c);
+  umip_check(c);
   uint16_t sel = c.seg[S].sel;
   if (i->flags & INSN_MEM) wr<uint16_t>(c, i->seg, ea(c, i), sel);
   else if (i->opsize == 2) setr<uint16_t>(c, i->rm, sel);
@@ -115,6 +116,7 @@ template <class T, bool LSL> const Insn* LxR_GvEw(Cpu& c, const Insn* i) {
 
 // ---- group 7
 template <bool IDT> const Insn* SxDT_M(Cpu& c, const Insn* i) {
+  umip_check(c);
   uint64_t off = ea(c, i);
   uint32_t limit = IDT ? c.idtr_limit : c.gdtr_limit;
   uint64_t base = IDT ? c.idtr_base : c.gdtr_base;
@@ -154,6 +156,7 @@ template <bool IDT> const Insn* LxDT_M(Cpu& c, const Insn* i) {
   return next(c, i);
 }
 const Insn* SMSW_Ew(Cpu& c, const Insn* i) {
+  umip_check(c);
   if (i->flags & INSN_MEM) wr<uint16_t>(c, i->seg, ea(c, i), (uint16_t)c.cr0);
   else if (i->opsize == 2) setr<uint16_t>(c, i->rm, (uint16_t)c.cr0);
   else if (i->opsize == 4) c.gpr[i->rm] = (uint32_t)c.cr0;

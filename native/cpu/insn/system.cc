@@ -188,6 +188,14 @@ const Insn* GRP7_R(Cpu& c, const Insn* i) {
       return XGETBV(c, i);
     case 0x11:  // D1 XSETBV
       return XSETBV(c, i);
+    case 0x0a:    // CA CLAC
+    case 0x0b: {  // CB STAC
+      uint32_t l7[4];
+      c.vm->cpuid(7, 0, l7);
+      if (!(l7[1] & (1u << 20)) || c.cpl != 0 || c.mode == MODE_V86) raise_ud(c);
+      c.rflags = sub == 0x0b ? (c.rflags | F_AC) : (c.rflags & ~(uint64_t)F_AC);
+      return next(c, i);
+    }
     case 0x38:  // F8 SWAPGS
       if (c.mode != MODE_LONG64) raise_ud(c);
       need_cpl0(c);
@@ -201,6 +209,26 @@ const Insn* GRP7_R(Cpu& c, const Insn* i) {
   }
 }
 
+
+// ---- INVPCID (66 0F 38 82): the TLB is not tagged by PCID, so each type flushes at least what
+// it names: type 0 one address, 1 and 3 everything but global pages, 2 everything.
+const Insn* INVPCID_GyMdq(Cpu& c, const Insn* i) {
+  if (c.mode == MODE_REAL || c.mode == MODE_V86) raise_ud(c);
+  if (c.cpl != 0) raise_gp(c, 0);
+  uint64_t type = i->opsize == 8 ? c.gpr[i->reg] : (uint32_t)c.gpr[i->reg];
+  uint64_t off = ea(c, i);
+  uint64_t pcid_q = rd<uint64_t>(c, i->seg, off), lin = rd<uint64_t>(c, i->seg, off + 8);
+  if (type > 3 || (pcid_q >> 12)) raise_gp(c, 0);
+  uint64_t pcid = pcid_q & 0xfff;
+  if (type <= 1 && pcid != 0 && !(c.cr4 & CR4_PCIDE)) raise_gp(c, 0);
+  if (type == 0) {
+    if (c.mode == MODE_LONG64 && (uint64_t)((int64_t)(lin << 16) >> 16) != lin) raise_gp(c, 0);
+    c.flush_tlb_page(lin);
+  } else {
+    c.flush_tlb(type == 2);
+  }
+  return end_after(c, i);
+}
 
 // ---- SYSCALL / SYSRET
 // Intel semantics: SYSCALL/SYSRET exist only in 64-bit mode
@@ -293,6 +321,7 @@ void register_system(OpTables& t) {
   t.two[0x05] = opd(D_ENDS, {SYSCALL});
   t.two[0x07] = opd(D_ENDS, {SYSRET});
   t.two[0x0d] = opd(D_MODRM | D_MEMONLY, {NOPF});  // PREFETCHW hint
+  t.sse[1][0x82][1] = opd(D_MODRM | D_MEMONLY | D_FORCE64 | D_ENDS, {INVPCID_GyMdq});
 
   // group 7 register forms (the memory forms come from register_descriptor_tables, which runs first);
   // /7 mod 3 includes RDTSCP, which must start its own block
