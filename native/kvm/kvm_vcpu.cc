@@ -63,6 +63,10 @@ KvmVcpu::KvmVcpu(std::shared_ptr<KvmVm> vm, int id, uint8_t* buf) : vm_(std::mov
   }
   run_ = static_cast<kvm_run*>(p);
   run_->kvm_valid_regs = h.sync_regs;
+  // KVM's own power-on XCR0 and debug registers: reset() pushes them only when they differ.
+  at<uint64_t>(shadow_.data(), TSV_OFF_XCR0) = 1;
+  at<uint64_t>(shadow_.data(), TSV_OFF_DR + 8 * 4) = 0xffff0ff0;
+  at<uint64_t>(shadow_.data(), TSV_OFF_DR + 8 * 5) = 0x400;
   if (ioctl(fd_, KVM_GET_SREGS, &sregs_) < 0) {
     std::string m = errno_text("KVM_GET_SREGS");
     munmap(run_, run_size_);
@@ -86,8 +90,10 @@ void KvmVcpu::reset() {
   at<uint8_t>(buf_, TSV_OFF_IF_FLAG) = 0;
   pending_ = Pending::None;
   internal_irq_window_ = false;
-  // Everything differs from KVM's copy now: the next run() pushes all of it.
-  for (size_t k = 0; k < shadow_.size(); k++) shadow_[k] = (uint8_t)~buf_[k];
+  // The registers and segments differ from KVM's copy now: the next run() pushes them.
+  // XCR0 and DR0-7 keep their shadow (KVM's values as last read), so they are written
+  // only if they really changed (KVM_SET_XCRS fails on hosts without XSAVE).
+  for (size_t k = 0; k < kSregsEnd; k++) shadow_[k] = (uint8_t)~buf_[k];
   // x87/SSE power-on state and no event in flight; these are not part of the buffer.
   kvm_fpu fpu;
   std::memset(&fpu, 0, sizeof fpu);
