@@ -25,6 +25,7 @@ static OpTables* build_tables() {
   register_legacy(*t);
   register_simd_int(*t);
   register_sse_fp(*t);
+  register_sse4(*t);
   return t;
 }
 

@@ -107,6 +107,7 @@ void register_bmi(OpTables& t);     // BMI1, BMI2 (VEX) and ADX
 void register_legacy(OpTables& t);
 void register_simd_int(OpTables& t);  // MMX and SSE2 integer (insn/simd_int_*.cc)
 void register_sse_fp(OpTables& t);  // SSE/SSE2 floating point (insn/sse_fp_*.cc)
+void register_sse4(OpTables& t);  // SSE3, SSSE3, SSE4.1, SSE4.2, AES-NI, PCLMULQDQ (insn/sse4_register.cc)
 
 const OpTables& op_tables();
 
