@@ -98,7 +98,9 @@ static void sse4_inputs(struct sse4_state *s, const struct sse4_form *f, unsigne
             sse4_fill(s->fx + 32 + 16 * k, 8, mode, &rng);
             s->fx[32 + 16 * k + 8] = 0xff; s->fx[32 + 16 * k + 9] = 0xff;
         }
-        s->fx[4] = 0xff;                               /* all tags valid */
+        /* any TOP and tags: an MMX instruction sets TOP = 0 and every tag valid */
+        s->fx[3] = (u8)((n & 7) << 3);                 /* FSW.TOP (bits 11-13) */
+        s->fx[4] = (u8)sse4_rng(&rng);                 /* abridged tags */
     }
     for (unsigned k = 0; k < 4; k++) s->gpr[k] = sse4_rng(&rng);
     if (f->flags & SSE4_F_STR) {

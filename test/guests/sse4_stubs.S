@@ -147,6 +147,29 @@ sse4_forms:
   OPX pabsw, pabsw
   OPX pabsd, pabsd
   OPXI palignr, palignr
+/* mm forms: register, memory (no alignment rule), misaligned memory */
+.macro OPM name, mn
+  FORM \name\()_mm, 1, F_MMX, \mn %mm2, %mm1
+  FORM \name\()_mm_m, 1, F_MMX, \mn 1(%rsi), %mm1
+.endm
+  OPM pshufb, pshufb
+  OPM phaddw, phaddw
+  OPM phaddd, phaddd
+  OPM phaddsw, phaddsw
+  OPM pmaddubsw, pmaddubsw
+  OPM phsubw, phsubw
+  OPM phsubd, phsubd
+  OPM phsubsw, phsubsw
+  OPM psignb, psignb
+  OPM psignw, psignw
+  OPM psignd, psignd
+  OPM pmulhrsw, pmulhrsw
+  OPM pabsb, pabsb
+  OPM pabsw, pabsw
+  OPM pabsd, pabsd
+  FORM palignr_mm, 256, F_MMX, palignr $imm, %mm2, %mm1
+  FORM palignr_mm_m, 256, F_MMX, palignr $imm, 1(%rsi), %mm1
+  FORM pshufb_mm_same, 1, F_MMX, pshufb %mm1, %mm1
   FORM pshufb_lock, 1, 0, .byte 0xf0, 0x66, 0x0f, 0x38, 0x00, 0x0e   /* LOCK: #UD */
 
 /* ---------------------------------------------------------------- SSE4.1 */
