@@ -24,6 +24,7 @@ void register_x87(OpTables& t) {
   x87::register_x87_arith(t);
   x87::register_x87_move(t);
   x87::register_x87_control(t);
+  x87::register_x87_trans(t);
 }
 
 }  // namespace tsv

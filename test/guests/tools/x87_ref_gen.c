@@ -3,7 +3,8 @@
  * host's real x87 FPU. Run on an x86-64 host:
  *
  *   gcc -O1 -mno-red-zone -o /tmp/x87_ref_gen test/guests/tools/x87_ref_gen.c
- *   /tmp/x87_ref_gen > test/guests/x87_ref.h
+ *   /tmp/x87_ref_gen 1 > test/guests/x87_ref.h
+ *   /tmp/x87_ref_gen 2 > test/guests/x87_ref_trans.h
  *
  * The operands are fixed (a list of interesting encodings and a seeded
  * generator), so the output only depends on the FPU that runs it. The table in
@@ -105,6 +106,11 @@ static void gen_op(unsigned op, int pairs, int randoms)
         if (op == XO_FLD64 || op == XO_FMUL64) {
             if (rnd() % 3 == 0) in.mem = (in.mem & 0x800fffffffffffffull) | ((rnd() % 3 ? 0x7ffull : 0) << 52);
         }
+        if (op == XO_F2XM1 && rnd() % 8) in.a.se = (uint16_t)((0x3fff - rnd() % 24) | (rnd() & 0x8000));
+        if (op == XO_FYL2XP1 && rnd() % 8) in.a.se = (uint16_t)((0x3ffd - rnd() % 40) | (rnd() & 0x8000));
+        if (op == XO_FYL2X && rnd() % 4) in.a.se &= 0x7fff;
+        if ((op == XO_FSIN || op == XO_FCOS || op == XO_FSINCOS || op == XO_FPTAN) && rnd() % 2)
+            in.a.se = (uint16_t)((0x3fff - 8 + rnd() % 16) | (rnd() & 0x8000));
         if (op == XO_FIADD16) in.mem &= 0xffff;
         if (op == XO_FIMUL32 || op == XO_FICOM32) in.mem &= 0xffffffffull;
         if (op == XO_FBLD) {
@@ -155,6 +161,23 @@ int main(int argc, char **argv)
                 in.cw = (uint16_t)(0x007f | rc << 10);  /* precision control does not apply */
                 emit(&in);
             }
+        printf("};\n");
+    }
+    if (part == 2) {  /* transcendentals: compared within one unit in the last place */
+        static const unsigned trans[] = {XO_FSIN, XO_FCOS, XO_FSINCOS, XO_FPTAN, XO_FPATAN, XO_F2XM1, XO_FYL2X, XO_FYL2XP1};
+        printf("static const struct x87_case x87_trans_cases[] = {\n");
+        for (unsigned k = 0; k < sizeof trans / sizeof trans[0]; k++) {
+            gen_op(trans[k], 0, 50);
+            for (unsigned j = 0; j < NSPECIAL; j++) {
+                struct x87_in in;
+                memset(&in, 0, sizeof in);
+                in.op = (unsigned char)trans[k];
+                in.cw = cws[(j + k) % NCW];
+                in.a = special[j];
+                in.b = special[(j * 7 + k) % NSPECIAL];
+                emit(&in);
+            }
+        }
         printf("};\n");
     }
     return 0;
