@@ -12,6 +12,7 @@ import { validateAssignedDevices, type AssignedPciConfig } from '../devices/pci/
 
 export type { AssignedPciConfig };
 import { kvmConfigProblem } from './kvm-backend-limits.js';
+import { GUEST_LOG_ITEMS, type GuestLogConfig } from './guest-log-items.js';
 
 export type AccelName = 'interp' | 'kvm';
 
@@ -72,6 +73,8 @@ export interface MachineConfig {
   cpuFlags?: Record<string, CpuFlagValue>;
   /** Where assigned host PCI devices (driver 'vfio-pci') are looked up; default /sys/bus/pci/devices. */
   pciSysfsRoot?: string;
+  /** QEMU's -d/-D: what to log about the guest and where the lines go (lib/machine/guest-log.ts). */
+  log?: GuestLogConfig;
 }
 
 export const MIB = 1024 * 1024;
@@ -166,6 +169,15 @@ export function validateMachineConfig(config: MachineConfig): void {
     fail('pciSysfsRoot must be a directory path');
   }
   if (typeof config.noReboot !== 'boolean') fail('noReboot must be a boolean');
+  if (config.log !== undefined) {
+    const log = config.log as { items?: unknown; write?: unknown } | null;
+    if (log === null || typeof log !== 'object' || !Array.isArray(log.items) || typeof log.write !== 'function') {
+      fail(`log must be { items: (${GUEST_LOG_ITEMS.join(' | ')})[], write(line) }`);
+    }
+    for (const item of log.items as unknown[]) {
+      if (!(GUEST_LOG_ITEMS as readonly unknown[]).includes(item)) fail(`log item '${String(item)}' is not one of ${GUEST_LOG_ITEMS.join(', ')}`);
+    }
+  }
   if (config.noShutdown !== undefined && typeof config.noShutdown !== 'boolean') fail('noShutdown must be a boolean');
   if (config.rtcBase !== undefined) {
     const base = config.rtcBase as unknown;

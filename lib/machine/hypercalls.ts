@@ -37,8 +37,12 @@ export class Hypercalls {
     for (const p of this.providers) {
       if (p.claims(vcpu, kind)) return p.handle(vcpu, kind);
     }
+    this.onUnhandled?.(vcpu, kind);
     undefinedOpcodeHypercall(vcpu);
   };
+
+  /** -d guest_errors: told about a hypercall no provider takes, before it becomes #UD (null: nobody listens). */
+  onUnhandled: ((vcpu: Vcpu, kind: number) => void) | null = null;
 
   /** A handler that sees every hypercall before the providers; null removes it. */
   setHandler(handler: HypercallHandler | null): void {

@@ -49,6 +49,7 @@ import { hypercallInstruction } from '../hypervisor/hypercall-trap.js';
 import { cpuSelectionForBackend } from './kvm-backend-limits.js';
 import { KvmParavirt } from '../paravirt/kvm-paravirt.js';
 import { rtcStartSeconds } from '../devices/mc146818-rtc.js';
+import { GuestLog } from './guest-log.js';
 
 export type { MachineExit } from './machine-exit.js';
 
@@ -117,6 +118,8 @@ export class Machine {
   private readonly cpuidTables: CpuidEntry[][];
   private cpuidInstalled = 0;
   private readonly loop: RunLoop;
+  /** -d logging (undefined without config.log). */
+  private readonly guestLog: GuestLog | undefined;
   private readonly resettable: Array<{ reset(): void }> = [];
   private started = false;
   private ended = false;
@@ -225,6 +228,10 @@ export class Machine {
         },
         { msrs: this.msrs, hypercalls: this.hypercalls },
       );
+      if (config.log !== undefined) {
+        this.guestLog = new GuestLog(config.log);
+        this.guestLog.tap({ vcpus: this.vcpus, loop: this.loop, pio: this.pio, mmio: this.mmio, msrs: this.msrs, hypercalls: this.hypercalls });
+      }
       this.localApics = new LocalApics(this.vcpus, this.clock, this.loop, this.msrs);
       // PCI MSI/MSI-X messages go to the local APICs.
       this.pci.bus.apicBus = this.localApics.bus;
@@ -307,7 +314,7 @@ export class Machine {
       apicBus: this.localApics.bus,
       ramBytes: this.config.memoryBytes,
       rtcBase: this.config.rtcBase ?? 'utc',
-      requestReset: () => this.onTripleFault(), // a guest-requested reset honours noReboot like a triple fault
+      requestReset: () => this.onResetRequest(), // a guest-requested reset honours noReboot like a triple fault
       powerOff: () => this.guestShutdown({ status: 0, reason: 'poweroff' }),
     });
     this.resettable.push(...platform.resettable);
@@ -440,7 +447,8 @@ export class Machine {
   }
 
   /** System reset, as after a triple fault: devices to power-on state, vCPU INIT, kernel reloaded. */
-  reset(): void {
+  reset(cause = 'system reset'): void {
+    this.guestLog?.cpuReset(this.vcpus, cause);
     this.resets++;
     for (const d of this.resettable) d.reset();
     this.irqs.reset();
@@ -453,12 +461,18 @@ export class Machine {
 
   /** The guest asked for a reset (0xCF9): like a triple fault, honouring noReboot. */
   private onResetRequest(): void {
-    this.onTripleFault();
+    this.guestReset('reset requested by the guest');
   }
 
   private onTripleFault(): void {
-    if (this.config.noReboot) this.guestShutdown({ status: 0, reason: 'shutdown' });
-    else this.reset();
+    this.guestReset('triple fault');
+  }
+
+  private guestReset(cause: string): void {
+    if (this.config.noReboot) {
+      this.guestLog?.cpuReset(this.vcpus, `${cause} (-no-reboot: the machine shuts down)`);
+      this.guestShutdown({ status: 0, reason: 'shutdown' });
+    } else this.reset(cause);
   }
 
   /**

@@ -61,10 +61,14 @@ export class MmioBus {
     return this.find(gpa)?.device;
   }
 
+  /** -d guest_errors: told about every access no device claims (null: nobody listens). */
+  onUnassigned: ((gpa: number, length: number, write: boolean, data: Uint8Array) => void) | null = null;
+
   read(gpa: number, data: Uint8Array, length: number): void {
     const r = this.find(gpa);
     if (r === undefined) {
       data.fill(0xff, 0, length);
+      this.onUnassigned?.(gpa, length, false, data);
       return;
     }
     r.device.mmioRead(gpa - r.base, data, length);
@@ -73,5 +77,6 @@ export class MmioBus {
   write(gpa: number, data: Uint8Array, length: number): void {
     const r = this.find(gpa);
     if (r !== undefined) r.device.mmioWrite(gpa - r.base, data, length);
+    else this.onUnassigned?.(gpa, length, true, data);
   }
 }

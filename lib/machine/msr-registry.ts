@@ -61,24 +61,32 @@ export class MsrRegistry {
   }
 
   /** Completes an MSR exit of vcpu: RDMSR gets the value or #GP, WRMSR is applied or #GP. */
+  /** -d guest_errors: told about every routed RDMSR/WRMSR that ends in #GP (null: nobody listens). */
+  onRejected: ((vcpu: Vcpu, index: number, isWrite: boolean, value: bigint) => void) | null = null;
+
   dispatch(vcpu: Vcpu, isWrite: boolean): void {
     const index = vcpu.msrIndex;
     const handler = this.find(index);
     if (handler === undefined) {
-      vcpu.failMsrAccess();
+      this.reject(vcpu, index, isWrite);
       return;
     }
     if (isWrite) {
       if (handler.write(vcpu, index, vcpu.msrData)) vcpu.acceptMsrAccess();
-      else vcpu.failMsrAccess();
+      else this.reject(vcpu, index, isWrite);
       return;
     }
     const value = handler.read(vcpu, index);
     if (value === undefined) {
-      vcpu.failMsrAccess();
+      this.reject(vcpu, index, isWrite);
       return;
     }
     vcpu.msrData = value;
     vcpu.acceptMsrAccess();
+  }
+
+  private reject(vcpu: Vcpu, index: number, isWrite: boolean): void {
+    vcpu.failMsrAccess();
+    this.onRejected?.(vcpu, index, isWrite, isWrite ? vcpu.msrData : 0n);
   }
 }

@@ -56,16 +56,25 @@ export class PioBus {
     return this.ranges.map((r) => ({ base: r.base, length: r.length, name: r.device.name })).sort((a, b) => a.base - b.base);
   }
 
+  /** -d guest_errors: told about every access no device claims (null: nobody listens). */
+  onUnassigned: ((port: number, size: number, write: boolean, value: number) => void) | null = null;
+
   read(port: number, size: number): number {
     const i = this.table[port]!;
-    if (i < 0) return allOnes(size);
+    if (i < 0) {
+      this.onUnassigned?.(port, size, false, 0);
+      return allOnes(size);
+    }
     const r = this.ranges[i]!;
     return r.device.pioRead(port - r.base, size);
   }
 
   write(port: number, size: number, value: number): void {
     const i = this.table[port]!;
-    if (i < 0) return;
+    if (i < 0) {
+      this.onUnassigned?.(port, size, true, value);
+      return;
+    }
     const r = this.ranges[i]!;
     r.device.pioWrite(port - r.base, size, value);
   }

@@ -134,6 +134,8 @@ export class RunLoop {
   private endSlice = false;
   /** The running vCPU's interrupt state changed during an exit: offer an interrupt before resuming. */
   private offerPending = false;
+  /** -d int: reads the events the backend recorded during run() (lib/machine/guest-log.ts); null when off. */
+  afterRun: ((v: Vcpu) => void) | null = null;
 
   /** True between run() and the end of the run. */
   get isRunning(): boolean {
@@ -403,6 +405,7 @@ export class RunLoop {
           v.setMaxInstructions(remaining);
         }
         const reason = v.run();
+        if (this.afterRun !== null) this.afterRun(v);
         this.exits++;
         switch (reason) {
           case abi.TSV_EXIT_IO:

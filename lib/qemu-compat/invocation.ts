@@ -6,6 +6,7 @@
  */
 import type { RtcBase } from '../devices/mc146818-rtc.js';
 import type { MachineConfig } from '../machine/config.js';
+import type { GuestLogItem } from '../machine/guest-log-items.js';
 import type { GlobalProperty } from './globals.js';
 import type { ChardevSpec, SerialBackend } from './chardev.js';
 
@@ -73,6 +74,10 @@ export interface QemuInvocation {
   noShutdown: boolean;
   /** -global properties, each one tsvisor's machine already satisfies. */
   globals: GlobalProperty[];
+  /** -d: the log items (the last -d wins, as in QEMU). */
+  logItems?: GuestLogItem[];
+  /** -D: the log file; undefined = stderr. */
+  logFile?: string;
   /** -cpu: the model and the flags set on the command line (canonical names). */
   cpu?: { model: string; flags: Record<string, boolean | number | string> };
 }

@@ -16,6 +16,7 @@ import { parseChardev, parseSerial } from './chardev.js';
 import { parseOptList, parseUint } from './opts.js';
 import { MONITOR_OPTIONS } from './monitor-options.js';
 import { SESSION_OPTIONS } from './session-options.js';
+import { LOG_OPTIONS } from './log-options.js';
 import { parseSmp } from './smp-option.js';
 import { PCI_ASSIGN_OPTIONS } from './pci-assign-options.js';
 import { formatSize, parseSize } from './size.js';
@@ -296,6 +297,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
   ...MONITOR_OPTIONS,
   ...SESSION_OPTIONS,
+  ...LOG_OPTIONS,
   ...PCI_ASSIGN_OPTIONS,
   {
     names: ['version'],

@@ -9,6 +9,7 @@ import { QemuArgsError } from './errors.js';
 import type { AccelName, QemuInvocation, SerialBackend } from './invocation.js';
 import { ChardevOpenError, openHostChardev, type HostChardev } from './host-chardev.js';
 import { StdioMux } from './stdio-mux.js';
+import { guestLogConfig, type LogSinkHost } from './log-sink.js';
 
 /** Host endpoints opened for a command line, for the caller to wait for and close. */
 export interface OpenedEndpoints {
@@ -18,7 +19,7 @@ export interface OpenedEndpoints {
   mux?: StdioMux;
 }
 
-export interface HostEnvironment {
+export interface HostEnvironment extends LogSinkHost {
   /**
    * Collects what was opened. Without it, -serial mon:stdio is refused (the monitor is the
    * caller's to run) and nothing closes files and sockets before the process ends.
@@ -48,6 +49,8 @@ export function toMachineConfig(inv: QemuInvocation, host: HostEnvironment = {})
   if (inv.append !== undefined) config.append = inv.append;
   if (inv.initrd !== undefined) config.initrd = inv.initrd;
   config.serial = serialConfig(inv, openChardevs(inv, host), host);
+  const log = guestLogConfig(inv, host);
+  if (log !== undefined) config.log = log;
   config.devices = inv.devices.map((d) => ({ ...d }));
   config.noReboot = inv.noReboot;
   if (inv.noShutdown) config.noShutdown = true;

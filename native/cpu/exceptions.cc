@@ -4,6 +4,7 @@
 #include "cpu/interrupts.h"
 #include <cstdio>
 #include "cpu/vm.h"
+#include "tsvisor_event_ring.h"
 
 namespace tsv {
 
@@ -22,6 +23,28 @@ void raise_exc_err(Cpu& c, uint8_t vec, uint32_t err) {
 }
 
 void exit_unwind(Cpu& c) { throw GuestEvent{1}; }
+
+// -d int: records the event about to be delivered in the shared buffer's event ring.
+static void record_event(Cpu& c, uint8_t kind, uint8_t vec, bool has_err, uint32_t err, int prev) {
+  EventRecord e{};
+  e.rip = c.rip;
+  e.rsp = c.gpr[4];
+  e.cr2 = c.cr2;
+  e.instret = c.instret + c.slice_count;
+  e.error = has_err ? err : 0;
+  e.cs = c.seg[TSV_SEG_CS].sel;
+  e.ss = c.seg[TSV_SEG_SS].sel;
+  e.vector = vec;
+  e.kind = kind;
+  e.flags = (has_err ? TSV_EVENT_FLAG_HAS_ERROR : 0) | (prev >= 0 ? TSV_EVENT_FLAG_NESTED : 0);
+  e.cpl = c.cpl;
+  e.prev = prev >= 0 ? (uint8_t)prev : 0;
+  e.mode = c.mode == MODE_REAL ? TSV_EVENT_MODE_REAL
+           : c.mode == MODE_V86 ? TSV_EVENT_MODE_V86
+           : c.mode == MODE_PROT ? TSV_EVENT_MODE_PROTECTED
+                                 : TSV_EVENT_MODE_LONG;
+  event_ring_push(c.buf, e);
+}
 
 static bool contributory(int v) { return v == EXC_DE || (v >= EXC_TS && v <= EXC_GP); }
 
@@ -191,17 +214,24 @@ static void deliver_protected(Cpu& c, uint8_t vec, bool has_err, uint32_t err, b
   c.rip = lm ? off : (gate_size == 2 ? (off & 0xffff) : (uint32_t)off);
 }
 
-void deliver_event(Cpu& c, uint8_t vec, bool has_err, uint32_t err, bool soft, uint64_t ret_ip) {
+static void deliver_gate(Cpu& c, uint8_t vec, bool has_err, uint32_t err, bool soft, uint64_t ret_ip) {
   if (c.mode == MODE_REAL) deliver_real(c, vec, ret_ip);
   else deliver_protected(c, vec, has_err, err, soft, ret_ip);
 }
 
+// INT n, INT3, INTO and INT1 come here straight from their instructions.
+void deliver_event(Cpu& c, uint8_t vec, bool has_err, uint32_t err, bool soft, uint64_t ret_ip) {
+  if (TSV_UNLIKELY(event_ring_enabled(c.buf))) record_event(c, TSV_EVENT_KIND_SOFT_INT, vec, has_err, err, -1);
+  deliver_gate(c, vec, has_err, err, soft, ret_ip);
+}
+
 // Delivers an exception raised by an instruction (the state is at the faulting
 // instruction), escalating to #DF and triple fault. Returns false on triple fault.
-bool deliver_exception(Cpu& c, uint8_t vec, bool has_err, uint32_t err) {
+bool deliver_exception(Cpu& c, uint8_t vec, bool has_err, uint32_t err, uint8_t kind) {
   c.link_from = nullptr;  // the next block is not the branch target the run loop was about to link
   bool replay = c.delivery_replay;  // re-delivery after an MMIO exit: keep the completed accesses
   c.delivery_replay = false;
+  const bool trace = event_ring_enabled(c.buf);
   int first = -1;
   for (int depth = 0; depth < 3; depth++) {
     SegCache saved[8];
@@ -211,9 +241,12 @@ bool deliver_exception(Cpu& c, uint8_t vec, bool has_err, uint32_t err) {
     try {
       c.mmio_seq = 0;
       if (!replay) c.mmio_done = 0;
-      replay = false;
       if (c.mode == MODE_REAL) has_err = false;
-      deliver_event(c, vec, has_err, err, false, c.rip);
+      // a replayed delivery was recorded the first time
+      if (TSV_UNLIKELY(trace) && !(depth == 0 && replay))
+        record_event(c, depth == 0 ? kind : TSV_EVENT_KIND_EXCEPTION, vec, has_err, err, first);
+      replay = false;
+      deliver_gate(c, vec, has_err, err, false, c.rip);
       return true;
     } catch (const GuestEvent& ev) {
       std::memcpy(c.seg, saved, sizeof saved);
@@ -233,7 +266,10 @@ bool deliver_exception(Cpu& c, uint8_t vec, bool has_err, uint32_t err) {
       }
       int second = c.exc_vec;
       first = vec;
-      if (first == EXC_DF) return false;
+      if (first == EXC_DF) {
+        if (TSV_UNLIKELY(trace)) record_event(c, TSV_EVENT_KIND_TRIPLE_FAULT, (uint8_t)second, c.exc_has_err, c.exc_err, first);
+        return false;
+      }
       bool df = (contributory(first) && contributory(second)) ||
                 (first == EXC_PF && (contributory(second) || second == EXC_PF));
       if (df) {
@@ -247,6 +283,7 @@ bool deliver_exception(Cpu& c, uint8_t vec, bool has_err, uint32_t err) {
       }
     }
   }
+  if (TSV_UNLIKELY(trace)) record_event(c, TSV_EVENT_KIND_TRIPLE_FAULT, vec, has_err, err, first);
   return false;
 }
 

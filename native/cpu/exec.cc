@@ -244,7 +244,7 @@ int run(Cpu& c) {
     if (TSV_UNLIKELY(c.bufref<uint8_t>(TSV_OFF_PENDING_NMI)) && !c.nmi_blocked && !c.replaying) {
       c.bufref<uint8_t>(TSV_OFF_PENDING_NMI) = 0;
       c.nmi_blocked = true;
-      if (!deliver_exception(c, EXC_NMI, false, 0)) {
+      if (!deliver_exception(c, EXC_NMI, false, 0, TSV_EVENT_KIND_NMI)) {
         shutdown(c);
         break;
       }
@@ -252,7 +252,7 @@ int run(Cpu& c) {
     if (TSV_UNLIKELY(*pending_irq >= 0) && interrupts_ready(c) && !c.replaying) {
       uint8_t v = (uint8_t)*pending_irq;
       *pending_irq = -1;
-      if (!deliver_exception(c, v, false, 0)) {
+      if (!deliver_exception(c, v, false, 0, TSV_EVENT_KIND_HW_IRQ)) {
         shutdown(c);
         break;
       }

@@ -190,6 +190,49 @@
 #define TSV_OFF_IO_DATA 0x400
 #define TSV_IO_DATA_SIZE 0x1000
 
+/*
+ * Event ring: interrupts and exceptions the backend delivered to the guest
+ * inside run() (no exit reaches TypeScript for them), recorded only while
+ * TSV_OFF_EVENT_RING_ENABLE is set, for `-d int`. The backend is the only
+ * producer (advances head), TypeScript the only consumer (advances tail) and
+ * it drains the ring after every run(). When head - tail reaches
+ * TSV_EVENT_RING_CAPACITY the event is not stored and `lost` counts it; once
+ * the ring is half full the backend ends the slice early (immediate exit)
+ * so that TypeScript drains it before that can happen.
+ */
+#define TSV_OFF_EVENT_RING 0x1400
+#define TSV_OFF_EVENT_RING_HEAD 0x1400   /* u32: events stored since creation (wraps) */
+#define TSV_OFF_EVENT_RING_TAIL 0x1404   /* u32: events TypeScript has consumed (wraps) */
+#define TSV_OFF_EVENT_RING_LOST 0x1408   /* u32: events dropped because the ring was full; TS zeroes it */
+#define TSV_OFF_EVENT_RING_ENABLE 0x140c /* u8: 1 = record events */
+#define TSV_OFF_EVENT_RING_ENTRIES 0x1410
+#define TSV_EVENT_RING_CAPACITY 63       /* entry i lives at ENTRIES + (i % CAPACITY) * ENTRY_SIZE */
+#define TSV_EVENT_ENTRY_SIZE 48
+#define TSV_EVENT_OFF_RIP 0      /* u64: RIP when the event was taken (faulting or interrupted instruction) */
+#define TSV_EVENT_OFF_RSP 8      /* u64 */
+#define TSV_EVENT_OFF_CR2 16     /* u64: CR2 after the event was raised (the #PF address for #PF) */
+#define TSV_EVENT_OFF_INSTRET 24 /* u64: instructions this vCPU had retired */
+#define TSV_EVENT_OFF_ERROR 32   /* u32: error code (valid when TSV_EVENT_FLAG_HAS_ERROR) */
+#define TSV_EVENT_OFF_CS 36      /* u16: CS selector */
+#define TSV_EVENT_OFF_SS 38      /* u16: SS selector */
+#define TSV_EVENT_OFF_VECTOR 40  /* u8 */
+#define TSV_EVENT_OFF_KIND 41    /* u8: TSV_EVENT_KIND_* */
+#define TSV_EVENT_OFF_FLAGS 42   /* u8: TSV_EVENT_FLAG_* */
+#define TSV_EVENT_OFF_CPL 43     /* u8 */
+#define TSV_EVENT_OFF_PREV 44    /* u8: vector whose delivery raised this one (TSV_EVENT_FLAG_NESTED) */
+#define TSV_EVENT_OFF_MODE 45    /* u8: TSV_EVENT_MODE_* */
+#define TSV_EVENT_KIND_EXCEPTION 0   /* raised by an instruction, or injected by TypeScript */
+#define TSV_EVENT_KIND_HW_IRQ 1      /* external interrupt (the injected vector) */
+#define TSV_EVENT_KIND_NMI 2
+#define TSV_EVENT_KIND_SOFT_INT 3    /* INT n, INT3, INTO, INT1 */
+#define TSV_EVENT_KIND_TRIPLE_FAULT 4 /* vector: the exception that could not be delivered */
+#define TSV_EVENT_FLAG_HAS_ERROR 1
+#define TSV_EVENT_FLAG_NESTED 2
+#define TSV_EVENT_MODE_REAL 0
+#define TSV_EVENT_MODE_PROTECTED 1
+#define TSV_EVENT_MODE_V86 2
+#define TSV_EVENT_MODE_LONG 3 /* IA-32e (64-bit or compatibility) */
+
 /* ------------------------------------------------------------------ */
 /* VM shared buffer: the virtual clock as the backend needs it          */
 /* ------------------------------------------------------------------ */

@@ -16,6 +16,7 @@
 #include "kvm/kvm_host.h"
 #include "kvm/kvm_regs.h"
 #include "tsvisor_abi.h"
+#include "tsvisor_event_ring.h"
 
 namespace tsv::kvm {
 
@@ -243,6 +244,34 @@ bool KvmVcpu::sync_tsc(std::string& error) {
   return true;
 }
 
+// -d int under KVM: the guest's own exceptions and software interrupts stay inside KVM;
+// what tsvisor hands to KVM (an interrupt, an NMI, an exception TypeScript raised) is
+// recorded in the event ring, with the registers KVM reported last.
+static void record_injection(uint8_t* buf, const kvm_run* run, uint8_t kind, uint8_t vec, bool has_err, uint32_t err) {
+  if (!tsv::event_ring_enabled(buf)) return;
+  tsv::EventRecord e{};
+  const bool fresh = host().sync_regs != 0;
+  e.rip = fresh ? run->s.regs.regs.rip : at<uint64_t>(buf, TSV_OFF_RIP);
+  e.rsp = fresh ? run->s.regs.regs.rsp : at<uint64_t>(buf, TSV_OFF_GPR + 8 * TSV_REG_RSP);
+  e.cr2 = fresh ? run->s.regs.sregs.cr2 : at<uint64_t>(buf, TSV_OFF_CR2);
+  e.cs = fresh ? run->s.regs.sregs.cs.selector : at<uint16_t>(buf, TSV_OFF_SEG + TSV_SEG_CS * TSV_SEG_SIZE + TSV_SEG_OFF_SELECTOR);
+  e.ss = fresh ? run->s.regs.sregs.ss.selector : at<uint16_t>(buf, TSV_OFF_SEG + TSV_SEG_SS * TSV_SEG_SIZE + TSV_SEG_OFF_SELECTOR);
+  const uint64_t cr0 = fresh ? run->s.regs.sregs.cr0 : at<uint64_t>(buf, TSV_OFF_CR0);
+  const uint64_t efer = fresh ? run->s.regs.sregs.efer : at<uint64_t>(buf, TSV_OFF_EFER);
+  const uint64_t rflags = fresh ? run->s.regs.regs.rflags : at<uint64_t>(buf, TSV_OFF_RFLAGS);
+  e.mode = !(cr0 & 1) ? TSV_EVENT_MODE_REAL
+           : (efer & (1u << 10)) ? TSV_EVENT_MODE_LONG
+           : (rflags & (1u << 17)) ? TSV_EVENT_MODE_V86
+                                   : TSV_EVENT_MODE_PROTECTED;
+  e.cpl = e.mode == TSV_EVENT_MODE_REAL ? 0 : e.mode == TSV_EVENT_MODE_V86 ? 3 : (e.cs & 3);
+  e.instret = 0;  // KVM does not count instructions
+  e.error = has_err ? err : 0;
+  e.vector = vec;
+  e.kind = kind;
+  e.flags = has_err ? TSV_EVENT_FLAG_HAS_ERROR : 0;
+  tsv::event_ring_push(buf, e);
+}
+
 bool KvmVcpu::inject_events(std::string& error) {
   if (at<uint8_t>(buf_, TSV_OFF_PENDING_EXCEPTION_VALID)) {
     at<uint8_t>(buf_, TSV_OFF_PENDING_EXCEPTION_VALID) = 0;
@@ -254,9 +283,11 @@ bool KvmVcpu::inject_events(std::string& error) {
     ev.exception.error_code = at<uint32_t>(buf_, TSV_OFF_PENDING_EXCEPTION_ERROR);
     ev.flags = 0;
     if (ioctl(fd_, KVM_SET_VCPU_EVENTS, &ev) < 0) return error = errno_text("KVM_SET_VCPU_EVENTS"), false;
+    record_injection(buf_, run_, TSV_EVENT_KIND_EXCEPTION, ev.exception.nr, ev.exception.has_error_code, ev.exception.error_code);
   }
   if (at<uint8_t>(buf_, TSV_OFF_PENDING_NMI)) {
     if (ioctl(fd_, KVM_NMI, 0) < 0) return error = errno_text("KVM_NMI"), false;
+    record_injection(buf_, run_, TSV_EVENT_KIND_NMI, 2, false, 0);
     at<uint8_t>(buf_, TSV_OFF_PENDING_NMI) = 0;
   }
   return true;
@@ -411,6 +442,7 @@ int KvmVcpu::run() {
     if (irq >= 0 && !regs_pushed && run_->ready_for_interrupt_injection && run_->if_flag) {
       kvm_interrupt i{(uint32_t)irq};
       if (ioctl(fd_, KVM_INTERRUPT, &i) < 0) return finish_exit(internal_error(TSV_INTERNAL_HOST, errno_text("KVM_INTERRUPT")));
+      record_injection(buf_, run_, TSV_EVENT_KIND_HW_IRQ, (uint8_t)irq, false, 0);
       irq = -1;
     }
     internal_irq_window_ = irq >= 0;
