@@ -134,7 +134,7 @@ interface Row {
 }
 
 function main(): void {
-  for (const g of ['bench_alu', 'bench_mem', 'bench_pio', 'bench_x87']) {
+  for (const g of ['bench_alu', 'bench_mem', 'bench_pio', 'bench_x87', 'bench_sse']) {
     if (!existsSync(join(guests, `${g}.elf`))) {
       console.error(`bench: ${join(guests, g + '.elf')} is missing; run npm run compile first`);
       process.exit(1);
@@ -167,6 +167,7 @@ function main(): void {
   if (want('alu')) rows.push(mips('bench_alu', 'integer ALU loop'));
   if (want('mem')) rows.push(mips('bench_mem', 'memory loop, 4 KiB paging'));
   if (want('x87')) rows.push(mips('bench_x87', 'x87 arithmetic loop'));
+  if (want('sse')) rows.push(mips('bench_sse', 'SSE/SSE2 floating-point loop'));
   if (want('pio')) {
     const row: Row = { metric: 'port-I/O exit round trip', unit: 'ns', higherIsBetter: false, values: new Map() };
     for (const sys of systems) {

@@ -25,3 +25,13 @@ test('sse_fp: SSE/SSE2 floating point matches the host CPU; #GP/#XM/#UD/#NM wher
   ]) t.true(r.serial.includes(line), `serial output has "${line}"`);
   t.regex(r.serial, /PASS: unmasked exceptions raised #XM in \d+ cases/);
 });
+
+test('bench_sse runs the iteration count from its cmdline and ends with the host CPU\'s lanes', async (t) => {
+  const r = await runGuest('bench_sse', { append: 'iters=20000', memoryMb: 64, timeoutMs: 120_000 });
+  t.is(r.status, 1, `exit status (reason: ${r.reason})`);
+  for (const line of ['bench_sse: iterations: 20000', 'insns-per-iter: 10', 'PASS: bench_sse ran 20000 iterations',
+    // the same loop run natively on the reference host (AMD EPYC, family 1Ah), 20000 iterations
+    'lanes: 3f7fdf3e3f7fdf3e 3f7fdf3e3f7fdf3e 3fefff2e4e46a525 3fefffffffffb834']) {
+    t.true(r.serial.includes(line), `serial output has "${line}"`);
+  }
+});
