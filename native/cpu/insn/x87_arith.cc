@@ -73,11 +73,12 @@ TSV_INLINE void compare_cc(Cpu& c, const Num& a, const Num& b, bool quiet, unsig
   if (env.unmasked(X_IE | X_DE)) return;
   for (unsigned n = 0; n < pops; n++) pop(c);
 }
+// Stack underflow: C3 C2 C0 = 111 even with IE unmasked (host CPU); pops only when masked.
 TSV_INLINE void compare_underflow(Cpu& c, unsigned pops) {
-  if (stack_fault(c, SW_UNDERFLOW)) {
-    c.x87.fsw |= CC3;
+  bool masked = stack_fault(c, SW_UNDERFLOW);
+  c.x87.fsw |= CC3;
+  if (masked)
     for (unsigned n = 0; n < pops; n++) pop(c);
-  }
 }
 
 template <bool QUIET, unsigned POPS> const Insn* FCOM_R(Cpu& c, const Insn* i) {
@@ -117,16 +118,15 @@ constexpr uint32_t kCmpEflags[4] = {F_CF, F_ZF, 0, F_ZF | F_PF | F_CF};
 template <bool QUIET, bool POP> const Insn* FCOMI_R(Cpu& c, const Insn* i) {
   begin(c, i);
   const unsigned k = sti(i);
-  if (empty(c, 0) || empty(c, k)) {
-    if (stack_fault(c, SW_UNDERFLOW)) {
-      set_arith_flags(c, kCmpEflags[3]);
-      if (POP) pop(c);
-    }
+  if (empty(c, 0) || empty(c, k)) {  // ZF PF CF = 111 even with IE unmasked (host CPU)
+    bool masked = stack_fault(c, SW_UNDERFLOW);
+    set_arith_flags(c, kCmpEflags[3]);
+    if (masked && POP) pop(c);
     return next(c, i);
   }
   Env env = env_of(c);
   int r = compare(env, unpack(st(c, 0)), unpack(st(c, k)), QUIET);
-  commit(c, env.flags);
+  commit(c, (uint16_t)(env.flags | (c.x87.fsw & FSW_C1)));  // C1 stays (the host CPU keeps it)
   set_arith_flags(c, kCmpEflags[r]);  // set even when IE/DE are unmasked (as the host CPU does)
   if (env.unmasked(X_IE | X_DE)) return next(c, i);
   if (POP) pop(c);
@@ -162,7 +162,7 @@ template <unsigned CC> const Insn* FCMOV(Cpu& c, const Insn* i) {
     if (stack_fault(c, SW_UNDERFLOW)) set_st(c, 0, INDEFINITE);
     return next(c, i);
   }
-  commit(c, 0);
+  // C1 stays as it was (host CPU)
   if (cond(c, CC)) set_st(c, 0, st(c, k));
   return next(c, i);
 }
@@ -213,6 +213,7 @@ template <bool NEAREST> const Insn* FPREM_OP(Cpu& c, const Insn* i) {
   begin(c, i);
   if (empty(c, 0) || empty(c, 1)) {
     if (stack_fault(c, SW_UNDERFLOW)) set_st(c, 0, INDEFINITE);
+    c.x87.fsw &= (uint16_t)~FSW_C2;
     return next(c, i);
   }
   Env env = env_of(c);
@@ -225,12 +226,14 @@ template <bool NEAREST> const Insn* FPREM_OP(Cpu& c, const Insn* i) {
     if (r.q & 2) cc |= FSW_C3;
     if (r.q & 1) cc |= FSW_C1;
   }
-  if (!r.done) {
-    commit(c, env.flags);
+  if (!r.done) {  // unmasked exception: no result; C1 and C2 clear, C0 and C3 stay (host CPU)
+    commit_cc(c, env.flags & (uint16_t)~X_C1, FSW_C1 | FSW_C2, 0);
     return next(c, i);
   }
-  if ((env.flags & X_IE)) cc = 0;  // masked invalid: indefinite, no quotient bits
-  commit_cc(c, env.flags & (uint16_t)~X_C1, SW_CC, cc);  // C1 is a quotient bit here
+  // a NaN result (NaN operand, masked invalid) has no quotient: C0 and C3 stay, C1 and C2 clear
+  uint16_t cc_mask = unpack(r.value).cls == C_QNAN ? (uint16_t)(FSW_C1 | FSW_C2) : SW_CC;
+  if (cc_mask != SW_CC) cc = 0;
+  commit_cc(c, env.flags & (uint16_t)~X_C1, cc_mask, cc);  // C1 is a quotient bit here
   set_st(c, 0, r.value);
   return next(c, i);
 }

@@ -223,6 +223,7 @@ const Insn* FXCH(Cpu& c, const Insn* i) {
 template <bool POP> const Insn* FFREE(Cpu& c, const Insn* i) {
   begin(c, i);
   c.x87.set_tag(phys(c, sti(i)), FTAG_EMPTY);
+  c.x87.fsw &= (uint16_t)~FSW_C1;  // as the host CPU does (the SDM leaves C0-C3 undefined)
   if (POP) pop(c);
   return next(c, i);
 }
