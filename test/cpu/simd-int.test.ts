@@ -21,7 +21,7 @@ test('simd_int: MMX and SSE2 integer arithmetic, logic, shifts, shuffles, moves,
     'PASS: psrldq by imm8 (0F 71/72/73 group), xmm',
     'PASS: pshufhw imm 0x1b, register and memory source',
     'PASS: MASKMOVDQU with address-size 32 stores through EDI',
-    'PASS: EMMS empties every tag',
+    'PASS: EMMS empties every tag and sets TOP to 0',
     'PASS: pending x87 exception: MMX and EMMS are #MF, SSE2 is not (16 16 -1)',
   ]) {
     t.true(r.serial.includes(line), `serial output has "${line}"`);

@@ -274,9 +274,13 @@ static void check_moves(void)
     catch_begin();
     MASKMOV("addr32 ", b11, bit7, (q64)(u64)buf | (1ull << 32));
     report(caught_vec == -1 && buf[0] == 0x11 && buf[1] == 0xee, "MASKMOVDQU with address-size 32 stores through EDI");
+    memset(buf, 0xee, sizeof(buf));
+    catch_begin();
+    MASKMOV("", mdata, zero, buf);
+    report(caught_vec == -1 && buf[0] == 0xee && buf[15] == 0xee, "MASKMOVDQU with an all-zero mask writes nothing");
     catch_begin();
     MASKMOV("", zero, zero, 0x8000000000000000ull);
-    report(caught_vec == -1, "MASKMOVDQU with an all-zero mask accesses no memory (non-canonical RDI, got %d)", caught_vec);
+    report(caught_vec == 13, "MASKMOVDQU checks its destination even with an all-zero mask (non-canonical RDI: #GP, got %d)", caught_vec);
     catch_begin();
     MASKMOV("", zero, bit7, 0x8000000000000000ull);
     report(caught_vec == 13, "MASKMOVDQU to a non-canonical address is #GP (got %d)", caught_vec);
@@ -303,9 +307,12 @@ static void check_state(void)
     /* TOP = 0: ST(3) is mm3 */
     report(fx64(32 + 16 * 3) == 0x020406080a0c0e10ull && fx16(40 + 16 * 3) == 0xffff,
            "mm3 is the significand of R3; the MMX write set its exponent field to all ones (0x%x)", fx16(40 + 16 * 3));
+    fsw = (u16)((fx16(2) & ~0x3800) | (3 << 11));  /* TOP = 3 */
+    memcpy(fx + 2, &fsw, 2);
+    fxrstor();
     emms();
     fxsave();
-    report(fx[4] == 0 && ((fx16(2) >> 11) & 7) == 0, "EMMS empties every tag (abridged 0x%x)", fx[4]);
+    report(fx[4] == 0 && ((fx16(2) >> 11) & 7) == 0, "EMMS empties every tag and sets TOP to 0 (abridged 0x%x, FSW 0x%x)", fx[4], fx16(2));
     /* REX.B does not extend MMX registers: 41 0F FC C1 is paddb mm1, mm0 */
     u64 r;
     asm volatile("movq %1, %%mm0\n\tmovq %1, %%mm1\n\t.byte 0x41, 0x0f, 0xfc, 0xc8\n\tmovq %%mm1, %0" : "=r"(r) : "r"(0x0101010101010101ull));

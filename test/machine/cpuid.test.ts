@@ -35,7 +35,7 @@ test('feature bits are exactly the advertised list (no hypervisor bit)', (t) => 
   const e1 = leaf(table, 0x80000001);
   t.is(e1.edx >>> 0, ((1 << 11) | (1 << 20) | (1 << 26) | (1 << 27) | (1 << 29)) >>> 0);
   t.is(e1.ecx, 1 | (1 << 5), 'LAHF_LM, ABM');
-  t.deepEqual(Object.keys(FEATURES.leaf1Edx), ['FPU', 'PSE', 'TSC', 'MSR', 'PAE', 'CX8', 'APIC', 'SEP', 'PGE', 'CMOV', 'PAT', 'CLFSH', 'FXSR', 'SSE', 'SSE2']);
+  t.deepEqual(Object.keys(FEATURES.leaf1Edx), ['FPU', 'PSE', 'TSC', 'MSR', 'PAE', 'CX8', 'APIC', 'SEP', 'PGE', 'CMOV', 'PAT', 'CLFSH', 'MMX', 'FXSR', 'SSE', 'SSE2']);
   const l7 = leaf(table, 7);
   t.deepEqual([l7.eax, l7.ebx, l7.ecx, l7.edx], [0, (1 << 1) | (1 << 3) | (1 << 7) | (1 << 8) | (1 << 10) | (1 << 19) | (1 << 20) | (1 << 23) | (1 << 24), 1 << 2, 0], 'TSC_ADJUST, BMI1, SMEP, BMI2, INVPCID, ADX, SMAP, CLFLUSHOPT, CLWB; UMIP');
 });

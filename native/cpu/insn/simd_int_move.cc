@@ -131,29 +131,29 @@ template <class T> const Insn* MOVNTI_MyGy(Cpu& c, const Insn* i) {
 }
 // 0F F7 MASKMOVQ mm, mm / 66 0F F7 MASKMOVDQU xmm, xmm: the bytes of the first
 // operand whose mask byte (second operand) has bit 7 set go to DS:rDI (segment
-// override allowed, address-size rDI). The whole destination is probed first so
-// a fault writes nothing; an all-zero mask accesses no memory.
+// override allowed, address-size rDI). The SDM leaves faults for masked-out bytes
+// to the implementation; like the host CPU this checks the whole destination as
+// a write (segment, canonical form, pages) whatever the mask, even all zero, and
+// MASKMOVQ enters MMX mode before that check can fault. Nothing is written
+// unless the whole destination is writable.
 template <unsigned N> const Insn* MASKMOV(Cpu& c, const Insn* i) {
   using R = VecRegs<N>;
   R::check(c);
   Vec<N> data = R::get(c, i->reg), mask = R::get(c, i->rm);
-  uint8_t any = 0;
-  for (unsigned k = 0; k < N; k++) any |= mask.b[k];
-  if (any & 0x80) {
-    const uint64_t amask = i->asize == 8 ? ~0ull : i->asize == 4 ? 0xffffffffull : 0xffffull;
-    const uint64_t off = c.gpr[7] & amask;
-    probe_write(c, i->seg, off, N);
-    for (unsigned k = 0; k < N; k++)
-      if (mask.b[k] & 0x80) wr<uint8_t>(c, i->seg, (off + k) & amask, data.b[k]);
-  }
   R::enter(c);
+  const uint64_t amask = i->asize == 8 ? ~0ull : i->asize == 4 ? 0xffffffffull : 0xffffull;
+  const uint64_t off = c.gpr[7] & amask;
+  probe_write(c, i->seg, off, N);
+  for (unsigned k = 0; k < N; k++)
+    if (mask.b[k] & 0x80) wr<uint8_t>(c, i->seg, (off + k) & amask, data.b[k]);
   return next(c, i);
 }
 
 // ---------------------------------------------------------------- EMMS
-// 0F 77: leave MMX mode: every x87 tag empty (TOP is not touched)
+// 0F 77: leave MMX mode: every x87 tag empty; like every MMX instruction it sets TOP to 0
 const Insn* EMMS(Cpu& c, const Insn* i) {
   mmx_check(c);
+  c.x87.top = 0;
   c.x87.ftw = 0xffff;
   return next(c, i);
 }
