@@ -66,6 +66,8 @@ export interface GuestEvent {
   hasError: boolean;
   error: number;
   nested: boolean;
+  /** Raised while delivering `previous` and not delivered itself: the pair became #DF. */
+  escalated: boolean;
   /** The vector whose delivery raised this one (nested only). */
   previous: number;
   cpl: number;
@@ -89,6 +91,7 @@ export function readEvent(v: Vcpu, index: number): GuestEvent {
     hasError: (flags & abi.TSV_EVENT_FLAG_HAS_ERROR) !== 0,
     error: view.getUint32(at + abi.TSV_EVENT_OFF_ERROR, true),
     nested: (flags & abi.TSV_EVENT_FLAG_NESTED) !== 0,
+    escalated: (flags & abi.TSV_EVENT_FLAG_ESCALATED) !== 0,
     previous: view.getUint8(at + abi.TSV_EVENT_OFF_PREV),
     cpl: view.getUint8(at + abi.TSV_EVENT_OFF_CPL),
     mode: view.getUint8(at + abi.TSV_EVENT_OFF_MODE),
@@ -140,7 +143,8 @@ export function formatEvent(cpu: number, e: GuestEvent): string {
   if (e.vector === 14 && e.kind !== abi.TSV_EVENT_KIND_HW_IRQ) parts.push(`CR2=${hex(e.cr2, 16)}`);
   parts.push(`mode=${MODE_NAMES[e.mode] ?? e.mode}`, `cpu=${cpu}`);
   if (e.instret !== 0n) parts.push(`insn=${e.instret}`);
-  if (e.nested && e.kind !== abi.TSV_EVENT_KIND_TRIPLE_FAULT) parts.push(`(raised delivering ${vectorName(e.previous)})`);
+  if (e.escalated) parts.push(`(raised delivering ${vectorName(e.previous)}: becomes #DF)`);
+  else if (e.nested && e.kind !== abi.TSV_EVENT_KIND_TRIPLE_FAULT) parts.push(`(raised delivering ${vectorName(e.previous)})`);
   return parts.join(' ');
 }
 

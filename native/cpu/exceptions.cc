@@ -25,7 +25,7 @@ void raise_exc_err(Cpu& c, uint8_t vec, uint32_t err) {
 void exit_unwind(Cpu& c) { throw GuestEvent{1}; }
 
 // -d int: records the event about to be delivered in the shared buffer's event ring.
-static void record_event(Cpu& c, uint8_t kind, uint8_t vec, bool has_err, uint32_t err, int prev) {
+static void record_event(Cpu& c, uint8_t kind, uint8_t vec, bool has_err, uint32_t err, int prev, uint8_t extra_flags = 0) {
   EventRecord e{};
   e.rip = c.rip;
   e.rsp = c.gpr[4];
@@ -36,7 +36,7 @@ static void record_event(Cpu& c, uint8_t kind, uint8_t vec, bool has_err, uint32
   e.ss = c.seg[TSV_SEG_SS].sel;
   e.vector = vec;
   e.kind = kind;
-  e.flags = (has_err ? TSV_EVENT_FLAG_HAS_ERROR : 0) | (prev >= 0 ? TSV_EVENT_FLAG_NESTED : 0);
+  e.flags = (has_err ? TSV_EVENT_FLAG_HAS_ERROR : 0) | (prev >= 0 ? TSV_EVENT_FLAG_NESTED : 0) | extra_flags;
   e.cpl = c.cpl;
   e.prev = prev >= 0 ? (uint8_t)prev : 0;
   e.mode = c.mode == MODE_REAL ? TSV_EVENT_MODE_REAL
@@ -273,6 +273,9 @@ bool deliver_exception(Cpu& c, uint8_t vec, bool has_err, uint32_t err, uint8_t 
       bool df = (contributory(first) && contributory(second)) ||
                 (first == EXC_PF && (contributory(second) || second == EXC_PF));
       if (df) {
+        // -d int: the exception that made it a double fault, as it was raised
+        if (TSV_UNLIKELY(trace))
+          record_event(c, TSV_EVENT_KIND_EXCEPTION, (uint8_t)second, c.exc_has_err, c.exc_err, first, TSV_EVENT_FLAG_ESCALATED);
         vec = EXC_DF;
         has_err = true;
         err = 0;

@@ -228,6 +228,8 @@
 #define TSV_EVENT_KIND_TRIPLE_FAULT 4 /* vector: the exception that could not be delivered */
 #define TSV_EVENT_FLAG_HAS_ERROR 1
 #define TSV_EVENT_FLAG_NESTED 2
+/* raised while delivering PREV and not delivered itself: the pair became #DF (the next record) */
+#define TSV_EVENT_FLAG_ESCALATED 4
 #define TSV_EVENT_MODE_REAL 0
 #define TSV_EVENT_MODE_PROTECTED 1
 #define TSV_EVENT_MODE_V86 2

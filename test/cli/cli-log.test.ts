@@ -54,6 +54,8 @@ maybe('exceptions guest: #DE, #PF with error code and CR2, #DF and ring-3 INT 0x
     has(/^exception #PF v=0e e=0002 cpl=0 IP=0008:[0-9a-f]{16} SP=0010:[0-9a-f]{16} CR2=0000008000000010 mode=long /, '#PF write');
     // user read of a supervisor page: error 0x5 (P | U), from CPL 3
     has(/^exception #PF v=0e e=0005 cpl=3 IP=002b:[0-9a-f]{16} SP=0023:[0-9a-f]{16} CR2=0000008000002030 /, '#PF user');
+    // the #PF gate is not present: #NP for IDT entry 14 (14 << 3 | IDT | EXT), which with #PF is a #DF
+    has(/^exception #NP v=0b e=0073 .* \(raised delivering #PF: becomes #DF\)$/, 'the escalating #NP');
     has(/^exception #DF v=08 e=0000 .* \(raised delivering #PF\)$/, 'double fault');
     has(/^software interrupt INT=0x80 v=80 e=---- cpl=3 IP=002b:/, 'INT 0x80 from ring 3');
     has(/^exception #GP v=0d e=020a cpl=3 /, 'INT 0x41 through a DPL-0 gate from ring 3');
