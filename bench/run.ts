@@ -8,6 +8,9 @@
  *
  *   node dist/bench/run.js [--quick] [--accel interp|kvm] [--only NAME]
  *
+ * NAME: alu, mem, pio, start, hcqueue, hyperv, linux (Debian's kernel to the
+ * busybox marker and power-off; needs `node scripts/fetch-linux.mjs`).
+ *
  * --accel kvm measures the KVM backend and the interpreter side by side.
  */
 import { spawnSync, execFileSync } from 'node:child_process';
@@ -16,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { printHypercallQueueBench } from './hcqueue.js';
 import { printHypervBench } from './hyperv.js';
+import { printLinuxBootBench, type BootSystem } from './linux-boot.js';
 import { backendUnavailableReason } from '../lib/hypervisor/vm.js';
 
 const root = join(__dirname, '..', '..');
@@ -192,6 +196,11 @@ function main(): void {
   void (async () => {
     if (want('hcqueue')) await printHypercallQueueBench(quick ? 16384 : 65536);
     if (want('hyperv')) await printHypervBench(quick ? 20_000 : 100_000);
+    if (want('linux')) {
+      const boot: BootSystem[] = [{ name: 'tsvisor', file: process.execPath, argv: [cli, '-accel', accel === 'kvm' ? 'kvm' : 'tcg', '-nographic'] }];
+      if (qemu) boot.push({ name: 'qemu-tcg', file: 'qemu-system-x86_64', argv: ['-accel', 'tcg', '-display', 'none', '-nographic'] });
+      await printLinuxBootBench(boot, quick ? 1 : 3);
+    }
   })();
 }
 

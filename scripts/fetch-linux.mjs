@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Prepares a Linux kernel and initramfs for tsvisor's Linux boot test
-// (test/linux/boot.test.ts, run with TSVISOR_LINUX_TESTS=1):
+// (test/linux/boot.test.ts, part of npm test, which runs this script when the cache is incomplete):
 //  1. `apt-get download`s Debian's linux-image-cloud-amd64 dependency (the real
 //     linux-image-<version>-cloud-amd64 package) and busybox-static into a cache
 //     outside the repository ($TSVISOR_CACHE, default ~/.cache/tsvisor/linux);

@@ -8,7 +8,7 @@
 namespace tsv {
 
 enum : uint32_t {
-  MSR_TSC = 0x10, MSR_APIC_BASE = 0x1b, MSR_TSC_ADJUST = 0x3b, MSR_MTRRCAP = 0xfe,
+  MSR_TSC = 0x10, MSR_APIC_BASE = 0x1b, MSR_BIOS_SIGN_ID = 0x8b, MSR_TSC_ADJUST = 0x3b, MSR_MTRRCAP = 0xfe,
   MSR_SYSENTER_CS = 0x174, MSR_SYSENTER_ESP = 0x175, MSR_SYSENTER_EIP = 0x176, MSR_MISC_ENABLE = 0x1a0,
   MSR_MTRR_PHYS0 = 0x200, MSR_MTRR_FIX64K = 0x250, MSR_MTRR_FIX16K0 = 0x258, MSR_MTRR_FIX16K1 = 0x259,
   MSR_MTRR_FIX4K0 = 0x268, MSR_PAT = 0x277, MSR_MTRR_DEF = 0x2ff,
@@ -48,6 +48,8 @@ int msr_read(Cpu& c, uint32_t idx, uint64_t& v) {
     case MSR_TSC: v = read_tsc(c); return MSR_OK;
     case MSR_APIC_BASE: v = c.apic_base; return MSR_OK;
     case MSR_TSC_ADJUST: v = c.tsc_adjust; return MSR_OK;
+    // IA32_BIOS_SIGN_ID: the microcode revision (EDX half) after WRMSR 0 + CPUID; no update is ever loaded
+    case MSR_BIOS_SIGN_ID: v = 0; return MSR_OK;
     case MSR_MTRRCAP: v = 0x508; return MSR_OK;  // 8 variable ranges, fixed ranges, write-combining
     case MSR_SYSENTER_CS: v = c.sysenter_cs; return MSR_OK;
     case MSR_SYSENTER_ESP: v = c.sysenter_esp; return MSR_OK;
@@ -83,6 +85,7 @@ int msr_write(Cpu& c, uint32_t idx, uint64_t v) {
       return MSR_OK;
     case MSR_TSC_ADJUST: c.tsc_offset += v - c.tsc_adjust; c.tsc_adjust = v; return MSR_OK;
     case MSR_MTRRCAP: return MSR_GP;
+    case MSR_BIOS_SIGN_ID: return MSR_OK;  // software writes 0 before CPUID to read the revision
     case MSR_SYSENTER_CS: c.sysenter_cs = v & 0xffff; return MSR_OK;
     case MSR_SYSENTER_ESP: if (!canonical(v)) return MSR_GP; c.sysenter_esp = v; return MSR_OK;
     case MSR_SYSENTER_EIP: if (!canonical(v)) return MSR_GP; c.sysenter_eip = v; return MSR_OK;
