@@ -14,7 +14,7 @@ import { MachineConfigError } from './errors.js';
 /** Every advertised feature, by leaf/register/bit. The one place to edit. */
 export const FEATURES = {
   leaf1Edx: { FPU: 0, PSE: 3, TSC: 4, MSR: 5, PAE: 6, CX8: 8, APIC: 9, SEP: 11, PGE: 13, CMOV: 15, PAT: 16, CLFSH: 19, MMX: 23, FXSR: 24, SSE: 25, SSE2: 26 },
-  leaf1Ecx: { PCLMULQDQ: 1, SSSE3: 9, CX16: 13, PCID: 17, SSE4_2: 20, X2APIC: 21, MOVBE: 22, POPCNT: 23, TSC_DEADLINE: 24, AES: 25, XSAVE: 26 },
+  leaf1Ecx: { SSE3: 0, PCLMULQDQ: 1, SSSE3: 9, CX16: 13, PCID: 17, SSE4_1: 19, SSE4_2: 20, X2APIC: 21, MOVBE: 22, POPCNT: 23, TSC_DEADLINE: 24, AES: 25, XSAVE: 26 },
   leaf7Ebx: { TSC_ADJUST: 1, BMI1: 3, SMEP: 7, BMI2: 8, INVPCID: 10, ADX: 19, SMAP: 20, CLFLUSHOPT: 23, CLWB: 24 },
   leaf7Ecx: { UMIP: 2 },
   ext1Edx: { SYSCALL: 11, NX: 20, PDPE1GB: 26, RDTSCP: 27, LM: 29 },

@@ -17,6 +17,7 @@ struct sse4_form {
 };
 #define SSE4_F_STR 1
 #define SSE4_F_MMX 2
+#define SSE4_F_FP 4
 
 extern const struct sse4_form sse4_forms[], sse4_forms_end[];
 void sse4_run(void *state, const void *stub);
@@ -51,6 +52,17 @@ static const u32 sse4_edge_dwords[8] = {0, 1, 0x7fffffff, 0x80000000, 0x80000001
 static const u64 sse4_edge_lengths[12] = {0, 1, 5, 8, 9, 15, 16, 17, 0xfffffffffffffffbull, 0xffffffff80000000ull,
                                           0x8000000000000000ull, 0x0000000100000003ull};
 
+/* IEEE specials: zeros, ones, halves, infinities, QNaN/SNaN, denormals, extremes;
+ * 0xdeadbeef stands for a random value between 0.5 and about 2^26 (rounding cases) */
+static const u32 sse4_fp32[16] = {0x00000000, 0x80000000, 0x3f800000, 0xbfc00000, 0x3f000000, 0x40200000, 0x7f800000,
+                                  0xff800000, 0x7fc00000, 0xffa00001, 0x00000001, 0x807fffff, 0x7f7fffff, 0x00800000,
+                                  0x4b000001, 0xdeadbeef};
+static const u64 sse4_fp64[16] = {0, 0x8000000000000000ull, 0x3ff0000000000000ull, 0xbff8000000000000ull,
+                                  0x3fe0000000000000ull, 0x4004000000000000ull, 0x7ff0000000000000ull,
+                                  0xfff0000000000000ull, 0x7ff8000000000000ull, 0xfff4000000000001ull, 1,
+                                  0x800fffffffffffffull, 0x7fefffffffffffffull, 0x0010000000000000ull,
+                                  0x4330000000000001ull, 0xdeadbeef};
+
 static void sse4_fill(u8 *p, unsigned n, unsigned mode, u64 *rng)
 {
     for (unsigned k = 0; k < n; k++) {
@@ -65,6 +77,22 @@ static void sse4_fill(u8 *p, unsigned n, unsigned mode, u64 *rng)
                 u32 d = sse4_edge_dwords[r & 7];
                 for (unsigned j = 0; j < 4; j++) p[k + j] = (u8)(d >> (8 * j));
                 k += 3;
+            }
+            break;
+        case 6:                                         /* binary32 specials and near-integers */
+            if (!(k & 3)) {
+                u32 d = sse4_fp32[r % 16];
+                if (d == 0xdeadbeef) d = (u32)(0x3f000000 + ((r >> 8) & 0x01ffffff)) | (u32)((r >> 40) & 1) << 31;
+                for (unsigned j = 0; j < 4; j++) p[k + j] = (u8)(d >> (8 * j));
+                k += 3;
+            }
+            break;
+        case 7:                                         /* binary64 specials and near-integers */
+            if (!(k & 7)) {
+                u64 q = sse4_fp64[r % 16];
+                if (q == 0xdeadbeef) q = (0x3fe0000000000000ull + ((r >> 8) & 0x003fffffffffffull)) | ((r >> 62) << 63);
+                for (unsigned j = 0; j < 8; j++) p[k + j] = (u8)(q >> (8 * j));
+                k += 7;
             }
             break;
         case 4: p[k] = (u8)"\0abcab"[r % 6]; break;     /* a small alphabet with NULs (strings) */
@@ -87,6 +115,7 @@ static void sse4_inputs(struct sse4_state *s, const struct sse4_form *f, unsigne
     s->fx[24] = 0x80; s->fx[25] = 0x1f;               /* MXCSR 1F80 */
     unsigned mode = n % 6;
     if (f->flags & SSE4_F_STR) mode = 4 + (n & 1);
+    if (f->flags & SSE4_F_FP) mode = (n & 1) ? 6 + ((n >> 1) & 1) : n % 4;
     static const unsigned regs[8] = {0, 1, 2, 3, 8, 9, 10, 11};
     for (unsigned k = 0; k < 8; k++) sse4_fill(s->fx + 160 + 16 * regs[k], 16, mode, &rng);
     if (n % 7 == 3) {                                  /* a source equal to the destination */
@@ -107,6 +136,13 @@ static void sse4_inputs(struct sse4_state *s, const struct sse4_form *f, unsigne
         u64 r = sse4_rng(&rng);
         s->gpr[0] = (r & 1) ? sse4_edge_lengths[(r >> 8) % 12] : (u64)((s64)((r >> 16) % 41) - 20);
         s->gpr[2] = (r & 2) ? sse4_edge_lengths[(r >> 24) % 12] : (u64)((s64)((r >> 32) % 41) - 20);
+    }
+    if (f->flags & SSE4_F_FP) {
+        /* any rounding mode, DAZ, FTZ; every eighth case with all exceptions unmasked */
+        u64 r = sse4_rng(&rng);
+        u32 mx = 0x1f80 | (u32)(r & 0x6000) | (u32)(r & 0x8040);
+        if (n % 8 == 5) mx &= ~0x1f80u;
+        for (unsigned j = 0; j < 4; j++) s->fx[24 + j] = (u8)(mx >> (8 * j));
     }
     s->rflags = 0x2 | (sse4_rng(&rng) & SSE4_FLAGS_ARITH);
     memcpy(s->mem, s->fx + 160 + 32, 16);

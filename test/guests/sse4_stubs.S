@@ -60,6 +60,7 @@
 
 #define F_STR 1   /* string-compare input patterns */
 #define F_MMX 2   /* MMX operands */
+#define F_FP 4    /* floating point: varied MXCSR, IEEE special values */
 
 /* xmm1, xmm2/m128: register, aligned memory, misaligned memory, REX registers, same register */
 .macro OPX name, mn
@@ -129,6 +130,30 @@ sse4_forms:
   FORM lddqu_m, 1, 0, lddqu (%rsi), %xmm1
   FORM lddqu_u, 1, 0, lddqu 1(%rsi), %xmm9
   FORM lddqu_reg, 1, 0, .byte 0xf2, 0x0f, 0xf0, 0xca     /* mod = 3: #UD */
+
+/* ---------------------------------------------------------------- SSE3 arithmetic (F_FP: varied MXCSR) */
+.macro OPF name, mn
+  FORM \name, 1, F_FP, \mn %xmm2, %xmm1
+  FORM \name\()_m, 1, F_FP, \mn (%rsi), %xmm1
+  FORM \name\()_u, 1, F_FP, \mn 1(%rsi), %xmm1
+  FORM \name\()_hi, 1, F_FP, \mn %xmm10, %xmm9
+.endm
+  OPF addsubps, addsubps
+  OPF addsubpd, addsubpd
+  OPF haddps, haddps
+  OPF haddpd, haddpd
+  OPF hsubps, hsubps
+  OPF hsubpd, hsubpd
+
+/* ---------------------------------------------------------------- SSE4.1 floating point */
+  OPXI roundps, roundps, 16, F_FP, 0x04
+  OPXI roundpd, roundpd, 16, F_FP, 0x04
+  FORM roundss, 16, F_FP, roundss $imm, %xmm2, %xmm1
+  FORM roundss_m, 16, F_FP, roundss $imm, 1(%rsi), %xmm1
+  FORM roundsd, 16, F_FP, roundsd $imm, %xmm2, %xmm1
+  FORM roundsd_m, 16, F_FP, roundsd $imm, 1(%rsi), %xmm1
+  OPXI dpps, dpps, 256, F_FP, 0xf1
+  OPXI dppd, dppd, 256, F_FP, 0x33
 
 /* ---------------------------------------------------------------- SSSE3 (xmm) */
   OPX pshufb, pshufb

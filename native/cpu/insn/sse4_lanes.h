@@ -56,6 +56,8 @@ template <unsigned N, XmmOp F> const Insn* SSE_VxWxLo(Cpu& c, const Insn* i) {
 
 // ---------------------------------------------------------------- registration
 void register_sse3_moves(OpTables& t);
+void register_sse3_fp(OpTables& t);
+void register_sse41_fp(OpTables& t);
 void register_ssse3(OpTables& t);
 void register_sse41(OpTables& t);
 void register_sse41_insert_extract(OpTables& t);

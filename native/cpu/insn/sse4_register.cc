@@ -6,6 +6,8 @@ namespace tsv {
 
 void register_sse4(OpTables& t) {
   register_sse3_moves(t);
+  register_sse3_fp(t);
+  register_sse41_fp(t);
   register_ssse3(t);
   register_sse41(t);
   register_sse41_insert_extract(t);

@@ -55,11 +55,11 @@ static void print_case(const struct sse4_form *f, unsigned v, unsigned n, const 
     memcpy(x9, s->fx + 160 + 144, 16);
     memcpy(&m0, s->fx + 32, 8);
     printf("%s v%u c%u: xmm1=%016llx%016llx xmm0=%016llx%016llx xmm9=%016llx%016llx mm0=%016llx "
-           "rax=%llx rcx=%llx rdx=%llx r8=%llx fl=%llx vec=%d\n",
+           "rax=%llx rcx=%llx rdx=%llx r8=%llx fl=%llx mx=%x vec=%d\n",
            f->name, v, n, (unsigned long long)x1[1], (unsigned long long)x1[0], (unsigned long long)x0[1],
            (unsigned long long)x0[0], (unsigned long long)x9[1], (unsigned long long)x9[0], (unsigned long long)m0,
            (unsigned long long)s->gpr[0], (unsigned long long)s->gpr[1], (unsigned long long)s->gpr[2],
-           (unsigned long long)s->gpr[3], (unsigned long long)(s->rflags & SSE4_FLAGS_ARITH), vec);
+           (unsigned long long)s->gpr[3], (unsigned long long)(s->rflags & SSE4_FLAGS_ARITH), (unsigned)(s->fx[24] | s->fx[25] << 8), vec);
 }
 
 int main(int argc, char **argv)
