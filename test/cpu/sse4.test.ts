@@ -1,5 +1,5 @@
 /**
- * SSE3 data movement, SSSE3, SSE4.1, SSE4.2, AES-NI and PCLMULQDQ on the
+ * SSE3, SSSE3 (mm and xmm forms), SSE4.1, SSE4.2, AES-NI and PCLMULQDQ on the
  * interpreter: the sse4 guest (test/guests/sse4.c) runs every instruction form
  * of sse4_stubs.S and compares each form's digest with the one the host CPU
  * produced (sse4_expected.h), then checks FIPS-197, CRC-32C and carry-less
@@ -21,6 +21,12 @@ test('sse4: every form matches hardware, FIPS-197/CRC-32C known answers, #NM/#UD
     'PASS: pcmpestri (form',
     'PASS: pcmpistrm_m (form',
     'PASS: crc32q_m (form',
+    'PASS: pshufb_mm (form',
+    'PASS: palignr_mm_m (form',
+    'PASS: addsubps (form',
+    'PASS: roundsd_m (form',
+    'PASS: dpps (form',
+    'PASS: dppd_m (form',
     'PASS: FIPS-197 C.1: AESENC/AESENCLAST give 69c4e0d8...70b4c55a',
     'PASS: FIPS-197 C.1: AESIMC/AESDEC/AESDECLAST give the plaintext back',
     'PASS: CRC32 (byte steps): CRC-32C check value of "123456789" is e3069283 (got e3069283)',

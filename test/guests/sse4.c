@@ -1,5 +1,5 @@
 /*
- * sse4: SSE3 data movement, SSSE3, SSE4.1, SSE4.2, AES-NI and PCLMULQDQ on
+ * sse4: SSE3, SSSE3 (mm and xmm forms), SSE4.1, SSE4.2, AES-NI and PCLMULQDQ on
  * the CPU core.
  *
  * 1. Every instruction form in sse4_stubs.S (register, aligned and misaligned

@@ -1,6 +1,6 @@
 /*
  * sse4_stubs.S: one tiny stub per instruction form of the sse4 guest
- * (SSE3 moves, SSSE3, SSE4.1, SSE4.2, AES-NI, PCLMULQDQ) and the runner that
+ * (SSE3, SSSE3 in mm and xmm forms, SSE4.1, SSE4.2, AES-NI, PCLMULQDQ) and the runner that
  * executes a stub on a prepared register state. The same object is linked
  * into the guest and into tools/sse4_reference.c, which runs it on the host
  * CPU to produce the expected results (sse4_expected.h).
