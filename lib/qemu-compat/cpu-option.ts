@@ -26,8 +26,9 @@ export interface CpuSelection {
 const ON = new Set(['on', 'yes', 'true']);
 const OFF = new Set(['off', 'no', 'false']);
 
+// QEMU spells some features with a dot or an underscore (sse4.2, sse4_2): both read as '-'
 function canonical(name: string): string {
-  return name.replace(/_/g, '-');
+  return name.replace(/[_.]/g, '-');
 }
 
 function notFound(name: string): BadValue {

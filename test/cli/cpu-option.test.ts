@@ -42,6 +42,7 @@ test('every spelling of a boolean flag, later settings win', (t) => {
   t.deepEqual(cpuOf('kvm64,+x2apic,-x2apic'), { model: 'kvm64', flags: { x2apic: false } });
   t.deepEqual(cpuOf('max,-popcnt,-tsc_deadline,pdpe1gb=on'), { model: 'max', flags: { popcnt: false, 'tsc-deadline': false, pdpe1gb: true } });
   t.deepEqual(cpuOf('qemu64,kvm=off'), { model: 'qemu64', flags: { kvm: false } });
+  t.deepEqual(cpuOf('max,-sse4.2,sse4_1=off,+sse4-1'), { model: 'max', flags: { 'sse4-2': false, 'sse4-1': true } }, "QEMU's sse4.2 / sse4_1 spellings");
   t.deepEqual(cpuOf('qemu64,,+kvm-pv-ipi'), { model: 'qemu64', flags: { 'kvm-pv-ipi': true } }, 'empty items are skipped');
 });
 
