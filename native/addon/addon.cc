@@ -5,7 +5,7 @@
 #include <memory>
 #include <unordered_map>
 #include "addon/host_file_map.h"
-#include "addon/host_memory.h"
+#include "addon/napi_args.h"
 #include "cpu/exec.h"
 #include "cpu/mmu.h"
 #include "cpu/vm.h"
@@ -20,20 +20,8 @@ using tsv::Vm;
 
 class VcpuWrap;
 
-double number_arg(const Napi::CallbackInfo& info, size_t k, const char* what) {
-  if (info.Length() <= k || !info[k].IsNumber()) throw Napi::TypeError::New(info.Env(), std::string(what) + " must be a number");
-  double v = info[k].As<Napi::Number>().DoubleValue();
-  if (!(v >= 0) || v != (double)(uint64_t)v || v > 9007199254740991.0)
-    throw Napi::RangeError::New(info.Env(), std::string(what) + " must be a non-negative integer");
-  return v;
-}
-
-Napi::Uint32Array u32_array_arg(const Napi::CallbackInfo& info, size_t k, const char* what) {
-  if (info.Length() <= k || !info[k].IsTypedArray() ||
-      info[k].As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array)
-    throw Napi::TypeError::New(info.Env(), std::string(what) + " must be a Uint32Array");
-  return info[k].As<Napi::Uint32Array>();
-}
+using tsv::napi::number_arg;
+using tsv::napi::u32_array_arg;
 
 class VmWrap : public Napi::ObjectWrap<VmWrap> {
  public:
@@ -70,17 +58,8 @@ class VmWrap : public Napi::ObjectWrap<VmWrap> {
 
  private:
   Napi::Value AllocateMemory(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    vm(env);
-    double sz = number_arg(info, 0, "size");
-    if (sz == 0) throw Napi::RangeError::New(env, "allocateMemory: size must be positive");
-    size_t size = ((size_t)sz + 4095) & ~(size_t)4095;
-    void* p = tsv::host_alloc(size);
-    if (!p) throw Napi::Error::New(env, "allocateMemory: out of host memory (" + std::to_string(size) + " bytes)");
-    return Napi::ArrayBuffer::New(env, p, size, [](Napi::Env, void* data, size_t* hint) {
-      tsv::host_free(data, *hint);
-      delete hint;
-    }, new size_t(size));
+    vm(info.Env());
+    return tsv::napi::allocate_guest_memory(info);
   }
 
   Napi::Value SetMemoryRegion(const Napi::CallbackInfo& info) {

@@ -15,7 +15,7 @@ import { HostPciFunction } from './host-function.js';
 import { readSysfsDevice, resourcePath, ROM_RESOURCE_INDEX, sysfsDeviceDir } from './sysfs-device.js';
 
 /** Drivers that only hold a device for assignment (they do not drive it). */
-export const PLACEHOLDER_DRIVERS: readonly string[] = ['vfio-pci', 'pci-stub'];
+export const ASSIGNMENT_DRIVERS: readonly string[] = ['vfio-pci', 'pci-stub'];
 const PCI_BASE_CLASS_BRIDGE = 0x06;
 const HEADER_LAYOUT_MASK = 0x7f;
 const MAX_IO_BAR = 256;
@@ -72,7 +72,7 @@ export function openHostFunction(request: AssignmentRequest, sysfsRoot: string, 
   if (dir === undefined) throw new PciAssignmentError('not-found', `${what} not found: there is no ${join(sysfsRoot, address)}`);
 
   const sysfs = readSysfsDevice(dir, address, { readConfig: false });
-  if (sysfs.driver !== undefined && !PLACEHOLDER_DRIVERS.includes(sysfs.driver)) {
+  if (sysfs.driver !== undefined && !ASSIGNMENT_DRIVERS.includes(sysfs.driver)) {
     throw new PciAssignmentError(
       'bound-to-driver',
       `${what} is bound to host driver '${sysfs.driver}': unbind it first (echo ${address} > ${join(dir, 'driver', 'unbind')}, or bind it to vfio-pci; ${DOCS})`,

@@ -36,7 +36,7 @@ export interface SysfsPciDevice {
   dir: string;
   /** The config space as readable (at most 256 bytes are kept: what mechanism #1 reaches). */
   config: Uint8Array;
-  /** BARs 0-5 then the ROM (index 6); undefined = not implemented. */
+  /** BARs 0-5 then the ROM (index 6); undefined where the device has no such BAR. */
   resources: Array<SysfsResource | undefined>;
   irq: number | undefined;
   /** The bound host driver's name, if any. */
