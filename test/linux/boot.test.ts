@@ -15,43 +15,12 @@
  * The fetch needs apt (Debian/Ubuntu hosts): where it is unavailable a
  * developer machine skips these tests; under CI=true they fail.
  */
-import test from 'ava';
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { LINUX_TEST_MARKER } from '../../lib/machine/initramfs.js';
+import { LINUX_CACHE as cache, LINUX_INITRAMFS, LINUX_TIMEOUT_MS as TIMEOUT_MS, linuxTest as linuxTestFor, platformWarnings } from '../helpers/linux-kernel.js';
 import { runKernel } from '../helpers/run-guest.js';
-import { testWhen } from '../helpers/test-when.js';
 
-const root = join(__dirname, '..', '..', '..');
-const cache = process.env.TSVISOR_CACHE ? join(process.env.TSVISOR_CACHE, 'linux') : join(homedir(), '.cache', 'tsvisor', 'linux');
-const files = ['bzImage', 'vmlinux', 'initramfs.cpio'].map((f) => join(cache, f));
-const TIMEOUT_MS = Number(process.env.TSVISOR_LINUX_TIMEOUT_MS ?? 240_000);
-
-/** Fetches the kernel and busybox once (a no-op when the cache is complete); returns why not, or undefined. */
-function prepare(): string | undefined {
-  if (files.every((f) => existsSync(f))) return undefined;
-  if (spawnSync('apt-get', ['--version']).status !== 0) return 'apt-get is not available to fetch Debian\'s kernel and busybox';
-  const r = spawnSync(process.execPath, [join(root, 'scripts', 'fetch-linux.mjs')], { encoding: 'utf8', timeout: 600_000 });
-  if (r.status !== 0) return `scripts/fetch-linux.mjs failed: ${(r.stderr || r.stdout || '').trim().split('\n').slice(-3).join(' | ')}`;
-  return files.every((f) => existsSync(f)) ? undefined : 'scripts/fetch-linux.mjs left the cache incomplete';
-}
-
-const missing = prepare();
-const linuxTest = testWhen(missing === undefined, missing ?? '', { serial: true });
-
-/** Kernel messages that mean the virtual platform misled the kernel. */
-const PLATFORM_WARNINGS: RegExp[] = [
-  /Marking TSC unstable|TSC unstable|clocksource .* unstable/i,
-  /ACPI (BIOS )?(Error|Warning)/,
-  /APIC error/i,
-  /unchecked MSR access/,
-  /lost \d+ (timer )?ticks?|timer.*lost/i,
-  /WARNING: |BUG: |Call Trace:|Oops/,
-  /IO-APIC \+ timer doesn't work|MP-BIOS bug/,
-  /spurious (8259A )?interrupt/i,
-];
+const linuxTest = linuxTestFor();
 
 for (const { file, how } of [
   { file: 'bzImage', how: 'bzImage (64-bit boot protocol)' },
@@ -61,7 +30,7 @@ for (const { file, how } of [
     linuxTest(`Linux boots to userspace from the ${how} with ${smp} vCPU(s) and powers off`, async (t) => {
       t.timeout(TIMEOUT_MS + 60_000);
       const r = await runKernel(join(cache, file), {
-        initrd: join(cache, 'initramfs.cpio'),
+        initrd: LINUX_INITRAMFS,
         smp,
         memoryMb: 256,
         timeoutMs: TIMEOUT_MS,
@@ -72,7 +41,7 @@ for (const { file, how } of [
       t.regex(r.serial, new RegExp(`cpus: ${smp}\\b`));
       t.regex(r.serial, /clocksource: tsc\b/, 'the TSC is the clocksource (stable, calibrated)');
       t.regex(r.serial, /ACPI: PM: Preparing to enter system sleep state S5/);
-      const warnings = r.serial.split('\n').filter((line) => PLATFORM_WARNINGS.some((p) => p.test(line)));
+      const warnings = platformWarnings(r.serial);
       t.deepEqual(warnings, [], 'no platform warnings in the kernel log');
       t.is(r.reason, 'poweroff');
     });
