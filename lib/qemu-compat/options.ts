@@ -160,7 +160,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   {
     names: ['nographic'],
     takesArg: false,
-    help: 'no graphical output; the serial port goes to stdio',
+    help: 'no graphical output; the serial port and the monitor share stdio (mon:stdio) unless -serial, -monitor or -qmp say otherwise',
     handle(inv) {
       inv.nographic = true;
     },

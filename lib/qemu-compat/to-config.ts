@@ -64,16 +64,21 @@ export function toMachineConfig(inv: QemuInvocation, host: HostEnvironment = {})
 }
 
 /**
- * QEMU's defaults: with -nographic the serial port is on stdio; without it QEMU would show
- * the serial port in its window, and tsvisor, having no window, puts it on stdout as well.
- * -nodefaults removes the default serial port; an explicit -serial always wins.
+ * QEMU's defaults: with -nographic and neither -monitor nor -qmp (either replaces QEMU's default
+ * monitor), the serial port and the human monitor share stdio (mon:stdio: Ctrl-A c switches,
+ * Ctrl-A x quits); with -monitor or -qmp elsewhere the serial port alone has stdio. Without
+ * -nographic QEMU would show the serial port in its window, and tsvisor, having no window, puts
+ * it on stdout. -nodefaults removes the default serial port; an explicit -serial always wins.
+ * monitorAvailable: false when the caller runs no monitor (the Node API), so -nographic gives
+ * plain stdio there.
  */
-export function effectiveSerial(inv: QemuInvocation): SerialBackend {
+export function effectiveSerial(inv: QemuInvocation, monitorAvailable = true): SerialBackend {
   if (inv.serial !== undefined) return inv.serial;
   if (inv.nodefaults) return 'none';
   // QMP or the monitor own stdio: the default serial port goes where QEMU's would without a
   // display (nowhere visible), so its output is discarded.
   if (inv.qmp.some((q) => q.kind === 'stdio') || inv.monitor === 'stdio') return 'null';
+  if (inv.nographic && monitorAvailable && inv.monitor === undefined && inv.qmp.length === 0) return 'mon:stdio';
   return 'stdio';
 }
 
@@ -103,7 +108,7 @@ function open(how: () => HostChardev, option: string, value: string, host: HostE
 }
 
 function serialConfig(inv: QemuInvocation, chardevs: Map<string, HostChardev>, host: HostEnvironment): MachineConfig['serial'] {
-  const backend = effectiveSerial(inv);
+  const backend = effectiveSerial(inv, host.opened !== undefined);
   if (backend === 'none') return 'none';
   if (backend === 'mon:stdio') {
     if (host.opened === undefined) throw new QemuArgsError('-serial', 'mon:stdio', 'needs a monitor, which only the tsvisor command runs');

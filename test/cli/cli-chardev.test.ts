@@ -87,6 +87,20 @@ maybe('-serial mon:stdio: guest output on stdout, C-a c reaches the monitor, C-a
   t.false(out.stdout.slice(0, out.stdout.indexOf('(qemu) ')).includes('monitor'), 'no monitor banner inside the console output');
 });
 
+maybe('-nographic alone is mon:stdio: C-a h lists the keys, C-a c reaches the monitor, C-a x quits', async (t) => {
+  const { child, out, exited } = launch(['-kernel', RESET, '-append', 'how=3', '-no-shutdown', '-nographic']);
+  await until('the guest output', () => out.stdout.includes('requesting ACPI S5'));
+  child.stdin.write('\x01h');
+  await until('the key help', () => out.stdout.includes('C-a x    exit tsvisor'));
+  child.stdin.write('\x01c');
+  await until('the monitor prompt', () => out.stdout.includes('(qemu) '));
+  child.stdin.write('info status\n');
+  await until('the status line', () => /VM status: (shutdown|running)/.test(out.stdout));
+  child.stdin.write('\x01x');
+  t.is(await exited, 0);
+  t.regex(out.stdout, /^INFO: requesting ACPI S5/);
+});
+
 maybe('-no-shutdown without a monitor: the process stays after the guest powers off, a signal ends it', async (t) => {
   const { child, out, exited } = launch(['-kernel', RESET, '-append', 'how=3', '-no-shutdown']);
   child.stdin.end();

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { fromQemuArgs, parseQemuArgs, QemuArgsError, type OpenedEndpoints } from '../../lib/qemu-compat/index.js';
+import { effectiveSerial, fromQemuArgs, parseQemuArgs, QemuArgsError, type OpenedEndpoints } from '../../lib/qemu-compat/index.js';
 import { StdioMux } from '../../lib/qemu-compat/stdio-mux.js';
 import type { MachineConfig } from '../../lib/machine/config.js';
 
@@ -131,6 +131,24 @@ test('-serial mon:stdio shares stdio with the monitor through a multiplexer', (t
     })(),
     '-serial mon:stdio: needs a monitor, which only the tsvisor command runs',
   );
+});
+
+test('-nographic alone means -serial mon:stdio, as in QEMU; -monitor, -qmp or -serial take that back', (t) => {
+  const eff = (argv: string[]) => effectiveSerial(parseQemuArgs([...KERNEL, ...argv]));
+  t.is(eff(['-nographic']), 'mon:stdio');
+  t.is(eff(['-nographic', '-monitor', 'none']), 'stdio');
+  t.is(eff(['-nographic', '-qmp', 'unix:/tmp/q.sock,server=on,wait=off']), 'stdio');
+  t.is(eff(['-nographic', '-serial', 'null']), 'null');
+  t.is(eff(['-nographic', '-nodefaults']), 'none');
+  t.is(eff([]), 'stdio');
+  // The Node API runs no monitor: -nographic is plain stdio there.
+  t.is(effectiveSerial(parseQemuArgs([...KERNEL, '-nographic']), false), 'stdio');
+  const { config, opened } = open([...KERNEL, '-nographic']);
+  t.truthy(opened.mux, 'the tsvisor command gets the Ctrl-A multiplexer');
+  t.is(config.serial !== 'none' && config.serial.input, opened.mux!.serialInput);
+  opened.mux!.close();
+  const api = fromQemuArgs([...KERNEL, '-nographic'], { backends: ['interp'], stdout: { write: () => true }, stdin: new PassThrough() });
+  t.true(api.serial !== 'none' && api.serial.input !== undefined);
 });
 
 test('the multiplexer: C-a c switches the focus, C-a C-a sends C-a, C-a x quits, C-a h helps', (t) => {
