@@ -192,6 +192,7 @@ struct Cpu {
   uint8_t cpl;
   uint8_t mode;        // ModeKind
   uint64_t rflags;     // non-arithmetic bits (+ bit 1)
+  const Insn* cur;     // instruction executing now (threaded dispatch: the one a fault belongs to)
   uint8_t* buf;        // the shared buffer
   Vm* vm;
   TlbEntry* tlb_cur[3];  // TLB set for the current privilege (user/supervisor)
@@ -199,6 +200,10 @@ struct Cpu {
   uint8_t code_size;     // 2, 4 or 8: default operand/address size of CS for the decoder
   uint8_t inhibit_irq;   // STI / MOV SS shadow over the next instruction
   uint8_t pending;       // Pending
+  // Precise dispatch (single-step, MMIO replay, a budget smaller than a block): every
+  // handler returns to the run loop, which counts each instruction. Otherwise sequential
+  // handlers call the next instruction's handler themselves (see next()).
+  uint8_t step;
   uint64_t lin_mask;     // 0xffffffff outside long mode
   SegCache seg[8];
   uint64_t gdtr_base, idtr_base;
@@ -322,7 +327,19 @@ inline unsigned byte_reg_off(unsigned r, bool rex) { return (!rex && r >= 4 && r
 // Inside a block c.rip holds the block's start; an instruction's own RIP is
 // c.rip + i->off. Sequential handlers return next(); handlers that leave the
 // block set c.rip themselves (advance() = fall through, or a branch target).
-TSV_INLINE const Insn* next(Cpu&, const Insn* i) { return i + 1; }
+//
+// Threaded dispatch: next() runs the following instruction's handler as a tail
+// call, so a straight-line block executes without returning to the run loop per
+// instruction; the loop only sees what leaves the block (a branch's successor,
+// &kEndOfBlock, nullptr) and counts retired instructions per block from c.cur.
+// c.cur is what a fault is charged to. In precise mode (c.step) every handler
+// returns to the loop, which counts instructions one by one.
+TSV_INLINE const Insn* next(Cpu& c, const Insn* i) {
+  const Insn* n = i + 1;
+  if (TSV_UNLIKELY(c.step)) return n;
+  c.cur = n;
+  return n->fn(c, n);
+}
 TSV_INLINE uint64_t insn_rip(const Cpu& c, const Insn* i) { return c.rip + i->off; }
 TSV_INLINE uint64_t next_rip(const Cpu& c, const Insn* i) { return c.rip + i->off + i->len; }
 TSV_INLINE void advance(Cpu& c, const Insn* i) { c.rip += i->off + i->len; }

@@ -291,8 +291,13 @@ int run(Cpu& c) {
 
     // ---- execute one block
     if (!single && lim > CHAIN_SLICE) lim = CHAIN_SLICE;  // bounded so the deadline is looked at
+    // threaded dispatch needs room for a whole block; the last few instructions of a budget go one by one
+    const bool precise = lim < MAX_BLOCK_INSNS;
+    c.step = precise;
     uint64_t n = 0;
     const Insn* i = nullptr;
+    const Insn* base = nullptr;  // first instruction of the block being run (threaded dispatch)
+    c.cur = nullptr;
     const Insn* link_from = c.link_from;
     c.link_from = nullptr;
     try {
@@ -307,14 +312,39 @@ int run(Cpu& c) {
         link_from->link[c.link_k] = b->insns;
       }
       i = b->insns;
-      for (;;) {
-        const Insn* nx = i->fn(c, i);
-        if (!nx) break;
-        if (++n >= lim) {
-          if (nx != &kEndOfBlock) c.rip += nx->off;  // stopped inside the block
-          break;
+      if (precise) {
+        for (;;) {
+          c.cur = i;
+          const Insn* nx = i->fn(c, i);
+          if (!nx) break;
+          if (++n >= lim) {
+            if (nx != &kEndOfBlock) c.rip += nx->off;  // stopped inside the block
+            break;
+          }
+          i = nx;
         }
-        i = nx;
+      } else {
+        // Handlers run straight through the block; control comes back here only when
+        // the block is left. c.cur is the instruction that returned: it retired unless
+        // it returned nullptr (a block end marker, a suspended REP, invalidated code).
+        base = i;
+        for (;;) {
+          c.cur = i;
+          const Insn* nx = i->fn(c, i);
+          const Insn* last = c.cur;
+          if (!nx) {
+            n += (uint64_t)(last - base);
+            break;
+          }
+          n += (uint64_t)(last - base) + 1;
+          if (nx == &kEndOfBlock) break;
+          // a chained branch: nx starts its successor block (c.rip is that block's start)
+          if (n + MAX_BLOCK_INSNS > lim) {
+            c.rip += nx->off;  // 0 for a block start
+            break;
+          }
+          base = i = nx;
+        }
       }
       c.slice_count += n;
       if (single && n) {
@@ -331,7 +361,9 @@ int run(Cpu& c) {
       }
     } catch (const GuestEvent& ev) {
       // RIP of the instruction that faulted or exited (blocks keep RIP at their start)
+      i = c.cur;
       if (i) c.rip += i->off;
+      if (!precise && i) n += (uint64_t)(i - base);  // the instructions before it in its block retired
       c.link_from = nullptr;
       c.slice_count += n;
       if (!handle_event(c, ev)) break;
