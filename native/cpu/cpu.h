@@ -396,6 +396,17 @@ TSV_INLINE bool get_cf(const Cpu& c) {
     default: return cf_slow(c);
   }
 }
+// CF when deriving it needs no call (returns false for the operations cf_slow handles):
+// lets a handler keep its fast path free of a stack frame and tail-call a slow variant.
+TSV_INLINE bool cf_quick(const Cpu& c, bool& cf) {
+  switch (c.lf_op) {
+    case LF_LOGIC: cf = false; return true;
+    case LF_ADD: cf = c.lf_res < c.lf_src1; return true;
+    case LF_SUB: cf = c.lf_src1 < c.lf_src2; return true;
+    case LF_INC: case LF_DEC: cf = c.lf_flags & 1; return true;
+    default: return false;
+  }
+}
 TSV_INLINE bool get_zf(const Cpu& c) { return c.lf_op == LF_NONE ? (c.lf_flags & F_ZF) != 0 : c.lf_res == 0; }
 TSV_INLINE bool cond(const Cpu& c, unsigned cc) {
   if (cc == 4) return get_zf(c);

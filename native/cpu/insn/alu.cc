@@ -75,23 +75,36 @@ template <class T, int OP> const Insn* ALU_EvIv_M(Cpu& c, const Insn* i) {
   return next(c, i);
 }
 
-template <class T> TSV_INLINE T inc(Cpu& c, T a) {
-  bool cf = get_cf(c);
+template <class T> TSV_INLINE T inc(Cpu& c, T a, bool cf) {
   T r = a + 1;
   lf_set<T>(c, LF_INC, r, a, (T)1);
   c.lf_flags = cf;
   return r;
 }
-template <class T> TSV_INLINE T dec(Cpu& c, T a) {
-  bool cf = get_cf(c);
+template <class T> TSV_INLINE T dec(Cpu& c, T a, bool cf) {
   T r = a - 1;
   lf_set<T>(c, LF_DEC, r, a, (T)1);
   c.lf_flags = cf;
   return r;
 }
+// INC/DEC of register r keep CF: when the last flag-setting operation needs cf_slow to
+// give it, the out-of-line variant does the whole instruction (the inline one stays frameless).
+template <class T, bool DEC> TSV_NOINLINE const Insn* incdec_reg_slow(Cpu& c, const Insn* i, unsigned r) {
+  bool cf = cf_slow(c);
+  T a = getr<T>(c, r);
+  setr<T>(c, r, DEC ? dec<T>(c, a, cf) : inc<T>(c, a, cf));
+  return next(c, i);
+}
+template <class T, bool DEC> TSV_INLINE const Insn* incdec_reg(Cpu& c, const Insn* i, unsigned r) {
+  bool cf;
+  if (TSV_UNLIKELY(!cf_quick(c, cf))) return incdec_reg_slow<T, DEC>(c, i, r);
+  T a = getr<T>(c, r);
+  setr<T>(c, r, DEC ? dec<T>(c, a, cf) : inc<T>(c, a, cf));
+  return next(c, i);
+}
 template <class T, bool M> const Insn* INC_Ev(Cpu& c, const Insn* i) {
   if constexpr (!M) {
-    setr<T>(c, i->rm, inc<T>(c, getr<T>(c, i->rm)));
+    return incdec_reg<T, false>(c, i, i->rm);
   } else {
     uint64_t off = ea(c, i);
     T a = rd_rmw<T>(c, i->seg, off);
@@ -100,12 +113,12 @@ template <class T, bool M> const Insn* INC_Ev(Cpu& c, const Insn* i) {
     wr<T>(c, i->seg, off, r);
     lf_set<T>(c, LF_INC, r, a, (T)1);
     c.lf_flags = cf;
+    return next(c, i);
   }
-  return next(c, i);
 }
 template <class T, bool M> const Insn* DEC_Ev(Cpu& c, const Insn* i) {
   if constexpr (!M) {
-    setr<T>(c, i->rm, dec<T>(c, getr<T>(c, i->rm)));
+    return incdec_reg<T, true>(c, i, i->rm);
   } else {
     uint64_t off = ea(c, i);
     T a = rd_rmw<T>(c, i->seg, off);
@@ -114,18 +127,12 @@ template <class T, bool M> const Insn* DEC_Ev(Cpu& c, const Insn* i) {
     wr<T>(c, i->seg, off, r);
     lf_set<T>(c, LF_DEC, r, a, (T)1);
     c.lf_flags = cf;
+    return next(c, i);
   }
-  return next(c, i);
 }
 // 40+r / 48+r (outside 64-bit mode)
-template <class T> const Insn* INC_Zv(Cpu& c, const Insn* i) {
-  setr<T>(c, i->reg, inc<T>(c, getr<T>(c, i->reg)));
-  return next(c, i);
-}
-template <class T> const Insn* DEC_Zv(Cpu& c, const Insn* i) {
-  setr<T>(c, i->reg, dec<T>(c, getr<T>(c, i->reg)));
-  return next(c, i);
-}
+template <class T> const Insn* INC_Zv(Cpu& c, const Insn* i) { return incdec_reg<T, false>(c, i, i->reg); }
+template <class T> const Insn* DEC_Zv(Cpu& c, const Insn* i) { return incdec_reg<T, true>(c, i, i->reg); }
 
 template <class T, bool M> const Insn* TEST_EvGv(Cpu& c, const Insn* i) {
   T a = rd_e<T, M>(c, i);

@@ -17,17 +17,11 @@ template <class T> inline uint32_t szp(T r) {
   return f;
 }
 
-template <class T, int OP> inline T shift(Cpu& c, T a, unsigned cnt) {
+// Every count (already masked) of every shift and rotate, flags computed eagerly.
+// Kept out of line so the lazy-flag fast path below needs no stack frame.
+template <class T, int OP> TSV_NOINLINE T shift_full(Cpu& c, T a, unsigned cnt) {
   constexpr unsigned W = sizeof(T) * 8;
-  cnt &= (W == 64) ? 0x3f : 0x1f;
   if (cnt == 0) return a;
-  if (cnt < W && (OP == S_SHL || OP == S_SAL || OP == S_SHR || OP == S_SAR)) {
-    // common case: lazy flags (CF/OF derived from the operand and the count when read)
-    using S = std::make_signed_t<T>;
-    T r = (OP == S_SHR) ? (T)(a >> cnt) : (OP == S_SAR) ? (T)((S)a >> cnt) : (T)(a << cnt);
-    lf_set<T>(c, OP == S_SHR ? LF_SHR : OP == S_SAR ? LF_SAR : LF_SHL, r, a, (T)cnt);
-    return r;
-  }
   uint32_t old = c.arith_flags();
   uint32_t f = 0;
   T r;
@@ -96,9 +90,23 @@ template <class T, int OP> inline T shift(Cpu& c, T a, unsigned cnt) {
   return r;
 }
 
-template <class T, int OP, int CNT> const Insn* SHIFT_Ev(Cpu& c, const Insn* i) {
+template <class T, int OP> TSV_INLINE T shift(Cpu& c, T a, unsigned cnt) {
+  constexpr unsigned W = sizeof(T) * 8;
+  cnt &= (W == 64) ? 0x3f : 0x1f;
+  if ((OP == S_SHL || OP == S_SAL || OP == S_SHR || OP == S_SAR) && TSV_LIKELY(cnt - 1 < W - 1)) {
+    // common case (count 1..W-1): lazy flags (CF/OF derived from the operand and the count when read)
+    using S = std::make_signed_t<T>;
+    T r = (OP == S_SHR) ? (T)(a >> cnt) : (OP == S_SAR) ? (T)((S)a >> cnt) : (T)(a << cnt);
+    lf_set<T>(c, OP == S_SHR ? LF_SHR : OP == S_SAR ? LF_SAR : LF_SHL, r, a, (T)cnt);
+    return r;
+  }
+  return shift_full<T, OP>(c, a, cnt);
+}
+
+// register and memory forms are separate handlers (M), so the register form stays small
+template <class T, int OP, int CNT, bool M> const Insn* SHIFT_Ev(Cpu& c, const Insn* i) {
   unsigned cnt = CNT == CNT_1 ? 1 : CNT == CNT_CL ? (unsigned)(c.gpr[1] & 0xff) : (unsigned)(i->imm & 0xff);
-  if (!(i->flags & INSN_MEM)) {
+  if constexpr (!M) {
     setr<T>(c, i->rm, shift<T, OP>(c, getr<T>(c, i->rm), cnt));
   } else {
     uint64_t off = ea(c, i);
@@ -225,28 +233,27 @@ template <class T> const Insn* BSR_GvEv(Cpu& c, const Insn* i) {
 
 }  // namespace
 
+#define SHIFT_RM(T, OP, CNT) {SHIFT_Ev<T, OP, CNT, false>}, {SHIFT_Ev<T, OP, CNT, true>}
 #define SHIFT_GRP(g, T, CNT)                                                   \
-  t.grp[g][0] = opd(0, {SHIFT_Ev<T, S_ROL, CNT>});                            \
-  t.grp[g][1] = opd(0, {SHIFT_Ev<T, S_ROR, CNT>});                            \
-  t.grp[g][2] = opd(0, {SHIFT_Ev<T, S_RCL, CNT>});                            \
-  t.grp[g][3] = opd(0, {SHIFT_Ev<T, S_RCR, CNT>});                            \
-  t.grp[g][4] = opd(0, {SHIFT_Ev<T, S_SHL, CNT>});                            \
-  t.grp[g][5] = opd(0, {SHIFT_Ev<T, S_SHR, CNT>});                            \
-  t.grp[g][6] = opd(0, {SHIFT_Ev<T, S_SAL, CNT>});                            \
-  t.grp[g][7] = opd(0, {SHIFT_Ev<T, S_SAR, CNT>});
+  t.grp[g][0] = opd_m(0, SHIFT_RM(T, S_ROL, CNT));                            \
+  t.grp[g][1] = opd_m(0, SHIFT_RM(T, S_ROR, CNT));                            \
+  t.grp[g][2] = opd_m(0, SHIFT_RM(T, S_RCL, CNT));                            \
+  t.grp[g][3] = opd_m(0, SHIFT_RM(T, S_RCR, CNT));                            \
+  t.grp[g][4] = opd_m(0, SHIFT_RM(T, S_SHL, CNT));                            \
+  t.grp[g][5] = opd_m(0, SHIFT_RM(T, S_SHR, CNT));                            \
+  t.grp[g][6] = opd_m(0, SHIFT_RM(T, S_SAL, CNT));                            \
+  t.grp[g][7] = opd_m(0, SHIFT_RM(T, S_SAR, CNT));
+#define SHIFT_V(OP, CNT, M) {SHIFT_Ev<uint16_t, OP, CNT, M>, SHIFT_Ev<uint32_t, OP, CNT, M>, SHIFT_Ev<uint64_t, OP, CNT, M>}
 #define SHIFT_GRPV(g, CNT)                                                                                          \
-  for (int k = 0; k < 8; k++) t.grp[g][k] = OpDesc{};                                                              \
   {                                                                                                                 \
-    Handler h[8][3] = {                                                                                             \
-        {SHIFT_Ev<uint16_t, S_ROL, CNT>, SHIFT_Ev<uint32_t, S_ROL, CNT>, SHIFT_Ev<uint64_t, S_ROL, CNT>},           \
-        {SHIFT_Ev<uint16_t, S_ROR, CNT>, SHIFT_Ev<uint32_t, S_ROR, CNT>, SHIFT_Ev<uint64_t, S_ROR, CNT>},           \
-        {SHIFT_Ev<uint16_t, S_RCL, CNT>, SHIFT_Ev<uint32_t, S_RCL, CNT>, SHIFT_Ev<uint64_t, S_RCL, CNT>},           \
-        {SHIFT_Ev<uint16_t, S_RCR, CNT>, SHIFT_Ev<uint32_t, S_RCR, CNT>, SHIFT_Ev<uint64_t, S_RCR, CNT>},           \
-        {SHIFT_Ev<uint16_t, S_SHL, CNT>, SHIFT_Ev<uint32_t, S_SHL, CNT>, SHIFT_Ev<uint64_t, S_SHL, CNT>},           \
-        {SHIFT_Ev<uint16_t, S_SHR, CNT>, SHIFT_Ev<uint32_t, S_SHR, CNT>, SHIFT_Ev<uint64_t, S_SHR, CNT>},           \
-        {SHIFT_Ev<uint16_t, S_SAL, CNT>, SHIFT_Ev<uint32_t, S_SAL, CNT>, SHIFT_Ev<uint64_t, S_SAL, CNT>},           \
-        {SHIFT_Ev<uint16_t, S_SAR, CNT>, SHIFT_Ev<uint32_t, S_SAR, CNT>, SHIFT_Ev<uint64_t, S_SAR, CNT>}};          \
-    for (int k = 0; k < 8; k++) t.grp[g][k] = opd(0, {h[k][0], h[k][1], h[k][2]});                                  \
+    t.grp[g][0] = opd_m(0, SHIFT_V(S_ROL, CNT, false), SHIFT_V(S_ROL, CNT, true));                                  \
+    t.grp[g][1] = opd_m(0, SHIFT_V(S_ROR, CNT, false), SHIFT_V(S_ROR, CNT, true));                                  \
+    t.grp[g][2] = opd_m(0, SHIFT_V(S_RCL, CNT, false), SHIFT_V(S_RCL, CNT, true));                                  \
+    t.grp[g][3] = opd_m(0, SHIFT_V(S_RCR, CNT, false), SHIFT_V(S_RCR, CNT, true));                                  \
+    t.grp[g][4] = opd_m(0, SHIFT_V(S_SHL, CNT, false), SHIFT_V(S_SHL, CNT, true));                                  \
+    t.grp[g][5] = opd_m(0, SHIFT_V(S_SHR, CNT, false), SHIFT_V(S_SHR, CNT, true));                                  \
+    t.grp[g][6] = opd_m(0, SHIFT_V(S_SAL, CNT, false), SHIFT_V(S_SAL, CNT, true));                                  \
+    t.grp[g][7] = opd_m(0, SHIFT_V(S_SAR, CNT, false), SHIFT_V(S_SAR, CNT, true));                                  \
   }
 
 void register_shift_bit(OpTables& t) {
