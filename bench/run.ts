@@ -8,7 +8,7 @@
  *
  *   node dist/bench/run.js [--quick] [--accel interp|kvm] [--only NAME]
  *
- * NAME: alu, mem, pio, start, hcqueue, hyperv, linux (Debian's kernel to the
+ * NAME: alu, mem, branch, string, x87, sse, pio, start, hcqueue, hyperv, linux (Debian's kernel to the
  * busybox marker and power-off; needs `node scripts/fetch-linux.mjs`).
  *
  * --accel kvm measures the KVM backend and the interpreter side by side.
@@ -146,7 +146,7 @@ interface Row {
 }
 
 function main(): void {
-  for (const g of ['bench_alu', 'bench_mem', 'bench_pio', 'bench_x87', 'bench_sse']) {
+  for (const g of ['bench_alu', 'bench_mem', 'bench_branch', 'bench_string', 'bench_pio', 'bench_x87', 'bench_sse']) {
     if (!existsSync(join(guests, `${g}.elf`))) {
       console.error(`bench: ${join(guests, g + '.elf')} is missing; run npm run compile first`);
       process.exit(1);
@@ -178,6 +178,8 @@ function main(): void {
   const want = (name: string) => !only || only === name;
   if (want('alu')) rows.push(mips('bench_alu', 'integer ALU loop'));
   if (want('mem')) rows.push(mips('bench_mem', 'memory loop, 4 KiB paging'));
+  if (want('branch')) rows.push(mips('bench_branch', 'branchy loop (random branches)'));
+  if (want('string')) rows.push(mips('bench_string', 'string instructions (MOVS/LODS/STOS/CMPS/SCAS)'));
   if (want('x87')) rows.push(mips('bench_x87', 'x87 arithmetic loop'));
   if (want('sse')) rows.push(mips('bench_sse', 'SSE/SSE2 floating-point loop'));
   if (want('pio')) {

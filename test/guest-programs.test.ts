@@ -216,7 +216,7 @@ test('demo prints its banner from the hardware', async (t) => {
   ]);
 });
 
-for (const [name, insns] of [['bench_alu', 10], ['bench_mem', 7], ['bench_pio', 3]] as const) {
+for (const [name, insns] of [['bench_alu', 10], ['bench_mem', 7], ['bench_branch', 14], ['bench_string', 9], ['bench_pio', 3]] as const) {
   test(`${name} runs the iteration count from its cmdline`, async (t) => {
     const r = await runGuest(name, { append: 'iters=20000', memoryMb: 64, timeoutMs: TIMEOUT_MS });
     assertPassed(t, r);
