@@ -3,6 +3,7 @@
 // (the machine's MSRs live in TypeScript) and the supported-CPUID list.
 // Anything missing makes the backend unusable with a one-line reason.
 #include "kvm/kvm_host.h"
+#include "kvm/kvm_flex_ioctls.h"
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -19,11 +20,12 @@ namespace {
 
 bool fetch_supported_cpuid(HostKvm& h) {
   for (uint32_t n = 128; n <= 4096; n *= 2) {
-    std::vector<uint8_t> raw(sizeof(kvm_cpuid2) + n * sizeof(kvm_cpuid_entry2));
-    auto* c = reinterpret_cast<kvm_cpuid2*>(raw.data());
-    c->nent = n;
-    if (ioctl(h.fd, KVM_GET_SUPPORTED_CPUID, c) == 0) {
-      h.supported_cpuid.assign(c->entries, c->entries + c->nent);
+    std::vector<uint8_t> raw(sizeof(CpuidListHeader) + n * sizeof(kvm_cpuid_entry2));
+    reinterpret_cast<CpuidListHeader*>(raw.data())->nent = n;
+    if (ioctl(h.fd, kIoctlGetSupportedCpuid, raw.data()) == 0) {
+      uint32_t got = reinterpret_cast<const CpuidListHeader*>(raw.data())->nent;
+      h.supported_cpuid.resize(got);
+      std::memcpy(h.supported_cpuid.data(), raw.data() + sizeof(CpuidListHeader), got * sizeof(kvm_cpuid_entry2));
       return true;
     }
     if (errno != E2BIG) {

@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstring>
 #include "kvm/kvm_cpuid.h"
+#include "kvm/kvm_flex_ioctls.h"
 #include "kvm/kvm_host.h"
 #include "kvm/kvm_regs.h"
 #include "tsvisor_abi.h"
@@ -153,11 +154,10 @@ bool KvmVcpu::apply_cpuid(std::string& error) {
   if (ran_ && table.size() == cpuid_applied_.size() &&
       std::memcmp(table.data(), cpuid_applied_.data(), table.size() * sizeof(kvm_cpuid_entry2)) == 0)
     return true;
-  std::vector<uint8_t> raw(sizeof(kvm_cpuid2) + table.size() * sizeof(kvm_cpuid_entry2));
-  auto* c = reinterpret_cast<kvm_cpuid2*>(raw.data());
-  c->nent = (uint32_t)table.size();
-  std::memcpy(c->entries, table.data(), table.size() * sizeof(kvm_cpuid_entry2));
-  if (ioctl(fd_, KVM_SET_CPUID2, c) < 0) {
+  std::vector<uint8_t> raw(sizeof(CpuidListHeader) + table.size() * sizeof(kvm_cpuid_entry2));
+  reinterpret_cast<CpuidListHeader*>(raw.data())->nent = (uint32_t)table.size();
+  std::memcpy(raw.data() + sizeof(CpuidListHeader), table.data(), table.size() * sizeof(kvm_cpuid_entry2));
+  if (ioctl(fd_, kIoctlSetCpuid2, raw.data()) < 0) {
     error = errno_text(ran_ ? "KVM_SET_CPUID2 (a different table after the vCPU ran)" : "KVM_SET_CPUID2");
     return false;
   }
@@ -233,14 +233,17 @@ bool KvmVcpu::sync_tsc(std::string& error) {
                         *reinterpret_cast<const uint64_t*>(v + TSV_OFF_VM_GUEST_BASE_NS), at<uint64_t>(buf_, TSV_OFF_TSC_OFFSET)};
   if (std::memcmp(params, tsc_params_, sizeof params) == 0) return true;
   std::memcpy(tsc_params_, params, sizeof params);
-  // kvm_msrs ends in a flexible array: one entry follows the header
-  alignas(kvm_msrs) uint8_t raw[sizeof(kvm_msrs) + sizeof(kvm_msr_entry)];
-  std::memset(raw, 0, sizeof raw);
-  auto* m = reinterpret_cast<kvm_msrs*>(raw);
-  m->nmsrs = 1;
-  m->entries[0].index = MSR_IA32_TSC;
-  m->entries[0].data = virtual_tsc_now();
-  if (ioctl(fd_, KVM_SET_MSRS, m) != 1) return error = errno_text("KVM_SET_MSRS(IA32_TSC)"), false;
+  // one kvm_msr_entry after the header
+  struct {
+    MsrListHeader header;
+    kvm_msr_entry entry;
+  } m;
+  static_assert(sizeof m == sizeof(MsrListHeader) + sizeof(kvm_msr_entry), "the entry follows the header");
+  std::memset(&m, 0, sizeof m);
+  m.header.nmsrs = 1;
+  m.entry.index = MSR_IA32_TSC;
+  m.entry.data = virtual_tsc_now();
+  if (ioctl(fd_, kIoctlSetMsrs, &m) != 1) return error = errno_text("KVM_SET_MSRS(IA32_TSC)"), false;
   return true;
 }
 
