@@ -121,7 +121,8 @@ const SCENARIOS: Scenario[] = [
     registers: ['rbx', 'r8'],
   },
   {
-    // HYPERCALL is VMCALL on the interpreter and OUT 0x7e on KVM (lib/hypervisor/hypercall-trap.ts).
+    // HYPERCALL is VMCALL on the interpreter and OUT 0x7e on KVM (lib/hypervisor/hypercall-trap.ts);
+    // they differ in length, so the HLT sits at a fixed offset for the HLT RIPs to compare.
     // The first exit is answered like a Hyper-V rep hypercall that is not finished: RIP goes back
     // to the instruction and RCX counts; the second sets RAX and lets the guest go on.
     name: 'hypercall exits: RIP past the trap, rewinding re-executes it, RAX is the answer',
@@ -135,7 +136,9 @@ const SCENARIOS: Scenario[] = [
       mov %rax, %rbx
       mov %rcx, %r8
       mov %rdx, %r9
-      hlt`,
+      jmp 2f
+      .org 0x140
+    2: hlt`,
     expected: ['hypercall at 0x100 rax=0x1234 rcx=0x0', 'hypercall at 0x100 rax=0x1234 rcx=0x1', 'hlt'],
     registers: ['rbx', 'r8', 'r9'],
   },
