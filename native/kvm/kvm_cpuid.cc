@@ -28,9 +28,10 @@ constexpr FeatureLeaf kFeatureLeaves[] = {
 
 // Bits of leaf 1 that the machine's TypeScript devices implement, not the CPU: KVM's
 // answer does not limit them (x2APIC, TSC-deadline and the xAPIC are the TypeScript
-// local APIC; "hypervisor present" is the machine's statement).
+// local APIC; "hypervisor present" is the machine's statement; HTT describes the
+// machine's topology, which KVM leaves to user space and never reports as supported).
 constexpr uint32_t kLeaf1EcxServedByMachine = (1u << 21) | (1u << 24) | (1u << 31);
-constexpr uint32_t kLeaf1EdxServedByMachine = 1u << 9;
+constexpr uint32_t kLeaf1EdxServedByMachine = (1u << 9) | (1u << 28);
 
 const kvm_cpuid_entry2* find(const std::vector<kvm_cpuid_entry2>& s, uint32_t fn, uint32_t idx) {
   for (const kvm_cpuid_entry2& e : s)

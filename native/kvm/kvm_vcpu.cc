@@ -474,6 +474,11 @@ int KvmVcpu::run() {
       reason = TSV_EXIT_SLICE_END;
     } else {
       if (run_->exit_reason == KVM_EXIT_IRQ_WINDOW_OPEN && internal_irq_window_ && !ts_window) continue;  // inject at the top
+      // Without an in-kernel APIC, KVM exits when the guest lowers CR8 (both SVM and VMX) so that
+      // user space may look for an interrupt the old TPR held back. The interpreter does not exit
+      // on MOV to CR8 either: the TypeScript APIC takes the new TPR from the buffer at the next
+      // exit or slice end, and KVM re-enters with kvm_run.cr8, which it set to the guest's value.
+      if (run_->exit_reason == KVM_EXIT_SET_TPR) continue;
       reason = translate_exit();
       if (reason == TSV_EXIT_HYPERCALL && !finish_hypercall_out(error)) return finish_exit(internal_error(TSV_INTERNAL_HOST, error));
     }
