@@ -25,5 +25,8 @@ export type {
   UserMmioHandler,
 } from './api/index.js';
 export { GuestMemoryError } from './machine/guest-memory.js';
+export { PciHotplugError } from './devices/pci/pci-hotplug.js';
+export type { HotplugDeviceInfo, HotplugDeviceSpec, PciHotplugErrorCode } from './devices/pci/pci-hotplug.js';
+export type { DeviceAddOptions } from './api/hotplug-spec.js';
 export { demoGuestPath } from './api/demo-guest.js';
 export { QmpServer, QmpError, MonitorTarget, HumanMonitor } from './qmp/index.js';

@@ -6,3 +6,4 @@ export { SerialPort, OUTPUT_BUFFER_LIMIT } from './serial-port.js';
 export type { Registers, RegisterUpdate, WritableRegisterName, WritableSegmentName } from './registers.js';
 export { WRITABLE_REGISTERS, WRITABLE_SEGMENTS } from './registers.js';
 export type { UserPioHandler, UserMmioHandler } from './user-devices.js';
+export type { DeviceAddOptions } from './hotplug-spec.js';

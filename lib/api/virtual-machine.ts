@@ -15,6 +15,8 @@ import { Machine, type MachineOptions } from '../machine/machine.js';
 import type { MachineExit } from '../machine/machine-exit.js';
 import type { Vcpu } from '../hypervisor/vcpu.js';
 import { MachineStateError } from './errors.js';
+import { checkDeviceAddOptions, type DeviceAddOptions } from './hotplug-spec.js';
+import type { HotplugDeviceInfo } from '../devices/pci/pci-hotplug.js';
 import { readRegisters, writeRegisters, type RegisterUpdate, type Registers } from './registers.js';
 import { SerialPort } from './serial-port.js';
 import { UserMmioDevice, UserPioDevice, checkHandler, type UserMmioHandler, type UserPioHandler } from './user-devices.js';
@@ -33,6 +35,8 @@ export interface VirtualMachineEvents {
   resume: [];
   /** A system reset: reset(), or a guest triple fault without noReboot. */
   reset: [];
+  /** A hot-plugged device is gone: the guest ejected it after deviceDel() (QEMU's DEVICE_DELETED). */
+  'device-deleted': [device: HotplugDeviceInfo];
 }
 
 /** Returned by a hypercall handler: the instruction raises #UD, as with no handler at all. */
@@ -117,6 +121,7 @@ export class VirtualMachine extends EventEmitter<VirtualMachineEvents> {
       this.emit('resume');
     });
     this.machine.events.on('reset', () => this.emit('reset'));
+    this.machine.events.on('device-deleted', (info) => this.emit('device-deleted', info));
   }
 
   get state(): MachineState {
@@ -244,6 +249,31 @@ export class VirtualMachine extends EventEmitter<VirtualMachineEvents> {
   setRegisters(cpu: number, registers: RegisterUpdate): void {
     this.expectStopped('setRegisters()');
     writeRegisters(this.vcpuAt(cpu), registers);
+  }
+
+  /**
+   * Hot-plugs a PCI device into a free slot of bus 0 (or options.addr) and tells the guest through
+   * ACPI; the guest assigns its BARs. Throws ApiArgumentError for bad options and PciHotplugError
+   * when the machine cannot take the device (duplicate id, no free slot, host device refused).
+   */
+  deviceAdd(options: DeviceAddOptions): HotplugDeviceInfo {
+    this.expectState('deviceAdd()', ['created', 'running', 'paused']);
+    return this.machine.pciHotplug.add(checkDeviceAddOptions(options));
+  }
+
+  /**
+   * Asks the guest to eject the hot-plugged device with this id (or QOM path). The device goes
+   * away, and 'device-deleted' fires, once the guest's ACPI _EJ0 says it let go of it.
+   */
+  deviceDel(id: string): void {
+    this.expectState('deviceDel()', ['created', 'running', 'paused']);
+    if (typeof id !== 'string') fail(`id must be a string, got ${describeValue(id)}`);
+    this.machine.pciHotplug.remove(id);
+  }
+
+  /** The hot-plugged devices still on the bus. */
+  hotpluggedDevices(): HotplugDeviceInfo[] {
+    return this.machine.pciHotplug.list();
   }
 
   /** A port-I/O device at ports [base, base+length), before start(). */

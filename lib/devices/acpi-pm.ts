@@ -16,7 +16,6 @@
 import { ACPI_PM1A_CNT_BLK, ACPI_PM1A_EVT_BLK, ACPI_PM_TMR_BLK, ACPI_SLP_TYP_S5 } from '../machine/addresses.js';
 import type { PioDevice, Resettable } from '../machine/bus-device.js';
 import type { Clock, Timer } from '../machine/clock.js';
-import type { IrqLine } from '../machine/irq.js';
 import type { PioBus } from '../machine/pio-bus.js';
 
 export const PM_TIMER_HZ = 3_579_545;
@@ -72,7 +71,7 @@ export class AcpiPm implements Resettable {
 
   constructor(
     private readonly clock: Clock,
-    private readonly sci: IrqLine,
+    private readonly sci: { set(level: boolean): void },
     /** SLP_EN with SLP_TYP = S5. */
     private readonly onPowerOff: () => void,
   ) {

@@ -48,6 +48,14 @@ export const ACPI_PM1A_CNT_BLK = ACPI_PM_BASE + 0x04;
 export const ACPI_PM1A_CNT_LEN = 2;
 export const ACPI_PM_TMR_BLK = ACPI_PM_BASE + 0x08;
 export const ACPI_PM_TMR_LEN = 4;
+/** ACPI GPE0 block: GPE0_STS (2 bytes, write 1 to clear) then GPE0_EN (2 bytes); 16 general-purpose events. */
+export const ACPI_GPE0_BLK = ACPI_PM_BASE + 0x20;
+export const ACPI_GPE0_BLK_LEN = 4;
+/** tsvisor's ACPI PCI hotplug registers (lib/devices/pci/acpi-pci-hotplug.ts, docs/pci-assignment.md). */
+export const ACPI_PCI_HOTPLUG_BASE = ACPI_PM_BASE + 0x30;
+export const ACPI_PCI_HOTPLUG_LEN = 16;
+/** The GPE the PCI hotplug registers raise; the DSDT's \_GPE._E01 notifies the slots. */
+export const GPE_PCI_HOTPLUG = 1;
 /** SLP_TYP values the DSDT's \_S5 (and \_S3) packages name; SLP_TYP is PM1_CNT bits 10-12. */
 export const ACPI_SLP_TYP_S5 = 0;
 export const ACPI_SLP_TYP_S3 = 1;

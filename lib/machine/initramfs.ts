@@ -78,16 +78,21 @@ export const LINUX_TEST_MARKER = 'TSVISOR-LINUX-USERSPACE-OK';
 
 /**
  * /init of the test initramfs: mount proc and sys, print the marker, the
- * processor count and the current clocksource, power off at once.
+ * processor count and the current clocksource, then run extraScript (busybox
+ * sh; a test's own steps, none by default), then power off at once.
  */
-export const LINUX_TEST_INIT = `#!/bin/busybox sh
+export function linuxTestInit(extraScript = ''): string {
+  return `#!/bin/busybox sh
 /bin/busybox mount -t proc proc /proc
 /bin/busybox mount -t sysfs sysfs /sys
 echo ${LINUX_TEST_MARKER}
 echo "cpus: $(/bin/busybox nproc)"
 echo "clocksource: $(/bin/busybox cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
-/bin/busybox poweroff -f
+${extraScript}/bin/busybox poweroff -f
 `;
+}
+
+export const LINUX_TEST_INIT = linuxTestInit();
 
 /** A busybox initramfs: /bin/busybox, /bin/sh, /init, /dev/console, mount points. */
 export function buildTestInitramfs(busybox: Uint8Array, init = LINUX_TEST_INIT): Uint8Array {

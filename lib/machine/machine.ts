@@ -15,7 +15,7 @@ import { PcTestdev } from '../devices/pc-testdev.js';
 import { Port80 } from '../devices/port80.js';
 import { Uart16550 } from '../devices/uart16550.js';
 import { PlatformDevices } from './platform-devices.js';
-import { COM_PORT_COUNT, IRQ_COM1, MP_TABLE_BASE, PORT_COM1, PORT_POST } from './addresses.js';
+import { ACPI_PCI_HOTPLUG_BASE, COM_PORT_COUNT, GPE_PCI_HOTPLUG, IRQ_COM1, MP_TABLE_BASE, PORT_COM1, PORT_POST } from './addresses.js';
 import { Clock } from './clock.js';
 import { validateMachineConfig, type MachineConfig } from './config.js';
 import { BusConflictError, MachineConfigError } from './errors.js';
@@ -30,6 +30,7 @@ import type { AcpiLayout } from './firmware/acpi.js';
 import { createPcPci, type PcPci } from '../devices/pci/pc-pci.js';
 import { PciTestdev } from '../devices/pci/pci-testdev.js';
 import { PciAssignments } from '../devices/pci/assigned/assignments.js';
+import { PciHotplug, type HotplugDeviceInfo } from '../devices/pci/pci-hotplug.js';
 import { MmioBus } from './mmio-bus.js';
 import { PioBus } from './pio-bus.js';
 import { RunLoop, VcpuRunState, type InterruptSource } from './run-loop.js';
@@ -70,6 +71,8 @@ export interface MachineEvents {
   reset: [];
   /** The guest shut down (power-off, or a reset under noReboot); with noShutdown a pause follows. */
   'guest-shutdown': [exit: MachineExit];
+  /** A hot-plugged PCI device left the bus (the guest ejected it). */
+  'device-deleted': [device: HotplugDeviceInfo];
 }
 
 export class Machine {
@@ -108,8 +111,10 @@ export class Machine {
   readonly hyperv: Hyperv | undefined;
   /** The local APICs (one per vCPU, APIC ID = index) and the APIC bus. */
   readonly localApics: LocalApics;
-  /** The legacy PC devices: 8259 pair, IOAPIC, PIT, port 0x61, RTC/CMOS, i8042, ACPI PM. */
+  /** The legacy PC devices: 8259 pair, IOAPIC, PIT, port 0x61, RTC/CMOS, i8042, ACPI PM and GPE0. */
   readonly platform: PlatformDevices;
+  /** PCI hot plug on bus 0 through ACPI (device_add/device_del). */
+  readonly pciHotplug: PciHotplug;
   /** KVM's paravirtual interfaces (kvmclock, hypercalls), as -cpu advertises them. */
   readonly paravirt: KvmParavirt;
   /** The -cpu model and flags, resolved (core features removed, KVM features, Hyper-V on). */
@@ -236,6 +241,14 @@ export class Machine {
       // PCI MSI/MSI-X messages go to the local APICs.
       this.pci.bus.apicBus = this.localApics.bus;
       this.platform = this.wirePlatformDevices();
+      this.pciHotplug = new PciHotplug({
+        bus: this.pci.bus,
+        assignments: this.assignedPci,
+        raiseGpe: () => this.platform.gpe0.raise(GPE_PCI_HOTPLUG),
+        deleted: (info) => this.events.emit('device-deleted', info),
+      });
+      this.pciHotplug.registers.attach(this.pio, ACPI_PCI_HOTPLUG_BASE);
+      this.resettable.push(this.pciHotplug);
       if (hvFeatures !== undefined) this.hyperv = this.wireHyperv(hvFeatures);
       // After Hyper-V: its hypercall provider (page enabled) must see VMCALL before KVM's, which takes the rest.
       this.paravirt = new KvmParavirt({

@@ -2,9 +2,11 @@
  * The legacy PC platform devices and their wiring: the 8259 pair and the
  * IOAPIC on the machine's IRQ lines (ISA 0-15 to the PIC, every line to
  * its IOAPIC pin, IRQ 0 to pin 2), the 8254 PIT with port 0x61, the RTC
- * and CMOS, the i8042 (reset line), and the ACPI PM registers.
+ * and CMOS, the i8042 (reset line), the ACPI PM registers and the GPE0
+ * block (both drive the SCI).
  * The machine hands the 8259 pair to the local APICs (LINT0 / INTR).
  */
+import { AcpiGpe0 } from '../devices/acpi-gpe.js';
 import { AcpiPm } from '../devices/acpi-pm.js';
 import { I8042 } from '../devices/i8042.js';
 import { I8254Pit } from '../devices/i8254-pit.js';
@@ -12,13 +14,14 @@ import { I8259Pair } from '../devices/i8259-pic.js';
 import { IoApic } from '../devices/ioapic.js';
 import { Mc146818Rtc, rtcStartSeconds, type RtcBase } from '../devices/mc146818-rtc.js';
 import { SystemControlPort } from '../devices/system-control-port.js';
-import { IRQ_ACPI_SCI, IRQ_KEYBOARD, IRQ_MOUSE, IRQ_PIT, IRQ_RTC } from './addresses.js';
+import { ACPI_GPE0_BLK, IRQ_ACPI_SCI, IRQ_KEYBOARD, IRQ_MOUSE, IRQ_PIT, IRQ_RTC } from './addresses.js';
 import type { Resettable } from './bus-device.js';
 import type { Clock } from './clock.js';
 import type { ApicBus } from './interrupt-types.js';
 import type { IrqLines } from './irq.js';
 import type { MmioBus } from './mmio-bus.js';
 import type { PioBus } from './pio-bus.js';
+import { WiredOrLine } from './wired-or.js';
 
 export interface PlatformHost {
   pio: PioBus;
@@ -42,6 +45,7 @@ export class PlatformDevices {
   readonly rtc: Mc146818Rtc;
   readonly i8042: I8042;
   readonly acpiPm: AcpiPm;
+  readonly gpe0: AcpiGpe0;
 
   constructor(host: PlatformHost) {
     const { pio, mmio, irqs, clock } = host;
@@ -58,12 +62,15 @@ export class PlatformDevices {
     this.rtc.attach(pio);
     this.i8042 = new I8042(irqs.line(IRQ_KEYBOARD), irqs.line(IRQ_MOUSE), () => host.requestReset());
     this.i8042.attach(pio);
-    this.acpiPm = new AcpiPm(clock, irqs.line(IRQ_ACPI_SCI), () => host.powerOff());
+    const sci = new WiredOrLine(irqs.line(IRQ_ACPI_SCI));
+    this.acpiPm = new AcpiPm(clock, sci.source(), () => host.powerOff());
     this.acpiPm.attach(pio);
+    this.gpe0 = new AcpiGpe0(sci.source());
+    this.gpe0.attach(pio, ACPI_GPE0_BLK);
   }
 
   /** Everything to put back to power-on state on a system reset (the machine lowers the IRQ lines after). */
   get resettable(): Resettable[] {
-    return [this.pic, this.ioapic, this.pit, this.systemControl, this.rtc, this.i8042, this.acpiPm];
+    return [this.pic, this.ioapic, this.pit, this.systemControl, this.rtc, this.i8042, this.acpiPm, this.gpe0];
   }
 }

@@ -10,8 +10,8 @@ import { qmpVersion } from './version.js';
 type Args = Record<string, unknown>;
 
 interface QmpCommand {
-  /** Argument names and whether each is required. */
-  args: Record<string, 'required' | 'optional'>;
+  /** Argument names and whether each is required; 'properties': any names (device_add's driver properties). */
+  args: Record<string, 'required' | 'optional'> | 'properties';
   run(target: MonitorTarget, args: Args): unknown | Promise<unknown>;
 }
 
@@ -83,6 +83,21 @@ export const QMP_COMMANDS: Readonly<Record<string, QmpCommand>> = {
       return {};
     },
   },
+  // QEMU's device_add takes the driver's properties as arguments; the device checks them.
+  device_add: {
+    args: 'properties',
+    run: (target, args) => {
+      target.deviceAdd(args);
+      return {};
+    },
+  },
+  device_del: {
+    args: { id: 'required' },
+    run: (target, args) => {
+      target.deviceDel(stringArg(args, 'id'));
+      return {};
+    },
+  },
   'human-monitor-command': {
     args: { 'command-line': 'required', 'cpu-index': 'optional' },
     run: (target, args) => target.humanCommand(stringArg(args, 'command-line')),
@@ -95,6 +110,7 @@ export function checkArguments(name: string, command: QmpCommand, args: unknown)
     throw new QmpError('GenericError', "QMP input member 'arguments' must be an object");
   }
   const given = args as Args;
+  if (command.args === 'properties') return given;
   for (const key of Object.keys(given)) {
     if (!(key in command.args)) throw new QmpError('GenericError', `Parameter '${key}' is unexpected`);
   }

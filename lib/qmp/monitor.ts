@@ -8,6 +8,9 @@ import type { VirtualMachine } from '../api/virtual-machine.js';
 import { QmpError } from './errors.js';
 import { readRegisters } from '../api/registers.js';
 import { formatRegisters } from './info-registers.js';
+import { ApiArgumentError } from '../api/errors.js';
+import { PciHotplugError } from '../devices/pci/pci-hotplug.js';
+import { parseOptList } from '../qemu-compat/opts.js';
 
 export type RunStatus = 'prelaunch' | 'running' | 'paused' | 'shutdown';
 
@@ -93,6 +96,26 @@ export class MonitorTarget {
     this.vm.machine.platform.acpiPm.pressPowerButton();
   }
 
+  /** QMP device_add: the arguments are the device's properties (driver, id, addr, host...). */
+  deviceAdd(properties: Record<string, unknown>): void {
+    this.expectAlive('device_add');
+    try {
+      this.vm.deviceAdd(properties as unknown as Parameters<VirtualMachine['deviceAdd']>[0]);
+    } catch (err) {
+      throw asQmpError(err);
+    }
+  }
+
+  /** QMP device_del: asks the guest to eject; DEVICE_DELETED follows once it did. */
+  deviceDel(id: string): void {
+    this.expectAlive('device_del');
+    try {
+      this.vm.deviceDel(id);
+    } catch (err) {
+      throw asQmpError(err);
+    }
+  }
+
   quit(): void {
     this.hostShutdownCause ??= 'host-qmp-quit';
     if (this.vm.state !== 'exited' && this.vm.state !== 'destroyed') void this.vm.stop();
@@ -141,6 +164,13 @@ export class MonitorTarget {
       case 'system_powerdown':
         this.systemPowerdown();
         return '';
+      case 'device_add':
+        // QEMU's human form: device_add DRIVER[,prop=value...] (values are strings there).
+        this.deviceAdd(Object.fromEntries(parseOptList(arg, 'driver').entries.map((e) => [e.key, e.value])));
+        return '';
+      case 'device_del':
+        this.deviceDel(arg);
+        return '';
       case 'quit':
       case 'q':
         this.quit();
@@ -156,6 +186,8 @@ export class MonitorTarget {
 
 const HMP_HELP = [
   'cont|c -- resume emulation',
+  'device_add DRIVER[,id=ID][,addr=SS][,host=BB:DD.F] -- hot-plug a PCI device (pci-testdev, vfio-pci)',
+  'device_del ID -- ask the guest to eject a hot-plugged device',
   'help|? -- show this help',
   'info registers -- show the vCPU registers (machine stopped)',
   'info status -- show the machine state',
@@ -166,3 +198,10 @@ const HMP_HELP = [
   'system_reset -- reset the system',
   '',
 ].join('\n');
+
+/** Argument and hot plug errors become QEMU's error classes (a missing device is DeviceNotFound). */
+function asQmpError(err: unknown): unknown {
+  if (err instanceof PciHotplugError) return new QmpError(err.code === 'not-found' ? 'DeviceNotFound' : 'GenericError', err.message);
+  if (err instanceof ApiArgumentError) return new QmpError('GenericError', err.message);
+  return err;
+}

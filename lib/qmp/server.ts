@@ -3,7 +3,8 @@
  * streams (stdio). Each connection gets the greeting, must negotiate with
  * qmp_capabilities (anything else first is CommandNotFound, as in QEMU), then
  * runs commands in order and receives the STOP/RESUME/RESET/SHUTDOWN events
- * with timestamps.
+ * with timestamps, and DEVICE_DELETED when the guest ejected a hot-plugged
+ * device.
  */
 import { existsSync, lstatSync, unlinkSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
@@ -137,6 +138,8 @@ export class QmpServer {
       const reason = this.shutdownCause(exit);
       this.broadcast('SHUTDOWN', { guest: reason.startsWith('guest-'), reason });
     });
+    // QEMU leaves "device" out for a device without an id.
+    vm.on('device-deleted', (info) => this.broadcast('DEVICE_DELETED', { ...(info.id !== undefined ? { device: info.id } : {}), path: info.path }));
     // -no-shutdown: the guest's shutdown pauses the machine instead of ending it; SHUTDOWN comes before STOP.
     vm.machine.events.on('guest-shutdown', (exit) => {
       if (vm.machine.config.noShutdown !== true) return;

@@ -14,8 +14,8 @@ const params: AcpiParams = {
       { irq: 9, gsi: 9, flags: 0xd },
     ],
   },
-  fadt: { sciIrq: 9, pm1aEventBlock: 0x600, pm1aControlBlock: 0x604, pmTimerBlock: 0x608, pmTimer32Bit: false, resetPort: 0xcf9, resetValue: 6, centuryIndex: 0x32 },
-  dsdt: { pci: { mmioBase: 0xe000_0000, mmioEnd: 0xfec0_0000, configPort: 0xcf8, configPortCount: 8, intxGsi, slots: 32 }, s5SleepType: 0 },
+  fadt: { sciIrq: 9, pm1aEventBlock: 0x600, pm1aControlBlock: 0x604, pmTimerBlock: 0x608, gpe0Block: 0x620, gpe0BlockLength: 4, pmTimer32Bit: false, resetPort: 0xcf9, resetValue: 6, centuryIndex: 0x32 },
+  dsdt: { pci: { mmioBase: 0xe000_0000, mmioEnd: 0xfec0_0000, configPort: 0xcf8, configPortCount: 8, intxGsi, slots: 32, hotplug: { registers: 0x630, gpe: 1, slots: [1, 2, 31] } }, s5SleepType: 0 },
 };
 
 function at(layout: ReturnType<typeof buildAcpiTables>, addr: number, len: number): Buffer {
@@ -79,6 +79,30 @@ test('FADT: PM blocks, SCI, reset register, DSDT/FACS pointers', (t) => {
   t.is(f[128], 6);
   t.is(Number(f.readBigUInt64LE(140)), l.tables.DSDT);
   t.is(Number(f.readBigUInt64LE(172 + 4)), 0x604);
+  t.is(f.readUInt32LE(80), 0x620, 'GPE0_BLK');
+  t.is(f[92], 4, 'GPE0_BLK_LEN');
+  t.deepEqual([f[220], f[221]], [1, 32], 'X_GPE0_BLK: system I/O, 32 bits');
+  t.is(Number(f.readBigUInt64LE(220 + 4)), 0x620);
+});
+
+test('DSDT: ACPI PCI hotplug slots with _ADR/_SUN/_EJ0, the register fields and \\_GPE._E01', (t) => {
+  const l = buildAcpiTables(0xe0000, params);
+  const len = at(l, l.tables.DSDT, 8).readUInt32LE(4);
+  const d = at(l, l.tables.DSDT, len);
+  const has = (seq: number[]): boolean => d.indexOf(Buffer.from(seq)) >= 0;
+  // OperationRegion(PCHP, SystemIO, 0x630, 16)
+  t.true(has([0x5b, 0x80, ...Buffer.from('PCHP'), 0x01, 0x0b, 0x30, 0x06, 0x0a, 0x10]));
+  // Field(PCHP, DWordAcc, NoLock, Preserve) { PCIU, 32, PCID, 32, PCEJ, 32, PCHS, 32 }
+  t.true(has([...Buffer.from('PCHP'), 0x03, ...Buffer.from('PCIU'), 32, ...Buffer.from('PCID'), 32, ...Buffer.from('PCEJ'), 32, ...Buffer.from('PCHS'), 32]));
+  // Device(S1F) { Name(_ADR, 0x1F0000) Name(_SUN, 31) Method(_EJ0, 1) { Store(0x80000000, PCEJ) } }
+  t.true(has([...Buffer.from('S1F_'), 0x08, ...Buffer.from('_ADR'), 0x0c, 0x00, 0x00, 0x1f, 0x00, 0x08, ...Buffer.from('_SUN'), 0x0a, 31]));
+  t.true(has([...Buffer.from('_EJ0'), 0x01, 0x70, 0x0c, 0x00, 0x00, 0x00, 0x80, ...Buffer.from('PCEJ')]));
+  // If (And(Local1, 4)) { Notify(S02, 3) }
+  t.true(has([0xa0, 0x0d, 0x7b, 0x61, 0x0a, 0x04, 0x00, 0x86, ...Buffer.from('S02_'), 0x0a, 0x03]));
+  // Scope(\_GPE) { Method(_E01) { \_SB.PCI0.PCNT } }
+  t.true(has([0x5c, ...Buffer.from('_GPE')]));
+  t.true(has([...Buffer.from('_E01'), 0x00, 0x5c, 0x2f, 0x03, ...Buffer.from('_SB_PCI0PCNT')]));
+  t.false(has([...Buffer.from('S03_')]), 'only the slots asked for');
 });
 
 test('DSDT holds the PCI root bridge, _PRT and _S5', (t) => {

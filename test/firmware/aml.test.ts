@@ -1,5 +1,5 @@
 import test from 'ava';
-import { buffer, device, eisaIdValue, integer, method, name, nameString, pkg, pkgLength, returnValue, scope, string } from '../../lib/machine/firmware/aml.js';
+import { and, arg, buffer, device, eisaIdValue, field, ifThen, integer, local, method, name, nameString, notify, operationRegion, pkg, pkgLength, returnValue, scope, store, string } from '../../lib/machine/firmware/aml.js';
 import { dwordMemory, ioPorts, resourceTemplate, wordBusNumber, wordIo } from '../../lib/machine/firmware/resource-template.js';
 
 const bytes = (a: Uint8Array | number[]): number[] => Array.from(a);
@@ -66,4 +66,18 @@ test('resource descriptors', (t) => {
   t.deepEqual(mem.slice(22, 26), [0x00, 0x00, 0xc0, 0x1e], 'length 0x1ec00000');
   const rt = bytes(resourceTemplate([ioPorts(0x60, 1)]));
   t.deepEqual(rt, [0x11, 0x0d, 0x0a, 0x0a, 0x47, 0x01, 0x60, 0x00, 0x60, 0x00, 0x01, 0x01, 0x79, 0x00]);
+});
+
+test('OperationRegion, Field, Store, And, If, Notify, LocalN, ArgN', (t) => {
+  // OperationRegion(REG0, SystemIO, 0x600, 4): 5B 80 REG0 01 0B 00 06 0A 04
+  t.deepEqual(bytes(operationRegion('REG0', 1, 0x600, 4)), [0x5b, 0x80, 0x52, 0x45, 0x47, 0x30, 0x01, 0x0b, 0x00, 0x06, 0x0a, 0x04]);
+  // Field(REG0, DWordAcc){ FLD0, 32, FLD1, 100 }: 5B 81 PkgLength(4+1+5+6=16 -> 17) REG0 03 FLD0 20 FLD1 44 06
+  t.deepEqual(bytes(field('REG0', 0x03, [{ name: 'FLD0', bits: 32 }, { name: 'FLD1', bits: 100 }])),
+    [0x5b, 0x81, 0x11, 0x52, 0x45, 0x47, 0x30, 0x03, 0x46, 0x4c, 0x44, 0x30, 0x20, 0x46, 0x4c, 0x44, 0x31, 0x44, 0x06]);
+  t.deepEqual(bytes(store(arg(0), local(2))), [0x70, 0x68, 0x62]);
+  t.deepEqual(bytes(and(local(0), integer(4))), [0x7b, 0x60, 0x0a, 0x04, 0x00]);
+  // If(Local0){ Notify(DEV0, 1) }: A0 PkgLength(1+1+6=8) 60 86 DEV0 01
+  t.deepEqual(bytes(ifThen(local(0), [notify('DEV0', 1)])), [0xa0, 0x08, 0x60, 0x86, 0x44, 0x45, 0x56, 0x30, 0x01]);
+  t.throws(() => local(8));
+  t.throws(() => arg(7));
 });

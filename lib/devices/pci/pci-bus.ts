@@ -70,8 +70,12 @@ export class PciBus implements PciDeviceHost {
     throw new RangeError('PCI bus 0 has no free slot');
   }
 
-  /** Plugs a function in, assigns its BARs, routes its pin, enables decoding as firmware leaves it. */
-  attach(device: PciDevice, slot = this.freeSlot(), fn = 0): void {
+  /**
+   * Plugs a function in, assigns its BARs, routes its pin, enables decoding as firmware leaves it.
+   * hotplug: the device arrives while the OS runs, as on a real hot-plug slot: its BARs stay
+   * unassigned and decoding off, and the OS assigns them (within the root bridge's windows).
+   */
+  attach(device: PciDevice, slot = this.freeSlot(), fn = 0, hotplug = false): void {
     if (!Number.isInteger(slot) || slot < 0 || slot >= PCI_SLOT_COUNT || !Number.isInteger(fn) || fn < 0 || fn >= PCI_FUNCTIONS_PER_SLOT) {
       throw new RangeError(`${device.name}: PCI address ${slot}.${fn} is not on bus 0`);
     }
@@ -87,12 +91,34 @@ export class PciBus implements PciDeviceHost {
     device.slot = slot;
     device.fn = fn;
     this.mappings.set(device, new Array(PCI_BAR_COUNT).fill(undefined));
-    this.assignBars(device);
+    if (!hotplug) this.assignBars(device);
     const pin = device.interruptPin;
     device.config.set8(PCI_INTERRUPT_LINE, pin === 0 ? 0xff : intxGsi(slot, pin));
     device.host = this;
     device.capturePowerOnState();
     this.updateMappings(device);
+  }
+
+  /**
+   * Unplugs a function (after the OS ejected it): its BAR ranges leave the buses, its INTx
+   * share of the GSI is dropped, its slot is free again.
+   */
+  detach(device: PciDevice): void {
+    const devfn = device.slot * PCI_FUNCTIONS_PER_SLOT + device.fn;
+    if (device.slot < 0 || this.functions[devfn] !== device) throw new RangeError(`${device.name}: not on PCI bus 0`);
+    const current = this.mappings.get(device) ?? [];
+    for (const m of current) {
+      if (m === undefined) continue;
+      const def = device.bars[m.index]!;
+      if (def.kind === 'io') this.pio.unregister(m.address, def.device);
+      else this.mmio.unregister(m.address, def.device);
+      def.onRemap?.(undefined);
+    }
+    this.mappings.delete(device);
+    if (device.interruptPin !== 0) this.setIntx(device, false);
+    this.functions[devfn] = undefined;
+    device.host = undefined;
+    device.slot = -1;
   }
 
   private assignBars(device: PciDevice): void {

@@ -160,3 +160,77 @@ export function eisaIdValue(id: string): number {
 export function eisaId(id: string): Aml {
   return integer(eisaIdValue(id));
 }
+
+// ---- Operation regions, fields and the few statements the hotplug methods need (ACPI 6.x §19.6, §20.2.5) ----
+export const OP_REGION_OP = 0x80; // after EXT_OP_PREFIX
+export const FIELD_OP = 0x81; // after EXT_OP_PREFIX
+export const LOCAL0_OP = 0x60;
+export const ARG0_OP = 0x68;
+export const STORE_OP = 0x70;
+export const AND_OP = 0x7b;
+export const NOTIFY_OP = 0x86;
+export const IF_OP = 0xa0;
+/** Region space of an OperationRegion. */
+export const REGION_SPACE_SYSTEM_IO = 0x01;
+/** FieldFlags: access type (bits 3:0), lock rule (bit 4), update rule (bits 6:5). */
+export const FIELD_ACCESS_DWORD = 0x03;
+export const FIELD_LOCK_NONE = 0x00;
+export const FIELD_UPDATE_PRESERVE = 0x00;
+
+/** LocalN (0..7), a method's scratch variables. */
+export function local(n: number): Aml {
+  if (!Number.isInteger(n) || n < 0 || n > 7) throw new RangeError('AML has Local0..Local7');
+  return Uint8Array.of(LOCAL0_OP + n);
+}
+
+/** ArgN (0..6), a method's arguments. */
+export function arg(n: number): Aml {
+  if (!Number.isInteger(n) || n < 0 || n > 6) throw new RangeError('AML has Arg0..Arg6');
+  return Uint8Array.of(ARG0_OP + n);
+}
+
+/** OperationRegion(name, space, offset, length). */
+export function operationRegion(path: string, space: number, offset: number, length: number): Aml {
+  return concat([[EXT_OP_PREFIX, OP_REGION_OP], nameString(path), [space], integer(offset), integer(length)]);
+}
+
+/**
+ * Field(region, flags) { name, bits, ... }: named fields one after the other from bit 0 of the
+ * region. Each element is a NameSeg and its width in bits, encoded like a PkgLength whose
+ * value is the width itself (§20.2.5.2, NamedField).
+ */
+export function field(region: string, flags: number, fields: ReadonlyArray<{ name: string; bits: number }>): Aml {
+  const list = fields.map((f) => concat([nameSeg(f.name), fieldWidth(f.bits)]));
+  const body = concat([nameString(region), [flags], ...list]);
+  return concat([[EXT_OP_PREFIX, FIELD_OP], pkgLength(body.length), body]);
+}
+
+function fieldWidth(bits: number): number[] {
+  if (!Number.isInteger(bits) || bits < 1 || bits >= 2 ** 28) throw new RangeError(`field width ${bits} is out of range`);
+  if (bits <= 0x3f) return [bits];
+  const extra = bits < 2 ** 12 ? 1 : bits < 2 ** 20 ? 2 : 3;
+  const bytes = [(extra << 6) | (bits & 0x0f)];
+  for (let i = 0; i < extra; i++) bytes.push((bits >>> (4 + 8 * i)) & 0xff);
+  return bytes;
+}
+
+/** Store(source, target). */
+export function store(source: Aml, target: Aml): Aml {
+  return concat([[STORE_OP], source, target]);
+}
+
+/** And(a, b) with no target: an integer operand for a predicate. */
+export function and(a: Aml, b: Aml): Aml {
+  return concat([[AND_OP], a, b, [0x00]]);
+}
+
+/** If (predicate) { terms }: the body runs when the predicate is a non-zero integer. */
+export function ifThen(predicate: Aml, terms: readonly Aml[]): Aml {
+  const body = concat([predicate, ...terms]);
+  return concat([[IF_OP], pkgLength(body.length), body]);
+}
+
+/** Notify(object, value): the OS's notify handler for the object gets the value (1 = device check, 3 = eject request). */
+export function notify(path: string, value: number): Aml {
+  return concat([[NOTIFY_OP], nameString(path), integer(value)]);
+}

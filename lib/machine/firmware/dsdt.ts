@@ -1,11 +1,13 @@
 /**
  * The DSDT: the PCI root bridge \_SB.PCI0 (PNP0A03) with the resources it
  * forwards (_CRS) and its interrupt routing (_PRT, one entry per slot and
- * pin naming the GSI directly), and the \_S5 sleep package the OS writes
- * into PM1a_CNT.SLP_TYP to power off.
+ * pin naming the GSI directly), the ACPI PCI hotplug slots and GPE method
+ * (pci-hotplug-aml.ts) when the machine offers hot plug, and the \_S5 sleep
+ * package the OS writes into PM1a_CNT.SLP_TYP to power off.
  */
 import { acpiTable } from './acpi-table.js';
 import { concat, device, eisaId, integer, name, pkg, scope, type Aml } from './aml.js';
+import { pciHotplugGpeScope, pciHotplugTerms, type PciHotplugAmlParams } from './pci-hotplug-aml.js';
 import { dwordMemory, ioPorts, resourceTemplate, wordBusNumber, wordIo } from './resource-template.js';
 
 export const DSDT_REVISION = 2; // 64-bit AML integers
@@ -19,6 +21,8 @@ export interface PciRootParams {
   /** GSI of (slot, pin 1..4). */
   intxGsi(slot: number, pin: number): number;
   slots: number;
+  /** ACPI PCI hotplug of bus 0 (absent: no slot objects, no GPE method). */
+  hotplug?: PciHotplugAmlParams;
 }
 
 export interface DsdtParams {
@@ -58,12 +62,14 @@ export function pciRootBridge(pci: PciRootParams): Aml {
     name('_BBN', integer(0)),
     name('_CRS', crs),
     name('_PRT', pciRoutingTable(pci)),
+    ...(pci.hotplug === undefined ? [] : pciHotplugTerms(pci.hotplug)),
   ]);
 }
 
 export function buildDsdt(p: DsdtParams): Uint8Array {
   const aml = concat([
     scope('\\_SB', [pciRootBridge(p.pci)]),
+    ...(p.pci.hotplug === undefined ? [] : [pciHotplugGpeScope(p.pci.hotplug, '\\_SB.PCI0')]),
     name('\\_S5', pkg([integer(p.s5SleepType), integer(p.s5SleepType), integer(0), integer(0)])),
   ]);
   return acpiTable('DSDT', DSDT_REVISION, aml);

@@ -2,7 +2,8 @@
  * FADT ("FACP", revision 3 = the ACPI 2.0 layout, 244 bytes) and the FACS.
  * Field offsets are those of ACPI 6.x Table 5.9. The machine is always in
  * ACPI mode (no SMI command port), PM1a event/control blocks and the PM
- * timer are I/O ports of the ACPI PM device, the reset register is 0xCF9.
+ * timer are I/O ports of the ACPI PM device, the GPE0 block follows them
+ * (lib/devices/acpi-gpe.ts), the reset register is 0xCF9.
  */
 import { acpiTable, ACPI_HEADER_SIZE, GAS_ACCESS_BYTE, GAS_ACCESS_DWORD, GAS_ACCESS_WORD, GAS_SYSTEM_IO, writeGas } from './acpi-table.js';
 
@@ -19,9 +20,11 @@ export const FADT_SMI_CMD = 48;
 export const FADT_PM1A_EVT_BLK = 56;
 export const FADT_PM1A_CNT_BLK = 64;
 export const FADT_PM_TMR_BLK = 76;
+export const FADT_GPE0_BLK = 80;
 export const FADT_PM1_EVT_LEN = 88;
 export const FADT_PM1_CNT_LEN = 89;
 export const FADT_PM_TMR_LEN = 91;
+export const FADT_GPE0_BLK_LEN = 92;
 export const FADT_P_LVL2_LAT = 96;
 export const FADT_P_LVL3_LAT = 98;
 export const FADT_CENTURY = 108;
@@ -34,6 +37,7 @@ export const FADT_X_DSDT = 140;
 export const FADT_X_PM1A_EVT_BLK = 148;
 export const FADT_X_PM1A_CNT_BLK = 172;
 export const FADT_X_PM_TMR_BLK = 208;
+export const FADT_X_GPE0_BLK = 220;
 
 // Flags.
 export const FADT_F_WBINVD = 1 << 0;
@@ -55,6 +59,9 @@ export interface FadtParams {
   pm1aEventBlock: number;
   pm1aControlBlock: number;
   pmTimerBlock: number;
+  /** The GPE0 block (status then enable registers) and its length in bytes. */
+  gpe0Block: number;
+  gpe0BlockLength: number;
   /** The PM timer counts 32 bits (else 24). */
   pmTimer32Bit: boolean;
   resetPort: number;
@@ -75,9 +82,11 @@ export function buildFadt(p: FadtParams): Uint8Array {
   v.setUint32(o(FADT_PM1A_EVT_BLK), p.pm1aEventBlock, true);
   v.setUint32(o(FADT_PM1A_CNT_BLK), p.pm1aControlBlock, true);
   v.setUint32(o(FADT_PM_TMR_BLK), p.pmTimerBlock, true);
+  v.setUint32(o(FADT_GPE0_BLK), p.gpe0Block, true);
   v.setUint8(o(FADT_PM1_EVT_LEN), 4);
   v.setUint8(o(FADT_PM1_CNT_LEN), 2);
   v.setUint8(o(FADT_PM_TMR_LEN), 4);
+  v.setUint8(o(FADT_GPE0_BLK_LEN), p.gpe0BlockLength);
   // Latencies above 100/1000 us say C2/C3 are not supported.
   v.setUint16(o(FADT_P_LVL2_LAT), 0x0fff, true);
   v.setUint16(o(FADT_P_LVL3_LAT), 0x0fff, true);
@@ -96,6 +105,7 @@ export function buildFadt(p: FadtParams): Uint8Array {
   writeGas(v, o(FADT_X_PM1A_EVT_BLK), GAS_SYSTEM_IO, 32, GAS_ACCESS_WORD, p.pm1aEventBlock);
   writeGas(v, o(FADT_X_PM1A_CNT_BLK), GAS_SYSTEM_IO, 16, GAS_ACCESS_WORD, p.pm1aControlBlock);
   writeGas(v, o(FADT_X_PM_TMR_BLK), GAS_SYSTEM_IO, 32, GAS_ACCESS_DWORD, p.pmTimerBlock);
+  writeGas(v, o(FADT_X_GPE0_BLK), GAS_SYSTEM_IO, 8 * p.gpe0BlockLength, GAS_ACCESS_BYTE, p.gpe0Block);
   return acpiTable('FACP', FADT_REVISION, body);
 }
 

@@ -1,19 +1,25 @@
 /**
  * The ACPI tables of tsvisor's PC: N local APICs (APIC ID = vCPU index),
- * the IOAPIC, the PIIX4-style PM block of lib/devices/acpi-pm.ts, the PCI
- * root bridge with the machine's BAR windows and INTx routing, reset
+ * the IOAPIC, the PIIX4-style PM block of lib/devices/acpi-pm.ts with the
+ * GPE0 block, the PCI root bridge with the machine's BAR windows, INTx
+ * routing and ACPI hotplug slots, reset
  * through 0xCF9. Written into guest RAM at ACPI_TABLES_BASE; the same
  * machine described as MP tables goes to MP_TABLE_BASE.
  */
 import { intxGsi, PCI_PIRQ_GSIS, PCI_SLOT_COUNT } from '../../devices/pci/intx-routing.js';
+import { PCI_HOTPLUG_SLOTS } from '../../devices/pci/acpi-pci-hotplug.js';
 import { RESET_CONTROL_RESET_VALUE } from '../../devices/pci/host-bridge.js';
 import {
+  ACPI_GPE0_BLK,
+  ACPI_GPE0_BLK_LEN,
+  ACPI_PCI_HOTPLUG_BASE,
   ACPI_PM1A_CNT_BLK,
   ACPI_PM1A_EVT_BLK,
   ACPI_PM_TMR_BLK,
   ACPI_SLP_TYP_S5,
   ACPI_TABLES_BASE,
   ACPI_TABLES_END,
+  GPE_PCI_HOTPLUG,
   GSI_PIT,
   IOAPIC_BASE,
   IOAPIC_ID,
@@ -55,6 +61,8 @@ export function buildPcAcpiTables(cpus: number): AcpiLayout {
       pm1aEventBlock: ACPI_PM1A_EVT_BLK,
       pm1aControlBlock: ACPI_PM1A_CNT_BLK,
       pmTimerBlock: ACPI_PM_TMR_BLK,
+      gpe0Block: ACPI_GPE0_BLK,
+      gpe0BlockLength: ACPI_GPE0_BLK_LEN,
       pmTimer32Bit: false,
       resetPort: PORT_RESET_CONTROL,
       resetValue: RESET_CONTROL_RESET_VALUE,
@@ -68,6 +76,7 @@ export function buildPcAcpiTables(cpus: number): AcpiLayout {
         configPortCount: PCI_CONFIG_PORT_COUNT,
         intxGsi,
         slots: PCI_SLOT_COUNT,
+        hotplug: { registers: ACPI_PCI_HOTPLUG_BASE, gpe: GPE_PCI_HOTPLUG, slots: PCI_HOTPLUG_SLOTS },
       },
       s5SleepType: ACPI_SLP_TYP_S5,
     },

@@ -48,8 +48,11 @@ export class PciAssignments {
     return this.host.sysfsRoot ?? DEFAULT_PCI_SYSFS_ROOT;
   }
 
-  /** Opens, checks and plugs in one function; throws PciAssignmentError with the reason it cannot be. */
-  attach(config: AssignedPciConfig): AssignedPciDevice {
+  /**
+   * Opens, checks and plugs in one function; throws PciAssignmentError with the reason it cannot be.
+   * hotplug: plugged in while the guest runs (device_add): the guest assigns its BARs.
+   */
+  attach(config: AssignedPciConfig, hotplug = false): AssignedPciDevice {
     const hostFunction = openHostFunction({ host: config.host, name: config.name }, this.sysfsRoot, this.mapFile);
     const address = canonicalHostPciAddress(config.host)!;
     const label = describeRequest(address, config.name);
@@ -61,8 +64,8 @@ export class PciAssignments {
       throw new PciAssignmentError('bar-unmappable', `${label}: ${(err as Error).message.replace(`${label}: `, '')}`);
     }
     try {
-      if (config.addr !== undefined) this.host.bus.attach(device, config.addr.slot, config.addr.fn);
-      else this.host.bus.attach(device);
+      if (config.addr !== undefined) this.host.bus.attach(device, config.addr.slot, config.addr.fn, hotplug);
+      else this.host.bus.attach(device, undefined, 0, hotplug);
     } catch (err) {
       device.release();
       const message = (err as Error).message.replace(`${label}: `, '');
@@ -70,6 +73,20 @@ export class PciAssignments {
     }
     this.devices.push(device);
     return device;
+  }
+
+  /** Whether the host function (canonical address) is assigned now. */
+  isAssigned(hostAddress: string): boolean {
+    return this.devices.some((d) => canonicalHostPciAddress(d.hostFunction.address) === hostAddress);
+  }
+
+  /** Unplugs one function (the guest ejected it): off the bus, BARs unmapped, host files closed. */
+  detach(device: AssignedPciDevice): void {
+    const i = this.devices.indexOf(device);
+    if (i < 0) throw new RangeError(`${device.name}: not an assigned device of this machine`);
+    this.host.bus.detach(device);
+    device.release();
+    this.devices.splice(i, 1);
   }
 
   /** Unmaps every BAR and closes the host files. */
