@@ -90,24 +90,38 @@ template <class T, int OP> TSV_NOINLINE T shift_full(Cpu& c, T a, unsigned cnt) 
   return r;
 }
 
+template <class T, int OP> constexpr bool kLazyShift = OP == S_SHL || OP == S_SAL || OP == S_SHR || OP == S_SAR;
+// common case (count 1..W-1 of SHL/SHR/SAR): lazy flags (CF/OF derived from the operand and the count when read)
+template <class T, int OP> TSV_INLINE T shift_lazy(Cpu& c, T a, unsigned cnt) {
+  using S = std::make_signed_t<T>;
+  T r = (OP == S_SHR) ? (T)(a >> cnt) : (OP == S_SAR) ? (T)((S)a >> cnt) : (T)(a << cnt);
+  lf_set<T>(c, OP == S_SHR ? LF_SHR : OP == S_SAR ? LF_SAR : LF_SHL, r, a, (T)cnt);
+  return r;
+}
+template <class T> TSV_INLINE unsigned mask_count(unsigned cnt) { return cnt & (sizeof(T) == 8 ? 0x3f : 0x1f); }
 template <class T, int OP> TSV_INLINE T shift(Cpu& c, T a, unsigned cnt) {
   constexpr unsigned W = sizeof(T) * 8;
-  cnt &= (W == 64) ? 0x3f : 0x1f;
-  if ((OP == S_SHL || OP == S_SAL || OP == S_SHR || OP == S_SAR) && TSV_LIKELY(cnt - 1 < W - 1)) {
-    // common case (count 1..W-1): lazy flags (CF/OF derived from the operand and the count when read)
-    using S = std::make_signed_t<T>;
-    T r = (OP == S_SHR) ? (T)(a >> cnt) : (OP == S_SAR) ? (T)((S)a >> cnt) : (T)(a << cnt);
-    lf_set<T>(c, OP == S_SHR ? LF_SHR : OP == S_SAR ? LF_SAR : LF_SHL, r, a, (T)cnt);
-    return r;
-  }
+  cnt = mask_count<T>(cnt);
+  if (kLazyShift<T, OP> && TSV_LIKELY(cnt - 1 < W - 1)) return shift_lazy<T, OP>(c, a, cnt);
   return shift_full<T, OP>(c, a, cnt);
+}
+template <int CNT> TSV_INLINE unsigned shift_count(const Cpu& c, const Insn* i) {
+  return CNT == CNT_1 ? 1 : CNT == CNT_CL ? (unsigned)(c.gpr[1] & 0xff) : (unsigned)(i->imm & 0xff);
+}
+// register form, every count: out of line, so the inline fast path below needs no stack frame
+template <class T, int OP, int CNT> TSV_NOINLINE const Insn* shift_reg_full(Cpu& c, const Insn* i) {
+  setr<T>(c, i->rm, shift_full<T, OP>(c, getr<T>(c, i->rm), mask_count<T>(shift_count<CNT>(c, i))));
+  return next(c, i);
 }
 
 // register and memory forms are separate handlers (M), so the register form stays small
 template <class T, int OP, int CNT, bool M> const Insn* SHIFT_Ev(Cpu& c, const Insn* i) {
-  unsigned cnt = CNT == CNT_1 ? 1 : CNT == CNT_CL ? (unsigned)(c.gpr[1] & 0xff) : (unsigned)(i->imm & 0xff);
+  unsigned cnt = shift_count<CNT>(c, i);
   if constexpr (!M) {
-    setr<T>(c, i->rm, shift<T, OP>(c, getr<T>(c, i->rm), cnt));
+    constexpr unsigned W = sizeof(T) * 8;
+    cnt = mask_count<T>(cnt);
+    if (!kLazyShift<T, OP> || TSV_UNLIKELY(cnt - 1 >= W - 1)) return shift_reg_full<T, OP, CNT>(c, i);
+    setr<T>(c, i->rm, shift_lazy<T, OP>(c, getr<T>(c, i->rm), cnt));
   } else {
     uint64_t off = ea(c, i);
     T a = rd_rmw<T>(c, i->seg, off);
