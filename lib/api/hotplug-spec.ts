@@ -9,6 +9,7 @@
 import { canonicalHostPciAddress, HOST_PCI_ADDRESS_FORM } from '../devices/pci/assigned/host-address.js';
 import { HOTPLUG_DRIVERS, type HotplugDeviceSpec } from '../devices/pci/pci-hotplug.js';
 import { parseGuestPciAddress } from '../qemu-compat/pci-assign-options.js';
+import { DEVICE_ID_FORM } from '../machine/config.js';
 import { ApiArgumentError } from './errors.js';
 import { describeValue, fail } from './validate.js';
 
@@ -31,8 +32,6 @@ const PROPERTIES: Record<string, readonly string[]> = {
   'vfio-pci': ['driver', 'id', 'addr', 'bus', 'host', 'dma'],
 };
 
-/** QEMU's id rule: a letter, then letters, digits, '-', '.', '_'. */
-const ID_FORM = /^[A-Za-z][A-Za-z0-9._-]*$/;
 const PCI_BUS_NAME = 'pci.0';
 
 function checkString(what: string, value: unknown): string {
@@ -72,7 +71,7 @@ export function checkDeviceAddOptions(options: unknown): HotplugDeviceSpec {
   let id: string | undefined;
   if (o.id !== undefined) {
     id = checkString('id', o.id);
-    if (!ID_FORM.test(id)) fail("Parameter 'id' expects an identifier");
+    if (!DEVICE_ID_FORM.test(id)) fail("Parameter 'id' expects an identifier");
   }
   if (o.bus !== undefined && checkString('bus', o.bus) !== PCI_BUS_NAME) fail(`Bus '${String(o.bus)}' not found`);
   const addr = o.addr === undefined ? undefined : guestAddress(o.addr);

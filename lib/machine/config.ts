@@ -34,6 +34,8 @@ export interface PcTestdevConfig {
 /** QEMU's PCI test device (1b36:0005) on PCI bus 0 (the first free slot). */
 export interface PciTestdevConfig {
   driver: 'pci-testdev';
+  /** Names the device for device_del (QMP) / deviceDel(). */
+  id?: string;
 }
 /** QEMU's Hyper-V test device at port 0x3000 (needs the hv-synic -cpu flag). */
 export interface HypervTestdevConfig {
@@ -165,6 +167,7 @@ export function validateMachineConfig(config: MachineConfig): void {
     }
   });
   validateAssignedDevices(config.devices);
+  checkDeviceIds(config.devices);
   if (config.pciSysfsRoot !== undefined && (typeof config.pciSysfsRoot !== 'string' || config.pciSysfsRoot === '')) {
     fail('pciSysfsRoot must be a directory path');
   }
@@ -210,4 +213,19 @@ export function validateMachineConfig(config: MachineConfig): void {
     const problem = cpuFlagProblem(config.cpuModel, new Map(Object.entries(config.cpuFlags)));
     if (problem !== undefined) fail(`cpuFlags: ${problem}`);
   }
+}
+
+/** QEMU's id rule: a letter, then letters, digits, '-', '.', '_'. */
+export const DEVICE_ID_FORM = /^[A-Za-z][A-Za-z0-9._-]*$/;
+
+/** Device ids (PCI devices that device_del can remove) are identifiers, each used once. */
+function checkDeviceIds(devices: readonly unknown[]): void {
+  const seen = new Set<string>();
+  devices.forEach((d, i) => {
+    const id = (d as { id?: unknown }).id;
+    if (id === undefined) return;
+    if (typeof id !== 'string' || !DEVICE_ID_FORM.test(id)) fail(`devices[${i}] id must be an identifier (a letter, then letters, digits, '-', '.', '_')`);
+    if (seen.has(id)) fail(`Duplicate ID '${id}' for device`);
+    seen.add(id);
+  });
 }

@@ -193,6 +193,15 @@ export class Machine {
           for (const v of this.vcpus) v.requestImmediateExit(true);
         },
       });
+      // Before the configured devices: those with an id can be removed by device_del.
+      this.pciHotplug = new PciHotplug({
+        bus: this.pci.bus,
+        assignments: this.assignedPci,
+        raiseGpe: () => this.platform.gpe0.raise(GPE_PCI_HOTPLUG),
+        deleted: (info) => this.events.emit('device-deleted', info),
+      });
+      this.pciHotplug.registers.attach(this.pio, ACPI_PCI_HOTPLUG_BASE);
+      this.resettable.push(this.pciHotplug);
       this.acpi = buildPcAcpiTables(config.smp);
       this.mpTable = buildPcMpTables(config.smp);
       for (const dev of config.devices) {
@@ -200,9 +209,12 @@ export class Machine {
           if (dev.driver === 'hyperv-testdev') {
             // Attached with Hyper-V below: it drives the SynIC.
           } else if (dev.driver === 'pci-testdev') {
-            this.pci.bus.attach(new PciTestdev());
+            const testdev = new PciTestdev();
+            this.pci.bus.attach(testdev);
+            if (dev.id !== undefined) this.pciHotplug.adopt(testdev, dev.id, 'pci-testdev');
           } else if (dev.driver === 'vfio-pci') {
-            this.assignedPci.attach(dev);
+            const assigned = this.assignedPci.attach(dev);
+            if (dev.id !== undefined) this.pciHotplug.adopt(assigned, dev.id, 'vfio-pci');
           } else if (dev.driver === 'isa-debug-exit') {
             this.pio.register(dev.iobase, dev.iosize, new IsaDebugExit((status) => this.loop.finish({ status, reason: 'debug-exit' })));
           } else {
@@ -241,14 +253,6 @@ export class Machine {
       // PCI MSI/MSI-X messages go to the local APICs.
       this.pci.bus.apicBus = this.localApics.bus;
       this.platform = this.wirePlatformDevices();
-      this.pciHotplug = new PciHotplug({
-        bus: this.pci.bus,
-        assignments: this.assignedPci,
-        raiseGpe: () => this.platform.gpe0.raise(GPE_PCI_HOTPLUG),
-        deleted: (info) => this.events.emit('device-deleted', info),
-      });
-      this.pciHotplug.registers.attach(this.pio, ACPI_PCI_HOTPLUG_BASE);
-      this.resettable.push(this.pciHotplug);
       if (hvFeatures !== undefined) this.hyperv = this.wireHyperv(hvFeatures);
       // After Hyper-V: its hypercall provider (page enabled) must see VMCALL before KVM's, which takes the rest.
       this.paravirt = new KvmParavirt({

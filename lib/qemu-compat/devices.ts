@@ -3,6 +3,7 @@
  * properties it takes, and how its property list becomes a DeviceSpec of the
  * MachineConfig. A new device model is one more entry here.
  */
+import { DEVICE_ID_FORM } from '../machine/config.js';
 import { BadValue } from './bad-value.js';
 import type { DeviceSpec } from './invocation.js';
 import type { OptList } from './opts.js';
@@ -24,8 +25,8 @@ export interface DeviceModel {
   build(opts: OptList): DeviceSpec;
 }
 
-/** Properties every device accepts. "id" names the device for a monitor; there is none, so it is only checked. */
-const COMMON_PROPERTIES: DeviceProperty[] = [{ name: 'id', help: 'a name for the device (accepted, unused)' }];
+/** Properties every device accepts. "id" names a PCI device for device_del; other devices only check it. */
+const COMMON_PROPERTIES: DeviceProperty[] = [{ name: 'id', help: 'a name for the device (PCI devices: for device_del)' }];
 
 const ISA_PORT_LIMIT = 0x10000;
 
@@ -70,8 +71,9 @@ export const DEVICE_MODELS: readonly DeviceModel[] = [
     bus: 'PCI',
     description: 'PCI test device 1b36:0005 (BAR0 memory and BAR1 I/O access tests)',
     properties: [],
-    build() {
-      return { driver: 'pci-testdev' };
+    build(opts) {
+      const id = opts.get('id');
+      return id === undefined ? { driver: 'pci-testdev' } : { driver: 'pci-testdev', id };
     },
   },
   VFIO_PCI_MODEL,
@@ -88,6 +90,8 @@ export function buildDevice(opts: OptList): DeviceSpec {
   const model = findDeviceModel(driver);
   if (!model) throw new BadValue(`'${driver}' is not a valid device model name`);
   opts.allowOnly(['driver', ...COMMON_PROPERTIES.map((p) => p.name), ...model.properties.map((p) => p.name)]);
+  const id = opts.get('id');
+  if (id !== undefined && !DEVICE_ID_FORM.test(id)) throw new BadValue("Parameter 'id' expects an identifier");
   return model.build(opts);
 }
 

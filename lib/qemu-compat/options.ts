@@ -200,7 +200,10 @@ export const OPTIONS: readonly OptionSpec[] = [
         inv.request = { kind: 'list', text: model ? devicePropertiesText(model) : deviceListText() };
         return;
       }
-      inv.devices.push(buildDevice(opts));
+      const spec = buildDevice(opts);
+      const id = (spec as { id?: string }).id;
+      if (id !== undefined && inv.devices.some((d) => (d as { id?: string }).id === id)) throw new BadValue(`Duplicate ID '${id}' for device`);
+      inv.devices.push(spec);
     },
   },
   {

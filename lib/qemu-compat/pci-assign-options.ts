@@ -68,7 +68,10 @@ export const VFIO_PCI_MODEL: DeviceModel = {
   build(opts) {
     const spec: AssignedPciConfig = { driver: 'vfio-pci', host: hostAddress(opts) };
     const id = opts.get('id');
-    if (id !== undefined) spec.name = id;
+    if (id !== undefined) {
+      spec.name = id;
+      spec.id = id;
+    }
     const addr = opts.get('addr');
     if (addr !== undefined) spec.addr = parseGuestPciAddress(addr);
     const dma = dmaMode(opts);

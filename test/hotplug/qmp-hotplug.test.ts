@@ -91,6 +91,31 @@ maybe('device_add vfio-pci of a fixture device, the guest takes the GPE and ejec
   }
 });
 
+maybe('a device the machine was built with (-device ...,id=) is removed by device_del once the guest ejects it', async (t) => {
+  const vm = createMachine({ kernel: guestPath('pci_hotplug'), devices: [{ driver: 'pci-testdev' }, { driver: 'pci-testdev', id: 'cold0' }] });
+  try {
+    t.throws(() => createMachine({ devices: [{ driver: 'pci-testdev', id: 'a' }, { driver: 'pci-testdev', id: 'a' }] }), { message: "Duplicate ID 'a' for device" });
+    t.deepEqual(vm.hotpluggedDevices(), [{ id: 'cold0', path: '/machine/peripheral/cold0', driver: 'pci-testdev', slot: 2, removing: false }]);
+    const testdev = vm.machine.pci.bus.functionAt(2 * 8)!;
+    const bar0 = testdev.barAddress(0);
+    t.is(vm.machine.mmio.deviceAt(bar0)?.name, 'pci-testdev BAR0 (mmio)', 'the machine placed its BARs at build time');
+    const deleted: unknown[] = [];
+    vm.on('device-deleted', (info) => deleted.push(info));
+    vm.deviceDel('cold0');
+    t.deepEqual(deleted, [], 'nothing happens until the guest ejects');
+    t.is(vm.machine.pciHotplug.registers.pioRead(4, 4), 1 << 2, 'REMOVING names slot 2');
+    vm.machine.pciHotplug.registers.pioWrite(8, 4, 1 << 2); // what the slot's _EJ0 writes
+    t.deepEqual(deleted, [{ id: 'cold0', path: '/machine/peripheral/cold0', driver: 'pci-testdev', slot: 2, removing: true }]);
+    t.is(vm.machine.pci.bus.functionAt(2 * 8), undefined);
+    t.is(vm.machine.mmio.deviceAt(bar0), undefined, 'its BARs left the bus');
+    t.truthy(vm.machine.pci.bus.functionAt(1 * 8), 'the device without an id stays');
+    vm.machine.pciHotplug.registers.pioWrite(8, 4, 1 << 1); // ejecting a slot device_del did not name changes nothing
+    t.truthy(vm.machine.pci.bus.functionAt(1 * 8));
+  } finally {
+    vm.destroy();
+  }
+});
+
 maybe('the Node API: deviceAdd/deviceDel check their arguments with typed errors; an anonymous device gets a QOM path', async (t) => {
   const vm = createMachine({ kernel: guestPath('pci_hotplug'), devices: [] });
   try {

@@ -59,7 +59,7 @@ when('-device vfio-pci,host=...,id=,addr=05.0 without dma=none: same guest at sl
   try {
     fx.add();
     const devices = devicesFrom(['-device', 'vfio-pci,host=0000:03:00.0,id=fpga0,addr=05.0']);
-    t.deepEqual(devices, [{ driver: 'vfio-pci', host: '0000:03:00.0', name: 'fpga0', addr: { slot: 5, fn: 0 } }]);
+    t.deepEqual(devices, [{ driver: 'vfio-pci', host: '0000:03:00.0', name: 'fpga0', id: 'fpga0', addr: { slot: 5, fn: 0 } }]);
     const r = await runGuest('pci_assign', { extraDevices: devices, pciSysfsRoot: fx.root, timeoutMs: 60_000 });
     t.deepEqual(r.serial.split('\n').filter((l) => l.startsWith('FAIL')), []);
     t.regex(r.serial, /INFO: 00:05\.0 10ee:7011/);

@@ -11,7 +11,9 @@ test('-device pci-testdev: listed, parsed, and each instance gets a slot and its
   t.regex(list.text, /name "pci-testdev", bus PCI, desc "PCI test device 1b36:0005/);
   const inv = parseQemuArgs(['-kernel', 'k.elf', '-device', 'pci-testdev', '-device', 'pci-testdev,id=t2']);
   t.is(inv.request.kind, 'run');
-  t.deepEqual(inv.devices, [{ driver: 'pci-testdev' }, { driver: 'pci-testdev' }]);
+  t.deepEqual(inv.devices, [{ driver: 'pci-testdev' }, { driver: 'pci-testdev', id: 't2' }]);
+  t.throws(() => parseQemuArgs(['-device', 'pci-testdev,id=a', '-device', 'vfio-pci,host=03:00.0,id=a']), { message: "-device vfio-pci,host=03:00.0,id=a: Duplicate ID 'a' for device" });
+  t.throws(() => parseQemuArgs(['-device', 'pci-testdev,id=9x']), { message: "-device pci-testdev,id=9x: Parameter 'id' expects an identifier" });
   t.throws(() => parseQemuArgs(['-device', 'pci-testdev,bar=1']));
 
   const m = new Machine({ ...defaultMachineConfig(), memoryBytes: 16 * MIB, serial: 'none', devices: [{ driver: 'pci-testdev' }, { driver: 'pci-testdev' }] });

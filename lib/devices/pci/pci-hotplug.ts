@@ -83,7 +83,7 @@ export class PciHotplug implements Resettable {
     });
   }
 
-  /** The devices plugged in by add() and still there. */
+  /** The devices device_del can remove: plugged in by add(), or built with an id (adopt()). */
   list(): HotplugDeviceInfo[] {
     return this.entries.map(({ device: _d, ...info }) => ({ ...info }));
   }
@@ -123,6 +123,16 @@ export class PciHotplug implements Resettable {
     if (entry.removing) throw new PciHotplugError('unplug-pending', `Device '${idOrPath}' is already in the process of unplug`);
     entry.removing = true;
     this.registers.requestRemoval(entry.slot);
+  }
+
+  /**
+   * A device the machine was built with that has an id (-device ...,id=): device_del can remove
+   * it like a hot-added one. Only function 0 of a slot can be ejected on its own.
+   */
+  adopt(device: PciDevice, id: string, driver: HotplugDriver): void {
+    if (this.entries.some((e) => e.id === id)) throw new PciHotplugError('duplicate-id', `Duplicate device ID '${id}'`);
+    if (device.fn !== 0) return;
+    this.entries.push({ id, path: `/machine/peripheral/${id}`, driver, slot: device.slot, removing: false, device });
   }
 
   /** A reset drops pending notifications (the OS scans the bus at boot); device_del may be asked again. */

@@ -16,6 +16,8 @@ export interface AssignedPciConfig {
   host: string;
   /** A label for messages (-pcidevice name=, -device id=). */
   name?: string;
+  /** -device id=: names the device for device_del (QMP) / deviceDel(). */
+  id?: string;
   /**
    * 'none': the guest will not use DMA through the device, so bus mastering stays virtual.
    * Absent: the guest enabling bus mastering stops the machine, since DMA would need VFIO.
