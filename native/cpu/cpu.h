@@ -178,6 +178,10 @@ struct GuestEvent {
 
 enum ModeKind : uint8_t { MODE_REAL, MODE_PROT, MODE_V86, MODE_LONG64, MODE_COMPAT };
 
+// Cpu::inhibit_irq: STI holds off interrupts for one instruction; MOV SS / POP SS also hold off
+// debug traps (#DB of data breakpoints and single-step waits for the next instruction).
+enum : uint8_t { INHIBIT_STI = 1, INHIBIT_SS = 2 };
+
 // Work left for run() entry to finish an instruction that exited.
 enum Pending : uint8_t { PEND_NONE, PEND_IN, PEND_INS, PEND_MMIO, PEND_RDMSR, PEND_WRMSR };
 
@@ -198,7 +202,7 @@ struct Cpu {
   TlbEntry* tlb_cur[3];  // TLB set for the current privilege (user/supervisor)
   uint8_t exit_reason;   // set by handlers that end the run with an exit
   uint8_t code_size;     // 2, 4 or 8: default operand/address size of CS for the decoder
-  uint8_t inhibit_irq;   // STI / MOV SS shadow over the next instruction
+  uint8_t inhibit_irq;   // STI / MOV SS shadow over the next instruction (INHIBIT_*)
   uint8_t pending;       // Pending
   // Precise dispatch (single-step, MMIO replay, a budget smaller than a block): every
   // handler returns to the run loop, which counts each instruction. Otherwise sequential
@@ -209,7 +213,11 @@ struct Cpu {
   uint64_t gdtr_base, idtr_base;
   uint32_t gdtr_limit, idtr_limit;
   uint64_t cr0, cr2, cr3, cr4, cr8, efer, apic_base, tsc_offset, instret, xcr0;
-  uint64_t dr[TSV_DR_COUNT];
+  uint64_t dr[TSV_DR_COUNT];  // DR0-DR3, DR6, DR7
+  uint8_t dbg_active;         // DBG_* kinds of breakpoint DR7 enables (debug_regs.h): nonzero routes to the careful path
+  uint32_t db_hits;           // DR6 B0-B3 of the data/I-O breakpoints the current instruction hit
+  uint32_t db_deferred;       // debug-trap bits held over a MOV SS / POP SS shadow
+  uint32_t db_after_exit;     // debug-trap bits of an instruction that exited, delivered when run() resumes
 
   // x87 / MMX / SSE state (fpu_state.h)
   X87 x87;
@@ -362,8 +370,11 @@ TSV_INLINE const Insn* chain(Cpu& c, const Insn* i, int k) {
 }
 // Leaves the block with RIP at this instruction WITHOUT retiring it: a REP
 // string instruction continues later (it retires once, when it completes).
+// RF is set as between iterations on the CPU: an event taken now pushes RF=1, and
+// an instruction breakpoint on the instruction does not fire again when it resumes.
 TSV_INLINE const Insn* suspend(Cpu& c, const Insn* i) {
   c.rip += i->off;
+  c.rflags |= F_RF;
   return nullptr;
 }
 // Handler of a block's end marker: RIP = block start + its offset.

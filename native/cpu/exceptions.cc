@@ -48,6 +48,14 @@ static void record_event(Cpu& c, uint8_t kind, uint8_t vec, bool has_err, uint32
 
 static bool contributory(int v) { return v == EXC_DE || (v >= EXC_TS && v <= EXC_GP); }
 
+// Fault-class exceptions push RFLAGS with RF set (SDM vol. 3, 18.3.1.1), so the faulting instruction,
+// once restarted, does not hit its own instruction breakpoint again. #DB is not here: an instruction
+// breakpoint pushes RF as it is, and the other #DB faults (DR7.GD) set RF before raising.
+static bool fault_class(int v) {
+  return v == EXC_DE || v == EXC_BR || v == EXC_UD || v == EXC_NM || (v >= EXC_TS && v <= EXC_PF) || v == EXC_MF ||
+         v == EXC_AC || v == EXC_XM || v == 20 || v == 21;
+}
+
 bool exc_has_error_code(int v) {
   return v == EXC_DF || (v >= EXC_TS && v <= EXC_PF) || v == EXC_AC;
 }
@@ -246,6 +254,7 @@ bool deliver_exception(Cpu& c, uint8_t vec, bool has_err, uint32_t err, uint8_t 
       if (TSV_UNLIKELY(trace) && !(depth == 0 && replay))
         record_event(c, depth == 0 ? kind : TSV_EVENT_KIND_EXCEPTION, vec, has_err, err, first);
       replay = false;
+      if ((depth > 0 || kind == TSV_EVENT_KIND_EXCEPTION) && fault_class(vec)) c.rflags |= F_RF;
       deliver_gate(c, vec, has_err, err, false, c.rip);
       return true;
     } catch (const GuestEvent& ev) {

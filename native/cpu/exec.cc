@@ -4,6 +4,7 @@
 #include "cpu/exec.h"
 #include <chrono>
 #include <cstdio>
+#include "cpu/debug_regs.h"
 #include "cpu/decoder.h"
 #include "cpu/interrupts.h"
 #include "cpu/mmu.h"
@@ -97,7 +98,8 @@ static Block* build_block(Cpu& c, uint64_t lin, uint64_t phys, const uint8_t* ho
   return out;
 }
 
-static Block* get_block(Cpu& c) {
+// Inlined into both dispatch paths: the fast loop must not pay a call for it.
+static TSV_INLINE Block* get_block(Cpu& c) {
   if (c.mode != MODE_LONG64 && c.rip > c.seg[TSV_SEG_CS].limit) raise_gp(c, 0);
   uint64_t lin = (c.seg[TSV_SEG_CS].ebase + c.rip) & c.lin_mask;
   Cpu::JmpEntry& j = c.jcache[(lin ^ (lin >> 12)) & 4095];
@@ -198,6 +200,103 @@ static bool handle_event(Cpu& c, const GuestEvent& ev) {
   return true;
 }
 
+// Delivers a debug trap (#DB after an instruction) reporting bits in DR6.
+static bool deliver_debug_trap(Cpu& c, uint32_t bits) {
+  c.dr[4] |= bits;
+  if (deliver_exception(c, EXC_DB, false, 0)) return true;
+  shutdown(c);
+  return false;
+}
+
+// The careful path: instructions one at a time with everything the fast loop leaves out —
+// instruction breakpoints (faults before the instruction, unless RF), data / I/O breakpoint and
+// single-step traps after it, RF cleared once an instruction starts, the STI and MOV SS shadows
+// (MOV SS / POP SS also hold debug traps over the next instruction) and MMIO replay. The run loop
+// comes here only while one of those is live, so the fast loop pays nothing for them.
+// Returns false when run() must stop.
+static bool run_careful(Cpu& c, uint64_t lim) {
+  const uint8_t shadow = c.inhibit_irq;  // this instruction is in an STI / MOV SS shadow
+  if (shadow || c.replaying || (c.rflags & F_TF)) lim = 1;
+  uint64_t n = 0;
+  const Insn* i = nullptr;
+  c.link_from = nullptr;
+  c.step = 1;  // every handler returns here (no threaded dispatch)
+  c.cur = nullptr;
+  try {
+    Block* b = get_block(c);
+    i = b->insns;
+    for (;;) {
+      c.cur = i;
+      if ((c.dbg_active & DBG_EXEC) && !(c.rflags & F_RF) && !c.replaying) {
+        uint32_t hits = dbg_exec_hits(c, (c.seg[TSV_SEG_CS].ebase + c.rip + i->off) & c.lin_mask);
+        if (hits) {
+          c.rip += i->off;
+          c.slice_count += n;
+          c.inhibit_irq = 0;
+          return deliver_debug_trap(c, hits);  // a fault: RF (clear) is pushed as it is
+        }
+      }
+      const bool tf = (c.rflags & F_TF) != 0;
+      c.rflags &= ~(uint64_t)F_RF;
+      c.db_hits = 0;
+      const Insn* nx = i->fn(c, i);
+      if (!nx) {
+        // a REP instruction stopped between iterations (suspend set RF); a breakpoint hit by the
+        // iterations done traps now, or after the exit they made
+        c.slice_count += n;
+        uint32_t hits = c.db_hits;
+        c.db_hits = 0;
+        if (!hits) return true;
+        if (c.exit_reason != TSV_EXIT_NONE) {
+          c.db_after_exit |= hits;
+          return true;
+        }
+        return deliver_debug_trap(c, hits);
+      }
+      n++;
+      uint32_t trap = c.db_hits | (tf ? (uint32_t)DR6_BS : 0u);
+      c.db_hits = 0;
+      if (shadow) {
+        // the instruction in the shadow completed: the shadow ends, held-over traps join this one
+        c.inhibit_irq = 0;
+        c.replaying = false;
+        c.mmio_seq = c.mmio_done = 0;
+        trap |= c.db_deferred;
+        c.db_deferred = 0;
+      } else if (c.replaying) {
+        c.replaying = false;
+        c.mmio_seq = c.mmio_done = 0;
+      }
+      if (!shadow && (c.inhibit_irq & INHIBIT_SS) && trap) {
+        c.db_deferred |= trap;  // MOV SS / POP SS: the trap waits for the next instruction
+        trap = 0;
+      }
+      // back to the fast loop at the next control transfer once nothing needs this path
+      // (RF alone lasts one instruction; the rest of the block runs on here, not from a new block)
+      const bool still = ((c.rflags & (F_TF | F_RF)) | c.dbg_active | c.inhibit_irq | c.replaying) != 0;
+      if (trap || n >= lim || nx == &kEndOfBlock || (!still && nx != i + 1) || !shadow != !c.inhibit_irq) {
+        if (nx != &kEndOfBlock) c.rip += nx->off;  // stopped inside the block
+        c.slice_count += n;
+        if (!trap) return true;
+        if (c.exit_reason != TSV_EXIT_NONE) {
+          c.db_after_exit |= trap;
+          return true;
+        }
+        return deliver_debug_trap(c, trap);
+      }
+      i = nx;
+    }
+  } catch (const GuestEvent& ev) {
+    // the instruction faulted or exited: no trap for it (a replayed MMIO instruction matches again)
+    i = c.cur;
+    if (i) c.rip += i->off;
+    c.link_from = nullptr;
+    c.slice_count += n;
+    c.db_hits = 0;
+    return handle_event(c, ev);
+  }
+}
+
 int run(Cpu& c) {
   uint8_t* buf = c.buf;
   c.load_from_buffer();
@@ -226,6 +325,12 @@ int run(Cpu& c) {
     c.delivery_replay = true;
     if (deliver_exception(c, c.dp_vec, c.dp_has_err, c.dp_err)) c.mmio_seq = c.mmio_done = 0;
     else shutdown(c);
+  }
+  if (c.db_after_exit && c.exit_reason == TSV_EXIT_NONE && !c.pending) {
+    // a debug trap of the instruction that exited (its I/O or MMIO is complete now)
+    uint32_t bits = c.db_after_exit;
+    c.db_after_exit = 0;
+    deliver_debug_trap(c, bits);
   }
   if (*immediate && c.exit_reason == TSV_EXIT_NONE) slice_end(c, TSV_SLICE_IMMEDIATE_EXIT);
 
@@ -284,13 +389,15 @@ int run(Cpu& c) {
       }
       c.vm->collect_garbage();
     }
-    // RFLAGS.TF at the start of an instruction: a single-step trap (#DB) follows it
-    const bool trap_flag = (c.rflags & F_TF) != 0;
-    bool single = c.inhibit_irq || c.replaying || trap_flag;
-    if (single) lim = 1;
+    // single-stepping, breakpoints, RF, interrupt shadows, MMIO replay: one instruction at a time
+    if (TSV_UNLIKELY((c.rflags & (F_TF | F_RF)) | c.dbg_active | c.inhibit_irq | c.replaying)) {
+      if (lim > CHAIN_SLICE) lim = CHAIN_SLICE;
+      if (!run_careful(c, lim)) break;
+      continue;
+    }
 
     // ---- execute one block
-    if (!single && lim > CHAIN_SLICE) lim = CHAIN_SLICE;  // bounded so the deadline is looked at
+    if (lim > CHAIN_SLICE) lim = CHAIN_SLICE;  // bounded so the deadline is looked at
     // threaded dispatch needs room for a whole block; the last few instructions of a budget go one by one
     const bool precise = lim < MAX_BLOCK_INSNS;
     c.step = precise;
@@ -347,18 +454,6 @@ int run(Cpu& c) {
         }
       }
       c.slice_count += n;
-      if (single && n) {
-        c.inhibit_irq = 0;
-        c.replaying = false;
-        c.mmio_seq = c.mmio_done = 0;
-        if (trap_flag && c.exit_reason == TSV_EXIT_NONE) {
-          c.dr[4] |= 0x4000;  // DR6.BS
-          if (!deliver_exception(c, EXC_DB, false, 0)) {
-            shutdown(c);
-            break;
-          }
-        }
-      }
     } catch (const GuestEvent& ev) {
       // RIP of the instruction that faulted or exited (blocks keep RIP at their start)
       i = c.cur;

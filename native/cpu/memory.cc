@@ -8,6 +8,7 @@
 // mmio_vals (reads) or skipped (writes), so every access reaches TypeScript
 // exactly once.
 #include <cstdio>
+#include "cpu/debug_regs.h"
 #include "cpu/mmu.h"
 #include "cpu/vm.h"
 
@@ -59,7 +60,7 @@ static uint64_t read_part(Cpu& c, uint64_t lin, unsigned n, bool user, int seg) 
   return mmio_access(c, phys, n, false, 0);
 }
 
-uint64_t read_slow(Cpu& c, uint64_t lin, unsigned size, bool user, int seg) {
+static uint64_t read_any(Cpu& c, uint64_t lin, unsigned size, bool user, int seg) {
   unsigned first = 0x1000 - (lin & 0xfff);
   if (first >= size) return read_part(c, lin, size, user, seg);
   uint64_t lo = read_part(c, lin, first, user, seg);
@@ -79,7 +80,7 @@ static void write_phys(Cpu& c, uint64_t phys, unsigned n, uint64_t v) {
   mmio_access(c, phys, n, true, v);
 }
 
-void write_slow(Cpu& c, uint64_t lin, unsigned size, uint64_t v, bool user, int seg) {
+static void write_any(Cpu& c, uint64_t lin, unsigned size, uint64_t v, bool user, int seg) {
   unsigned first = 0x1000 - (lin & 0xfff);
   if (first >= size) {
     TlbEntry& cw = c.tlb_cw[user ? 1 : 0][(lin >> 12) & (Cpu::CW_SIZE - 1)];
@@ -102,6 +103,17 @@ void write_slow(Cpu& c, uint64_t lin, unsigned size, uint64_t v, bool user, int 
   write_phys(c, p2, size - first, v >> (8 * first));
 }
 
+// Explicit accesses of instructions: the ones data breakpoints watch (pages with a breakpoint
+// never get a TLB entry, so every access to them comes through here).
+uint64_t read_slow(Cpu& c, uint64_t lin, unsigned size, bool user, int seg) {
+  if (TSV_UNLIKELY(c.dbg_active & DBG_DATA)) dbg_data_access(c, lin, size, false);
+  return read_any(c, lin, size, user, seg);
+}
+void write_slow(Cpu& c, uint64_t lin, unsigned size, uint64_t v, bool user, int seg) {
+  if (TSV_UNLIKELY(c.dbg_active & DBG_DATA)) dbg_data_access(c, lin, size, true);
+  write_any(c, lin, size, v, user, seg);
+}
+
 uint64_t read_rmw_slow(Cpu& c, uint64_t lin, unsigned size, bool user, int seg) {
   translate(c, lin, ACC_WRITE, user, seg);
   // a fault on the second page reports its first byte in CR2, as the CPU does
@@ -115,7 +127,8 @@ void probe_write(Cpu& c, int s, uint64_t off, unsigned size) {
   if ((lin & 0xfff) + size > 0x1000) translate(c, ((lin | 0xfff) + 1) & c.lin_mask, ACC_WRITE, c.cpl == 3, s);
 }
 
-uint64_t sys_read(Cpu& c, uint64_t lin, unsigned size) { return read_slow(c, lin & c.lin_mask, size, false); }
-void sys_write(Cpu& c, uint64_t lin, unsigned size, uint64_t v) { write_slow(c, lin & c.lin_mask, size, v, false); }
+// Implicit supervisor accesses (descriptor tables, TSS, event frames): not matched against data breakpoints.
+uint64_t sys_read(Cpu& c, uint64_t lin, unsigned size) { return read_any(c, lin & c.lin_mask, size, false, -1); }
+void sys_write(Cpu& c, uint64_t lin, unsigned size, uint64_t v) { write_any(c, lin & c.lin_mask, size, v, false, -1); }
 
 }  // namespace tsv

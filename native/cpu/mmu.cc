@@ -1,6 +1,7 @@
 // Paging: the page-table walker for 32-bit, PAE and 4-level paging, and the
 // software TLB (separate read/write/execute sets for user and supervisor).
 #include "cpu/mmu.h"
+#include "cpu/debug_regs.h"
 #include <atomic>
 #include "cpu/vm.h"
 
@@ -241,6 +242,8 @@ uint64_t translate(Cpu& c, uint64_t lin, int acc, bool user, int seg) {
   // Under SMAP a supervisor access to a user page depends on RFLAGS.AC, which CLAC/STAC/POPF
   // change without a TLB flush: such translations are not cached.
   if (!user && r.user && acc != ACC_EXEC && (c.cr4 & CR4_SMAP)) return r.phys;
+  // pages holding a data breakpoint stay on the slow path, where accesses are matched against DR0-DR3
+  if (TSV_UNLIKELY(c.dbg_active & DBG_DATA) && acc != ACC_EXEC && dbg_watched_page(c, lin)) return r.phys;
   uint64_t page = r.phys & ~0xfffull;
   bool writable = false;
   uint8_t* host = c.vm->phys_ptr(page, writable);

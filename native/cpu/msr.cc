@@ -1,6 +1,7 @@
 // Architectural MSRs held by the backend, the guest TSC from the VM clock
 // buffer, and control-register writes with their mode/TLB side effects.
 #include "cpu/msr.h"
+#include "cpu/debug_regs.h"
 #include "cpu/bits.h"
 #include "cpu/exec.h"
 #include "cpu/vm.h"
@@ -190,6 +191,7 @@ void write_cr(Cpu& c, int n, uint64_t v) {
       uint64_t old = c.cr4;
       c.cr4 = v;
       if ((old ^ v) & (CR4_PSE | CR4_PAE | CR4_PGE | CR4_PCIDE | CR4_SMEP | CR4_SMAP)) c.flush_tlb(true);
+      if ((old ^ v) & CR4_DE) debug_state_changed(c, false);  // I/O breakpoints exist only under CR4.DE
       break;
     }
     case 8:

@@ -1,5 +1,6 @@
 // Syncing the working state with the shared buffer, re-deriving the cached
 // mode/CPL/segment windows when TypeScript changed registers, and power-on reset.
+#include "cpu/debug_regs.h"
 #include "cpu/vm.h"
 
 namespace tsv {
@@ -147,6 +148,7 @@ void Cpu::load_from_buffer() {
   instret = bufref<uint64_t>(TSV_OFF_INSTRET);
   xcr0 = bufref<uint64_t>(TSV_OFF_XCR0);
   std::memcpy(dr, buf + TSV_OFF_DR, sizeof dr);
+  debug_state_changed(*this, true);
   if (old_cr0 != cr0 || old_cr3 != cr3 || old_cr4 != cr4 || old_efer != efer) flush_tlb(true);
   mode = 0xff;  // force the window refresh
   recompute_mode();
@@ -195,6 +197,8 @@ void Cpu::reset() {
   dr[0] = dr[1] = dr[2] = dr[3] = 0;
   dr[4] = 0xffff0ff0;
   dr[5] = 0x400;
+  dbg_active = 0;
+  db_hits = db_deferred = db_after_exit = 0;
   apic_base = 0xfee00000ull | 0x800 | (id == 0 ? 0x100 : 0);
   pat = 0x0007040600070406ull;
   star = lstar = cstar = sfmask = kernel_gs_base = tsc_aux = 0;

@@ -1,5 +1,6 @@
 // Port I/O: IN/OUT in all forms and INS/OUTS (REP batches up to the data
 // area and the page boundary per exit), with IOPL / TSS I/O-bitmap checks.
+#include "cpu/debug_regs.h"
 #include "cpu/decoder.h"
 #include "cpu/exec.h"
 #include "cpu/insn/string_regs.h"
@@ -37,6 +38,7 @@ namespace {
 template <class T, bool DX> const Insn* OUT(Cpu& c, const Insn* i) {
   uint16_t port = DX ? (uint16_t)c.gpr[2] : (uint16_t)i->imm;
   if (!io_allowed(c, port, sizeof(T))) raise_gp(c, 0);
+  if (TSV_UNLIKELY(c.dbg_active & DBG_IO)) dbg_io_access(c, port, sizeof(T));  // trap after the access
   T v = getr<T>(c, 0);
   std::memcpy(c.buf + TSV_OFF_IO_DATA, &v, sizeof(T));
   io_exit(c, port, sizeof(T), TSV_IO_OUT, 1);
@@ -45,6 +47,7 @@ template <class T, bool DX> const Insn* OUT(Cpu& c, const Insn* i) {
 template <class T, bool DX> const Insn* IN(Cpu& c, const Insn* i) {
   uint16_t port = DX ? (uint16_t)c.gpr[2] : (uint16_t)i->imm;
   if (!io_allowed(c, port, sizeof(T))) raise_gp(c, 0);
+  if (TSV_UNLIKELY(c.dbg_active & DBG_IO)) dbg_io_access(c, port, sizeof(T));  // trap after the access
   std::memset(c.buf + TSV_OFF_IO_DATA, 0, 4);
   io_exit(c, port, sizeof(T), TSV_IO_IN, 1);
   c.pending = PEND_IN;
@@ -65,6 +68,7 @@ template <class T> uint32_t batch(Cpu& c, uint64_t lin, uint64_t count) {
 template <class T> const Insn* OUTS(Cpu& c, const Insn* i) {
   uint16_t port = (uint16_t)c.gpr[2];
   if (!io_allowed(c, port, sizeof(T))) raise_gp(c, 0);
+  if (TSV_UNLIKELY(c.dbg_active & DBG_IO)) dbg_io_access(c, port, sizeof(T));  // trap after the access
   const unsigned as = i->asize;
   const bool rep = i->flags & (INSN_REP | INSN_REPNE);
   uint64_t count = rep ? areg(c, 1, as) : 1;
@@ -96,6 +100,7 @@ template <class T> const Insn* OUTS(Cpu& c, const Insn* i) {
 template <class T> const Insn* INS(Cpu& c, const Insn* i) {
   uint16_t port = (uint16_t)c.gpr[2];
   if (!io_allowed(c, port, sizeof(T))) raise_gp(c, 0);
+  if (TSV_UNLIKELY(c.dbg_active & DBG_IO)) dbg_io_access(c, port, sizeof(T));  // trap after the access
   const unsigned as = i->asize;
   const bool rep = i->flags & (INSN_REP | INSN_REPNE);
   uint64_t count = rep ? areg(c, 1, as) : 1;

@@ -154,7 +154,7 @@ const Insn* MOV_SwEw(Cpu& c, const Insn* i) {
   if (s == TSV_SEG_CS || s > TSV_SEG_GS) raise_ud(c);
   uint16_t sel = rd_rm<uint16_t>(c, i);
   load_seg(c, s, sel);
-  if (s == TSV_SEG_SS) c.inhibit_irq = 1;  // MOV SS shadows the next instruction
+  if (s == TSV_SEG_SS) c.inhibit_irq = INHIBIT_SS;  // MOV SS shadows the next instruction
   return end_after(c, i);
 }
 // MOV Ev, Sreg
@@ -176,7 +176,7 @@ template <class T, int S> const Insn* LxS_GvMp(Cpu& c, const Insn* i) {
   uint16_t sel = rd<uint16_t>(c, i->seg, so);
   load_seg(c, S, sel);
   setr<T>(c, i->reg, o);
-  if (S == TSV_SEG_SS) c.inhibit_irq = 1;
+  if (S == TSV_SEG_SS) c.inhibit_irq = INHIBIT_STI;
   return end_after(c, i);
 }
 

@@ -44,7 +44,7 @@ template <class T, int S> const Insn* POP_Sw(Cpu& c, const Insn* i) {
   load_seg(c, S, sel);
   sp_add(c, sizeof(T));
   if (S == TSV_SEG_SS) {
-    c.inhibit_irq = 1;
+    c.inhibit_irq = INHIBIT_SS;
     return end_after(c, i);
   }
   return next(c, i);

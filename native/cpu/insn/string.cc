@@ -2,6 +2,7 @@
 // address-size overrides. Every iteration commits RSI/RDI/RCX, so a fault or
 // an MMIO exit in the middle of a REP restarts at the right element; long REP
 // runs are cut into chunks so slice limits and interrupts stay responsive.
+#include "cpu/debug_regs.h"
 #include "cpu/decoder.h"
 #include "cpu/insn/string_regs.h"
 
@@ -58,7 +59,9 @@ template <class T, int OP> const Insn* STRING(Cpu& c, const Insn* i) {
   const unsigned as = i->asize;
   const bool cmp = OP == S_CMPS || OP == S_SCAS;
   const bool repne = i->flags & INSN_REPNE;
-  for (uint64_t k = 0; k < REP_CHUNK; k++) {
+  // under data breakpoints one element per step, so a hit traps after its own iteration
+  const uint64_t chunk = TSV_UNLIKELY(c.dbg_active & DBG_DATA) ? 1 : REP_CHUNK;
+  for (uint64_t k = 0; k < chunk; k++) {
     uint64_t cnt = areg(c, 1, as);
     if (cnt == 0) return next(c, i);
     one<T, OP>(c, i);

@@ -1,6 +1,7 @@
 // System instructions: HLT, CLI/STI and the flag instructions, CPUID,
 // RDTSC/RDTSCP, RDMSR/WRMSR, control/debug-register moves, CLTS, WBINVD/INVD,
 // SYSCALL/SYSRET, and the register forms of group 7 (VMCALL, VMMCALL, SWAPGS).
+#include "cpu/debug_regs.h"
 #include "cpu/decoder.h"
 #include "cpu/insn/privilege.h"
 #include "cpu/msr.h"
@@ -21,7 +22,7 @@ const Insn* CLI(Cpu& c, const Insn* i) {
 }
 const Insn* STI(Cpu& c, const Insn* i) {
   if (c.mode != MODE_REAL && c.cpl > ((c.rflags >> 12) & 3)) raise_gp(c, 0);
-  if (!(c.rflags & F_IF)) c.inhibit_irq = 1;  // interrupts open after the next instruction
+  if (!(c.rflags & F_IF)) c.inhibit_irq = INHIBIT_STI;  // interrupts open after the next instruction
   c.rflags |= F_IF;
   return end_after(c, i);
 }
@@ -142,25 +143,16 @@ const Insn* MOV_CdRd(Cpu& c, const Insn* i) {
 }
 const Insn* MOV_RdDd(Cpu& c, const Insn* i) {
   need_cpl0(c);
-  unsigned n = i->ext;
-  if ((n == 4 || n == 5) && (c.cr4 & CR4_DE)) raise_ud(c);
-  if (i->reg & 8) raise_ud(c);
-  uint64_t v = n < 4 ? c.dr[n] : (n == 4 || n == 6) ? c.dr[4] : c.dr[5];
+  uint64_t v = mov_from_dr(c, i->ext | (i->reg & 8));
   if (c.mode == MODE_LONG64) c.gpr[i->rm] = v;
   else c.gpr[i->rm] = (uint32_t)v;
   return next(c, i);
 }
 const Insn* MOV_DdRd(Cpu& c, const Insn* i) {
   need_cpl0(c);
-  unsigned n = i->ext;
-  if ((n == 4 || n == 5) && (c.cr4 & CR4_DE)) raise_ud(c);
-  if (i->reg & 8) raise_ud(c);
   uint64_t v = c.mode == MODE_LONG64 ? c.gpr[i->rm] : (uint32_t)c.gpr[i->rm];
-  if (n >= 4 && (v >> 32)) raise_gp(c, 0);
-  if (n < 4) c.dr[n] = v;
-  else if (n == 4 || n == 6) c.dr[4] = (v & 0x1e00f) | 0xffff0ff0;
-  else c.dr[5] = (v & ~0x0000d800ull & 0xffffffffull) | 0x400;
-  return next(c, i);
+  mov_to_dr(c, i->ext | (i->reg & 8), v);
+  return end_after(c, i);  // breakpoints may have changed: the run loop picks its path again
 }
 const Insn* CLTS(Cpu& c, const Insn* i) {
   need_cpl0(c);
