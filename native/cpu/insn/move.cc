@@ -11,16 +11,43 @@ template <class T> const Insn* MOV_EvGv_R(Cpu& c, const Insn* i) {
   setr<T>(c, i->rm, getr<T>(c, i->reg));
   return next(c, i);
 }
-template <class T> const Insn* MOV_EvGv_M(Cpu& c, const Insn* i) {
+// MOV to/from memory, the most common memory instructions: the inline path handles a
+// TLB hit without a segment fault and no stack frame; anything else (TLB miss, page
+// crossing, MMIO, code page, segment limit) tail-calls the general out-of-line handler.
+template <class T> TSV_INLINE T* host_ptr_hit(Cpu& c, const Insn* i, int acc, uint64_t off) {
+  const SegCache& sc = c.seg[i->seg];
+  if (TSV_UNLIKELY(c.mode != MODE_LONG64)) return nullptr;
+  uint64_t lin = sc.ebase + off;
+  const TlbEntry& e = c.tlb_cur[acc][(lin >> 12) & (TLB_SIZE - 1)];
+  if (TSV_LIKELY(e.tag == ((lin & ~0xfffull) | c.tlb_epoch) && (lin & 0xfff) <= 0x1000 - sizeof(T)))
+    return reinterpret_cast<T*>(lin + e.addend);
+  return nullptr;
+}
+template <class T> TSV_NOINLINE const Insn* MOV_EvGv_M_full(Cpu& c, const Insn* i) {
   wr<T>(c, i->seg, ea(c, i), getr<T>(c, i->reg));
+  return next(c, i);
+}
+template <class T> const Insn* MOV_EvGv_M(Cpu& c, const Insn* i) {
+  T* p = host_ptr_hit<T>(c, i, ACC_WRITE, ea(c, i));
+  if (TSV_UNLIKELY(!p)) return MOV_EvGv_M_full<T>(c, i);
+  T v = getr<T>(c, i->reg);
+  std::memcpy(p, &v, sizeof(T));
   return next(c, i);
 }
 template <class T> const Insn* MOV_GvEv_R(Cpu& c, const Insn* i) {
   setr<T>(c, i->reg, getr<T>(c, i->rm));
   return next(c, i);
 }
-template <class T> const Insn* MOV_GvEv_M(Cpu& c, const Insn* i) {
+template <class T> TSV_NOINLINE const Insn* MOV_GvEv_M_full(Cpu& c, const Insn* i) {
   setr<T>(c, i->reg, rd<T>(c, i->seg, ea(c, i)));
+  return next(c, i);
+}
+template <class T> const Insn* MOV_GvEv_M(Cpu& c, const Insn* i) {
+  const T* p = host_ptr_hit<T>(c, i, ACC_READ, ea(c, i));
+  if (TSV_UNLIKELY(!p)) return MOV_GvEv_M_full<T>(c, i);
+  T v;
+  std::memcpy(&v, p, sizeof(T));
+  setr<T>(c, i->reg, v);
   return next(c, i);
 }
 template <class T> const Insn* MOV_EvIv(Cpu& c, const Insn* i) {
