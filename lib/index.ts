@@ -24,6 +24,7 @@ export type {
   UserPioHandler,
   UserMmioHandler,
 } from './api/index.js';
+export type { HypervHypercallCounts } from './hyperv/hypercalls.js';
 export { GuestMemoryError } from './machine/guest-memory.js';
 export { PciHotplugError } from './devices/pci/pci-hotplug.js';
 export type { HotplugDeviceInfo, HotplugDeviceSpec, PciHotplugErrorCode } from './devices/pci/pci-hotplug.js';

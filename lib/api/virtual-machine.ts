@@ -14,6 +14,7 @@ import { defaultMachineConfig, type MachineConfig } from '../machine/config.js';
 import { Machine, type MachineOptions } from '../machine/machine.js';
 import type { MachineExit } from '../machine/machine-exit.js';
 import type { Vcpu } from '../hypervisor/vcpu.js';
+import type { HypervHypercallCounts } from '../hyperv/hypercalls.js';
 import { MachineStateError } from './errors.js';
 import { checkDeviceAddOptions, type DeviceAddOptions } from './hotplug-spec.js';
 import type { HotplugDeviceInfo } from '../devices/pci/pci-hotplug.js';
@@ -135,6 +136,11 @@ export class VirtualMachine extends EventEmitter<VirtualMachineEvents> {
 
   get cpuCount(): number {
     return this.machine.vcpus.length;
+  }
+
+  /** Hyper-V hypercalls the guest completed, by purpose (undefined without hv-* flags): which enlightenments it uses. */
+  hypervHypercallCounts(): HypervHypercallCounts | undefined {
+    return this.machine.hyperv?.hypercalls.counts();
   }
 
   /** Starts the vCPUs; the promise resolves with the exit when the run ends (also the 'exit' event). */

@@ -57,11 +57,35 @@ export interface HypervHypercallDeps {
 
 const PAGE = hv.HV_HYP_PAGE_SIZE;
 
+/** Hypercalls a guest completed (HV_STATUS_SUCCESS), by what they did: shows which enlightenments a guest really uses. */
+export interface HypervHypercallCounts {
+  /** Every hypercall handled, whatever its status. */
+  readonly handled: number;
+  /** HvSendSyntheticClusterIpi and its Ex form. */
+  readonly sendIpi: number;
+  /** HvFlushVirtualAddressSpace/List and their Ex forms. */
+  readonly flushTlb: number;
+  /** HvPostMessage and HvSignalEvent. */
+  readonly synicSignal: number;
+  /** HvNotifyLongSpinWait. */
+  readonly longSpinWait: number;
+}
+
+const IPI_CODES = [hv.HVCALL_SEND_IPI, hv.HVCALL_SEND_IPI_EX];
+const FLUSH_CODES = [
+  hv.HVCALL_FLUSH_VIRTUAL_ADDRESS_SPACE,
+  hv.HVCALL_FLUSH_VIRTUAL_ADDRESS_LIST,
+  hv.HVCALL_FLUSH_VIRTUAL_ADDRESS_SPACE_EX,
+  hv.HVCALL_FLUSH_VIRTUAL_ADDRESS_LIST_EX,
+];
+
 export class HypervHypercalls implements HypercallProvider {
   readonly name = 'hyperv';
   private readonly calls = new Map<number, HypercallSpec>();
   /** Hypercalls handled (any status), for diagnostics and benchmarks. */
   count = 0;
+  /** Successful hypercalls by call code. */
+  private readonly succeeded = new Map<number, number>();
 
   constructor(private readonly deps: HypervHypercallDeps) {
     this.calls.set(hv.HVCALL_NOTIFY_LONG_SPIN_WAIT, {
@@ -192,9 +216,22 @@ export class HypervHypercalls implements HypercallProvider {
     this.count++;
     const input = readHypercallInput(vcpu);
     const status = this.dispatch(vcpu, input);
+    if (status === hv.HV_STATUS_SUCCESS) this.succeeded.set(input.code, (this.succeeded.get(input.code) ?? 0) + 1);
     // A rep hypercall that succeeds has done every rep from rep start on.
     const reps = status === hv.HV_STATUS_SUCCESS && this.calls.get(input.code)?.rep === true ? input.repCount : 0;
     writeHypercallResult(vcpu, input.longMode, status, reps);
+  }
+
+  /** Successful hypercalls so far, grouped by purpose (they survive a guest reset: a host-side tally). */
+  counts(): HypervHypercallCounts {
+    const sum = (codes: readonly number[]): number => codes.reduce((n, c) => n + (this.succeeded.get(c) ?? 0), 0);
+    return {
+      handled: this.count,
+      sendIpi: sum(IPI_CODES),
+      flushTlb: sum(FLUSH_CODES),
+      synicSignal: sum([hv.HVCALL_POST_MESSAGE, hv.HVCALL_SIGNAL_EVENT]),
+      longSpinWait: sum([hv.HVCALL_NOTIFY_LONG_SPIN_WAIT]),
+    };
   }
 
   /** The HV_STATUS of one hypercall. */

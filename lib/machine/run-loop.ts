@@ -20,6 +20,7 @@ import type { MachineExit } from './machine-exit.js';
 import type { MmioBus } from './mmio-bus.js';
 import type { MsrRegistry } from './msr-registry.js';
 import type { PioBus } from './pio-bus.js';
+import { blockUntil, coarseDelayMs } from './precise-wait.js';
 
 /** Host time per slice in realtime mode: short enough to keep serial input and timers responsive. */
 export const SLICE_HOST_NS = 5_000_000n;
@@ -322,21 +323,40 @@ export class RunLoop {
     return pending;
   }
 
+  /**
+   * Sleeps until guest time reaches deadlineNs or kick(). The bulk of the wait is a setTimeout (the
+   * event loop stays responsive); the last couple of milliseconds are waited precisely
+   * (lib/machine/precise-wait.ts), after one more turn of the event loop, so a timer due every
+   * millisecond is not late by most of its period.
+   */
   private sleep(deadlineNs: number): Promise<void> {
     return new Promise((resolve) => {
       let timer: NodeJS.Timeout | undefined;
+      let immediate: NodeJS.Immediate | undefined;
       // Keeps the process alive while the guest waits on nothing (QEMU waits forever too).
       const keepAlive = setInterval(() => {}, 1 << 30);
       const done = (): void => {
         clearTimeout(timer);
+        clearImmediate(immediate);
         clearInterval(keepAlive);
         resolve();
       };
-      if (deadlineNs !== Infinity) {
-        const ms = Math.max(0, (deadlineNs - this.clock.nowNs()) / 1e6);
-        timer = setTimeout(() => this.kick(), Math.ceil(ms));
-      }
       this.wake = done;
+      if (deadlineNs === Infinity) return;
+      const hostDeadline = this.clock.hostTimeOf(deadlineNs);
+      const step = (): void => {
+        const ms = coarseDelayMs(hostDeadline - this.hostNow());
+        if (ms > 0) {
+          timer = setTimeout(step, ms);
+          return;
+        }
+        immediate = setImmediate(() => {
+          if (this.wake !== done) return; // kicked meanwhile
+          blockUntil(this.hostNow, hostDeadline);
+          this.kick();
+        });
+      };
+      step();
     });
   }
 

@@ -31,6 +31,8 @@ export interface RunGuestOptions {
   pciSysfsRoot?: string;
   /** Backend (default interp). */
   accel?: MachineConfig['accel'];
+  /** Called once the run ended, before the machine is destroyed (read counters, device state). */
+  afterRun?: (machine: Machine) => void;
 }
 
 export interface GuestResult {
@@ -90,6 +92,7 @@ export async function runKernel(kernel: string, opts: RunGuestOptions = {}, labe
   try {
     exit = await machine.run();
     instructions = machine.vcpus.map((v) => v.instret);
+    opts.afterRun?.(machine);
   } finally {
     clearTimeout(timer);
     machine.destroy();
