@@ -29,7 +29,7 @@ const NS_PER_TICK = 1e9 / PIT_HZ;
 export const PIT_PORT_COUNT = 4;
 export const PIT_CONTROL = 3;
 /** Spacing of IRQ 0 edges owed after the host ran counter 0's timer late (guest ns). */
-export const PIT_CATCH_UP_GAP_NS = 100_000;
+export const PIT_CATCH_UP_GAP_NS = 20_000;
 /** Owed edges beyond this are dropped (a host pause of seconds is not replayed tick by tick). */
 export const PIT_MAX_OWED_EDGES = 1000;
 
@@ -353,7 +353,15 @@ export class I8254Pit implements PioDevice, Resettable {
   /** Rising edges of OUT0 whose time has passed but that IRQ 0 has not seen yet. */
   private owedEdges = 0;
 
-  constructor(private readonly clock: Clock, private readonly irq0: IrqLine) {
+  /**
+   * @param irq0Held whether the last IRQ 0 edge still waits in an interrupt controller (a PIC IRR
+   *   bit, a local APIC IRR bit) for the CPU to take it: an owed edge emitted then would merge with it.
+   */
+  constructor(
+    private readonly clock: Clock,
+    private readonly irq0: IrqLine,
+    private readonly irq0Held: () => boolean = () => false,
+  ) {
     const rearm = (): void => this.armIrqTimer();
     this.counters = [new PitCounter(0, true, rearm), new PitCounter(1, true, () => {}), new PitCounter(2, false, () => {})];
     this.timer = clock.addTimer(() => this.onCounter0Timer());
@@ -400,10 +408,13 @@ export class I8254Pit implements PioDevice, Resettable {
 
   /**
    * Counter 0's timer. Every edge whose time has come is owed to IRQ 0; one is emitted per call.
-   * On the deterministic clock the timer fires exactly at each edge, so exactly one is ever owed.
-   * In real time the host can run the timer late (the process descheduled, a long slice): the
-   * edges missed meanwhile are emitted PIT_CATCH_UP_GAP_NS apart instead of being lost (KVM's
-   * "reinject" policy), so a guest counting timer ticks keeps time; at most PIT_MAX_OWED_EDGES.
+   * On the deterministic clock the timer fires exactly at each edge, so exactly one is ever owed,
+   * and it is emitted as the hardware would (merging with an earlier one the CPU has not taken).
+   * In real time the host can run the timer late (the process descheduled, a long slice) or the
+   * guest, slowed by host load, can keep interrupts off for longer than a period: edges owed meanwhile
+   * are emitted PIT_CATCH_UP_GAP_NS apart, each only once the CPU has taken the previous one (KVM's
+   * "reinject" policy), so a guest counting timer ticks (Linux's jiffies while the PIT is its tick)
+   * keeps time; at most PIT_MAX_OWED_EDGES.
    */
   private onCounter0Timer(): void {
     const c = this.counters[0];
@@ -412,7 +423,8 @@ export class I8254Pit implements PioDevice, Resettable {
       if (this.owedEdges < PIT_MAX_OWED_EDGES) this.owedEdges++;
       this.nextEdgeNs = c.nextRisingEdge(this.nextEdgeNs) ?? Infinity;
     }
-    if (this.owedEdges > 0) {
+    const hold = this.clock.mode === 'realtime' && this.irq0Held();
+    if (this.owedEdges > 0 && !hold) {
       this.owedEdges--;
       // OUT0 was low for part of the period (a single clock in mode 2): the PIC/IOAPIC see a rising edge.
       this.irq0.set(false);

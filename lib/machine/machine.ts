@@ -43,7 +43,7 @@ import { Hyperv, HYPERV_CRASH_EXIT_STATUS } from '../hyperv/hyperv.js';
 import { hypervCpuidLeaves } from '../hyperv/cpuid-leaves.js';
 import { resolveHypervFeatures } from '../hyperv/features.js';
 import { describeCrash } from '../hyperv/vp-registers.js';
-import { APIC_BUS_HZ } from '../devices/lapic-registers.js';
+import { APIC_BUS_HZ, REG_IRR } from '../devices/lapic-registers.js';
 import { HypervTestdev, HYPERV_TESTDEV_PORT, HYPERV_TESTDEV_PORT_COUNT } from '../devices/hyperv-testdev.js';
 import { hypervisorLeaves, resolveCpuSelection, type CpuSelectionResult } from '../paravirt/cpu-selection.js';
 import { hypercallInstruction } from '../hypervisor/hypercall-trap.js';
@@ -333,6 +333,8 @@ export class Machine {
       rtcBase: this.config.rtcBase ?? 'utc',
       requestReset: () => this.onResetRequest(), // a guest-requested reset honours noReboot like a triple fault
       powerOff: () => this.guestShutdown({ status: 0, reason: 'poweroff' }),
+      vectorPending: (vector) =>
+        this.localApics.bus.apics.some((a) => (((a.readRegister(REG_IRR + ((vector >> 5) << 4)) ?? 0) >>> (vector & 31)) & 1) === 1),
     });
     this.resettable.push(...platform.resettable);
     this.setLegacyInterruptController(platform.pic);

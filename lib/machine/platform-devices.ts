@@ -11,7 +11,7 @@ import { AcpiPm } from '../devices/acpi-pm.js';
 import { I8042 } from '../devices/i8042.js';
 import { I8254Pit } from '../devices/i8254-pit.js';
 import { I8259Pair } from '../devices/i8259-pic.js';
-import { IoApic } from '../devices/ioapic.js';
+import { IoApic, ioapicPinOfLine, REDIR_LEVEL, REDIR_MASKED } from '../devices/ioapic.js';
 import { Mc146818Rtc, rtcStartSeconds, type RtcBase } from '../devices/mc146818-rtc.js';
 import { SystemControlPort } from '../devices/system-control-port.js';
 import { ACPI_GPE0_BLK, IRQ_ACPI_SCI, IRQ_KEYBOARD, IRQ_MOUSE, IRQ_PIT, IRQ_RTC } from './addresses.js';
@@ -35,6 +35,8 @@ export interface PlatformHost {
   requestReset(): void;
   /** The guest entered ACPI S5. */
   powerOff(): void;
+  /** Some local APIC holds `vector` in its IRR (accepted, not yet taken by its CPU). */
+  vectorPending?(vector: number): boolean;
 }
 
 export class PlatformDevices {
@@ -54,7 +56,7 @@ export class PlatformDevices {
     this.ioapic = new IoApic(host.apicBus);
     this.ioapic.attach(mmio);
     this.ioapic.connect(irqs);
-    this.pit = new I8254Pit(clock, irqs.line(IRQ_PIT));
+    this.pit = new I8254Pit(clock, irqs.line(IRQ_PIT), () => this.irqEdgeHeld(IRQ_PIT, host));
     this.pit.attach(pio);
     this.systemControl = new SystemControlPort(this.pit, clock);
     this.systemControl.attach(pio);
@@ -67,6 +69,21 @@ export class PlatformDevices {
     this.acpiPm.attach(pio);
     this.gpe0 = new AcpiGpe0(sci.source());
     this.gpe0.attach(pio, ACPI_GPE0_BLK);
+  }
+
+  /**
+   * An edge of ISA line `irq` still waits for a CPU: latched in the 8259's IRR with the input
+   * unmasked, or sent by an unmasked edge-triggered IOAPIC pin to a local APIC that holds it in IRR.
+   */
+  private irqEdgeHeld(irq: number, host: PlatformHost): boolean {
+    const chip = irq < 8 ? this.pic.master : this.pic.slave;
+    const bit = 1 << (irq & 7);
+    if ((chip.irr & bit) !== 0 && (chip.imr & bit) === 0) return true;
+    const pin = ioapicPinOfLine(irq);
+    if (pin < 0) return false;
+    const redirection = this.ioapic.low[pin]!;
+    if ((redirection & (REDIR_MASKED | REDIR_LEVEL)) !== 0) return false;
+    return host.vectorPending?.(redirection & 0xff) ?? false;
   }
 
   /** Everything to put back to power-on state on a system reset (the machine lowers the IRQ lines after). */

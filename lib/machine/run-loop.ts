@@ -457,8 +457,13 @@ export class RunLoop {
             this.offerInterrupt(slot);
             continue;
           case abi.TSV_EXIT_SLICE_END:
-            // PAUSE hands the CPU to another vCPU; alone, the vCPU just goes on.
-            if (!smp && v.sliceReason === abi.TSV_SLICE_PAUSE && !this.endSlice && this.result === undefined) continue;
+            // PAUSE hands the CPU to another vCPU; alone, the vCPU just goes on, unless its slice is
+            // over: a spin-wait exits at every PAUSE, so the exit-count check above would let it run
+            // hundreds of exits past a timer's deadline (in real time, a tick late by a millisecond).
+            if (!smp && v.sliceReason === abi.TSV_SLICE_PAUSE && !this.endSlice && this.result === undefined) {
+              if (!icount && this.hostNow() >= hostDeadline) return;
+              continue;
+            }
             return;
           case abi.TSV_EXIT_SHUTDOWN:
             this.hooks.shutdown();
