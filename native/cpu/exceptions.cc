@@ -2,6 +2,7 @@
 // (32-bit and 64-bit gates, stack switch through the TSS, IST), with #DF and
 // triple-fault classification.
 #include "cpu/interrupts.h"
+#include "cpu/task_switch.h"
 #include <cstdio>
 #include "cpu/vm.h"
 #include "tsvisor_event_ring.h"
@@ -112,8 +113,11 @@ static void deliver_protected(Cpu& c, uint8_t vec, bool has_err, uint32_t err, b
     trap = type == 0xf;
     gate_size = 8;
   } else {
-    if (type == 0x5) {  // task gates need hardware task switching, which this backend does not do
-      raise_gp(c, idt_err);
+    if (type == 0x5) {  // task gate: the handler is a task (events not caused by an instruction set EXT)
+      if (soft && gdpl < c.cpl) raise_gp(c, idt_err);
+      if (!present) raise_exc_err(c, EXC_NP, idt_err);
+      task_switch_gate(c, lo, !soft, has_err, err, ret_ip);
+      return;
     }
     if (type != 0x6 && type != 0x7 && type != 0xe && type != 0xf) raise_gp(c, idt_err);
     trap = type & 1;

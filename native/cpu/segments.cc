@@ -1,6 +1,7 @@
 // Segment-register loads (real, V86, protected and long mode), descriptor
 // decoding and far control transfers (far JMP/CALL/RET).
 #include "cpu/interrupts.h"
+#include "cpu/task_switch.h"
 #include "cpu/vm.h"
 
 namespace tsv {
@@ -99,7 +100,7 @@ static uint64_t check_code_desc(Cpu& c, uint16_t sel, unsigned cpl_for_check, bo
   uint16_t a = desc_attr(d);
   unsigned dpl = (a >> TSV_SEG_ATTR_DPL_SHIFT) & 3;
   unsigned rpl = sel & 3;
-  if (!(a & TSV_SEG_ATTR_S) || !(a & 8)) raise_gp(c, sel & 0xfffc);  // gates and TSS: not supported here
+  if (!(a & TSV_SEG_ATTR_S) || !(a & 8)) raise_gp(c, sel & 0xfffc);  // system descriptors the callers did not take
   if (ret) {
     if (rpl < cpl_for_check) raise_gp(c, sel & 0xfffc);
     if ((a & 4) ? dpl > rpl : dpl != rpl) raise_gp(c, sel & 0xfffc);
@@ -226,6 +227,11 @@ void far_transfer(Cpu& c, uint16_t sel, uint64_t off, int kind, unsigned opsize,
     bool lm = c.efer & EFER_LMA;
     if (ok && !(ga & TSV_SEG_ATTR_S) && (lm ? type == 0xc : (type == 0x4 || type == 0xc))) {
       through_call_gate(c, sel, g, kind, ret_rip);
+      return;
+    }
+    // a TSS or a task gate: a task switch (IA-32e mode has none: check_code_desc gives #GP)
+    if (ok && !lm && !(ga & TSV_SEG_ATTR_S) && (type == 0x1 || type == 0x3 || type == 0x5 || type == 0x9 || type == 0xb)) {
+      task_switch_far(c, sel, g, kind == 1 ? TS_CALL : TS_JMP, ret_rip);
       return;
     }
   }

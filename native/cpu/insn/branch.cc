@@ -1,6 +1,7 @@
 // Control transfer: Jcc, JMP/CALL/RET near and far, LOOP/LOOPcc/JCXZ,
 // INT n/INT3/INTO and IRET.
 #include "cpu/decoder.h"
+#include "cpu/task_switch.h"
 #include "cpu/interrupts.h"
 
 namespace tsv {
@@ -95,7 +96,7 @@ template <class T> const Insn* JCXZ_Jb(Cpu& c, const Insn* i) {
 }
 
 template <class T> const Insn* JMP_Ap(Cpu& c, const Insn* i) {
-  far_transfer(c, (uint16_t)i->imm2, i->imm, 0, sizeof(T), 0);
+  far_transfer(c, (uint16_t)i->imm2, i->imm, 0, sizeof(T), next_rip(c, i));  // a task switch saves it
   return &kEndOfBlock;
 }
 template <class T> const Insn* CALL_Ap(Cpu& c, const Insn* i) {
@@ -106,7 +107,7 @@ template <class T> const Insn* JMP_Ep(Cpu& c, const Insn* i) {
   uint64_t off = ea(c, i);
   T o = rd<T>(c, i->seg, off);
   uint16_t sel = rd<uint16_t>(c, i->seg, off + sizeof(T));
-  far_transfer(c, sel, o, 0, sizeof(T), 0);
+  far_transfer(c, sel, o, 0, sizeof(T), next_rip(c, i));
   return &kEndOfBlock;
 }
 template <class T> const Insn* CALL_Ep(Cpu& c, const Insn* i) {
@@ -146,6 +147,13 @@ template <class T> const Insn* IRET(Cpu& c, const Insn* i) {
   const unsigned n = sizeof(T);
   uint64_t iopl = (c.rflags >> 12) & 3;
   if (c.mode == MODE_V86 && iopl < 3) raise_gp(c, 0);
+  if ((c.rflags & F_NT) && c.mode != MODE_REAL && c.mode != MODE_V86) {
+    // nested task: return to the previous task (IA-32e mode has no task switches)
+    if (c.efer & EFER_LMA) raise_gp(c, 0);
+    c.nmi_blocked = false;
+    task_return(c, next_rip(c, i));
+    return &kEndOfBlock;
+  }
   uint64_t ip = pop_peek<T>(c);
   uint16_t cs = (uint16_t)pop_peek<T>(c, n);
   uint64_t fl = pop_peek<T>(c, 2 * n);
@@ -161,7 +169,6 @@ template <class T> const Insn* IRET(Cpu& c, const Insn* i) {
     c.set_rflags((cur & ~mask) | (fl & mask));
     return &kEndOfBlock;
   }
-  if (c.rflags & F_NT) raise_gp(c, 0);  // task return: no hardware task switching here
   if (c.cpl == 0 && (fl & F_VM) && n == 4 && !(c.efer & EFER_LMA)) {
     // return to virtual-8086 mode: EIP, CS, EFLAGS, ESP, SS, ES, DS, FS, GS
     uint32_t esp = pop_peek<uint32_t>(c, 12), ss = pop_peek<uint32_t>(c, 16);
