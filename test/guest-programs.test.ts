@@ -168,6 +168,30 @@ test('cpuid_msr: CPUID tells the truth, architectural MSRs behave', async (t) =>
   ]);
 });
 
+// The same binary under QEMU's models and with features edited out: what CPUID hides is #GP.
+for (const [label, cpuModel, cpuFlags] of [
+  ['qemu64 (AMD, no leaf 7 features, MTRR)', 'qemu64', undefined],
+  ['kvm64', 'kvm64', undefined],
+  ['max with x2apic, tsc-deadline, pat, sep, tsc-adjust, rdtscp, mce, mtrr, umip, xsave, pcid, smep removed', 'max',
+    { x2apic: false, 'tsc-deadline': false, pat: false, sep: false, 'tsc-adjust': false, rdtscp: false, mce: false, de: false, mtrr: false, umip: false, xsave: false, pcid: false, smep: false, invpcid: false }],
+] as const) {
+  test(`cpuid_msr -cpu ${label}: hidden features' MSRs and CR4 bits are #GP`, async (t) => {
+    const r = await runGuest('cpuid_msr', { timeoutMs: TIMEOUT_MS, cpuModel, ...(cpuFlags ? { cpuFlags } : {}) });
+    assertPassed(t, r);
+    if (cpuModel === 'qemu64') {
+      assertLines(t, r.serial, ['vendor: AuthenticAMD, max leaf 0xd', 'family 15 model 107 stepping 1', 'brand: QEMU Virtual CPU version 2.5+',
+        'PASS: MTRR: reserved PHYSBASE0 bit 8 is #GP', 'PASS: MCE advertised: CR4 bit 6 settable', 'PASS: TSC_ADJUST not advertised: RDMSR/WRMSR 0x3b are #GP (13, 13)',
+        'PASS: x2APIC not advertised: setting IA32_APIC_BASE.EXTD is #GP (got 13)', 'PASS: RDTSCP not advertised: #UD', 'PASS: SMEP not advertised: setting CR4 bit 20 is #GP (got 13)', 'PASS: AMD: SYSCFG and INT_PENDING_MSG read 0']);
+    } else if (cpuModel === 'kvm64') {
+      assertLines(t, r.serial, ['vendor: GenuineIntel, max leaf 0xd', 'family 15 model 6 stepping 1', 'brand: Common KVM processor', 'PASS: TSC_DEADLINE not advertised: RDMSR/WRMSR 0x6e0 are #GP (13, 13)']);
+    } else {
+      assertLines(t, r.serial, ['PASS: PAT not advertised: RDMSR/WRMSR 0x277 are #GP (13, 13)', 'PASS: SEP not advertised: RDMSR/WRMSR 0x174 are #GP (13, 13)',
+        'PASS: MTRR not advertised: RDMSR/WRMSR 0xfe are #GP (13, 13)', 'PASS: MCE not advertised: setting CR4 bit 6 is #GP (got 13)', 'PASS: DE not advertised: setting CR4 bit 3 is #GP (got 13)',
+        'PASS: XSAVE not advertised: setting CR4 bit 18 is #GP (got 13)', 'PASS: UMIP not advertised: setting CR4 bit 11 is #GP (got 13)']);
+    }
+  });
+}
+
 test('xsave: FXSAVE/FXRSTOR, MXCSR, XGETBV/XSETBV, XSAVE/XRSTOR/XSAVEOPT, cache-line flushes and fences', async (t) => {
   const r = await runGuest('xsave', { timeoutMs: TIMEOUT_MS });
   assertPassed(t, r);

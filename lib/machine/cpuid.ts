@@ -1,36 +1,20 @@
 /**
- * The CPUID table of tsvisor's base CPU model, handed to the backend once
- * (it answers CPUID natively). Vendor: GenuineIntel, because the VMX family
- * (and Hyper-V's enlightened VMCS) is the virtualization extension the
- * project plans to expose later.
- *
- * A feature bit is a promise: FEATURES below lists exactly what the
- * interpreter implements. Edit only that table when the CPU gains features.
+ * The CPUID table of a vCPU, handed to the backend once (it answers CPUID
+ * natively): the identity of the CPU model (lib/machine/cpu-models.ts), its
+ * features after the -cpu edits, topology, XSAVE layout and the hypervisor
+ * leaves. A feature bit is a promise: lib/machine/cpu-features.ts lists
+ * exactly what the interpreter implements.
  */
 import type { CpuidEntry } from '../hypervisor/vm.js';
-import type { CpuFlagSpec } from './cpu-flags.js';
+import { FEATURE_BITS, FEATURES, type FeatureRegister } from './cpu-features.js';
+import { cpuModelDefinition, CPU_MODEL_DEFINITIONS, TSVISOR_BRAND } from './cpu-models.js';
 import { MachineConfigError } from './errors.js';
 
-/** Every advertised feature, by leaf/register/bit. The one place to edit. */
-export const FEATURES = {
-  leaf1Edx: { FPU: 0, PSE: 3, TSC: 4, MSR: 5, PAE: 6, CX8: 8, APIC: 9, SEP: 11, PGE: 13, CMOV: 15, PAT: 16, CLFSH: 19, MMX: 23, FXSR: 24, SSE: 25, SSE2: 26 },
-  leaf1Ecx: { SSE3: 0, PCLMULQDQ: 1, SSSE3: 9, CX16: 13, PCID: 17, SSE4_1: 19, SSE4_2: 20, X2APIC: 21, MOVBE: 22, POPCNT: 23, TSC_DEADLINE: 24, AES: 25, XSAVE: 26 },
-  leaf7Ebx: { TSC_ADJUST: 1, BMI1: 3, SMEP: 7, BMI2: 8, INVPCID: 10, ADX: 19, SMAP: 20, CLFLUSHOPT: 23, CLWB: 24 },
-  leaf7Ecx: { UMIP: 2 },
-  ext1Edx: { SYSCALL: 11, NX: 20, PDPE1GB: 26, RDTSCP: 27, LM: 29 },
-  ext1Ecx: { LAHF_LM: 0, ABM: 5 },
-} as const;
+export { FEATURES, CORE_CPU_FLAGS } from './cpu-features.js';
 
-export const CPU_VENDOR = 'GenuineIntel';
-export const CPU_BRAND = 'tsvisor virtual CPU';
-/** Family 6, model 15, stepping 1 (a generic 64-bit Intel-style signature). */
-export const CPU_FAMILY = 6;
-export const CPU_MODEL = 15;
-export const CPU_STEPPING = 1;
-export const MAX_BASIC_LEAF = 0xd;
+export const CPU_BRAND = TSVISOR_BRAND;
 /** Leaf 1 EDX: more than one logical processor per package (set when the machine has several vCPUs). */
 export const HTT_BIT = 28;
-export const MAX_EXTENDED_LEAF = 0x8000_0008;
 export const PHYS_ADDRESS_BITS = 40;
 /** XSAVE state components (x87, SSE) and the standard-form area size: 512-byte legacy region + 64-byte header. */
 export const XCR0_SUPPORTED = 0b11;
@@ -39,17 +23,11 @@ export const LINEAR_ADDRESS_BITS = 48;
 /** CLFLUSH line size, reported in 8-byte units in leaf 1 EBX[15:8]. */
 export const CACHE_LINE_BYTES = 64;
 
-/**
- * Names accepted for MachineConfig.cpuModel. Every model has the same CPU core
- * features today (everything the interpreter implements: 'host' and 'max'
- * cannot offer more); they differ in the paravirtual interfaces: 'base' (no
- * -cpu) has none, qemu64/kvm64 have QEMU's KVM defaults, host/max every KVM
- * feature tsvisor implements (lib/paravirt/kvm-features.ts).
- */
-export const CPU_MODELS = ['base', 'qemu64', 'kvm64', 'max', 'host'] as const;
+/** Names accepted for MachineConfig.cpuModel (lib/machine/cpu-models.ts; base = no -cpu). */
+export const CPU_MODELS: readonly string[] = CPU_MODEL_DEFINITIONS.map((m) => m.name);
 
 export function checkCpuModel(name: string | undefined): void {
-  if (name !== undefined && !(CPU_MODELS as readonly string[]).includes(name)) {
+  if (name !== undefined && !CPU_MODELS.includes(name)) {
     throw new MachineConfigError(`unknown CPU model '${name}' (known: ${CPU_MODELS.join(', ')})`);
   }
 }
@@ -57,22 +35,23 @@ export function checkCpuModel(name: string | undefined): void {
 /** Leaf 1 ECX bit 31: a hypervisor is present (set when a paravirtual interface is advertised). */
 export const HYPERVISOR_BIT = 31;
 
-type FeatureRegister = keyof typeof FEATURES;
+/** AMD mirrors these leaf 1 EDX bits in 0x80000001 EDX (FPU..PSE36, MMX, FXSR: bits 0-9, 12-17, 23, 24). */
+const AMD_EXT1_EDX_ALIASES = 0x0183_f3ff;
 
-/** QEMU's -cpu name of a FEATURES entry: lower case with dashes; CLFSH is QEMU's 'clflush'. */
-function featureFlagName(key: string): string {
-  return key === 'CLFSH' ? 'clflush' : key.toLowerCase().replace(/_/g, '-');
+function bits(register: FeatureRegister, features: ReadonlySet<string>): number {
+  let v = 0;
+  for (const name of features) {
+    const f = FEATURE_BITS.get(name);
+    if (f !== undefined && f.register === register) v |= 1 << f.bit;
+  }
+  return v >>> 0;
 }
 
-/** Every core CPU feature as a -cpu flag (-flag removes its CPUID bit). */
-export const CORE_CPU_FLAGS: CpuFlagSpec[] = Object.values(FEATURES).flatMap((table) =>
-  Object.keys(table).map((key) => ({ name: featureFlagName(key), kind: 'bool' as const, description: `CPU: ${key} (CPUID)` })),
-);
-
-function bits(table: Record<string, number>, removed?: ReadonlySet<string>): number {
-  let v = 0;
-  for (const [key, bit] of Object.entries(table)) if (removed === undefined || !removed.has(featureFlagName(key))) v |= 1 << bit;
-  return v >>> 0;
+/** The leaf 1 EAX signature: family/model above 15 go to the extended fields, as the SDM composes them. */
+export function cpuSignature(family: number, model: number, stepping: number): number {
+  const baseFamily = Math.min(family, 0xf);
+  const extFamily = family > 0xf ? family - 0xf : 0;
+  return ((stepping & 0xf) | ((model & 0xf) << 4) | (baseFamily << 8) | (((model >> 4) & 0xf) << 16) | ((extFamily & 0xff) << 20)) >>> 0;
 }
 
 /** 4 ASCII bytes as the little-endian register value CPUID returns them in. */
@@ -85,8 +64,10 @@ function asciiWord(s: string, at: number): number {
 export interface CpuidOptions {
   apicId?: number;
   logicalProcessors?: number;
-  /** Core feature flags turned off with -cpu (CORE_CPU_FLAGS names). */
-  removedFeatures?: ReadonlySet<string>;
+  /** The CPU model (lib/machine/cpu-models.ts); undefined is 'base'. */
+  model?: string;
+  /** The advertised core features (CORE_CPU_FLAGS names); default: the model's own. */
+  features?: ReadonlySet<string>;
   /** Hypervisor leaves 0x40000000+ (KVM from lib/paravirt, Hyper-V from lib/hyperv); non-empty sets the hypervisor bit. */
   hypervisorLeaves?: readonly CpuidEntry[];
 }
@@ -94,18 +75,21 @@ export interface CpuidOptions {
 export function buildCpuidTable(options: CpuidOptions = {}): CpuidEntry[] {
   const apicId = options.apicId ?? 0;
   const logical = options.logicalProcessors ?? 1;
-  const removed = options.removedFeatures;
+  const def = cpuModelDefinition(options.model);
+  const features = options.features ?? def.features;
   const hvLeaves = options.hypervisorLeaves ?? [];
   const entries: CpuidEntry[] = [];
-  const feat = (reg: FeatureRegister): number => bits(FEATURES[reg], removed);
+  const feat = (reg: FeatureRegister): number => bits(reg, features);
   const leaf = (fn: number, eax: number, ebx: number, ecx: number, edx: number, index = 0, significantIndex = false): void => {
     entries.push({ function: fn, index, significantIndex, eax: eax >>> 0, ebx: ebx >>> 0, ecx: ecx >>> 0, edx: edx >>> 0 });
   };
 
   // Leaf 0: max basic leaf, vendor in EBX, EDX, ECX.
-  leaf(0, MAX_BASIC_LEAF, asciiWord(CPU_VENDOR, 0), asciiWord(CPU_VENDOR, 8), asciiWord(CPU_VENDOR, 4));
+  // the vendor string is EBX, EDX, ECX: registers in leaf() order (EBX, ECX, EDX)
+  const vendor = [asciiWord(def.vendor, 0), asciiWord(def.vendor, 8), asciiWord(def.vendor, 4)] as const;
+  leaf(0, def.maxBasicLeaf, vendor[0], vendor[1], vendor[2]);
   // Leaf 1: signature, APIC ID / logical count / CLFLUSH size, features.
-  const signature = (CPU_STEPPING & 0xf) | ((CPU_MODEL & 0xf) << 4) | ((CPU_FAMILY & 0xf) << 8);
+  const signature = cpuSignature(def.family, def.model, def.stepping);
   const ebx1 = ((CACHE_LINE_BYTES / 8) << 8) | ((logical & 0xff) << 16) | ((apicId & 0xff) << 24);
   const edx1 = feat('leaf1Edx') | (logical > 1 ? 1 << HTT_BIT : 0);
   leaf(1, signature, ebx1, feat('leaf1Ecx') | (hvLeaves.length > 0 ? 1 << HYPERVISOR_BIT : 0), edx1);
@@ -133,10 +117,12 @@ export function buildCpuidTable(options: CpuidOptions = {}): CpuidEntry[] {
   leaf(0xd, xsave ? XCR0_SUPPORTED : 0, xsave ? XSAVE_AREA_BYTES : 0, xsave ? XSAVE_AREA_BYTES : 0, 0, 0, true);
   leaf(0xd, xsave ? 1 : 0, 0, 0, 0, 1, true);
 
-  // Extended leaves: Intel returns zero vendor registers in 0x80000000.
-  leaf(0x8000_0000, MAX_EXTENDED_LEAF, 0, 0, 0);
-  leaf(0x8000_0001, 0, 0, feat('ext1Ecx'), feat('ext1Edx'));
-  const brand = CPU_BRAND.padEnd(48, '\0');
+  // Extended leaves: AMD repeats the vendor in 0x80000000 and the legacy leaf 1 EDX bits in
+  // 0x80000001 EDX; Intel returns zeros there.
+  const amd = def.vendor === 'AuthenticAMD';
+  leaf(0x8000_0000, def.maxExtendedLeaf, amd ? vendor[0] : 0, amd ? vendor[1] : 0, amd ? vendor[2] : 0);
+  leaf(0x8000_0001, 0, 0, feat('ext1Ecx'), feat('ext1Edx') | (amd ? edx1 & ~(1 << HTT_BIT) & AMD_EXT1_EDX_ALIASES : 0));
+  const brand = def.brand.padEnd(48, '\0');
   for (let i = 0; i < 3; i++) {
     const at = i * 16;
     leaf(0x8000_0002 + i, asciiWord(brand, at), asciiWord(brand, at + 4), asciiWord(brand, at + 8), asciiWord(brand, at + 12));
@@ -145,6 +131,8 @@ export function buildCpuidTable(options: CpuidOptions = {}): CpuidEntry[] {
   leaf(0x8000_0006, 0, 0, 0, 0);
   leaf(0x8000_0007, 0, 0, 0, 0);
   leaf(0x8000_0008, PHYS_ADDRESS_BITS | (LINEAR_ADDRESS_BITS << 8), 0, 0, 0);
+  // qemu64's 0x80000009 (reserved) and 0x8000000A (SVM: not implemented, all zero)
+  for (let fn = 0x8000_0009; fn <= def.maxExtendedLeaf; fn++) leaf(fn, 0, 0, 0, 0);
   for (const e of hvLeaves) entries.push({ ...e, eax: e.eax >>> 0, ebx: e.ebx >>> 0, ecx: e.ecx >>> 0, edx: e.edx >>> 0 });
   return entries;
 }

@@ -4,6 +4,8 @@
  * xAPIC page) and the MSR registry (x2APIC MSRs, IA32_TSC_DEADLINE), in the
  * state firmware leaves a PC in: the BSP's APIC in virtual-wire mode (LINT0
  * ExtINT from the 8259, LINT1 NMI), every AP waiting for INIT-SIPI-SIPI.
+ * The x2APIC and TSC-deadline MSRs exist only where CPUID offers x2APIC and
+ * TSC_DEADLINE (otherwise they are #GP, as on a CPU without them).
  */
 import type { Vcpu } from '../hypervisor/vcpu.js';
 import { ApicBusHub } from '../devices/apic-bus.js';
@@ -14,11 +16,17 @@ import type { LegacyInterruptController } from './interrupt-types.js';
 import type { MsrRegistry } from './msr-registry.js';
 import { VcpuRunState, type RunLoop } from './run-loop.js';
 
+/** The CPUID features that give the APIC MSRs (-cpu ...,-x2apic / -tsc-deadline hide them). */
+export interface ApicMsrFeatures {
+  readonly x2apic: boolean;
+  readonly tscDeadline: boolean;
+}
+
 export class LocalApics {
   readonly bus: ApicBusHub;
   readonly apics: LocalApic[];
 
-  constructor(vcpus: readonly Vcpu[], clock: Clock, private readonly loop: RunLoop, msrs: MsrRegistry) {
+  constructor(vcpus: readonly Vcpu[], clock: Clock, private readonly loop: RunLoop, msrs: MsrRegistry, features: ApicMsrFeatures) {
     this.bus = new ApicBusHub({
       interruptRaised: (i) => loop.interruptRaised(i),
       initVcpu: (i) => loop.initVcpu(i),
@@ -32,14 +40,18 @@ export class LocalApics {
     });
     // One registry entry per range; the exit's vCPU picks its own APIC.
     const apicOf = (vcpu: Vcpu): LocalApic => this.apics[vcpu.id]!;
-    msrs.register(MSR_X2APIC_FIRST, MSR_X2APIC_LAST, {
-      read: (vcpu, index) => apicOf(vcpu).x2apicMsrs.read(vcpu, index),
-      write: (vcpu, index, value) => apicOf(vcpu).x2apicMsrs.write(vcpu, index, value),
-    });
-    msrs.register(MSR_TSC_DEADLINE, MSR_TSC_DEADLINE, {
-      read: (vcpu, index) => apicOf(vcpu).tscDeadlineMsr.read(vcpu, index),
-      write: (vcpu, index, value) => apicOf(vcpu).tscDeadlineMsr.write(vcpu, index, value),
-    });
+    if (features.x2apic) {
+      msrs.register(MSR_X2APIC_FIRST, MSR_X2APIC_LAST, {
+        read: (vcpu, index) => apicOf(vcpu).x2apicMsrs.read(vcpu, index),
+        write: (vcpu, index, value) => apicOf(vcpu).x2apicMsrs.write(vcpu, index, value),
+      });
+    }
+    if (features.tscDeadline) {
+      msrs.register(MSR_TSC_DEADLINE, MSR_TSC_DEADLINE, {
+        read: (vcpu, index) => apicOf(vcpu).tscDeadlineMsr.read(vcpu, index),
+        write: (vcpu, index, value) => apicOf(vcpu).tscDeadlineMsr.write(vcpu, index, value),
+      });
+    }
     this.powerOn();
   }
 

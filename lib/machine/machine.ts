@@ -160,7 +160,7 @@ export class Machine {
       const vcpus: Vcpu[] = [];
       for (let i = 0; i < config.smp; i++) {
         this.cpuidTables.push(
-          buildCpuidTable({ apicId: i, logicalProcessors: config.smp, removedFeatures: this.cpu.removedFeatures, hypervisorLeaves: hvLeaves }),
+          buildCpuidTable({ apicId: i, logicalProcessors: config.smp, model: config.cpuModel, features: this.cpu.coreFeatures, hypervisorLeaves: hvLeaves }),
         );
         vcpus.push(this.vm.createVcpu(i));
       }
@@ -249,7 +249,10 @@ export class Machine {
         this.guestLog = new GuestLog(config.log);
         this.guestLog.tap({ vcpus: this.vcpus, loop: this.loop, pio: this.pio, mmio: this.mmio, msrs: this.msrs, hypercalls: this.hypercalls });
       }
-      this.localApics = new LocalApics(this.vcpus, this.clock, this.loop, this.msrs);
+      this.localApics = new LocalApics(this.vcpus, this.clock, this.loop, this.msrs, {
+        x2apic: this.cpu.coreFeatures.has('x2apic'),
+        tscDeadline: this.cpu.coreFeatures.has('tsc-deadline'),
+      });
       // PCI MSI/MSI-X messages go to the local APICs.
       this.pci.bus.apicBus = this.localApics.bus;
       this.platform = this.wirePlatformDevices();

@@ -5,7 +5,8 @@
  * and MachineConfig validation check against it, so the two cannot disagree.
  */
 import type { CpuFlagSpec, CpuFlagValue } from '../machine/cpu-flags.js';
-import { CORE_CPU_FLAGS } from '../machine/cpuid.js';
+import { CORE_CPU_FLAGS, CORE_FLAG_ALIASES, CORE_UNIMPLEMENTED_FLAGS } from '../machine/cpu-features.js';
+import { cpuModelDefinition } from '../machine/cpu-models.js';
 import { HYPERV_FLAGS } from '../hyperv/flags.js';
 import { KVM_FLAGS, KVM_UNIMPLEMENTED_FLAGS, kvmModelDefaults } from './kvm-features.js';
 
@@ -17,15 +18,21 @@ export function findCpuFlag(name: string): CpuFlagSpec | undefined {
   return BY_NAME.get(name);
 }
 
-export function isUnimplementedKvmFlag(name: string): boolean {
-  return KVM_UNIMPLEMENTED_FLAGS.includes(name);
+/** QEMU's alternative spelling of a core feature (pni = sse3) -> tsvisor's name; other names unchanged. */
+export function canonicalCpuFlagName(name: string): string {
+  return CORE_FLAG_ALIASES.get(name) ?? name;
+}
+
+/** A QEMU -cpu feature name (KVM or x86 CPUID) that tsvisor does not implement. */
+export function isUnimplementedCpuFlag(name: string): boolean {
+  return KVM_UNIMPLEMENTED_FLAGS.includes(name) || CORE_UNIMPLEMENTED_FLAGS.includes(name);
 }
 
 const CORE_NAMES = new Set(CORE_CPU_FLAGS.map((f) => f.name));
 
 /** A flag's value for this model when the user did not set it. */
 export function modelDefault(model: string | undefined, name: string): CpuFlagValue | undefined {
-  if (CORE_NAMES.has(name)) return true;
+  if (CORE_NAMES.has(name)) return cpuModelDefinition(model).features.has(name);
   return kvmModelDefaults(model).get(name);
 }
 
@@ -37,7 +44,7 @@ export function cpuFlagProblem(model: string | undefined, flags: ReadonlyMap<str
   for (const [name, value] of flags) {
     const spec = findCpuFlag(name);
     if (spec === undefined) {
-      return isUnimplementedKvmFlag(name) ? `property '${name}' is not implemented by tsvisor` : `property '${name}' not found`;
+      return isUnimplementedCpuFlag(name) ? `property '${name}' is not implemented by tsvisor` : `property '${name}' not found`;
     }
     if (spec.kind === 'bool' && typeof value !== 'boolean') return `property '${name}' takes on or off`;
     if (spec.kind === 'uint' && (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || value > 0xffff_ffff)) {

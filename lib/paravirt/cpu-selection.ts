@@ -1,12 +1,12 @@
 /**
  * What a MachineConfig's cpuModel/cpuFlags mean for the machine: the core
- * CPUID features removed, the effective KVM features and whether Hyper-V is
+ * CPUID features advertised (the model's, edited by the flags), the effective KVM features and whether Hyper-V is
  * on, and the hypervisor leaves for the CPUID table (Hyper-V's at 0x40000000
  * when on, KVM's after them at 0x40000100, or KVM's at 0x40000000 alone).
  */
 import type { CpuidEntry } from '../hypervisor/vm.js';
 import type { CpuFlagValue } from '../machine/cpu-flags.js';
-import { CORE_CPU_FLAGS } from '../machine/cpuid.js';
+import { effectiveCoreFeatures } from '../machine/cpu-models.js';
 import { anyHypervFlag } from '../hyperv/flags.js';
 import { kvmCpuidLeaves } from './kvm-cpuid.js';
 import { effectiveKvmFlags } from './kvm-features.js';
@@ -14,15 +14,15 @@ import { effectiveKvmFlags } from './kvm-features.js';
 export interface CpuSelectionResult {
   readonly model: string | undefined;
   readonly flags: ReadonlyMap<string, CpuFlagValue>;
-  readonly removedFeatures: ReadonlySet<string>;
+  /** Core CPUID features advertised (CORE_CPU_FLAGS names). */
+  readonly coreFeatures: ReadonlySet<string>;
   readonly kvm: ReadonlySet<string>;
   readonly hyperv: boolean;
 }
 
 export function resolveCpuSelection(model: string | undefined, cpuFlags: Record<string, CpuFlagValue> | undefined): CpuSelectionResult {
   const flags = new Map(Object.entries(cpuFlags ?? {}));
-  const removedFeatures = new Set(CORE_CPU_FLAGS.filter((f) => flags.get(f.name) === false).map((f) => f.name));
-  return { model, flags, removedFeatures, kvm: effectiveKvmFlags(model, flags), hyperv: anyHypervFlag(flags) };
+  return { model, flags, coreFeatures: effectiveCoreFeatures(model, flags), kvm: effectiveKvmFlags(model, flags), hyperv: anyHypervFlag(flags) };
 }
 
 /**

@@ -8,12 +8,12 @@
 import { BadValue } from './bad-value.js';
 import { parseUint } from './opts.js';
 import type { CpuFlagValue } from '../machine/cpu-flags.js';
-import { ALL_CPU_FLAGS, cpuFlagProblem, findCpuFlag, isUnimplementedKvmFlag } from '../paravirt/cpu-flag-vocabulary.js';
+import { ALL_CPU_FLAGS, canonicalCpuFlagName, cpuFlagProblem, findCpuFlag, isUnimplementedCpuFlag } from '../paravirt/cpu-flag-vocabulary.js';
 
-/** The models -cpu accepts (QEMU's names); every one has the full CPU core today, see docs/paravirt.md. */
+/** The models -cpu accepts (QEMU's names; lib/machine/cpu-models.ts, docs/paravirt.md). */
 export const CLI_CPU_MODELS: ReadonlyArray<{ name: string; description: string }> = [
-  { name: 'qemu64', description: 'QEMU generic 64-bit CPU, with QEMU\'s KVM paravirtual defaults' },
-  { name: 'kvm64', description: 'Common KVM processor, with QEMU\'s KVM paravirtual defaults' },
+  { name: 'qemu64', description: 'QEMU Virtual CPU version 2.5+ (QEMU\'s qemu64 features, KVM paravirtual defaults)' },
+  { name: 'kvm64', description: 'Common KVM processor (QEMU\'s kvm64 features, KVM paravirtual defaults)' },
   { name: 'max', description: 'Every CPU and paravirtual feature tsvisor implements' },
   { name: 'host', description: 'Same as max (the interpreter is the host CPU tsvisor offers)' },
 ];
@@ -26,20 +26,21 @@ export interface CpuSelection {
 const ON = new Set(['on', 'yes', 'true']);
 const OFF = new Set(['off', 'no', 'false']);
 
-// QEMU spells some features with a dot or an underscore (sse4.2, sse4_2): both read as '-'
+// QEMU spells some features with a dot or an underscore (sse4.2, sse4_2): both read as '-';
+// its aliases (pni for sse3) read as the name tsvisor lists
 function canonical(name: string): string {
-  return name.replace(/[_.]/g, '-');
+  return canonicalCpuFlagName(name.replace(/[_.]/g, '-'));
 }
 
 function notFound(name: string): BadValue {
-  return new BadValue(isUnimplementedKvmFlag(name) ? `property '${name}' is not implemented by tsvisor` : `property '${name}' not found`);
+  return new BadValue(isUnimplementedCpuFlag(name) ? `property '${name}' is not implemented by tsvisor` : `property '${name}' not found`);
 }
 
-/** `-kvm-asyncpf` or `kvm_steal_time=off`: a QEMU KVM flag tsvisor does not implement, turned off. */
+/** `-kvm-asyncpf`, `avx=off`: a QEMU flag tsvisor does not implement, turned off (no model has it). */
 function isOffForUnimplemented(item: string): boolean {
-  if (item.startsWith('-')) return isUnimplementedKvmFlag(canonical(item.slice(1)));
+  if (item.startsWith('-')) return isUnimplementedCpuFlag(canonical(item.slice(1)));
   const eq = item.indexOf('=');
-  return eq > 0 && OFF.has(item.slice(eq + 1)) && isUnimplementedKvmFlag(canonical(item.slice(0, eq)));
+  return eq > 0 && OFF.has(item.slice(eq + 1)) && isUnimplementedCpuFlag(canonical(item.slice(0, eq)));
 }
 
 /** Parses the argument of -cpu (not 'help'); throws BadValue with QEMU-style wording. */

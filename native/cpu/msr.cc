@@ -15,7 +15,8 @@ enum : uint32_t {
   MSR_MTRR_FIX4K0 = 0x268, MSR_PAT = 0x277, MSR_MTRR_DEF = 0x2ff,
   MSR_EFER = 0xc0000080, MSR_STAR = 0xc0000081, MSR_LSTAR = 0xc0000082, MSR_CSTAR = 0xc0000083,
   MSR_SFMASK = 0xc0000084, MSR_FS_BASE = 0xc0000100, MSR_GS_BASE = 0xc0000101, MSR_KERNEL_GS = 0xc0000102,
-  MSR_TSC_AUX = 0xc0000103,
+  MSR_TSC_AUX = 0xc0000103, MSR_AMD_SYSCFG = 0xc0010010,
+  MSR_K8_INT_PENDING_MSG = 0xc0010055,
 };
 
 static inline bool canonical(uint64_t v) { return (uint64_t)((int64_t)(v << 16) >> 16) == v; }
@@ -44,7 +45,49 @@ uint64_t read_tsc(Cpu& c) { return vm_tsc(c) + c.tsc_offset; }
 
 static bool valid_mem_type(uint64_t t) { return t == 0 || t == 1 || t == 4 || t == 5 || t == 6 || t == 7; }
 
+// UC- (7) is a PAT type only
+static bool valid_mtrr_type(uint64_t t) { return valid_mem_type(t) && t != 7; }
+
+// a field of eight memory types (PAT, fixed-range MTRRs): every byte a valid type
+static bool valid_type_bytes(uint64_t v, bool (*valid)(uint64_t)) {
+  for (int k = 0; k < 8; k++)
+    if (!valid((v >> (8 * k)) & 0xff)) return false;
+  return true;
+}
+
+static bool is_mtrr_msr(uint32_t idx) {
+  return idx == MSR_MTRRCAP || idx == MSR_MTRR_DEF || idx == MSR_MTRR_FIX64K || idx == MSR_MTRR_FIX16K0 ||
+         idx == MSR_MTRR_FIX16K1 || (idx >= MSR_MTRR_FIX4K0 && idx < MSR_MTRR_FIX4K0 + 8) ||
+         (idx >= MSR_MTRR_PHYS0 && idx < MSR_MTRR_PHYS0 + 16);
+}
+
+// The MSRs of a feature CPUID hides do not exist (#GP), as on a CPU without the feature.
+static bool msr_hidden(const CpuFeatures& f, uint32_t idx) {
+  switch (idx) {
+    case MSR_TSC: return !f.tsc();
+    case MSR_APIC_BASE: return !f.apic();
+    case MSR_TSC_ADJUST: return !f.tsc_adjust();
+    case MSR_SYSENTER_CS: case MSR_SYSENTER_ESP: case MSR_SYSENTER_EIP: return !f.sep();
+    case MSR_PAT: return !f.pat();
+    case MSR_STAR: case MSR_SFMASK: return !f.syscall();
+    case MSR_LSTAR: case MSR_CSTAR: case MSR_FS_BASE: case MSR_GS_BASE: case MSR_KERNEL_GS: return !f.lm();
+    case MSR_TSC_AUX: return !f.rdtscp();
+    case MSR_AMD_SYSCFG: case MSR_K8_INT_PENDING_MSG: return !f.amd;
+    default: return is_mtrr_msr(idx) && !f.mtrr();
+  }
+}
+
+// MTRRphysBase: type in 7:0, 11:8 reserved; MTRRphysMask: 10:0 reserved, valid in 11; both hold
+// an address below MAXPHYADDR (40 bits, CPUID 0x80000008)
+static bool valid_mtrr_var(uint32_t idx, uint64_t v) {
+  const uint64_t above_phys = ~((1ull << 40) - 1);
+  if (v & above_phys) return false;
+  if ((idx - MSR_MTRR_PHYS0) & 1) return !(v & 0x7ff);
+  return !(v & 0xf00) && valid_mtrr_type(v & 0xff);
+}
+
 int msr_read(Cpu& c, uint32_t idx, uint64_t& v) {
+  if (msr_hidden(c.vm->features(), idx)) return c.vm->msr_exits(idx) ? MSR_EXIT : MSR_GP;
   switch (idx) {
     case MSR_TSC: v = read_tsc(c); return MSR_OK;
     case MSR_APIC_BASE: v = c.apic_base; return MSR_OK;
@@ -70,6 +113,10 @@ int msr_read(Cpu& c, uint32_t idx, uint64_t& v) {
     case MSR_GS_BASE: v = c.seg[TSV_SEG_GS].base; return MSR_OK;
     case MSR_KERNEL_GS: v = c.kernel_gs_base; return MSR_OK;
     case MSR_TSC_AUX: v = c.tsc_aux; return MSR_OK;
+    // AMD vendor only: SYSCFG offers none of its MTRR DRAM extensions (fixed-range RdMem/WrMem bits,
+    // TOM2) and the K8 interrupt-pending message register no C1E: both read 0 and only 0 may be
+    // written. Linux reads them on a family 0xf AMD (the MTRRs, the E400 idle erratum).
+    case MSR_AMD_SYSCFG: case MSR_K8_INT_PENDING_MSG: v = 0; return MSR_OK;
     default: break;
   }
   if (idx >= MSR_MTRR_FIX4K0 && idx < MSR_MTRR_FIX4K0 + 8) { v = c.mtrr_fixed[3 + idx - MSR_MTRR_FIX4K0]; return MSR_OK; }
@@ -78,10 +125,13 @@ int msr_read(Cpu& c, uint32_t idx, uint64_t& v) {
 }
 
 int msr_write(Cpu& c, uint32_t idx, uint64_t v) {
+  const CpuFeatures& f = c.vm->features();
+  if (msr_hidden(f, idx)) return c.vm->msr_exits(idx) ? MSR_EXIT : MSR_GP;
   switch (idx) {
     case MSR_TSC: c.tsc_offset = v - vm_tsc(c); return MSR_OK;
     case MSR_APIC_BASE:
-      if (v & ~0x000ffffffffffd00ull) return MSR_GP;
+      // bit 10 (EXTD, x2APIC mode) only where CPUID offers x2APIC
+      if (v & ~(0x000ffffffffff900ull | (f.x2apic() ? 0x400ull : 0))) return MSR_GP;
       c.apic_base = (v & ~0x100ull) | (c.apic_base & 0x100);  // BSP flag is read-only
       return MSR_OK;
     case MSR_TSC_ADJUST: c.tsc_offset += v - c.tsc_adjust; c.tsc_adjust = v; return MSR_OK;
@@ -92,19 +142,19 @@ int msr_write(Cpu& c, uint32_t idx, uint64_t v) {
     case MSR_SYSENTER_EIP: if (!canonical(v)) return MSR_GP; c.sysenter_eip = v; return MSR_OK;
     case MSR_MISC_ENABLE: c.misc_enable = v; return MSR_OK;
     case MSR_PAT:
-      for (int k = 0; k < 8; k++)
-        if (!valid_mem_type((v >> (8 * k)) & 0xff)) return MSR_GP;
+      if (!valid_type_bytes(v, valid_mem_type)) return MSR_GP;
       c.pat = v;
       return MSR_OK;
     case MSR_MTRR_DEF:
       if (v & ~0xcffull || !valid_mem_type(v & 0xff) || (v & 0xff) == 1 || (v & 0xff) == 7) return MSR_GP;
       c.mtrr_def_type = v;
       return MSR_OK;
-    case MSR_MTRR_FIX64K: c.mtrr_fixed[0] = v; return MSR_OK;
-    case MSR_MTRR_FIX16K0: c.mtrr_fixed[1] = v; return MSR_OK;
-    case MSR_MTRR_FIX16K1: c.mtrr_fixed[2] = v; return MSR_OK;
+    case MSR_MTRR_FIX64K: if (!valid_type_bytes(v, valid_mtrr_type)) return MSR_GP; c.mtrr_fixed[0] = v; return MSR_OK;
+    case MSR_MTRR_FIX16K0: if (!valid_type_bytes(v, valid_mtrr_type)) return MSR_GP; c.mtrr_fixed[1] = v; return MSR_OK;
+    case MSR_MTRR_FIX16K1: if (!valid_type_bytes(v, valid_mtrr_type)) return MSR_GP; c.mtrr_fixed[2] = v; return MSR_OK;
     case MSR_EFER: {
-      const uint64_t allowed = EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE;
+      // SCE, LME/LMA and NXE exist with SYSCALL, LM and NX
+      const uint64_t allowed = (f.syscall() ? EFER_SCE : 0) | (f.lm() ? EFER_LME | EFER_LMA : 0) | (f.nx() ? EFER_NXE : 0);
       if (v & ~allowed) return MSR_GP;
       bool paging = c.cr0 & CR0_PG;
       if (paging && ((v ^ c.efer) & EFER_LME)) return MSR_GP;  // LME may not change with paging on
@@ -129,10 +179,19 @@ int msr_write(Cpu& c, uint32_t idx, uint64_t v) {
       return MSR_OK;
     case MSR_KERNEL_GS: if (!canonical(v)) return MSR_GP; c.kernel_gs_base = v; return MSR_OK;
     case MSR_TSC_AUX: if (v >> 32) return MSR_GP; c.tsc_aux = v; return MSR_OK;
+    case MSR_AMD_SYSCFG: case MSR_K8_INT_PENDING_MSG: return v == 0 ? MSR_OK : MSR_GP;
     default: break;
   }
-  if (idx >= MSR_MTRR_FIX4K0 && idx < MSR_MTRR_FIX4K0 + 8) { c.mtrr_fixed[3 + idx - MSR_MTRR_FIX4K0] = v; return MSR_OK; }
-  if (idx >= MSR_MTRR_PHYS0 && idx < MSR_MTRR_PHYS0 + 16) { c.mtrr_var[idx - MSR_MTRR_PHYS0] = v; return MSR_OK; }
+  if (idx >= MSR_MTRR_FIX4K0 && idx < MSR_MTRR_FIX4K0 + 8) {
+    if (!valid_type_bytes(v, valid_mtrr_type)) return MSR_GP;
+    c.mtrr_fixed[3 + idx - MSR_MTRR_FIX4K0] = v;
+    return MSR_OK;
+  }
+  if (idx >= MSR_MTRR_PHYS0 && idx < MSR_MTRR_PHYS0 + 16) {
+    if (!valid_mtrr_var(idx, v)) return MSR_GP;
+    c.mtrr_var[idx - MSR_MTRR_PHYS0] = v;
+    return MSR_OK;
+  }
   return c.vm->msr_exits(idx) ? MSR_EXIT : MSR_GP;
 }
 
@@ -174,16 +233,14 @@ void write_cr(Cpu& c, int n, uint64_t v) {
       c.flush_tlb(false);
       break;
     case 4: {
-      // only bits of features this backend implements (VME/PVI, PCE... are #GP like on a CPU without them);
-      // OSXSAVE only where CPUID offers XSAVE
-      // the bits of features CPUID offers: OSXSAVE (XSAVE), PCIDE (PCID), SMEP, SMAP, UMIP
-      uint32_t leaf1[4], leaf7[4];
-      c.vm->cpuid(1, 0, leaf1);
-      c.vm->cpuid(7, 0, leaf7);
-      const uint64_t allowed = CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE | CR4_MCE | CR4_PGE | CR4_OSFXSR | CR4_OSXMMEXCPT |
-                               ((leaf1[2] & (1u << 26)) ? CR4_OSXSAVE : 0) | ((leaf1[2] & (1u << 17)) ? CR4_PCIDE : 0) |
-                               ((leaf7[1] & (1u << 7)) ? CR4_SMEP : 0) | ((leaf7[1] & (1u << 20)) ? CR4_SMAP : 0) |
-                               ((leaf7[2] & (1u << 2)) ? CR4_UMIP : 0);
+      // a bit whose feature CPUID hides is reserved (#GP), as on a CPU without it; VME/PVI, PCE,
+      // FSGSBASE... are never offered
+      const CpuFeatures& f = c.vm->features();
+      const uint64_t allowed = (f.tsc() ? CR4_TSD : 0) | (f.de() ? CR4_DE : 0) | (f.pse() ? CR4_PSE : 0) |
+                               (f.pae() ? CR4_PAE : 0) | (f.mce() ? CR4_MCE : 0) | (f.pge() ? CR4_PGE : 0) |
+                               (f.fxsr() ? CR4_OSFXSR : 0) | (f.sse() ? CR4_OSXMMEXCPT : 0) |
+                               (f.xsave() ? CR4_OSXSAVE : 0) | (f.pcid() ? CR4_PCIDE : 0) | (f.smep() ? CR4_SMEP : 0) |
+                               (f.smap() ? CR4_SMAP : 0) | (f.umip() ? CR4_UMIP : 0);
       if (v & ~allowed) raise_gp(c, 0);
       if ((c.efer & EFER_LMA) && !(v & CR4_PAE)) raise_gp(c, 0);
       // PCIDE: only in IA-32e mode and with PCID 0 in CR3

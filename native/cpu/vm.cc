@@ -40,6 +40,28 @@ void Vm::set_cpuid(const uint32_t* w, size_t count) {
   cpuid_.clear();
   for (size_t k = 0; k + TSV_CPUID_ENTRY_WORDS <= count; k += TSV_CPUID_ENTRY_WORDS)
     cpuid_.push_back(CpuidEntry{w[k], w[k + 1], w[k + 2], w[k + 3], w[k + 4], w[k + 5], w[k + 6]});
+  uint32_t r[4];
+  CpuFeatures f;
+  cpuid(0, 0, r);
+  f.amd = r[1] == 0x68747541u && r[3] == 0x69746e65u && r[2] == 0x444d4163u;  // "Auth" "enti" "cAMD"
+  cpuid(1, 0, r);
+  f.leaf1_ecx = r[2];
+  f.leaf1_edx = r[3];
+  if (r[0] != 0 || r[3] != 0) {
+    cpuid(0, 0, r);
+    if (r[0] >= 7) {
+      cpuid(7, 0, r);
+      f.leaf7_ebx = r[1];
+      f.leaf7_ecx = r[2];
+    }
+  }
+  cpuid(0x80000000u, 0, r);
+  if (r[0] >= 0x80000001u && r[0] < 0x90000000u) {
+    cpuid(0x80000001u, 0, r);
+    f.ext1_ecx = r[2];
+    f.ext1_edx = r[3];
+  }
+  features_ = f;
 }
 
 static const CpuidEntry* lookup(const std::vector<CpuidEntry>& t, uint32_t fn, uint32_t idx) {

@@ -8,6 +8,7 @@
 #include <unordered_map>
 #include <vector>
 #include "cpu/cpu.h"
+#include "cpu/features.h"
 
 // Internal to the addon: hidden symbols make calls between the backend's files direct (no PLT).
 #if defined(__GNUC__)
@@ -52,6 +53,8 @@ class Vm {
   void set_cpuid(const uint32_t* words, size_t count);
   void cpuid(uint32_t fn, uint32_t idx, uint32_t out[4]) const;
   bool cpuid_leaf1_eax(uint32_t& eax) const;
+  // the advertised features (decoded by set_cpuid)
+  const CpuFeatures& features() const { return features_; }
   void set_msr_exit_ranges(const uint32_t* pairs, size_t count);
   bool msr_exits(uint32_t idx) const {
     for (size_t k = 0; k + 1 < msr_ranges_.size(); k += 2)
@@ -84,6 +87,7 @@ class Vm {
   uint8_t* state_;
   std::vector<MemRegion> regions_;
   std::vector<CpuidEntry> cpuid_;
+  CpuFeatures features_;
   std::vector<uint32_t> msr_ranges_;
   std::unordered_map<uint64_t, Block*> blocks_;
   struct CodePage {

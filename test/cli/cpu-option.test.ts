@@ -46,6 +46,22 @@ test('every spelling of a boolean flag, later settings win', (t) => {
   t.deepEqual(cpuOf('qemu64,,+kvm-pv-ipi'), { model: 'qemu64', flags: { 'kvm-pv-ipi': true } }, 'empty items are skipped');
 });
 
+test('CPUID feature flags: QEMU\'s names and aliases, unimplemented ones refused on and accepted off', (t) => {
+  t.deepEqual(cpuOf('qemu64,+popcnt,sse4.1=on,+ssse3,-nx,lahf_lm=off'), {
+    model: 'qemu64',
+    flags: { popcnt: true, 'sse4-1': true, ssse3: true, nx: false, 'lahf-lm': false },
+  });
+  t.deepEqual(cpuOf('kvm64,+pni,-i64,xd=off,+mtrr,+pse36,+mce'), { model: 'kvm64', flags: { sse3: true, lm: false, nx: false, mtrr: true, pse36: true, mce: true } }, 'pni, i64, xd');
+  t.deepEqual(cpuOf('max,-avx,avx2=off,-svm,-vmx,-fsgsbase,-rdpid'), { model: 'max', flags: undefined }, 'turning off what no model has');
+  t.is(errorOf('max,+avx'), "-cpu max,+avx: property 'avx' is not implemented by tsvisor");
+  t.is(errorOf('qemu64,svm=on'), "-cpu qemu64,svm=on: property 'svm' is not implemented by tsvisor");
+  t.is(errorOf('qemu64,+avx512f'), "-cpu qemu64,+avx512f: property 'avx512f' is not implemented by tsvisor");
+  t.is(errorOf('kvm64,mca'), "-cpu kvm64,mca: property 'mca' is not implemented by tsvisor");
+  t.is(errorOf('kvm64,vme'), "-cpu kvm64,vme: property 'vme' is not implemented by tsvisor");
+  t.is(errorOf('qemu64,+sse5'), "-cpu qemu64,+sse5: property 'sse5' not found");
+  t.is(errorOf('max,+sse4.3'), "-cpu max,+sse4.3: property 'sse4-3' not found");
+});
+
 test('valued flags (Hyper-V) and their dependencies', (t) => {
   t.deepEqual(cpuOf('qemu64,hv_spinlocks=0x1fff,hv-vendor-id=tsvisor,hv-vpindex,hv-synic'), {
     model: 'qemu64',
@@ -76,7 +92,9 @@ test('-cpu help lists the models and every flag', (t) => {
   t.is(inv.request.kind, 'list');
   const text = inv.request.kind === 'list' ? inv.request.text : '';
   for (const m of ['qemu64', 'kvm64', 'max', 'host']) t.regex(text, new RegExp(`^x86 ${m} `, 'm'));
-  for (const f of ['kvmclock', 'kvm-pv-ipi', 'popcnt', 'x2apic', 'hv-time', 'hv-spinlocks=UINT']) t.true(text.includes(`  ${f} `), f);
+  for (const f of ['kvmclock', 'kvm-pv-ipi', 'popcnt', 'x2apic', 'mtrr', 'pse36', 'sse4-1', 'hv-time', 'hv-spinlocks=UINT']) t.true(text.includes(`  ${f} `), f);
+  t.regex(text, /^x86 qemu64 +QEMU Virtual CPU version 2\.5\+/m);
+  t.regex(text, /^x86 kvm64 +Common KVM processor/m);
 });
 
 test('MachineConfig validation of cpuFlags (the programmatic API)', (t) => {

@@ -3,7 +3,9 @@
  * behave: EFER, STAR/LSTAR, FS/GS bases (checked through real %fs/%gs
  * accesses), KERNEL_GS_BASE with SWAPGS, the TSC (monotonic, writable via
  * IA32_TSC), PAT, TSC_AUX with RDTSCP, and #GP for unknown MSRs and reserved
- * bits.
+ * bits. The same binary runs under every -cpu model: the MSRs and CR4 bits of
+ * a feature CPUID hides are #GP, those it shows work (MTRRs with their
+ * reserved bits, CR4.MCE, x2APIC mode, TSC-deadline).
  */
 #include "guest.h"
 
@@ -220,6 +222,8 @@ static void tsc(void)
 
 static void pat(void)
 {
+    if (!((l1.d >> 16) & 1))
+        return;   /* model_features() checks that the MSR is absent */
     u64 pat = rdmsr(MSR_PAT);
     printf("PAT 0x%016lx\n", pat);
     report(pat == 0x0007040600070406ull, "PAT holds its power-on value");
@@ -288,6 +292,86 @@ static void advertised_instructions(void)
     }
 }
 
+static int write_cr4_safe(u64 v)
+{
+    catch_begin();
+    asm volatile("1: mov %0, %%cr4\n2:\n\t" EX_FIXUP("1b", "2b") :: "r"(v) : "memory");
+    return caught_vec;
+}
+
+/* An MSR of a hidden feature does not exist: RDMSR and WRMSR are #GP(0). */
+static void msr_absent(u32 msr, const char *feature)
+{
+    u64 v = 0;
+    int r = rdmsr_safe(msr, &v), w = wrmsr_safe(msr, 0);
+    report(r == 13 && w == 13, "%s not advertised: RDMSR/WRMSR 0x%x are #GP (%d, %d)", feature, msr, r, w);
+}
+
+/* A CR4 bit is reserved unless CPUID offers its feature. */
+static void cr4_bit(int advertised, int bit, const char *feature)
+{
+    u64 cr4 = read_cr4();
+    int vec = write_cr4_safe(cr4 | (1ull << bit));
+    if (advertised) {
+        report(vec == -1 && (read_cr4() & (1ull << bit)), "%s advertised: CR4 bit %d settable", feature, bit);
+        write_cr4(cr4);
+    } else {
+        report(vec == 13 && read_cr4() == cr4, "%s not advertised: setting CR4 bit %d is #GP (got %d)", feature, bit, vec);
+    }
+}
+
+static void model_features(void)
+{
+    struct cpuid_regs l7 = cpuid(7, 0);
+    int mtrr = (l1.d >> 12) & 1;
+    if (mtrr) {
+        u64 cap = 0;
+        report(rdmsr_safe(0xFE, &cap) == -1 && (cap & 0xFF) >= 1, "MTRR advertised: MTRRCAP has %lu variable ranges", cap & 0xFF);
+        u64 base0 = rdmsr(0x200);
+        report(wrmsr_safe(0x200, 0x80000006ull) == -1 && rdmsr(0x200) == 0x80000006ull, "MTRR: PHYSBASE0 takes a WB range");
+        report(wrmsr_safe(0x200, 0x80000106ull) == 13, "MTRR: reserved PHYSBASE0 bit 8 is #GP");
+        report(wrmsr_safe(0x200, 0x80000002ull) == 13, "MTRR: reserved type 2 in PHYSBASE0 is #GP");
+        report(wrmsr_safe(0x201, 0x0000010000000800ull) == 13, "MTRR: PHYSMASK0 above MAXPHYADDR is #GP");
+        report(wrmsr_safe(0x250, 0x0606060606060607ull) == 13, "MTRR: UC- (7) in a fixed range is #GP");
+        wrmsr(0x200, base0);
+    } else {
+        msr_absent(0xFE, "MTRR");
+        msr_absent(0x2FF, "MTRR");
+    }
+    if (!((l1.d >> 16) & 1)) msr_absent(0x277, "PAT");
+    if (!((l1.d >> 11) & 1)) msr_absent(0x174, "SEP");
+    if (!((l7.b >> 1) & 1)) msr_absent(0x3B, "TSC_ADJUST");
+    if (!((e1.d >> 27) & 1)) msr_absent(0xC0000103, "RDTSCP");
+    if ((l1.c >> 24) & 1) {
+        u64 v = 1;
+        report(rdmsr_safe(0x6E0, &v) == -1, "TSC_DEADLINE advertised: IA32_TSC_DEADLINE readable");
+    } else {
+        msr_absent(0x6E0, "TSC_DEADLINE");
+    }
+    u64 apic_base = rdmsr(0x1B);
+    if (!((l1.c >> 21) & 1)) {
+        int vec = wrmsr_safe(0x1B, apic_base | (1ull << 10));
+        report(vec == 13 && rdmsr(0x1B) == apic_base, "x2APIC not advertised: setting IA32_APIC_BASE.EXTD is #GP (got %d)", vec);
+        msr_absent(0x802, "x2APIC");
+    }
+
+    if (cpuid(0, 0).b == 0x68747541u) {   /* "Auth"enticAMD: SYSCFG and INT_PENDING_MSG exist, read 0 */
+        u64 v = 1, w = 1;
+        report(rdmsr_safe(0xC0010010, &v) == -1 && v == 0 && rdmsr_safe(0xC0010055, &w) == -1 && w == 0,
+               "AMD: SYSCFG and INT_PENDING_MSG read 0");
+        report(wrmsr_safe(0xC0010010, 1ull << 19) == 13, "AMD: SYSCFG.MtrrFixDramModEn (not offered) is #GP");
+    } else {
+        msr_absent(0xC0010010, "AMD vendor");
+    }
+
+    cr4_bit((l1.d >> 7) & 1, 6, "MCE");
+    cr4_bit((l1.d >> 2) & 1, 3, "DE");
+    if (!((l7.b >> 7) & 1)) cr4_bit(0, 20, "SMEP");   /* set, it would stop this code if its pages are user pages */
+    cr4_bit((l7.c >> 2) & 1, 11, "UMIP");
+    cr4_bit((l1.c >> 26) & 1, 18, "XSAVE");
+    if (!((l1.c >> 17) & 1)) cr4_bit(0, 17, "PCID");
+}
+
 int main(void)
 {
     identification();
@@ -299,5 +383,6 @@ int main(void)
     tsc();
     pat();
     unknown();
+    model_features();
     return 0;
 }

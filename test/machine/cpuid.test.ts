@@ -1,5 +1,6 @@
 import test from 'ava';
-import { buildCpuidTable, checkCpuModel, CPU_BRAND, FEATURES } from '../../lib/machine/cpuid.js';
+import { buildCpuidTable, checkCpuModel, cpuSignature, CPU_BRAND, FEATURES } from '../../lib/machine/cpuid.js';
+import { effectiveCoreFeatures } from '../../lib/machine/cpu-models.js';
 import type { CpuidEntry } from '../../lib/hypervisor/vm.js';
 
 function leaf(entries: CpuidEntry[], fn: number): CpuidEntry {
@@ -28,14 +29,14 @@ test('vendor, max leaves, signature, APIC ID', (t) => {
 test('feature bits are exactly the advertised list (no hypervisor bit)', (t) => {
   const table = buildCpuidTable();
   const l1 = leaf(table, 1);
-  t.is(l1.edx, (1 << 0) | (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 8) | (1 << 9) | (1 << 11) | (1 << 13) | (1 << 15) | (1 << 16) | (1 << 19) | (1 << 23) | (1 << 24) | (1 << 25) | (1 << 26));
+  t.is(l1.edx, (1 << 0) | (1 << 2) | (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 8) | (1 << 9) | (1 << 11) | (1 << 13) | (1 << 15) | (1 << 16) | (1 << 19) | (1 << 23) | (1 << 24) | (1 << 25) | (1 << 26));
   t.is(l1.ecx, (1 << 0) | (1 << 1) | (1 << 9) | (1 << 13) | (1 << 17) | (1 << 19) | (1 << 20) | (1 << 21) | (1 << 22) | (1 << 23) | (1 << 24) | (1 << 25) | (1 << 26));
   t.is(l1.edx & (1 << 28), 0, 'no HTT with one logical processor');
   t.is(l1.ecx & (1 << 31), 0, 'no hypervisor bit');
   const e1 = leaf(table, 0x80000001);
   t.is(e1.edx >>> 0, ((1 << 11) | (1 << 20) | (1 << 26) | (1 << 27) | (1 << 29)) >>> 0);
   t.is(e1.ecx, 1 | (1 << 5), 'LAHF_LM, ABM');
-  t.deepEqual(Object.keys(FEATURES.leaf1Edx), ['FPU', 'PSE', 'TSC', 'MSR', 'PAE', 'CX8', 'APIC', 'SEP', 'PGE', 'CMOV', 'PAT', 'CLFSH', 'MMX', 'FXSR', 'SSE', 'SSE2']);
+  t.deepEqual(Object.keys(FEATURES.leaf1Edx), ['FPU', 'DE', 'PSE', 'TSC', 'MSR', 'PAE', 'MCE', 'CX8', 'APIC', 'SEP', 'MTRR', 'PGE', 'CMOV', 'PAT', 'PSE36', 'CLFSH', 'MMX', 'FXSR', 'SSE', 'SSE2']);
   const l7 = leaf(table, 7);
   t.deepEqual([l7.eax, l7.ebx, l7.ecx, l7.edx], [0, (1 << 1) | (1 << 3) | (1 << 7) | (1 << 8) | (1 << 10) | (1 << 19) | (1 << 20) | (1 << 23) | (1 << 24), 1 << 2, 0], 'TSC_ADJUST, BMI1, SMEP, BMI2, INVPCID, ADX, SMAP, CLFLUSHOPT, CLWB; UMIP');
 });
@@ -57,4 +58,74 @@ test('SMP: per-vCPU APIC IDs, HTT and logical count, leaf 0xB topology', (t) => 
   t.deepEqual([sub(1).eax, sub(1).ebx, sub(1).ecx, sub(1).edx], [3, 6, 0x201, 5], 'core level: 6 cores, 3 ID bits');
   t.deepEqual([sub(2).ecx & 0xff00, sub(2).edx], [0, 5], 'no further level');
   t.true(sub(0).significantIndex);
+});
+
+const b = (...bits: number[]): number => bits.reduce((v, n) => (v | (1 << n)) >>> 0, 0);
+/** QEMU's PPro set: FPU DE PSE TSC MSR PAE MCE CX8 APIC SEP PGE CMOV PAT MMX FXSR SSE SSE2. */
+const PPRO_EDX = b(0, 2, 3, 4, 5, 6, 7, 8, 9, 11, 13, 15, 16, 23, 24, 25, 26);
+/** qemu64/kvm64 leaf 1 EDX: PPRO + MTRR, PSE36, CLFLUSH. */
+const GENERIC64_EDX = (PPRO_EDX | b(12, 17, 19)) >>> 0;
+
+function identity(table: CpuidEntry[]): { vendor: string; signature: number; brand: string; levels: [number, number] } {
+  const l0 = leaf(table, 0);
+  const brand = [2, 3, 4].map((i) => leaf(table, 0x80000000 + i)).flatMap((e) => [e.eax, e.ebx, e.ecx, e.edx]);
+  return { vendor: regText(l0.ebx, l0.edx, l0.ecx), signature: leaf(table, 1).eax, brand: regText(...brand).replace(/\0+$/, ''), levels: [l0.eax, leaf(table, 0x80000000).eax] };
+}
+
+test('signature: family and model above 15 use the extended fields', (t) => {
+  t.is(cpuSignature(6, 15, 1), 0x6f1);
+  t.is(cpuSignature(15, 107, 1), 0x60fb1, 'qemu64: family 15 (no extended family), model 0x6b');
+  t.is(cpuSignature(15, 6, 1), 0xf61, 'kvm64');
+  t.is(cpuSignature(0x19, 0x21, 0), 0xa20f10, 'family 0x19 = 0xf + 0xa');
+});
+
+test('qemu64: QEMU\'s identity and features (without MCA, SVM: not implemented)', (t) => {
+  const table = buildCpuidTable({ model: 'qemu64' });
+  t.deepEqual(identity(table), { vendor: 'AuthenticAMD', signature: 0x60fb1, brand: 'QEMU Virtual CPU version 2.5+', levels: [0xd, 0x8000000a] });
+  const l1 = leaf(table, 1);
+  t.is(l1.edx, GENERIC64_EDX);
+  t.is(l1.ecx, b(0, 13), 'SSE3, CX16');
+  const l7 = leaf(table, 7);
+  t.deepEqual([l7.ebx, l7.ecx], [0, 0]);
+  const e0 = leaf(table, 0x80000000);
+  t.is(regText(e0.ebx, e0.edx, e0.ecx), 'AuthenticAMD', 'AMD repeats the vendor in 0x80000000');
+  const e1 = leaf(table, 0x80000001);
+  t.is(e1.edx, ((GENERIC64_EDX & 0x0183f3ff) | b(11, 20, 29)) >>> 0, 'AMD aliases of leaf 1 EDX + SYSCALL, NX, LM');
+  t.is(e1.ecx, b(0), 'LAHF_LM (SVM not implemented)');
+  t.deepEqual(table.filter((e) => e.function === 0x80000009 || e.function === 0x8000000a).map((e) => [e.eax, e.ebx, e.ecx, e.edx]), [[0, 0, 0, 0], [0, 0, 0, 0]]);
+});
+
+test('kvm64: QEMU\'s identity and features (without VME, MCA: not implemented)', (t) => {
+  const table = buildCpuidTable({ model: 'kvm64' });
+  t.deepEqual(identity(table), { vendor: 'GenuineIntel', signature: 0xf61, brand: 'Common KVM processor', levels: [0xd, 0x80000008] });
+  const l1 = leaf(table, 1);
+  t.is(l1.edx, GENERIC64_EDX);
+  t.is(l1.ecx, b(0, 13), 'SSE3, CX16');
+  const e0 = leaf(table, 0x80000000);
+  t.deepEqual([e0.ebx, e0.ecx, e0.edx], [0, 0, 0]);
+  const e1 = leaf(table, 0x80000001);
+  t.is(e1.edx, b(11, 20, 29), 'SYSCALL, NX, LM');
+  t.is(e1.ecx, 0);
+});
+
+test('max and host: every implemented feature, tsvisor\'s identity', (t) => {
+  for (const model of ['max', 'host']) {
+    const table = buildCpuidTable({ model });
+    t.deepEqual(identity(table), { vendor: 'GenuineIntel', signature: 0x6f1, brand: CPU_BRAND, levels: [0xd, 0x80000008] });
+    const l1 = leaf(table, 1);
+    t.is(l1.edx, (buildCpuidTable().find((e) => e.function === 1)!.edx | b(7, 12, 17)) >>> 0, 'base + MCE, MTRR, PSE36');
+    t.is(l1.ecx, leaf(buildCpuidTable(), 1).ecx);
+    const l7 = leaf(table, 7);
+    t.is(l7.ebx, Object.values(FEATURES.leaf7Ebx).reduce((v, n) => (v | (1 << n)) >>> 0, 0));
+  }
+});
+
+test('-cpu edits: +feature adds an implemented bit to a model, -feature removes it', (t) => {
+  const features = effectiveCoreFeatures('qemu64', new Map<string, unknown>([['popcnt', true], ['sse4-2', true], ['nx', false], ['kvmclock', false]]));
+  const table = buildCpuidTable({ model: 'qemu64', features });
+  t.is(leaf(table, 1).ecx, b(0, 13, 20, 23), 'SSE3, CX16 + SSE4.2, POPCNT');
+  t.is(leaf(table, 0x80000001).edx & (1 << 20), 0, 'NX removed');
+  const max = buildCpuidTable({ model: 'max', features: effectiveCoreFeatures('max', new Map([['x2apic', false], ['mtrr', false]])) });
+  t.is(leaf(max, 1).ecx & (1 << 21), 0);
+  t.is(leaf(max, 1).edx & (1 << 12), 0);
 });

@@ -6,7 +6,7 @@ import { hypervisorLeaves, resolveCpuSelection } from '../../lib/paravirt/cpu-se
 
 function tableFor(model: string | undefined, flags?: Record<string, boolean | number | string>): CpuidEntry[] {
   const sel = resolveCpuSelection(model, flags);
-  return buildCpuidTable({ removedFeatures: sel.removedFeatures, hypervisorLeaves: hypervisorLeaves(sel, []) });
+  return buildCpuidTable({ model: sel.model, features: sel.coreFeatures, hypervisorLeaves: hypervisorLeaves(sel, []) });
 }
 const find = (t: CpuidEntry[], fn: number) => t.find((e) => e.function === fn);
 const text = (...regs: number[]) => Buffer.concat(regs.map((r) => { const b = Buffer.alloc(4); b.writeUInt32LE(r); return b; })).toString('latin1');

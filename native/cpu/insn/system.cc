@@ -66,6 +66,7 @@ const Insn* RDTSC(Cpu& c, const Insn* i) {
   return next(c, i);
 }
 const Insn* RDTSCP(Cpu& c, const Insn* i) {
+  if (!c.vm->features().rdtscp()) raise_ud(c);
   if ((c.cr4 & CR4_TSD) && c.cpl != 0 && c.mode != MODE_REAL) raise_gp(c, 0);
   uint64_t t = read_tsc(c);
   c.gpr[0] = (uint32_t)t;
@@ -223,17 +224,33 @@ const Insn* INVPCID_GyMdq(Cpu& c, const Insn* i) {
 }
 
 // ---- SYSCALL / SYSRET
-// Intel semantics: SYSCALL/SYSRET exist only in 64-bit mode
-const Insn* SYSCALL(Cpu& c, const Insn* i) {
-  if (!(c.efer & EFER_SCE) || c.mode != MODE_LONG64) raise_ud(c);
+// Intel: SYSCALL/SYSRET exist only in 64-bit mode. AMD (a CPUID vendor of AuthenticAMD, qemu64):
+// SYSCALL also from compatibility mode (to CSTAR) and from legacy mode (to STAR[31:0]), which is
+// how Linux enters the kernel from 32-bit processes on AMD.
+const Insn* syscall_legacy_amd(Cpu& c, const Insn* i) {
   uint16_t sel = (uint16_t)((c.star >> 32) & 0xfffc);
-  c.gpr[1] = next_rip(c, i);
+  c.gpr[1] = (uint32_t)next_rip(c, i);
+  c.set_rflags(c.get_rflags() & ~(F_VM | F_IF | F_RF));
+  c.set_cpl(0);
+  set_seg_cache(c, TSV_SEG_SS, sel + 8, 0, 0xffffffff, 0xc93);
+  set_seg_cache(c, TSV_SEG_CS, sel, 0, 0xffffffff, 0xc9b);
+  c.rip = (uint32_t)c.star;
+  return &kEndOfBlock;
+}
+const Insn* SYSCALL(Cpu& c, const Insn* i) {
+  if (!(c.efer & EFER_SCE)) raise_ud(c);
+  bool amd = c.vm->features().amd;
+  if (c.mode != MODE_LONG64 && !amd) raise_ud(c);
+  if (!(c.efer & EFER_LMA)) return syscall_legacy_amd(c, i);
+  uint16_t sel = (uint16_t)((c.star >> 32) & 0xfffc);
+  c.gpr[1] = c.mode == MODE_LONG64 ? next_rip(c, i) : (uint32_t)next_rip(c, i);
   c.gpr[11] = c.get_rflags() & ~F_RF;
   c.set_rflags(c.get_rflags() & ~c.sfmask & ~F_RF);
+  uint64_t target = c.mode == MODE_LONG64 ? c.lstar : c.cstar;
   c.set_cpl(0);
   set_seg_cache(c, TSV_SEG_SS, sel + 8, 0, 0xffffffff, 0xc93);
   set_seg_cache(c, TSV_SEG_CS, sel, 0, 0xffffffff, 0xa9b);
-  c.rip = c.lstar;
+  c.rip = target;
   return &kEndOfBlock;
 }
 const Insn* SYSRET(Cpu& c, const Insn* i) {
@@ -252,8 +269,10 @@ const Insn* SYSRET(Cpu& c, const Insn* i) {
   return &kEndOfBlock;
 }
 
-// SYSENTER / SYSEXIT (SEP): flat segments derived from IA32_SYSENTER_CS
+// SYSENTER / SYSEXIT (SEP): flat segments derived from IA32_SYSENTER_CS; AMD has them in legacy
+// mode only (#UD in long mode)
 const Insn* SYSENTER(Cpu& c, const Insn* i) {
+  if ((c.efer & EFER_LMA) && c.vm->features().amd) raise_ud(c);
   if (c.mode == MODE_REAL || (c.sysenter_cs & 0xfffc) == 0) raise_gp(c, 0);
   uint16_t cs = (uint16_t)(c.sysenter_cs & 0xfffc);
   bool lm = c.efer & EFER_LMA;
@@ -266,6 +285,7 @@ const Insn* SYSENTER(Cpu& c, const Insn* i) {
   return &kEndOfBlock;
 }
 const Insn* SYSEXIT(Cpu& c, const Insn* i) {
+  if ((c.efer & EFER_LMA) && c.vm->features().amd) raise_ud(c);
   if (c.mode == MODE_REAL || c.mode == MODE_V86 || c.cpl != 0 || (c.sysenter_cs & 0xfffc) == 0) raise_gp(c, 0);
   uint16_t base = (uint16_t)(c.sysenter_cs & 0xfffc);
   bool to64 = i->opsize == 8;
