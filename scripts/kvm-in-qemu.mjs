@@ -134,7 +134,7 @@ mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 echo "kvm-in-qemu: $(uname -r), $(grep -c ^processor /proc/cpuinfo) CPU, svm: $(grep -o -w -m1 svm /proc/cpuinfo), npt: $(grep -o -w -m1 npt /proc/cpuinfo)"
 for m in ${KVM_MODULES.map((m) => path.basename(m)).join(' ')}; do insmod /lib/modules/$m || echo "kvm-in-qemu: insmod $m failed"; done
-dmesg | grep -i -E 'kvm|svm' | sed 's/^/kvm-in-qemu: dmesg: /'
+dmesg | grep -i -E 'kvm|svm|tsc' | sed 's/^/kvm-in-qemu: dmesg: /'
 ls -l /dev/kvm 2>&1 | sed 's/^/kvm-in-qemu: /'
 cd /w
 sh -c ${shellQuote(command)}

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <algorithm>
 #include <cstring>
+#include <iterator>
 #include <utility>
 #include "kvm/kvm_host.h"
 #include "tsvisor_abi.h"
@@ -36,6 +37,13 @@ KvmVm::KvmVm(uint8_t* vm_state) : state_(vm_state) {
   if (ioctl(fd_, KVM_ENABLE_CAP, &cap) < 0) fail("KVM_ENABLE_CAP(KVM_CAP_X86_USER_SPACE_MSR)");
   int khz = ioctl(h.fd, KVM_CHECK_EXTENSION, KVM_CAP_GET_TSC_KHZ) > 0 ? ioctl(fd_, KVM_GET_TSC_KHZ, 0) : -1;
   tsc_khz_ = khz > 0 ? (uint64_t)khz : 0;
+  try {
+    set_msr_exit_ranges(nullptr, 0);  // the paravirtual ranges, before the machine adds its own
+  } catch (const KvmError&) {
+    close(fd_);
+    fd_ = -1;
+    throw;
+  }
 }
 
 KvmVm::~KvmVm() {
@@ -104,12 +112,24 @@ uint32_t KvmVm::cpuid1_eax() const {
   return 0x600;
 }
 
+namespace {
+// KVM serves its own paravirtual MSRs (and Hyper-V's) in the kernel whatever the guest's
+// CPUID says, and a guest that enables Hyper-V's hypercall MSR there would make KVM claim
+// VMCALL. These ranges always exit, so the machine decides them as on the interpreter:
+// the MSRs a device registered are served in TypeScript, the others are #GP.
+constexpr std::pair<uint64_t, uint64_t> kParavirtMsrRanges[] = {
+    {0x11, 0x12},                  // KVM's first kvmclock MSRs (wall clock, system time)
+    {0x40000000, 0x400001ff},      // Hyper-V synthetic MSRs
+    {0x4b564d00, 0x4b564dff},      // KVM's paravirtual MSRs
+};
+}  // namespace
+
 void KvmVm::set_msr_exit_ranges(const uint32_t* pairs, size_t count) {
   // A filter range is a bitmap over up to kSpan MSRs from its base: bit 1 allows the MSR
   // (KVM handles it), bit 0 denies it (the access exits with KVM_MSR_EXIT_REASON_FILTER).
   // The machine's ranges are sorted and packed into as few filter ranges as fit.
   constexpr uint64_t kSpan = KVM_MSR_FILTER_MAX_BITMAP_SIZE * 8;
-  std::vector<std::pair<uint64_t, uint64_t>> want;
+  std::vector<std::pair<uint64_t, uint64_t>> want(std::begin(kParavirtMsrRanges), std::end(kParavirtMsrRanges));
   for (size_t k = 0; k + 1 < count; k += 2) {
     // x2APIC MSRs cannot be filtered; without an in-kernel APIC they exit anyway (INVAL).
     if (pairs[k] >= 0x800 && pairs[k + 1] <= 0x8ff) continue;

@@ -9,7 +9,9 @@ import type { ExecutionContext } from 'ava';
 import { runGuest, type GuestResult } from '../helpers/run-guest.js';
 import { testOnKvm } from '../helpers/kvm-host.js';
 
-export const GUESTS_ON_BOTH_BACKENDS = ['hello', 'pio', 'exceptions', 'paging', 'modes'] as const;
+export const GUESTS_ON_BOTH_BACKENDS = ['hello', 'pio', 'exceptions', 'paging', 'modes', 'smp'] as const;
+/** vCPUs per guest (default 1): smp checks what a machine with more than one shows (CPUID HTT, the APs starting). */
+const VCPUS: Partial<Record<(typeof GUESTS_ON_BOTH_BACKENDS)[number], number>> = { smp: 2 };
 const TIMEOUT_MS = 120_000;
 
 function assertPassed(t: ExecutionContext, r: GuestResult, label: string): void {
@@ -23,7 +25,7 @@ const onKvm = testOnKvm({ serial: true });
 for (const name of GUESTS_ON_BOTH_BACKENDS) {
   onKvm(`${name} passes on interp and on kvm`, async (t) => {
     for (const accel of ['interp', 'kvm'] as const) {
-      const r = await runGuest(name, { accel, memoryMb: 32, timeoutMs: TIMEOUT_MS });
+      const r = await runGuest(name, { accel, memoryMb: 32, smp: VCPUS[name] ?? 1, timeoutMs: TIMEOUT_MS });
       assertPassed(t, r, `${name} on ${accel}`);
     }
   });
