@@ -8,6 +8,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include <x86intrin.h>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -75,6 +76,11 @@ KvmVcpu::KvmVcpu(std::shared_ptr<KvmVm> vm, int id, uint8_t* buf) : vm_(std::mov
     close(fd_);
     throw KvmError(m);
   }
+  kvm_device_attr tsc_attr;
+  std::memset(&tsc_attr, 0, sizeof tsc_attr);
+  tsc_attr.group = KVM_VCPU_TSC_CTRL;
+  tsc_attr.attr = KVM_VCPU_TSC_OFFSET;
+  tsc_offset_attr_ = ioctl(fd_, KVM_HAS_DEVICE_ATTR, &tsc_attr) == 0;
   reset();
 }
 
@@ -233,7 +239,23 @@ bool KvmVcpu::sync_tsc(std::string& error) {
                         *reinterpret_cast<const uint64_t*>(v + TSV_OFF_VM_GUEST_BASE_NS), at<uint64_t>(buf_, TSV_OFF_TSC_OFFSET)};
   if (std::memcmp(params, tsc_params_, sizeof params) == 0) return true;
   std::memcpy(tsc_params_, params, sizeof params);
-  // one kvm_msr_entry after the header
+  if (tsc_offset_attr_) {
+    // KVM_VCPU_TSC_OFFSET: guest TSC = host TSC + offset (tsvisor does not scale the TSC).
+    // The host TSC and the virtual clock are sampled back to back, so the guest TSC is the
+    // virtual clock's from the moment it is set, however long the ioctl takes.
+    uint64_t host_tsc = __rdtsc();
+    uint64_t offset = virtual_tsc_now() - host_tsc;
+    kvm_device_attr a;
+    std::memset(&a, 0, sizeof a);
+    a.group = KVM_VCPU_TSC_CTRL;
+    a.attr = KVM_VCPU_TSC_OFFSET;
+    a.addr = (uint64_t)(uintptr_t)&offset;
+    if (ioctl(fd_, KVM_SET_DEVICE_ATTR, &a) < 0) return error = errno_text("KVM_SET_DEVICE_ATTR(KVM_VCPU_TSC_OFFSET)"), false;
+    return true;
+  }
+  // Older kernels: a host write of IA32_TSC. KVM may take a value within a second of the
+  // vCPUs' previous writes as an attempt to synchronize them and keep the old offset.
+  // (one kvm_msr_entry after the header)
   struct {
     MsrListHeader header;
     kvm_msr_entry entry;

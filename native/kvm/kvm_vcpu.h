@@ -67,6 +67,8 @@ class KvmVcpu {
   bool internal_irq_window_ = false;  // we asked KVM for a window to inject pending_irq
   // Clock parameters the guest TSC was last set from (re-set when the machine's clock re-bases).
   uint64_t tsc_params_[4] = {~0ull, ~0ull, ~0ull, ~0ull};
+  // KVM_VCPU_TSC_OFFSET is settable (Linux 5.16+): the guest TSC is set as an offset to the host's.
+  bool tsc_offset_attr_ = false;
 };
 
 }  // namespace tsv::kvm
