@@ -4,9 +4,10 @@
  * it) and the ACPI PM timer are read together many times over about a second
  * while the test stalls the host thread that runs the machine, and every
  * reading is checked against every other by exact arithmetic; PIT counter 0
- * ticks IRQ 0 at 1 kHz meanwhile and must neither pile up beyond real time
- * nor go missing, also when the guest keeps interrupts off for several
- * periods at a time.
+ * ticks IRQ 0 at 1 kHz meanwhile and must never pile up beyond real time;
+ * the guest prints how many ticks it took (IRQ0-TICKS) so that the test can
+ * check that none was lost, also when the guest keeps interrupts off for
+ * several periods at a time.
  *
  * A sample is the TSC before (a), the PIT counter 2 latch, the PM timer, the
  * TSC after (b). The counters were read at some instant within [a, b], so
@@ -39,8 +40,6 @@
 #define PIT_HZ 1193182UL
 #define PM_HZ 3579545UL
 #define PIT_CH0_COUNT 1193u      /* ~1 kHz */
-/* Edges the PIT keeps owing while the CPU cannot take them (PIT_MAX_OWED_EDGES in lib/devices/i8254-pit.ts). */
-#define PIT_MAX_OWED 1000u
 #define MAX_SAMPLES 8192
 /* A sample whose reads took less than this is "tight": its check has no slack to speak of. */
 #define TIGHT_NS 50000UL
@@ -89,14 +88,16 @@ static u64 ticks_due_min(void)
 /*
  * Halts with interrupts on until the tick count has caught up with real time (within one tick
  * still on its way): a moving target, so ticks that were lost, not merely late, never get there.
- * Gives up after 60 s (a starved host delivers the owed ticks slowly, but faster than real time).
+ * Gives up after 2 s: how fast owed ticks arrive depends on how much CPU the host gives the
+ * machine, so this is a fact to report, not a check (no tick lost is checked by the test, which
+ * compares the ticks counted here with the edges the PIT emitted).
  */
-static int ticks_catch_up(u64 allowed_short)
+static int ticks_catch_up(void)
 {
-    u64 give_up = rdtsc() + 60 * tsc_hz;
-    while (ticks + 1 + allowed_short < ticks_due_min() && rdtsc() < give_up)
+    u64 give_up = rdtsc() + 2 * tsc_hz;
+    while (ticks + 1 < ticks_due_min() && rdtsc() < give_up)
         asm volatile("sti; hlt; cli" ::: "memory");
-    return ticks + 1 + allowed_short >= ticks_due_min();
+    return ticks + 1 >= ticks_due_min();
 }
 
 static u64 cycles_to_ns(u64 c) { return c * 1000000UL / (tsc_hz / 1000UL); }
@@ -212,7 +213,9 @@ int main(void)
      */
     u64 due_max = (t_end - ch0_a) / period_c + 1;
     report(ticks_at_end <= due_max, "IRQ 0 ticks by the end of sampling: %lu, at most the %lu due", ticks_at_end, due_max);
-    report(ticks_catch_up(0), "IRQ 0 ticks keep up with real time across the stalls (%lu, %lu due)", ticks, ticks_due_min());
+    int kept_up = ticks_catch_up();
+    printf("INFO: IRQ 0 ticks %s real time within 2 s after the stalls (%lu, %lu due)\n", kept_up ? "caught up with" : "still behind",
+           ticks, ticks_due_min());
 
     /*
      * Interrupts off for 3.5 periods at a time (as a guest slowed down by a loaded host keeps them
@@ -221,7 +224,6 @@ int main(void)
      * the count catches up with real time. Merged edges would leave it two or three ticks short
      * for good after every round.
      */
-    u64 off_from = rdtsc();
     for (int round = 0; round < 8; round++) {
         asm volatile("cli");
         u64 until = rdtsc() + period_c * 7 / 2;
@@ -235,12 +237,11 @@ int main(void)
     t_end = rdtsc();
     due_max = (t_end - ch0_a) / period_c + 1;
     report(ticks <= due_max, "interrupts mostly off: %lu IRQ 0 ticks, at most the %lu due", ticks, due_max);
-    /* Only if the host stretched these 56 ms beyond PIT_MAX_OWED periods may the excess be dropped. */
-    u64 off_periods = (t_end - off_from) / period_c + 1;
-    u64 allowed = off_periods > PIT_MAX_OWED ? off_periods - PIT_MAX_OWED : 0;
-    u64 before = ticks;
-    int caught = ticks_catch_up(allowed);
-    report(caught, "interrupts mostly off for %lu periods: once they are on, the ticks catch up with real time (%lu, then %lu, %lu due)",
-           off_periods, before, ticks, ticks_due_min());
+    int caught = ticks_catch_up();
+    printf("INFO: interrupts mostly off: once on, the ticks %s real time within 2 s (%lu, %lu due)\n",
+           caught ? "caught up with" : "were still behind", ticks, ticks_due_min());
+    /* The count the test compares with the edges the PIT emitted: interrupts stay off from here on. */
+    asm volatile("cli");
+    printf("IRQ0-TICKS %lu\n", ticks);
     return 0;
 }

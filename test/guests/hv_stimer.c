@@ -154,14 +154,18 @@ static void scenarios(unsigned vp)
     while ((st->hits[2] < 1000 || st->hits[3] < 1000) && now() < bound) asm volatile("sti; hlt; cli");
     u64 t1 = now();
     vreport(!(rdmsr(STIMER_CONFIG(0)) & CFG_ENABLE) && !(rdmsr(STIMER_CONFIG(1)) & CFG_ENABLE), "both timers shut down");
-    vreport(st->hits[2] == 1000 && st->hits[3] == 1000, "two periodic 1 ms timers: %u and %u expiries", st->hits[2], st->hits[3]);
+    /* In real time the 1000th handler can run while the next expiry already waits as msg_pending: it is
+     * delivered after the EOM even though the timer is now off (a message once posted stays posted). */
+    idle_ms(3);
+    unsigned h2 = st->hits[2], h3 = st->hits[3], most = realtime ? 1001 : 1000;
+    vreport(h2 >= 1000 && h2 <= most && h3 >= 1000 && h3 <= most, "two periodic 1 ms timers: %u and %u expiries", h2, h3);
     vreport(st->bad[2] == 0 && st->bad[3] == 0, "every HVMSG_TIMER_EXPIRED well-formed, expirations increasing (bad %u/%u)", st->bad[2], st->bad[3]);
     u64 span2 = st->last_exp[2] - st->first_exp[2], span3 = st->last_exp[3] - st->first_exp[3];
     vreport(span2 >= 999 * PERIOD && span3 >= 999 * PERIOD, "expirations span at least 999 periods (%lu, %lu)", span2, span3);
     vreport(t1 - t0 >= 1000 * PERIOD, "1000 periods of reference time passed (%lu)", t1 - t0);
     vreport(apic_isr_bit(0xF2) == 0, "auto-EOI SINT 3 left no ISR bit");
     idle_ms(3);
-    vreport(st->hits[2] == 1000 && st->hits[3] == 1000, "disabled timers stay quiet");
+    vreport(st->hits[2] == h2 && st->hits[3] == h3, "disabled timers stay quiet");
 
     /* One-shot: expires once at its absolute time, then disables itself. */
     reset_counts(st);
