@@ -48,12 +48,24 @@ template <bool SD> const Insn* ROUNDS(Cpu& c, const Insn* i) {
   return next(c, i);
 }
 
-// The dot products run in stages (products, partial sums, final sum); an unmasked
-// exception in one stage is reported (#XM) with that stage's flags, as on hardware,
-// and the later stages do not run.
-void stage_end(Cpu& c, const Env& e) {
-  if (TSV_UNLIKELY(e.unmasked())) sse_fp_commit(c, e);
-}
+// The dot products run in stages (products, partial sums, final sum), each with its own
+// exception state: an unmasked exception in one stage is reported (#XM) and the later
+// stages do not run; the flags of the stages already completed stay set beside it (the
+// reference CPU reports OE/UE/PE of the products with a DE from the sums).
+struct DotStages {
+  Cpu& c;
+  uint32_t done = 0;  // flags of the completed stages
+  void end(const Env& e) {
+    if (TSV_LIKELY(e.flags == 0)) return;
+    Outcome o = outcome(e);
+    if (TSV_UNLIKELY(o.fault)) {
+      c.mxcsr |= done | o.flags;
+      raise_simd_fp(c);
+    }
+    done |= o.flags;
+  }
+  void commit() { c.mxcsr |= done; }
+};
 
 // DPPS: products of the elements imm8[7:4] selects (+0.0 for the others), summed as
 // (p0 + p1) + (p2 + p3), written to the elements imm8[3:0] selects (+0.0 elsewhere).
@@ -62,14 +74,18 @@ const Insn* DPPS(Cpu& c, const Insn* i) {
   Xmm s = xmm_src<true>(c, i);
   const Xmm& d = c.xmm[i->reg];
   const uint8_t imm = (uint8_t)i->imm;
-  Env e(c.mxcsr);
+  DotStages st{c};
   uint32_t p[4];
-  for (int k = 0; k < 4; k++) p[k] = ((imm >> (4 + k)) & 1) ? f32_mul(e, d.d[k], s.d[k]) : 0;
-  stage_end(c, e);
-  uint32_t lo = f32_add(e, p[0], p[1]), hi = f32_add(e, p[2], p[3]);
-  stage_end(c, e);
-  uint32_t sum = f32_add(e, lo, hi);
-  sse_fp_commit(c, e);
+  Env e1(c.mxcsr);
+  for (int k = 0; k < 4; k++) p[k] = ((imm >> (4 + k)) & 1) ? f32_mul(e1, d.d[k], s.d[k]) : 0;
+  st.end(e1);
+  Env e2(c.mxcsr);
+  uint32_t lo = f32_add(e2, p[0], p[1]), hi = f32_add(e2, p[2], p[3]);
+  st.end(e2);
+  Env e3(c.mxcsr);
+  uint32_t sum = f32_add(e3, lo, hi);
+  st.end(e3);
+  st.commit();
   Xmm r;
   for (int k = 0; k < 4; k++) r.d[k] = ((imm >> k) & 1) ? sum : 0;
   c.xmm[i->reg] = r;
@@ -80,12 +96,15 @@ const Insn* DPPD(Cpu& c, const Insn* i) {
   Xmm s = xmm_src<true>(c, i);
   const Xmm& d = c.xmm[i->reg];
   const uint8_t imm = (uint8_t)i->imm;
-  Env e(c.mxcsr);
+  DotStages st{c};
   uint64_t p[2];
-  for (int k = 0; k < 2; k++) p[k] = ((imm >> (4 + k)) & 1) ? f64_mul(e, d.q[k], s.q[k]) : 0;
-  stage_end(c, e);
-  uint64_t sum = f64_add(e, p[0], p[1]);
-  sse_fp_commit(c, e);
+  Env e1(c.mxcsr);
+  for (int k = 0; k < 2; k++) p[k] = ((imm >> (4 + k)) & 1) ? f64_mul(e1, d.q[k], s.q[k]) : 0;
+  st.end(e1);
+  Env e2(c.mxcsr);
+  uint64_t sum = f64_add(e2, p[0], p[1]);
+  st.end(e2);
+  st.commit();
   Xmm r;
   for (int k = 0; k < 2; k++) r.q[k] = ((imm >> k) & 1) ? sum : 0;
   c.xmm[i->reg] = r;
