@@ -6,7 +6,10 @@
  * 0x10 + 2n / 0x11 + 2n the low/high halves of redirection entry n:
  * vector (7-0), delivery mode (10-8), destination mode (11, 1 = logical),
  * delivery status (12, RO), polarity (13), remote IRR (14, RO), trigger
- * mode (15, 1 = level), mask (16); destination in bits 63-56.
+ * mode (15, 1 = level), mask (16); destination in bits 63-56. With KVM's
+ * extended destination ID advertised (kvm-msi-ext-dest-id), bits 55-49
+ * are APIC ID bits 14:8 of a physical destination, as the same bits of an
+ * MSI address are (an entry is an MSI in QEMU's and KVM's IOAPIC).
  *
  * Pins carry the logical "asserted" state of their line (the machine's
  * IrqLines), so the polarity bit is stored but does not invert anything:
@@ -26,6 +29,7 @@ import type { MmioDevice, Resettable } from '../machine/bus-device.js';
 import { DeliveryMode, type ApicBus } from '../machine/interrupt-types.js';
 import type { IrqLines } from '../machine/irq.js';
 import type { MmioBus } from '../machine/mmio-bus.js';
+import { extendDestination } from './pci/msi-message.js';
 
 export const IOAPIC_PINS = 24;
 export const IOAPIC_VERSION = 0x11;
@@ -60,6 +64,8 @@ export class IoApic implements MmioDevice, Resettable {
   readonly low = new Uint32Array(IOAPIC_PINS);
   readonly high = new Uint32Array(IOAPIC_PINS);
   private pins = 0;
+  /** kvm-msi-ext-dest-id: entry bits 55:49 are APIC ID bits 14:8 (set by the machine from -cpu). */
+  extendedDestId = false;
 
   constructor(private readonly bus: ApicBus) {
     this.reset();
@@ -105,11 +111,13 @@ export class IoApic implements MmioDevice, Resettable {
       if (lo & REDIR_REMOTE_IRR || (this.pins & (1 << pin)) === 0) return;
       this.low[pin] = lo | REDIR_REMOTE_IRR;
     }
+    const logical = (lo & REDIR_DEST_LOGICAL) !== 0;
+    const hi = this.high[pin]!;
     this.bus.deliver({
       vector: lo & 0xff,
       deliveryMode: ((lo >> 8) & 7) as DeliveryMode,
-      logical: (lo & REDIR_DEST_LOGICAL) !== 0,
-      destination: this.high[pin]! >>> 24,
+      logical,
+      destination: this.extendedDestId && !logical ? extendDestination(hi >>> 24, (hi >>> 17) & 0x7f) : hi >>> 24,
       levelTriggered: level,
     });
   }
@@ -144,7 +152,8 @@ export class IoApic implements MmioDevice, Resettable {
     const n = (reg - IOAPIC_REG_REDTBL) >> 1;
     if (reg < IOAPIC_REG_REDTBL || n >= IOAPIC_PINS) return; // read-only or absent
     if (reg & 1) {
-      this.high[n] = value & 0xff00_0000;
+      // Bits 55:49 are reserved unless they extend the destination.
+      this.high[n] = value & (this.extendedDestId ? 0xfffe_0000 : 0xff00_0000);
       return;
     }
     const keep = this.low[n]! & REDIR_REMOTE_IRR;

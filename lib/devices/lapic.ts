@@ -19,6 +19,7 @@ import { DeliveryMode, type LegacyInterruptController } from '../machine/interru
 import type { MsrHandler } from '../machine/msr-registry.js';
 import type { InterruptSource, LocalMmio } from '../machine/run-loop.js';
 import * as r from './lapic-registers.js';
+import { EoiAssistChannel, type EoiAssistMemory } from './lapic-eoi-assist.js';
 
 /** pendingVector()'s answer when the 8259 is to be asked for the vector (ExtINT). */
 export const EXTINT_PENDING = 0x100;
@@ -59,6 +60,12 @@ function highestBit(words: Uint32Array): number {
   return -1;
 }
 
+/** Whether bit is the only bit set in a 256-bit array. */
+function onlyBit(words: Uint32Array, bit: number): boolean {
+  for (let i = 0; i < 8; i++) if (words[i]! !== (i === bit >>> 5 ? 1 << (bit & 31) : 0)) return false;
+  return true;
+}
+
 function testBit(words: Uint32Array, bit: number): boolean {
   return ((words[bit >>> 5]! >>> (bit & 31)) & 1) !== 0;
 }
@@ -76,6 +83,8 @@ export class LocalApic implements InterruptSource, LocalMmio {
   private readonly tmr = new Uint32Array(8);
   /** Vectors taken without setting ISR (Hyper-V SynIC SINTs with auto-EOI), set through setAutoEoi. */
   private readonly autoEoi = new Uint32Array(8);
+  /** Lazy-EOI flags in guest memory (KVM PV EOI, Hyper-V APIC assist): lapic-eoi-assist.ts. */
+  private readonly eoiAssists: EoiAssistChannel[] = [];
   /** Told when a vector is retired: by an EOI write, or at acceptance for an auto-EOI vector (SynIC re-delivery). */
   onVectorRetired: ((vector: number) => void) | undefined;
   private readonly lvt = new Uint32Array(r.LVT_COUNT);
@@ -123,6 +132,8 @@ export class LocalApic implements InterruptSource, LocalMmio {
 
   /** Power-on / INIT state of the registers (the ID survives INIT; power-on sets it to the index). */
   private resetRegisters(): void {
+    // ISR empties: a grant outstanding means nothing any more; its flag is cleared so the guest writes its next EOI.
+    for (const c of this.eoiAssists) if (c.enabled) c.withdraw();
     this.irr.fill(0);
     this.isr.fill(0);
     this.tmr.fill(0);
@@ -148,6 +159,8 @@ export class LocalApic implements InterruptSource, LocalMmio {
   /** Power-on (system reset): ID = vCPU index. */
   powerOn(): void {
     this.id = this.index;
+    // A system reset turns the lazy-EOI channels off with their MSRs; the old OS's flag words are left alone.
+    for (const c of this.eoiAssists) c.reset();
     this.resetRegisters();
     this.seenBaseLow = this.vcpu.u32[this.baseLowAt]!;
     this.seenBaseHigh = this.vcpu.u32[this.baseLowAt + 1]!;
@@ -252,6 +265,7 @@ export class LocalApic implements InterruptSource, LocalMmio {
   /** Arbitration priority, used to pick the target of a lowest-priority message. */
   get arbitrationPriority(): number {
     this.sync();
+    this.settleEoiAssist();
     const isrv = Math.max(highestBit(this.isr), 0) & 0xf0;
     const irrv = Math.max(highestBit(this.irr), 0) & 0xf0;
     const tprClass = this.tpr & 0xf0;
@@ -270,6 +284,7 @@ export class LocalApic implements InterruptSource, LocalMmio {
     }
     setBit(this.irr, vector, true);
     setBit(this.tmr, vector, levelTriggered);
+    this.settleEoiAssist();
     this.host.interruptRaised(this.index);
   }
 
@@ -329,6 +344,7 @@ export class LocalApic implements InterruptSource, LocalMmio {
   }
 
   pendingVector(): number {
+    this.settleEoiAssist();
     if (this.extIntLine()) return EXTINT_PENDING;
     if (!this.hardwareEnabled || !this.softwareEnabled) return -1;
     const vector = highestBit(this.irr);
@@ -351,7 +367,45 @@ export class LocalApic implements InterruptSource, LocalMmio {
       return pending;
     }
     setBit(this.isr, pending, true);
+    this.offerEoiAssist(pending);
     return pending;
+  }
+
+  // ---- lazy EOI (KVM PV EOI, Hyper-V APIC assist) -----------------------------
+
+  /** A lazy-EOI flag word of this APIC, enabled and disabled by its owner's MSR. */
+  addEoiAssist(name: string, memory: EoiAssistMemory): EoiAssistChannel {
+    const channel = new EoiAssistChannel(name, memory, () => this.settleEoiAssist());
+    this.eoiAssists.push(channel);
+    return channel;
+  }
+
+  /**
+   * vector just went into service: if its EOI only matters to this APIC (edge-triggered) and nothing
+   * else is in service or pending, the guest may retire it by clearing a flag instead of writing EOI.
+   */
+  private offerEoiAssist(vector: number): void {
+    if (this.eoiAssists.length === 0 || testBit(this.tmr, vector) || highestBit(this.irr) >= 0 || !onlyBit(this.isr, vector)) return;
+    for (const c of this.eoiAssists) {
+      if (c.enabled) {
+        c.grant(vector);
+        return;
+      }
+    }
+  }
+
+  /**
+   * Before the APIC's state is used: a flag the guest cleared is the EOI of the granted vector; a grant
+   * still set while another interrupt waits is withdrawn, so the guest's next EOI is a register write that
+   * retires the right vector once that interrupt nests.
+   */
+  private settleEoiAssist(): void {
+    for (const c of this.eoiAssists) {
+      const vector = c.grantedVector;
+      if (vector < 0) continue;
+      if (c.takeGuestEoi()) this.retire(vector);
+      else if (highestBit(this.irr) >= 0) c.withdraw();
+    }
   }
 
   /** Marks a vector as auto-EOI: accepting it retires it at once, no EOI write needed (Hyper-V SINTs). */
@@ -365,9 +419,15 @@ export class LocalApic implements InterruptSource, LocalMmio {
     return true;
   }
 
+  /** An EOI write. A grant still outstanding is withdrawn: the write is the EOI (once, even if the guest also cleared the flag). */
   private eoi(): void {
+    for (const c of this.eoiAssists) c.withdraw();
     const vector = highestBit(this.isr);
     if (vector < 0) return;
+    this.retire(vector);
+  }
+
+  private retire(vector: number): void {
     setBit(this.isr, vector, false);
     if (testBit(this.tmr, vector)) this.host.broadcastEoi(vector);
     this.onVectorRetired?.(vector);
@@ -438,6 +498,7 @@ export class LocalApic implements InterruptSource, LocalMmio {
   /** Reads a 32-bit register; undefined when the offset holds none in the current mode. */
   readRegister(offset: number): number | undefined {
     this.sync();
+    this.settleEoiAssist();
     const x2 = this.x2apic;
     switch (offset) {
       case r.REG_ID:
@@ -491,6 +552,7 @@ export class LocalApic implements InterruptSource, LocalMmio {
    */
   writeRegister(offset: number, value: number, high = 0): boolean {
     this.sync();
+    if (offset !== r.REG_EOI) this.settleEoiAssist();
     const x2 = this.x2apic;
     value >>>= 0;
     switch (offset) {

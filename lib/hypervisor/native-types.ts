@@ -49,4 +49,6 @@ export interface NativeVcpu {
   reset(): void;
   /** Guest-linear to guest-physical through the current paging mode; -1 if not mapped. */
   translate(linear: number, write: boolean, user: boolean): number;
+  /** The interp backend: drops this vCPU's TLB (global pages too). Absent where the backend has no per-vCPU flush (kvm). */
+  flushTlb?(): void;
 }

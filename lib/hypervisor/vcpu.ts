@@ -76,6 +76,16 @@ export class Vcpu {
     this.native.reset();
   }
 
+  /**
+   * Drops this vCPU's TLB, global pages included. Returns false when the backend has no per-vCPU
+   * flush (kvm): the caller then flushes every vCPU (lib/machine re-sets the RAM slot).
+   */
+  flushTlb(): boolean {
+    if (this.native.flushTlb === undefined) return false;
+    this.native.flushTlb();
+    return true;
+  }
+
   /** Guest-linear to guest-physical through the current paging mode; -1 when not mapped. */
   translate(linear: number, write = false, user = false): number {
     if (!Number.isSafeInteger(linear) || linear < 0) {

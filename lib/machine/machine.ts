@@ -279,7 +279,16 @@ export class Machine {
         invalidateCode: (gpa, length) => this.vm.invalidateCode(gpa, length),
         // No per-page TLB flush reaches TypeScript: re-setting the RAM slot drops every vCPU's TLB (and decoded code).
         flushAllTlbs: () => this.vm.setMemoryRegion(RAM_SLOT, 0, config.memoryBytes, ramBuffer, 0, 0),
+        // kvm has no per-vCPU flush from user space: flushing every vCPU is a superset.
+        flushVcpuTlb: (i) => {
+          if (!this.vcpus[i]!.flushTlb()) this.vm.setMemoryRegion(RAM_SLOT, 0, config.memoryBytes, ramBuffer, 0, 0);
+        },
+        apics: this.localApics.apics,
       });
+      // kvm-msi-ext-dest-id: MSI address bits 11:5 (and IOAPIC entry bits 55:49) carry APIC ID bits 14:8.
+      const extendedDestId = this.cpu.kvm.has('kvm-msi-ext-dest-id');
+      this.pci.bus.msiExtendedDestId = extendedDestId;
+      this.platform.ioapic.extendedDestId = extendedDestId;
       this.events.on('resume', () => this.paravirt.resumed());
       this.resettable.push(this.paravirt);
       if (config.devices.some((d) => d.driver === 'hyperv-testdev')) this.attachHypervTestdev();

@@ -14,6 +14,8 @@ import type { MsrRegistry } from '../machine/msr-registry.js';
 import { Kvmclock } from './kvmclock.js';
 import { MSR_KVM_STEAL_TIME, StealTime } from './steal-time.js';
 import { PvUnhalt, type VcpuWaker } from './pv-unhalt.js';
+import { MSR_KVM_PV_EOI_EN, PvEoi, type PvEoiApic } from './pv-eoi.js';
+import { MSR_KVM_POLL_CONTROL, PollControl } from './poll-control.js';
 import { HcQueue } from './hcqueue.js';
 import { HC_TSVISOR_QUEUE_FLUSH, MSR_TSVISOR_HCQUEUE } from './hcqueue-abi.js';
 import {
@@ -58,6 +60,10 @@ export interface KvmParavirtContext {
   invalidateCode: (gpa: number, length: number) => void;
   /** Drops every vCPU's translations (the hypercall queue's INVLPG / FLUSH_TLB). */
   flushAllTlbs: () => void;
+  /** Drops vCPU i's translations (PV TLB flush). */
+  flushVcpuTlb: (index: number) => void;
+  /** The vCPUs' local APICs (PV EOI's lazy-EOI flag). */
+  apics: readonly PvEoiApic[];
 }
 
 export class KvmParavirt {
@@ -65,6 +71,8 @@ export class KvmParavirt {
   readonly queue: HcQueue | undefined;
   readonly stealTime: StealTime | undefined;
   readonly unhalt: PvUnhalt | undefined;
+  readonly pvEoi: PvEoi | undefined;
+  readonly pollControl: PollControl | undefined;
   /** Hypercalls handled (diagnostics, benchmarks). */
   hypercallCount = 0;
 
@@ -93,11 +101,27 @@ export class KvmParavirt {
       both(MSR_KVM_WALL_CLOCK_NEW, MSR_KVM_SYSTEM_TIME_NEW);
     }
     if (flags.has('kvm-steal-time')) {
-      const st = new StealTime(ctx.vcpus.length, ctx.clock, ctx.memory, ctx.runnable);
+      const st = new StealTime(ctx.vcpus.length, ctx.clock, ctx.memory, ctx.runnable, ctx.flushVcpuTlb);
       this.stealTime = st;
       ctx.msrs.register(MSR_KVM_STEAL_TIME, MSR_KVM_STEAL_TIME, {
         read: (vcpu) => st.read(vcpu.id),
         write: (vcpu, _index, value) => st.write(vcpu.id, value),
+      });
+    }
+    if (flags.has('kvm-pv-eoi')) {
+      const pe = new PvEoi(ctx.apics, ctx.memory);
+      this.pvEoi = pe;
+      ctx.msrs.register(MSR_KVM_PV_EOI_EN, MSR_KVM_PV_EOI_EN, {
+        read: (vcpu) => pe.read(vcpu.id),
+        write: (vcpu, _index, value) => pe.write(vcpu.id, value),
+      });
+    }
+    if (flags.has('kvm-poll-control')) {
+      const pc = new PollControl(ctx.vcpus.length);
+      this.pollControl = pc;
+      ctx.msrs.register(MSR_KVM_POLL_CONTROL, MSR_KVM_POLL_CONTROL, {
+        read: (vcpu) => pc.read(vcpu.id),
+        write: (vcpu, _index, value) => pc.write(vcpu.id, value),
       });
     }
     if (flags.has('kvm-pv-unhalt')) this.unhalt = new PvUnhalt(ctx.vcpus.length, ctx.waker);
@@ -135,6 +159,8 @@ export class KvmParavirt {
     this.stealTime?.reset();
     this.queue?.reset();
     this.unhalt?.reset();
+    this.pvEoi?.reset();
+    this.pollControl?.reset();
   }
 
   /** The Node API's counterpart of a host clocksource change: kvmclock drops PVCLOCK_TSC_STABLE_BIT. */

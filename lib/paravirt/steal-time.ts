@@ -7,6 +7,14 @@
  * waiting: steal accrues) or halted (its wait is idle time, not steal).
  * Time between a halted vCPU's wake-up and its next slice is not counted
  * (the loop wakes vCPUs right before their slice, so it is short).
+ *
+ * The `preempted` byte tells the guest which vCPUs are not running: the
+ * round-robin runs one vCPU at a time, so every vCPU but the one in its
+ * slice has KVM_VCPU_PREEMPTED set (from the end of its slice to the start
+ * of its next). PV TLB flush (kvm-pv-tlb-flush): instead of an IPI, the
+ * guest sets KVM_VCPU_FLUSH_TLB in a preempted vCPU's byte; before that
+ * vCPU's next slice the byte is cleared and, if the bit was set, its TLB is
+ * flushed — the flush the IPI would have done, before it can run.
  */
 import type { Clock } from '../machine/clock.js';
 import type { GuestMemory } from '../machine/guest-memory.js';
@@ -18,6 +26,9 @@ const ST_PREEMPTED = 16;
 const ST_SIZE = 64;
 /** The low 6 bits of the MSR: bit 0 enable, 1-5 reserved (#GP when set). */
 const ST_RESERVED = 0x3en;
+/** The preempted byte's bits. */
+export const KVM_VCPU_PREEMPTED = 1;
+export const KVM_VCPU_FLUSH_TLB = 2;
 
 export class StealTime {
   private readonly msr: bigint[];
@@ -26,6 +37,8 @@ export class StealTime {
   private readonly version: number[];
   private readonly waitingSince: Array<number | undefined>;
   private previous = -1;
+  /** TLB flushes done for KVM_VCPU_FLUSH_TLB requests (diagnostics, the Linux test). */
+  tlbFlushes = 0;
 
   constructor(
     count: number,
@@ -33,6 +46,8 @@ export class StealTime {
     private readonly memory: GuestMemory,
     /** Whether vCPU i can run (not halted, not waiting for a startup IPI). */
     private readonly runnable: (index: number) => boolean,
+    /** Flushes vCPU i's TLB (a guest-requested PV TLB flush). */
+    private readonly flushTlb: (index: number) => void,
   ) {
     this.msr = new Array<bigint>(count).fill(0n);
     this.gpa = new Array<number>(count).fill(-1);
@@ -53,7 +68,11 @@ export class StealTime {
     if (enable && gpa + ST_SIZE > this.memory.size) return false;
     this.msr[index] = value;
     this.gpa[index] = enable ? gpa : -1;
-    if (enable) this.publish(index);
+    if (enable) {
+      // The writer is running: not preempted.
+      this.memory.writeU8(gpa + ST_PREEMPTED, 0);
+      this.publish(index);
+    }
     return true;
   }
 
@@ -61,7 +80,11 @@ export class StealTime {
   beforeSlice(index: number): void {
     const now = this.clock.nowNs();
     const prev = this.previous;
-    if (prev >= 0 && prev !== index) this.waitingSince[prev] = this.runnable(prev) ? now : undefined;
+    if (prev >= 0 && prev !== index) {
+      this.waitingSince[prev] = this.runnable(prev) ? now : undefined;
+      this.markPreempted(prev);
+    }
+    if (prev !== index) this.resume(index);
     const since = this.waitingSince[index];
     if (since !== undefined && prev !== index) {
       this.steal[index]! += Math.max(0, now - since);
@@ -85,6 +108,28 @@ export class StealTime {
     return this.steal[index]!;
   }
 
+  /** vCPU index's slice ended: it is not running until its next one. */
+  private markPreempted(index: number): void {
+    const gpa = this.gpa[index]!;
+    if (gpa < 0) return;
+    const at = gpa + ST_PREEMPTED;
+    this.memory.writeU8(at, this.memory.readU8(at) | KVM_VCPU_PREEMPTED);
+  }
+
+  /** vCPU index is about to run: clear its preempted byte and do the TLB flush the guest asked for in it. */
+  private resume(index: number): void {
+    const gpa = this.gpa[index]!;
+    if (gpa < 0) return;
+    const at = gpa + ST_PREEMPTED;
+    const state = this.memory.readU8(at);
+    if (state === 0) return;
+    this.memory.writeU8(at, 0);
+    if ((state & KVM_VCPU_FLUSH_TLB) !== 0) {
+      this.flushTlb(index);
+      this.tlbFlushes++;
+    }
+  }
+
   private publish(index: number): void {
     const gpa = this.gpa[index]!;
     if (gpa < 0) return;
@@ -92,7 +137,6 @@ export class StealTime {
     this.version[index] = (this.version[index]! + 1) | 1;
     m.writeU32(gpa + ST_VERSION, this.version[index]!);
     m.writeU64(gpa + ST_STEAL, BigInt(Math.floor(this.steal[index]!)));
-    m.writeU8(gpa + ST_PREEMPTED, 0);
     this.version[index] = (this.version[index]! + 1) >>> 0;
     m.writeU32(gpa + ST_VERSION, this.version[index]!);
   }

@@ -152,7 +152,8 @@ class VcpuWrap : public Napi::ObjectWrap<VcpuWrap> {
                                    {InstanceAccessor("state", &VcpuWrap::State, nullptr),
                                     InstanceMethod("run", &VcpuWrap::Run),
                                     InstanceMethod("reset", &VcpuWrap::Reset),
-                                    InstanceMethod("translate", &VcpuWrap::Translate)});
+                                    InstanceMethod("translate", &VcpuWrap::Translate),
+                                    InstanceMethod("flushTlb", &VcpuWrap::FlushTlb)});
     ctor = new Napi::FunctionReference(Napi::Persistent(f));
     return f;
   }
@@ -206,6 +207,12 @@ class VcpuWrap : public Napi::ObjectWrap<VcpuWrap> {
 
   Napi::Value Reset(const Napi::CallbackInfo& info) {
     cpu_->reset();
+    return info.Env().Undefined();
+  }
+
+  // Drops this vCPU's translations, global pages included (a PV TLB flush asked for by another vCPU).
+  Napi::Value FlushTlb(const Napi::CallbackInfo& info) {
+    cpu_->flush_tlb(true);
     return info.Env().Undefined();
   }
 

@@ -82,10 +82,15 @@ void Vm::cpuid(uint32_t fn, uint32_t idx, uint32_t out[4]) const {
   const CpuidEntry* b0 = lookup(cpuid_, 0, 0);
   const CpuidEntry* e0 = lookup(cpuid_, 0x80000000u, 0);
   uint32_t max_basic = b0 ? b0->eax : 0;
-  const CpuidEntry* h0 = lookup(cpuid_, 0x40000000u, 0);
   bool out_of_range = false;
-  if (fn < 0x40000000u) out_of_range = fn > max_basic;
-  else if (fn < 0x50000000u) out_of_range = !h0 || fn > h0->eax;  // hypervisor leaves, bounded by 0x40000000.EAX
+  if (fn < 0x40000000u) {
+    out_of_range = fn > max_basic;
+  } else if (fn < 0x50000000u) {
+    // Hypervisor leaves come in blocks of 0x100 (Hyper-V at 0x40000000, KVM's after it at 0x40000100),
+    // each bounded by its own base leaf's EAX, as KVM looks them up.
+    const CpuidEntry* h0 = lookup(cpuid_, fn & 0xffffff00u, 0);
+    out_of_range = !h0 || fn > h0->eax;
+  }
   else if (fn >= 0x80000000u && fn < 0x90000000u) out_of_range = !e0 || fn > e0->eax;
   if (out_of_range) {
     fn = max_basic;

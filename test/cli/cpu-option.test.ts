@@ -37,7 +37,11 @@ test('every spelling of a boolean flag, later settings win', (t) => {
     model: 'qemu64',
     flags: { 'kvm-pv-ipi': true, 'kvmclock-stable-bit': false, kvmclock: true, 'kvm-nopiodelay': false, 'kvm-pv-sched-yield': true },
   });
-  t.deepEqual(cpuOf('kvm64,-kvm-asyncpf,kvm_pv_eoi=off'), { model: 'kvm64', flags: undefined }, 'unimplemented KVM flags may be turned off');
+  t.deepEqual(cpuOf('kvm64,-kvm-asyncpf,kvm_asyncpf_int=off'), { model: 'kvm64', flags: undefined }, 'unimplemented KVM flags may be turned off');
+  t.deepEqual(cpuOf('kvm64,kvm_pv_eoi=off,+kvm-pv-tlb-flush,kvm-poll-control,kvm_msi_ext_dest_id=on'), {
+    model: 'kvm64',
+    flags: { 'kvm-pv-eoi': false, 'kvm-pv-tlb-flush': true, 'kvm-poll-control': true, 'kvm-msi-ext-dest-id': true },
+  });
   t.deepEqual(cpuOf('kvm64,kvm_steal_time=off'), { model: 'kvm64', flags: { 'kvm-steal-time': false } });
   t.deepEqual(cpuOf('kvm64,+x2apic,-x2apic'), { model: 'kvm64', flags: { x2apic: false } });
   t.deepEqual(cpuOf('max,-popcnt,-tsc_deadline,pdpe1gb=on'), { model: 'max', flags: { popcnt: false, 'tsc-deadline': false, pdpe1gb: true } });
@@ -76,7 +80,8 @@ test('errors: one line naming the option, the argument and the problem', (t) => 
   t.is(errorOf('Skylake-Client'), "-cpu Skylake-Client: unable to find CPU model 'Skylake-Client'");
   t.is(errorOf(''), '-cpu : a CPU model name is required');
   t.is(errorOf('qemu64,+kvm-asyncpf'), "-cpu qemu64,+kvm-asyncpf: property 'kvm-asyncpf' is not implemented by tsvisor");
-  t.is(errorOf('qemu64,kvm_pv_eoi=on'), "-cpu qemu64,kvm_pv_eoi=on: property 'kvm-pv-eoi' is not implemented by tsvisor");
+  t.is(errorOf('qemu64,kvm_asyncpf_int=on'), "-cpu qemu64,kvm_asyncpf_int=on: property 'kvm-asyncpf-int' is not implemented by tsvisor");
+  t.is(errorOf('qemu64,+kvm-pv-tlb-flush,-kvm-steal-time'), "-cpu qemu64,+kvm-pv-tlb-flush,-kvm-steal-time: 'kvm-pv-tlb-flush' requires 'kvm-steal-time'");
   t.is(errorOf('qemu64,x2apic=maybe'), "-cpu qemu64,x2apic=maybe: property 'x2apic' takes on or off, not 'maybe'");
   t.is(errorOf('qemu64,hv-spinlocks'), "-cpu qemu64,hv-spinlocks: property 'hv-spinlocks' needs a value (hv-spinlocks=...)");
   t.is(errorOf('qemu64,+hv-spinlocks'), "-cpu qemu64,+hv-spinlocks: property 'hv-spinlocks' needs a value (hv-spinlocks=...), not +hv-spinlocks");

@@ -122,3 +122,19 @@ test('unknown registers read all ones; reset masks everything', (t) => {
   ioapic.reset();
   t.is(read(0x10), 0x10000);
 });
+
+test('kvm-msi-ext-dest-id: entry bits 55:49 are APIC ID bits 14:8 of a physical destination', (t) => {
+  const { bus, ioapic, irqs, read, write } = setup();
+  write(0x11 + 2 * 4, 0x12fe_0000);
+  t.is(read(0x11 + 2 * 4), 0x1200_0000, 'bits 55:49 are reserved without the feature');
+  ioapic.extendedDestId = true;
+  write(0x11 + 2 * 4, 0x12b4_0000 | 0xffff); // bits 55:49 = 0x5a; bits 48:32 stay reserved
+  t.is(read(0x11 + 2 * 4), 0x12b4_0000);
+  write(0x10 + 2 * 4, 0x30);
+  irqs.line(4).set(true);
+  t.is(bus.messages.at(-1)?.destination, 0x5a12);
+  write(0x10 + 2 * 4, 0x30 | (1 << 11));
+  irqs.line(4).set(false);
+  irqs.line(4).set(true);
+  t.is(bus.messages.at(-1)?.destination, 0x12, 'logical: no extension');
+});

@@ -17,26 +17,40 @@ test('no -cpu: no hypervisor bit and no hypervisor leaves', (t) => {
   t.is(find(table, 0x40000000), undefined);
 });
 
-test('qemu64/kvm64: KVMKVMKVM, QEMU\'s implemented defaults (kvmclock, nopiodelay, steal time, stable bit)', (t) => {
+test('qemu64/kvm64: KVMKVMKVM, QEMU\'s implemented defaults (kvmclock, nopiodelay, steal time, PV EOI, stable bit)', (t) => {
   for (const model of ['qemu64', 'kvm64']) {
     const table = tableFor(model);
     t.not(find(table, 1)!.ecx & (1 << HYPERVISOR_BIT), 0);
     const sig = find(table, 0x40000000)!;
     t.is(sig.eax, 0x40000001);
     t.is(text(sig.ebx, sig.ecx, sig.edx), 'KVMKVMKVM\0\0\0');
-    t.is(find(table, 0x40000001)!.eax, (1 << 0) | (1 << 1) | (1 << 3) | (1 << 5) | (1 << 24));
+    t.is(find(table, 0x40000001)!.eax, (1 << 0) | (1 << 1) | (1 << 3) | (1 << 5) | (1 << 6) | (1 << 24));
     t.is(find(table, 0x40000001)!.edx, 0, 'no hints');
   }
 });
 
 test('flags add and remove KVM bits; kvm=off hides the leaves', (t) => {
   const eax = (flags: Record<string, boolean>) => find(tableFor('qemu64', flags), 0x40000001)?.eax;
-  t.is(eax({ 'kvm-pv-ipi': true, 'kvm-pv-sched-yield': true, 'kvmclock-stable-bit': false }), (1 << 0) | (1 << 1) | (1 << 3) | (1 << 5) | (1 << 11) | (1 << 13));
-  t.is(eax({ kvmclock: false, 'kvmclock-stable-bit': false, 'kvm-nopiodelay': false, 'kvm-steal-time': false }), 0);
-  t.is(eax({ 'kvm-hcqueue': true }), ((1 << 0) | (1 << 1) | (1 << 3) | (1 << 5) | (1 << 24) | (1 << 30)) >>> 0, 'tsvisor\'s queue: bit 30');
+  const base = (1 << 0) | (1 << 1) | (1 << 3) | (1 << 5) | (1 << 6);
+  t.is(eax({ 'kvm-pv-ipi': true, 'kvm-pv-sched-yield': true, 'kvmclock-stable-bit': false }), base | (1 << 11) | (1 << 13));
+  t.is(eax({ kvmclock: false, 'kvmclock-stable-bit': false, 'kvm-nopiodelay': false, 'kvm-steal-time': false, 'kvm-pv-eoi': false }), 0);
+  t.is(eax({ 'kvm-hcqueue': true }), (base | (1 << 24) | (1 << 30)) >>> 0, 'tsvisor\'s queue: bit 30');
+  t.is(
+    eax({ 'kvm-pv-tlb-flush': true, 'kvm-poll-control': true, 'kvm-msi-ext-dest-id': true, 'kvm-pv-eoi': false }),
+    ((base & ~(1 << 6)) | (1 << 9) | (1 << 12) | (1 << 15) | (1 << 24)) >>> 0,
+    'PV TLB flush 9, poll control 12, MSI extended destination ID 15; PV EOI 6 off',
+  );
   const off = tableFor('qemu64', { kvm: false });
   t.is(find(off, 0x40000000), undefined);
   t.is(find(off, 1)!.ecx & (1 << HYPERVISOR_BIT), 0);
+});
+
+test('max: every KVM feature tsvisor implements except the opt-in PV unhalt', (t) => {
+  t.is(find(tableFor('max'), 0x40000001)!.eax, 0x4100ba6b);
+});
+
+test('PV TLB flush works through steal time: a model default without steal time drops it', (t) => {
+  t.is(find(tableFor('max', { 'kvm-steal-time': false }), 0x40000001)!.eax & ((1 << 5) | (1 << 9)), 0);
 });
 
 test('with a Hyper-V flag on the KVM leaves move to 0x40000100', (t) => {

@@ -24,7 +24,7 @@ function assertPassed(t: ExecutionContext, r: GuestResult): void {
 test('qemu64 + pv-ipi + sched-yield: 10^6 cross-vCPU reads, stable bit, hypercalls', async (t) => {
   const r = await run({ cpuModel: 'qemu64', cpuFlags: ALL_PV, append: 'reads=1000000' });
   assertPassed(t, r);
-  t.true(r.serial.includes('INFO: KVM features 0x100282b'), 'CLOCKSOURCE, NOP_IO_DELAY, CLOCKSOURCE2, STEAL_TIME, PV_SEND_IPI, PV_SCHED_YIELD, STABLE_BIT');
+  t.true(r.serial.includes('INFO: KVM features 0x100286b'), 'CLOCKSOURCE, NOP_IO_DELAY, CLOCKSOURCE2, STEAL_TIME, PV_EOI, PV_SEND_IPI, PV_SCHED_YIELD, STABLE_BIT');
   t.true(r.serial.includes('PASS: both vCPUs saw steal time while both were runnable'));
   t.true(r.serial.includes('PASS: no steal time while the other vCPU is halted'));
   t.true(r.serial.includes('PASS: 1000000 cross-vCPU reads per vCPU never went backwards (0, 0)'));
@@ -37,7 +37,7 @@ test('qemu64 + pv-ipi + sched-yield: 10^6 cross-vCPU reads, stable bit, hypercal
 test('kvm-pv-unhalt: KVM_HC_KICK_CPU wakes a vCPU halted with IF=0, also when the kick comes first', async (t) => {
   const r = await run({ cpuModel: 'qemu64', cpuFlags: { 'kvm-pv-unhalt': true }, append: 'reads=20000' });
   assertPassed(t, r);
-  t.true(r.serial.includes('INFO: KVM features 0x10000ab'), 'PV_UNHALT (bit 7) advertised');
+  t.true(r.serial.includes('INFO: KVM features 0x10000eb'), 'PV_UNHALT (bit 7) advertised');
   t.true(r.serial.includes('PASS: the kick woke the AP from HLT with IF=0'));
   t.true(r.serial.includes('PASS: a kick before the HLT ends that HLT at once'));
 });

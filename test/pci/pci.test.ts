@@ -255,3 +255,30 @@ test('MSI-X: table in a BAR, masking holds pending, unmask delivers', (t) => {
   t.true(msix.signal(1));
   t.is(got.length, 2);
 });
+
+test('kvm-msi-ext-dest-id: MSI address bits 11:5 are APIC ID bits 14:8 of a physical destination', (t) => {
+  const { bus, write } = setup();
+  const got: ApicMessage[] = [];
+  bus.apicBus = { deliver: (m) => got.push(m), addEoiListener: () => {} };
+  const dev = new PciDevice('msi', { vendorId: 1, deviceId: 3, classCode: 0 });
+  const msi = new MsiCapability(dev);
+  bus.attach(dev, 6);
+  write(6, 0x04, 2, 4);
+  write(6, 0x4c, 2, 0x41);
+  write(6, 0x42, 2, 1);
+  const send = (address: number): ApicMessage | undefined => {
+    got.length = 0;
+    write(6, 0x44, 4, address);
+    msi.signal();
+    return got[0];
+  };
+  const ext = 0xfee0_0000 | (0x34 << 12) | (0x5a << 5); // APIC ID 0x5a34
+  t.is(send(ext)?.destination, 0x34, 'without the feature bits 11:5 are ignored');
+  bus.msiExtendedDestId = true;
+  t.is(send(ext)?.destination, 0x5a34);
+  t.is(send(0xfee0_0000 | (0xff << 12))?.destination, 0xff, 'no extension: 0xff is still the broadcast');
+  t.is(send(0xfee0_0000 | (0xff << 12) | (1 << 5))?.destination, 0x1ff, 'extended: APIC ID 0x1ff, not a broadcast');
+  t.deepEqual(send(ext | 0x4), { vector: 0x41, deliveryMode: 0, logical: true, destination: 0x34, levelTriggered: false }, 'logical: no extension');
+  t.is(send(ext | 0x10), undefined, 'remappable format (bit 4) needs an IOMMU: not delivered');
+  t.is(msi.dropped, 1);
+});

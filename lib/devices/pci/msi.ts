@@ -41,7 +41,8 @@ export class MsiCapability implements PciCapability {
   /** Sends the message; returns false (and counts it) when it goes nowhere. */
   signal(): boolean {
     const c = this.device.config;
-    const message = decodeMsi(c.get32(this.offset + MSI_ADDRESS_LO), c.get32(this.offset + MSI_ADDRESS_HI), c.get16(this.offset + MSI_DATA));
+    const extended = this.device.host?.msiExtendedDestId === true;
+    const message = decodeMsi(c.get32(this.offset + MSI_ADDRESS_LO), c.get32(this.offset + MSI_ADDRESS_HI), c.get16(this.offset + MSI_DATA), extended);
     if (!this.enabled || !this.device.busMaster || message === undefined || this.device.host === undefined) {
       this.dropped++;
       return false;

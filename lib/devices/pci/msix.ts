@@ -103,7 +103,9 @@ export class MsixCapability implements PciCapability, MmioDevice {
 
   private send(vector: number): boolean {
     const at = vector * MSIX_ENTRY_SIZE;
-    const message = decodeMsi(this.tableView.getUint32(at, true), this.tableView.getUint32(at + 4, true), this.tableView.getUint32(at + 8, true));
+    const view = this.tableView;
+    const extended = this.device.host?.msiExtendedDestId === true;
+    const message = decodeMsi(view.getUint32(at, true), view.getUint32(at + 4, true), view.getUint32(at + 8, true), extended);
     if (message === undefined || !this.device.busMaster || this.device.host === undefined) {
       this.dropped++;
       return false;

@@ -42,6 +42,8 @@ export class PciBus implements PciDeviceHost {
   /** Where MSIs go; until the APIC side is wired, messages are counted in undeliveredMsis. */
   apicBus: ApicBus | undefined;
   undeliveredMsis = 0;
+  /** kvm-msi-ext-dest-id: MSI addresses carry APIC ID bits 14:8 in bits 11:5 (set by the machine from -cpu). */
+  msiExtendedDestId = false;
 
   constructor(
     private readonly pio: PioBus,

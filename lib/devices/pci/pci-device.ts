@@ -68,6 +68,8 @@ export interface PciDeviceHost {
   setIntx(device: PciDevice, level: boolean): void;
   /** An MSI/MSI-X message to the APICs. */
   deliverMsi(device: PciDevice, message: ApicMessage): void;
+  /** kvm-msi-ext-dest-id is advertised: MSI address bits 11:5 are APIC ID bits 14:8 (msi-message.ts). */
+  readonly msiExtendedDestId: boolean;
 }
 
 /** A capability that reacts to config writes into its bytes. */
