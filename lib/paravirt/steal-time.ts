@@ -9,9 +9,14 @@
  * (the loop wakes vCPUs right before their slice, so it is short).
  *
  * The `preempted` byte tells the guest which vCPUs are not running: the
- * round-robin runs one vCPU at a time, so every vCPU but the one in its
- * slice has KVM_VCPU_PREEMPTED set (from the end of its slice to the start
- * of its next). PV TLB flush (kvm-pv-tlb-flush): instead of an IPI, the
+ * round-robin runs one vCPU at a time on one host thread, so every vCPU but
+ * the one in its slice has KVM_VCPU_PREEMPTED set, from the end of its
+ * slice to the start of its next — a halted one too: it executes nothing
+ * either, and a TLB flush asked for in its byte is done before it runs
+ * again, which spares the IPI that would wake it. (KVM leaves a vCPU that
+ * blocked in HLT unmarked, so Linux's scheduler still counts it as an idle
+ * CPU to wake tasks on; here all vCPUs share one host thread, so keeping
+ * tasks off a halted vCPU costs no parallelism.) PV TLB flush (kvm-pv-tlb-flush): instead of an IPI, the
  * guest sets KVM_VCPU_FLUSH_TLB in a preempted vCPU's byte; before that
  * vCPU's next slice the byte is cleared and, if the bit was set, its TLB is
  * flushed — the flush the IPI would have done, before it can run.

@@ -336,3 +336,63 @@ test('timer periodic: periods that passed unseen merge into one interrupt (no ho
   t.true(clock.runExpiredTimers() <= 2, 'a couple of callbacks, not five million');
   t.is(apic.pendingVector(), 0x41);
 });
+
+/** A 4-byte flag word in a small RAM, as a lazy-EOI channel sees guest memory. */
+function flagMemory() {
+  const view = new DataView(new ArrayBuffer(64));
+  return {
+    size: 64,
+    readU32: (gpa: number) => view.getUint32(gpa, true),
+    writeU32: (gpa: number, v: number) => view.setUint32(gpa, v >>> 0, true),
+  };
+}
+
+test('lazy EOI: granted for a lone edge vector, retired when the guest clears the flag, before the next evaluation', (t) => {
+  const { apic } = rig();
+  const mem = flagMemory();
+  const channel = apic.addEoiAssist('test', mem);
+  channel.enable(8);
+  mem.writeU32(8, 0xf0);
+  apic.acceptInterrupt(0x41, false);
+  t.is(apic.interruptAcknowledge(apic.pendingVector()), 0x41);
+  t.is(mem.readU32(8), 0xf1, 'bit 0 set, the guest\'s bits kept');
+  t.is(channel.grantedVector, 0x41);
+  mem.writeU32(8, 0xf0); // the guest's BTR
+  apic.acceptInterrupt(0x41, false);
+  t.is(apic.pendingVector(), 0x41, 'the same vector is deliverable: the cleared flag retired the first');
+  t.is(channel.lazyEois, 1);
+  apic.interruptAcknowledge(0x41);
+  // A second vector arrives while the flag is set: withdrawn, the guest's EOI write retires the right vector.
+  apic.acceptInterrupt(0x61, false);
+  t.is(mem.readU32(8), 0xf0, 'withdrawn');
+  t.is(channel.grantedVector, -1);
+  apic.interruptAcknowledge(apic.pendingVector());
+  t.is(mem.readU32(8), 0xf0, 'no grant with another vector in service');
+  apic.writeRegister(r.REG_EOI, 0);
+  t.true(isr(apic, 0x41) && !isr(apic, 0x61));
+  apic.writeRegister(r.REG_EOI, 0);
+  t.false(isr(apic, 0x41));
+});
+
+test('lazy EOI: never for level-triggered vectors; INIT withdraws a grant; disabling settles a cleared flag first', (t) => {
+  const { apic } = rig();
+  const mem = flagMemory();
+  const channel = apic.addEoiAssist('test', mem);
+  channel.enable(0);
+  apic.acceptInterrupt(0x41, true);
+  apic.interruptAcknowledge(apic.pendingVector());
+  t.is(mem.readU32(0), 0, 'level-triggered: the IOAPIC needs the EOI');
+  apic.writeRegister(r.REG_EOI, 0);
+  apic.acceptInterrupt(0x42, false);
+  apic.interruptAcknowledge(apic.pendingVector());
+  t.is(mem.readU32(0), 1);
+  apic.init();
+  t.is(mem.readU32(0), 0, 'INIT empties ISR and clears the flag');
+  apic.writeRegister(r.REG_SVR, 0x1ff);
+  apic.acceptInterrupt(0x43, false);
+  apic.interruptAcknowledge(apic.pendingVector());
+  mem.writeU32(0, 0);
+  channel.disable();
+  t.false(isr(apic, 0x43), 'the guest had cleared the flag: the EOI is done before the channel goes');
+  t.false(channel.enabled);
+});
