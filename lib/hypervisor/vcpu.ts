@@ -281,6 +281,8 @@ export class Vcpu {
   }
   /** Host-monotonic deadline (ns) of the next run() (0n = none). */
   setHostDeadline(ns: bigint): void { this.u64[abi.TSV_OFF_RUN_DEADLINE_HOST_NS >> 3] = ns; }
+  /** Whether PAUSE ends the next run() (the machine sets it while another vCPU could run). */
+  set pauseExits(on: boolean) { this.u8[abi.TSV_OFF_PAUSE_EXITS] = on ? 1 : 0; }
   set requestIrqWindow(on: boolean) { this.u8[abi.TSV_OFF_REQUEST_IRQ_WINDOW] = on ? 1 : 0; }
   get readyForInjection(): boolean { return this.u8[abi.TSV_OFF_READY_FOR_INJECTION] !== 0; }
   get interruptFlag(): boolean { return this.u8[abi.TSV_OFF_IF_FLAG] !== 0; }

@@ -289,6 +289,12 @@ export class RunLoop {
     this.slots.forEach((s, i) => (s.state = i === 0 ? VcpuRunState.Runnable : VcpuRunState.WaitForSipi));
   }
 
+  /** Another vCPU than `slot` is runnable now. */
+  private otherRunnable(slot: VcpuSlot): boolean {
+    for (const s of this.slots) if (s !== slot && s.state === VcpuRunState.Runnable) return true;
+    return false;
+  }
+
   /** Some vCPU is runnable or a halted one has something to take (checked without taking it). */
   private anyWakeable(): boolean {
     for (const s of this.slots) {
@@ -393,6 +399,7 @@ export class RunLoop {
     // icount: the slice ends exactly at the instruction that reaches the next deadline.
     let targetInstret = Infinity;
     let budget = smp ? SMP_SLICE_INSTRUCTIONS : Infinity;
+    v.pauseExits = false;
     if (icount) {
       budget = Math.min(budget, next === Infinity ? ICOUNT_SLICE_INSTRUCTIONS : clock.instructionsUntil(next), ICOUNT_SLICE_INSTRUCTIONS);
     } else {
@@ -419,6 +426,9 @@ export class RunLoop {
           exitsUntilClockCheck = EXITS_PER_DEADLINE_CHECK;
           if (this.hostNow() >= hostDeadline) return;
         }
+        // PAUSE hands the CPU over only while another vCPU can take it; alone, a spin-wait runs
+        // on to the slice's own end (budget or deadline) instead of exiting at every iteration.
+        if (smp) v.pauseExits = this.otherRunnable(slot);
         if (targetInstret !== Infinity) {
           const remaining = targetInstret - clock.vmInstructions;
           if (remaining <= 0) return;

@@ -145,6 +145,9 @@
 #define TSV_SLICE_DEADLINE 1
 #define TSV_SLICE_IMMEDIATE_EXIT 2
 #define TSV_SLICE_PAUSE 3
+/* WRMSR IA32_TSC or IA32_TSC_ADJUST moved the TSC offset: the machine republishes
+ * clocks derived from it (kvmclock) before the vCPU runs again */
+#define TSV_SLICE_TSC_WRITE 4
 
 #define TSV_OFF_EXIT_SHUTDOWN_REASON 0x208 /* u32 */
 #define TSV_SHUTDOWN_TRIPLE_FAULT 0
@@ -185,6 +188,12 @@
 #define TSV_OFF_PENDING_EXCEPTION_ERROR 0x31c /* u32 */
 /* u64, native -> TS: instructions retired by the last run() */
 #define TSV_OFF_SLICE_INSTRUCTIONS 0x320
+/* u8: PAUSE ends the slice (TSV_SLICE_PAUSE). The machine sets it while another
+ * vCPU could use the time; otherwise PAUSE is a hint with no exit, so a lone
+ * spinner (APIC timer calibration, a lock nobody else runs to release) does not
+ * pay an exit per loop iteration. Backends with their own PAUSE handling (KVM's
+ * pause-loop exiting) ignore it. */
+#define TSV_OFF_PAUSE_EXITS 0x328
 
 /* port I/O data area (REP INS/OUTS batches up to its size) */
 #define TSV_OFF_IO_DATA 0x400

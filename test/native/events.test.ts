@@ -36,11 +36,31 @@ test('host deadline and immediate_exit end the slice', (t) => {
   t.is(v.u64(abi.TSV_OFF_SLICE_INSTRUCTIONS), 0n);
 });
 
-test('PAUSE ends the slice', (t) => {
+test('PAUSE ends the slice while TSV_OFF_PAUSE_EXITS is set, and is a hint otherwise', (t) => {
   const v = new TestVm();
-  v.prepare('long64', 'pause; hlt');
+  v.prepare('long64', 'pause; pause; hlt');
+  v.st.setUint8(abi.TSV_OFF_PAUSE_EXITS, 1);
   t.is(v.run(), abi.TSV_EXIT_SLICE_END);
   t.is(sliceReason(v), abi.TSV_SLICE_PAUSE);
+  v.st.setUint8(abi.TSV_OFF_PAUSE_EXITS, 0);
+  t.is(v.run(), abi.TSV_EXIT_HLT);
+  t.is(v.u64(abi.TSV_OFF_SLICE_INSTRUCTIONS), 2n, 'the second PAUSE and HLT retired in one run');
+});
+
+test('WRMSR IA32_TSC and IA32_TSC_ADJUST end the slice (clocks derived from the TSC are republished)', (t) => {
+  const v = new TestVm();
+  v.prepare('long64', `
+    mov $0x10, %ecx
+    xor %eax, %eax
+    xor %edx, %edx
+    wrmsr
+    mov $0x3b, %ecx
+    wrmsr
+    hlt`);
+  t.is(v.run(), abi.TSV_EXIT_SLICE_END);
+  t.is(sliceReason(v), abi.TSV_SLICE_TSC_WRITE);
+  t.is(v.run(), abi.TSV_EXIT_SLICE_END);
+  t.is(sliceReason(v), abi.TSV_SLICE_TSC_WRITE);
   t.is(v.run(), abi.TSV_EXIT_HLT);
 });
 

@@ -115,7 +115,7 @@ template <class T> const Insn* XCHG_EvGv(Cpu& c, const Insn* i) {
 }
 template <class T> const Insn* XCHG_ZvrAX(Cpu& c, const Insn* i) {
   if (i->reg == 0) {
-    if (i->flags & INSN_REP) {  // PAUSE: let the other vCPUs run
+    if ((i->flags & INSN_REP) && c.bufref<uint8_t>(TSV_OFF_PAUSE_EXITS)) {  // PAUSE: let the other vCPUs run
       c.exit_reason = TSV_EXIT_SLICE_END;
       c.bufref<uint32_t>(TSV_OFF_EXIT_SLICE_REASON) = TSV_SLICE_PAUSE;
       return end_after(c, i);

@@ -102,6 +102,10 @@ const Insn* WRMSR(Cpu& c, const Insn* i) {
   uint64_t v = ((uint64_t)(uint32_t)c.gpr[2] << 32) | (uint32_t)c.gpr[0];
   int r = msr_write(c, idx, v);
   if (r == MSR_OK) {
+    if (idx == 0x10 || idx == 0x3b) {  // IA32_TSC, IA32_TSC_ADJUST: see TSV_SLICE_TSC_WRITE
+      c.exit_reason = TSV_EXIT_SLICE_END;
+      c.bufref<uint32_t>(TSV_OFF_EXIT_SLICE_REASON) = TSV_SLICE_TSC_WRITE;
+    }
     return end_after(c, i);  // may have changed paging / segment bases
   }
   if (r == MSR_EXIT) {
