@@ -22,7 +22,8 @@ export interface CpuSelectionResult {
 
 export function resolveCpuSelection(model: string | undefined, cpuFlags: Record<string, CpuFlagValue> | undefined): CpuSelectionResult {
   const flags = new Map(Object.entries(cpuFlags ?? {}));
-  return { model, flags, coreFeatures: effectiveCoreFeatures(model, flags), kvm: effectiveKvmFlags(model, flags), hyperv: anyHypervFlag(flags) };
+  const hyperv = anyHypervFlag(flags);
+  return { model, flags, coreFeatures: effectiveCoreFeatures(model, flags), kvm: effectiveKvmFlags(model, flags, hyperv), hyperv };
 }
 
 /**

@@ -96,9 +96,17 @@ export function kvmModelDefaults(model: string | undefined): Map<string, boolean
   return on;
 }
 
-/** The effective boolean KVM flags: model defaults overridden by the user's values. */
-export function effectiveKvmFlags(model: string | undefined, values: CpuFlagValues | undefined): Set<string> {
-  const on = kvmModelDefaults(model);
+/**
+ * The effective boolean KVM flags: model defaults overridden by the user's values.
+ *
+ * With Hyper-V on (`hyperv`), the model's KVM defaults apply only when the user asks for KVM
+ * (`kvm=on` or any KVM feature turned on): a guest that finds both signatures may prefer KVM's
+ * (Linux ranks the one at the higher base, 0x40000100, first), while `-cpu qemu64,hv-...` asks
+ * for a machine that looks like Hyper-V.
+ */
+export function effectiveKvmFlags(model: string | undefined, values: CpuFlagValues | undefined, hyperv = false): Set<string> {
+  const askedForKvm = KVM_FLAGS.some((f) => values?.get(f.name) === true);
+  const on = hyperv && !askedForKvm ? new Map<string, boolean>() : kvmModelDefaults(model);
   for (const f of KVM_FLAGS) {
     const v = values?.get(f.name);
     if (typeof v === 'boolean') on.set(f.name, v);

@@ -53,8 +53,15 @@ test('PV TLB flush works through steal time: a model default without steal time 
   t.is(find(tableFor('max', { 'kvm-steal-time': false }), 0x40000001)!.eax & ((1 << 5) | (1 << 9)), 0);
 });
 
-test('with a Hyper-V flag on the KVM leaves move to 0x40000100', (t) => {
+test('with a Hyper-V flag on, the model\'s KVM leaves are offered only on request', (t) => {
   const table = tableFor('qemu64', { 'hv-relaxed': true });
+  t.is(find(table, 0x40000100), undefined, 'no KVM signature a guest could prefer to Hyper-V');
+  const asked = tableFor('qemu64', { 'hv-relaxed': true, kvmclock: true });
+  t.not(find(asked, 0x40000100), undefined, 'a KVM feature named asks for the leaves');
+});
+
+test('with a Hyper-V flag on the KVM leaves move to 0x40000100', (t) => {
+  const table = tableFor('qemu64', { 'hv-relaxed': true, kvm: true });
   t.is(find(table, 0x40000000), undefined, 'lib/hyperv provides 0x40000000 itself');
   const sig = find(table, 0x40000100)!;
   t.is(sig.eax, 0x40000101);

@@ -57,7 +57,7 @@ test('kvm-pv-eoi off: MSR 0x4b564d04 is #GP', async (t) => {
 });
 
 test('hv-vapic: APIC assist through the VP assist page, the same lazy EOI', async (t) => {
-  const { r, machine } = await run({ cpuModel: 'qemu64', cpuFlags: { 'hv-vapic': true }, smp: 2 });
+  const { r, machine } = await run({ cpuModel: 'qemu64', cpuFlags: { 'hv-vapic': true, kvm: true }, smp: 2 });
   assertPassed(t, r);
   t.true(r.serial.includes('INFO: hyperv=1 kvm=1 KVM features 0x100006b'), 'KVM\'s leaves answer at 0x40000100 next to Hyper-V\'s');
   t.true(r.serial.includes('PASS: APIC assist: the same vector is taken again: the lazy EOI retired it'));
