@@ -25,20 +25,10 @@
  * ms=N (sampling time, default 1200).
  */
 #include "guest.h"
+#include "pc_ports.h"
 
-#define PIC1_CMD 0x20
-#define PIC1_DATA 0x21
-#define PIC2_CMD 0xA0
-#define PIC2_DATA 0xA1
-#define PIT_CH0 0x40
-#define PIT_CH2 0x42
-#define PIT_CTRL 0x43
-#define PORT_61 0x61
-#define PM_TMR 0x608
 #define PIC_BASE 0x20
 
-#define PIT_HZ 1193182UL
-#define PM_HZ 3579545UL
 #define PIT_CH0_COUNT 1193u      /* ~1 kHz */
 #define MAX_SAMPLES 8192
 /* A sample whose reads took less than this is "tight": its check has no slack to speak of. */

@@ -21,16 +21,6 @@
 #define DR7_BP(n, rw, len) ((1ull << (2 * (n))) | ((u64)(rw) << (16 + 4 * (n))) | ((u64)(len) << (18 + 4 * (n))))
 #define DR7_GLOBAL(n) (1ull << (2 * (n) + 1))
 
-#define DEFINE_DR(n) \
-    static inline u64 read_dr##n(void) { u64 v; asm volatile("mov %%dr" #n ", %0" : "=r"(v)); return v; } \
-    static inline void write_dr##n(u64 v) { asm volatile("mov %0, %%dr" #n :: "r"(v) : "memory"); }
-DEFINE_DR(0)
-DEFINE_DR(1)
-DEFINE_DR(2)
-DEFINE_DR(3)
-DEFINE_DR(6)
-DEFINE_DR(7)
-#undef DEFINE_DR
 
 /* What the #DB handler saw on its last entry. */
 static volatile int db_count;

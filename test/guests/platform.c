@@ -12,27 +12,17 @@
  * exact; the bounds still leave room for the PIT/PM-timer clock ratio.
  */
 #include "guest.h"
+#include "pc_ports.h"
 #include "apic.h"
 
-#define PIC1_CMD 0x20
-#define PIC1_DATA 0x21
-#define PIC2_CMD 0xA0
-#define PIC2_DATA 0xA1
-#define PIT_CH0 0x40
-#define PIT_CH2 0x42
-#define PIT_CTRL 0x43
-#define PORT_61 0x61
 #define RTC_INDEX 0x70
 #define RTC_DATA 0x71
-#define PM_TMR 0x608
 #define COM1 0x3F8
 #define IOAPIC_BASE 0xFEC00000ull
 
 #define PIC_BASE 0x20   /* IRQ 0-7 -> 0x20-0x27, IRQ 8-15 -> 0x28-0x2f */
 #define V_IOAPIC_PIT 0x30
 #define V_IOAPIC_RTC 0x31
-#define PM_HZ 3579545u
-#define PIT_HZ 1193182u
 
 static volatile unsigned hits[256];
 static volatile u8 last_uart_iir;

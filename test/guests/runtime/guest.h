@@ -159,6 +159,17 @@ DEFINE_CR(3)
 DEFINE_CR(4)
 #undef DEFINE_CR
 
+#define DEFINE_DR(n) \
+    static inline u64 read_dr##n(void) { u64 v; asm volatile("mov %%dr" #n ", %0" : "=r"(v)); return v; } \
+    static inline void write_dr##n(u64 v) { asm volatile("mov %0, %%dr" #n :: "r"(v) : "memory"); }
+DEFINE_DR(0)
+DEFINE_DR(1)
+DEFINE_DR(2)
+DEFINE_DR(3)
+DEFINE_DR(6)
+DEFINE_DR(7)
+#undef DEFINE_DR
+
 static inline void invlpg(const volatile void *p) { asm volatile("invlpg (%0)" :: "r"(p) : "memory"); }
 static inline u64 read_rflags(void) { u64 v; asm volatile("pushfq; popq %0" : "=r"(v)); return v; }
 static inline u16 read_cs(void) { u16 v; asm volatile("mov %%cs, %0" : "=r"(v)); return v; }
