@@ -31,6 +31,9 @@ d=$(testdev)
 echo "HOTPLUG-ADDED \${d##*/} bar0=$($bb head -n 1 $d/resource)"
 while [ -e $d ]; do $bb sleep 0.2; done
 echo "HOTPLUG-REMOVED \${d##*/}"
+# acpiphp drops the device from sysfs before it runs the slot's _EJ0 (the eject register
+# write that completes device_del): give that a moment before init powers the machine off.
+$bb sleep 2
 `;
 
 const linux = linuxTest();
