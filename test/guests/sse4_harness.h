@@ -185,4 +185,20 @@ static u64 sse4_digest(u64 h, const struct sse4_state *s, int vector)
     return sse4_mix(h, (u64)(s64)vector);
 }
 
+/* One case's outputs, one line (the guest and the host reference print the same). */
+static inline void sse4_print_case(const struct sse4_form *f, unsigned v, unsigned n, const struct sse4_state *s, int vec)
+{
+    u64 x1[2], x0[2], x9[2], m0;
+    memcpy(x1, s->fx + 160 + 16, 16);
+    memcpy(x0, s->fx + 160, 16);
+    memcpy(x9, s->fx + 160 + 144, 16);
+    memcpy(&m0, s->fx + 32, 8);
+    printf("%s v%u c%u: xmm1=%016llx%016llx xmm0=%016llx%016llx xmm9=%016llx%016llx mm0=%016llx "
+           "rax=%llx rcx=%llx rdx=%llx r8=%llx fl=%llx mx=%x vec=%d\n",
+           f->name, v, n, (unsigned long long)x1[1], (unsigned long long)x1[0], (unsigned long long)x0[1],
+           (unsigned long long)x0[0], (unsigned long long)x9[1], (unsigned long long)x9[0], (unsigned long long)m0,
+           (unsigned long long)s->gpr[0], (unsigned long long)s->gpr[1], (unsigned long long)s->gpr[2],
+           (unsigned long long)s->gpr[3], (unsigned long long)(s->rflags & SSE4_FLAGS_ARITH), (unsigned)(s->fx[24] | s->fx[25] << 8), vec);
+}
+
 #endif

@@ -47,20 +47,6 @@ static void on_fault(int sig, siginfo_t *si, void *ctx)
     _exit(2);
 }
 
-static void print_case(const struct sse4_form *f, unsigned v, unsigned n, const struct sse4_state *s, int vec)
-{
-    u64 x1[2], x0[2], x9[2], m0;
-    memcpy(x1, s->fx + 160 + 16, 16);
-    memcpy(x0, s->fx + 160, 16);
-    memcpy(x9, s->fx + 160 + 144, 16);
-    memcpy(&m0, s->fx + 32, 8);
-    printf("%s v%u c%u: xmm1=%016llx%016llx xmm0=%016llx%016llx xmm9=%016llx%016llx mm0=%016llx "
-           "rax=%llx rcx=%llx rdx=%llx r8=%llx fl=%llx mx=%x vec=%d\n",
-           f->name, v, n, (unsigned long long)x1[1], (unsigned long long)x1[0], (unsigned long long)x0[1],
-           (unsigned long long)x0[0], (unsigned long long)x9[1], (unsigned long long)x9[0], (unsigned long long)m0,
-           (unsigned long long)s->gpr[0], (unsigned long long)s->gpr[1], (unsigned long long)s->gpr[2],
-           (unsigned long long)s->gpr[3], (unsigned long long)(s->rflags & SSE4_FLAGS_ARITH), (unsigned)(s->fx[24] | s->fx[25] << 8), vec);
-}
 
 int main(int argc, char **argv)
 {
@@ -90,7 +76,7 @@ int main(int argc, char **argv)
                 caught = -1;
                 sse4_run(&st, f->stubs + 16 * v);
                 h = sse4_digest(h, &st, caught);
-                if ((long)idx == dump) print_case(f, v, n, &st, caught);
+                if ((long)idx == dump) sse4_print_case(f, v, n, &st, caught);
             }
         }
         if (dump < 0) printf("    {\"%s\", 0x%016llxull},  /* form %u */\n", f->name, (unsigned long long)h, idx);
