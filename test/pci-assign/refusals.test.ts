@@ -6,8 +6,8 @@
  */
 import test from 'ava';
 import { spawn } from 'node:child_process';
-import { chmodSync, readFileSync, truncateSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { chmodSync, readFileSync, statSync, truncateSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { addonAvailable } from '../../lib/hypervisor/addon.js';
 import { defaultMachineConfig, type DeviceConfig, type MachineConfig } from '../../lib/machine/config.js';
 import { MachineConfigError } from '../../lib/machine/errors.js';
@@ -141,7 +141,25 @@ function runAsNobody(script: string): Promise<{ status: number | null; stdout: s
   });
 }
 
-when('no permission to open the config file read-write (checked as an unprivileged user)', async (t) => {
+/**
+ * The first directory on the way to `path` that other users cannot enter, if
+ * any: user nobody needs to reach dist/ to build the machine (a clone inside
+ * a mode-0700 directory such as mktemp -d's cannot run this test).
+ */
+function closedToOthers(path: string): string | undefined {
+  for (let dir = path; ; dir = dirname(dir)) {
+    if ((statSync(dir).mode & 0o001) === 0) return dir;
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
+const closedDir = process.getuid?.() === 0 ? closedToOthers(join(ROOT, 'dist')) : undefined;
+const whenNobodyReachesCheckout = testWhen(
+  addonAvailable() && closedDir === undefined,
+  addonAvailable() ? `user nobody cannot enter ${closedDir} (mode 0700?): clone the checkout into a directory others can read` : 'the native addon is not built',
+);
+
+whenNobodyReachesCheckout('no permission to open the config file read-write (checked as an unprivileged user)', async (t) => {
   const fx = new SysfsFixture();
   try {
     const dir = fx.add();
