@@ -28,6 +28,23 @@ export const HYPERV_FLAGS: CpuFlagSpec[] = [
   { name: 'hv-passthrough', kind: 'bool', description: 'Hyper-V: every enlightenment tsvisor implements' },
 ];
 
+/**
+ * QEMU's Hyper-V flags that tsvisor does not offer, each with the reason when
+ * there is one worth telling: turning one on is a one-line configuration
+ * error, turning it off is harmless (nothing advertises it anyway).
+ */
+export const HYPERV_UNIMPLEMENTED_FLAGS: ReadonlyMap<string, string | undefined> = new Map([
+  // The enlightened VMCS replaces VMREAD/VMWRITE of a nested hypervisor: without VMX emulation
+  // there is no VMCS to enlighten, and its CPUID recommendation bit would be a false promise.
+  ['hv-evmcs', 'the enlightened VMCS is an interface for nested VMX, which tsvisor does not emulate'],
+  ['hv-emsr-bitmap', 'it belongs to the enlightened VMCS (nested VMX), which tsvisor does not emulate'],
+  ['hv-tlbflush-direct', 'it belongs to the enlightened VMCS (nested VMX), which tsvisor does not emulate'],
+  ['hv-xmm-input', undefined],
+  ['hv-tlbflush-ext', undefined],
+  ['hv-avic', undefined],
+  ['hv-syndbg', undefined],
+]);
+
 /** Canonical names of the boolean enlightenments (those hv-passthrough can turn on). */
 export const HYPERV_BOOL_FLAGS: readonly string[] = HYPERV_FLAGS.filter((f) => f.kind === 'bool' && f.name !== 'hv-passthrough').map((f) => f.name);
 

@@ -7,7 +7,7 @@
 import type { CpuFlagSpec, CpuFlagValue } from '../machine/cpu-flags.js';
 import { CORE_CPU_FLAGS, CORE_FLAG_ALIASES, CORE_UNIMPLEMENTED_FLAGS } from '../machine/cpu-features.js';
 import { cpuModelDefinition } from '../machine/cpu-models.js';
-import { HYPERV_FLAGS } from '../hyperv/flags.js';
+import { HYPERV_FLAGS, HYPERV_UNIMPLEMENTED_FLAGS } from '../hyperv/flags.js';
 import { KVM_FLAGS, KVM_UNIMPLEMENTED_FLAGS, kvmModelDefaults } from './kvm-features.js';
 
 export const ALL_CPU_FLAGS: readonly CpuFlagSpec[] = [...CORE_CPU_FLAGS, ...KVM_FLAGS, ...HYPERV_FLAGS];
@@ -23,9 +23,16 @@ export function canonicalCpuFlagName(name: string): string {
   return CORE_FLAG_ALIASES.get(name) ?? name;
 }
 
-/** A QEMU -cpu feature name (KVM or x86 CPUID) that tsvisor does not implement. */
+/** A QEMU -cpu feature name (KVM, Hyper-V or x86 CPUID) that tsvisor does not implement. */
 export function isUnimplementedCpuFlag(name: string): boolean {
-  return KVM_UNIMPLEMENTED_FLAGS.includes(name) || CORE_UNIMPLEMENTED_FLAGS.includes(name);
+  return KVM_UNIMPLEMENTED_FLAGS.includes(name) || CORE_UNIMPLEMENTED_FLAGS.includes(name) || HYPERV_UNIMPLEMENTED_FLAGS.has(name);
+}
+
+/** The one-line problem of a flag name nobody lists: QEMU's "not found", or tsvisor's "not implemented" and why. */
+export function unknownCpuFlagProblem(name: string): string {
+  if (!isUnimplementedCpuFlag(name)) return `property '${name}' not found`;
+  const why = HYPERV_UNIMPLEMENTED_FLAGS.get(name);
+  return `property '${name}' is not implemented by tsvisor` + (why === undefined ? '' : `: ${why}`);
 }
 
 const CORE_NAMES = new Set(CORE_CPU_FLAGS.map((f) => f.name));
@@ -44,7 +51,7 @@ export function cpuFlagProblem(model: string | undefined, flags: ReadonlyMap<str
   for (const [name, value] of flags) {
     const spec = findCpuFlag(name);
     if (spec === undefined) {
-      return isUnimplementedCpuFlag(name) ? `property '${name}' is not implemented by tsvisor` : `property '${name}' not found`;
+      return unknownCpuFlagProblem(name);
     }
     if (spec.kind === 'bool' && typeof value !== 'boolean') return `property '${name}' takes on or off`;
     if (spec.kind === 'uint' && (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || value > 0xffff_ffff)) {

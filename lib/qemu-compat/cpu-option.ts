@@ -8,7 +8,7 @@
 import { BadValue } from './bad-value.js';
 import { parseUint } from './opts.js';
 import type { CpuFlagValue } from '../machine/cpu-flags.js';
-import { ALL_CPU_FLAGS, canonicalCpuFlagName, cpuFlagProblem, findCpuFlag, isUnimplementedCpuFlag } from '../paravirt/cpu-flag-vocabulary.js';
+import { ALL_CPU_FLAGS, canonicalCpuFlagName, cpuFlagProblem, findCpuFlag, isUnimplementedCpuFlag, unknownCpuFlagProblem } from '../paravirt/cpu-flag-vocabulary.js';
 
 /** The models -cpu accepts (QEMU's names; lib/machine/cpu-models.ts, docs/paravirt.md). */
 export const CLI_CPU_MODELS: ReadonlyArray<{ name: string; description: string }> = [
@@ -33,7 +33,7 @@ function canonical(name: string): string {
 }
 
 function notFound(name: string): BadValue {
-  return new BadValue(isUnimplementedCpuFlag(name) ? `property '${name}' is not implemented by tsvisor` : `property '${name}' not found`);
+  return new BadValue(unknownCpuFlagProblem(name));
 }
 
 /** `-kvm-asyncpf`, `avx=off`: a QEMU flag tsvisor does not implement, turned off (no model has it). */

@@ -74,6 +74,19 @@ test('valued flags (Hyper-V) and their dependencies', (t) => {
   t.deepEqual(cpuOf('qemu64,hv-passthrough,hv-stimer'), { model: 'qemu64', flags: { 'hv-passthrough': true, 'hv-stimer': true } });
 });
 
+test('hv-evmcs is refused with the reason (no VMX emulation); turning it off is harmless', (t) => {
+  t.is(
+    errorOf('qemu64,hv-vapic,hv-evmcs'),
+    "-cpu qemu64,hv-vapic,hv-evmcs: property 'hv-evmcs' is not implemented by tsvisor: the enlightened VMCS is an interface for nested VMX, which tsvisor does not emulate",
+  );
+  t.is(
+    errorOf('qemu64,hv-passthrough,+hv_evmcs'),
+    "-cpu qemu64,hv-passthrough,+hv_evmcs: property 'hv-evmcs' is not implemented by tsvisor: the enlightened VMCS is an interface for nested VMX, which tsvisor does not emulate",
+  );
+  t.is(errorOf('qemu64,hv-xmm-input=on'), "-cpu qemu64,hv-xmm-input=on: property 'hv-xmm-input' is not implemented by tsvisor");
+  t.deepEqual(cpuOf('qemu64,hv-passthrough,hv-evmcs=off,-hv-tlbflush-direct'), { model: 'qemu64', flags: { 'hv-passthrough': true } });
+});
+
 test('errors: one line naming the option, the argument and the problem', (t) => {
   t.is(errorOf('qemu64,+foo'), "-cpu qemu64,+foo: property 'foo' not found");
   t.is(errorOf('qemu64,foo=on'), "-cpu qemu64,foo=on: property 'foo' not found");
@@ -107,6 +120,10 @@ test('MachineConfig validation of cpuFlags (the programmatic API)', (t) => {
   t.notThrows(() => validateMachineConfig({ ...base, cpuFlags: { kvmclock: false, popcnt: false } }));
   t.throws(() => validateMachineConfig({ ...base, cpuFlags: { nope: true } }), { instanceOf: MachineConfigError, message: "cpuFlags: property 'nope' not found" });
   t.throws(() => validateMachineConfig({ ...base, cpuFlags: { kvmclock: 1 } }), { message: "cpuFlags: property 'kvmclock' takes on or off" });
+  t.throws(() => validateMachineConfig({ ...base, cpuFlags: { 'hv-passthrough': true, 'hv-evmcs': true } }), {
+    instanceOf: MachineConfigError,
+    message: "cpuFlags: property 'hv-evmcs' is not implemented by tsvisor: the enlightened VMCS is an interface for nested VMX, which tsvisor does not emulate",
+  });
   t.throws(() => validateMachineConfig({ ...base, cpuFlags: { 'hv-spinlocks': -1 } }), { message: "cpuFlags: property 'hv-spinlocks' takes an unsigned 32-bit number" });
   t.throws(() => validateMachineConfig({ ...base, cpuModel: 'pentium' }), { message: "unknown CPU model 'pentium' (known: base, qemu64, kvm64, max, host)" });
 });
