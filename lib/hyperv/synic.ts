@@ -26,6 +26,11 @@
  *
  * Event flags: bit n of SINT s's 2048-bit group in the SIEF page; setting a
  * bit that was clear raises the SINT, setting one already set does not.
+ *
+ * Polling (SINTx bit 18): the TLFS makes it unmask the source without ever
+ * generating the interrupt. Messages and event flags reach a polling SINT as
+ * they would an unmasked one; the guest finds them by reading its pages and
+ * frees a busy slot with EOM as usual.
  */
 import type { GuestMemory } from '../machine/guest-memory.js';
 import * as hv from './hyperv-proto.js';
@@ -146,20 +151,26 @@ export class Synic {
     return (vp.scontrol & hv.HV_SYNIC_CONTROL_ENABLE) !== 0n;
   }
 
-  /** Raises SINT `sint` of VP `vpIndex`; false when the SynIC is off or the SINT masked (nothing delivered). */
+  /** Raises SINT `sint` of VP `vpIndex`; false when the SynIC is off or the SINT masked or polled (no interrupt). */
   raiseSint(vpIndex: number, sint: number): boolean {
     const vp = this.vps[vpIndex];
     if (vp === undefined || sint < 0 || sint >= hv.HV_SYNIC_SINT_COUNT || !this.enabled(vp)) return false;
     const s = vp.sints[sint]!;
-    if ((s & hv.HV_SYNIC_SINT_MASKED) !== 0n) return false;
+    if ((s & (hv.HV_SYNIC_SINT_MASKED | hv.HV_SYNIC_SINT_POLLING)) !== 0n) return false;
     this.host.raise(vpIndex, Number(s & hv.HV_SYNIC_SINT_VECTOR_MASK));
     return true;
   }
 
-  /** Whether messages can reach SINT `sint` of the VP (SynIC on, message page on, SINT unmasked). */
+  /** Whether messages and event flags reach the SINT: unmasked, or polled (unmasked without the interrupt). */
+  private sintOpen(vp: SynicVp, sint: number): boolean {
+    const s = vp.sints[sint]!;
+    return (s & hv.HV_SYNIC_SINT_MASKED) === 0n || (s & hv.HV_SYNIC_SINT_POLLING) !== 0n;
+  }
+
+  /** Whether messages can reach SINT `sint` of the VP (SynIC on, message page on, SINT open). */
   private messagesOn(vpIndex: number, sint: number): boolean {
     const vp = this.vps[vpIndex];
-    return vp !== undefined && this.enabled(vp) && (vp.simp & hv.HV_SYNIC_SIMP_ENABLE) !== 0n && (vp.sints[sint]! & hv.HV_SYNIC_SINT_MASKED) === 0n;
+    return vp !== undefined && this.enabled(vp) && (vp.simp & hv.HV_SYNIC_SIMP_ENABLE) !== 0n && this.sintOpen(vp, sint);
   }
 
   /** Posts a message to SINT `sint` of VP `vpIndex` (see the state machine above). */
@@ -238,7 +249,7 @@ export class Synic {
   signalEvent(vpIndex: number, sint: number, flag: number): 'raised' | 'already-set' | 'unavailable' {
     const vp = this.vps[vpIndex];
     if (vp === undefined || sint < 0 || sint >= hv.HV_SYNIC_SINT_COUNT || flag < 0 || flag >= hv.HV_EVENT_FLAGS_COUNT) return 'unavailable';
-    if (!this.enabled(vp) || (vp.siefp & hv.HV_SYNIC_SIEFP_ENABLE) === 0n || (vp.sints[sint]! & hv.HV_SYNIC_SINT_MASKED) !== 0n) return 'unavailable';
+    if (!this.enabled(vp) || (vp.siefp & hv.HV_SYNIC_SIEFP_ENABLE) === 0n || !this.sintOpen(vp, sint)) return 'unavailable';
     const at = Number(vp.siefp & hv.HV_X64_MSR_PAGE_ADDRESS_MASK) + sint * hv.HV_EVENT_FLAGS_BYTES + (flag >> 3);
     const byte = this.memory.readU8(at);
     const bit = 1 << (flag & 7);
