@@ -3,7 +3,8 @@
  *
  * Enabling the hypercall MSR makes tsvisor write the hypercall page at the
  * given GPA: VMCALL; RET, which reaches the hypercall exit on the interpreter
- * (on kvm the machine passes OUT 0x7e instead, lib/hypervisor/hypercall-trap.ts). The rest of the page is INT3 so a stray
+ * (on kvm the machine passes code that traps with OUT 0x7e instead,
+ * lib/hypervisor/hypercall-trap.ts). The rest of the page is INT3 so a stray
  * jump into it traps; guest memory outside the page is left untouched and
  * the decoded code of the page is dropped (GuestMemory.write).
  *
@@ -12,6 +13,7 @@
  * ignores writes until the system resets.
  */
 import type { GuestMemory } from '../machine/guest-memory.js';
+import { VMCALL_PAGE_CODE } from '../hypervisor/hypercall-trap.js';
 import {
   HV_HYP_PAGE_SIZE,
   HV_X64_MSR_HYPERCALL_ENABLE,
@@ -19,9 +21,6 @@ import {
   HV_X64_MSR_PAGE_ADDRESS_MASK,
 } from './hyperv-proto.js';
 
-/** VMCALL (0F 01 C1); RET (C3). */
-export const HYPERCALL_SEQUENCE = Uint8Array.of(0x0f, 0x01, 0xc1, 0xc3);
-const RET = 0xc3;
 const INT3 = 0xcc;
 /** Bits 11:2 of HV_X64_MSR_HYPERCALL are reserved (read back as written on Hyper-V; kept here). */
 const HYPERCALL_MSR_WRITABLE = HV_X64_MSR_PAGE_ADDRESS_MASK | 0xfffn;
@@ -30,12 +29,8 @@ export class HypercallPage {
   guestOsId = 0n;
   private msr = 0n;
 
-  private readonly sequence: Uint8Array;
-
-  /** hypercallInstruction: what traps to the hypercall exit on the backend (VMCALL; OUT 0x7e on kvm). */
-  constructor(private readonly memory: GuestMemory, hypercallInstruction?: Uint8Array) {
-    this.sequence = hypercallInstruction === undefined ? HYPERCALL_SEQUENCE : Uint8Array.of(...hypercallInstruction, RET);
-  }
+  /** code: the page's code on the backend (hypercallPageCode: VMCALL; RET on the interpreter). */
+  constructor(private readonly memory: GuestMemory, private readonly code: Uint8Array = VMCALL_PAGE_CODE) {}
 
   /** Hypercalls go to Hyper-V while the page is enabled. */
   get enabled(): boolean {
@@ -61,7 +56,7 @@ export class HypercallPage {
       const gpa = Number(v & HV_X64_MSR_PAGE_ADDRESS_MASK);
       if (!Number.isSafeInteger(gpa) || gpa + HV_HYP_PAGE_SIZE > this.memory.size) return false;
       const page = new Uint8Array(HV_HYP_PAGE_SIZE).fill(INT3);
-      page.set(this.sequence, 0);
+      page.set(this.code, 0);
       this.memory.write(gpa, page);
     }
     this.msr = v;

@@ -41,8 +41,8 @@ export interface HypervDeps {
   readonly apics: readonly SynicApic[];
   /** Drops every vCPU's TLB (hv-tlbflush; the backend has no per-VP flush). */
   readonly flushTlbs: () => void;
-  /** The instruction of the hypercall page (default VMCALL; the kvm backend traps OUT 0x7e). */
-  readonly hypercallInstruction?: Uint8Array;
+  /** The code of the hypercall page (default VMCALL; RET; the kvm backend traps with OUT 0x7e: hypercallPageCode). */
+  readonly hypercallPageCode?: Uint8Array;
 }
 
 /** What the SynIC and hv-vapic need from a local APIC (lib/devices/lapic.ts). */
@@ -71,7 +71,7 @@ export class Hyperv {
   readonly stimers: SyntheticTimers | undefined;
 
   constructor(readonly features: HypervFeatures, private readonly deps: HypervDeps) {
-    this.hypercallPage = new HypercallPage(deps.memory, deps.hypercallInstruction);
+    this.hypercallPage = new HypercallPage(deps.memory, deps.hypercallPageCode);
     this.referenceTime = new ReferenceTime(deps.clock, deps.memory, () => deps.vcpus[0]!.tscOffset);
     this.runtime = new VpRuntime(deps.clock, deps.vcpus.length);
     this.crashMsrs = new CrashMsrs(deps.crash);

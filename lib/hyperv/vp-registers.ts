@@ -14,10 +14,14 @@ import {
 } from './hyperv-proto.js';
 
 /**
- * VP_RUNTIME: the time a vCPU spent running, in 100 ns. The vCPUs share one
+ * VP_RUNTIME: the guest time a vCPU spent running guest code, in 100 ns, on
+ * both backends. The interpreter counts instructions: the vCPUs share one
  * thread, so a vCPU's share of guest time is its share of the instructions
- * retired: exact under -icount (instructions << shift ns); in real time the
- * share of elapsed guest time, never going backwards.
+ * retired, exact under -icount (instructions << shift ns), in real time the
+ * share of elapsed guest time. KVM counts no instructions; the kvm backend
+ * measures the time each vCPU spends inside KVM_RUN instead (Vcpu.runNs; real
+ * time is the guest's time there, as -icount is not available). Never goes
+ * backwards.
  */
 export class VpRuntime {
   private readonly last: bigint[];
@@ -30,6 +34,8 @@ export class VpRuntime {
     let ns: number;
     if (this.clock.mode === 'icount') {
       ns = Number(vcpu.instret) * 2 ** this.clock.icountShift;
+    } else if (vcpu.runNs !== 0n) {
+      ns = Number(vcpu.runNs);
     } else {
       const total = this.clock.vmInstructions;
       ns = total === 0 ? 0 : (this.clock.nowNs() * Number(vcpu.instret)) / total;

@@ -177,6 +177,8 @@ export class Vcpu {
   set tscOffset(v: bigint) { this.u64[abi.TSV_OFF_TSC_OFFSET >> 3] = BigInt.asUintN(64, v); }
   /** Instructions this vCPU has retired since creation. */
   get instret(): bigint { return this.u64[abi.TSV_OFF_INSTRET >> 3]!; }
+  /** Host ns this vCPU has spent running guest code, on backends that cannot count instructions (kvm); 0 on the interpreter. */
+  get runNs(): bigint { return this.u64[abi.TSV_OFF_RUN_NS >> 3]!; }
 
   // ---- segments and descriptor tables --------------------------------
 

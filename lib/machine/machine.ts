@@ -46,7 +46,7 @@ import { describeCrash } from '../hyperv/vp-registers.js';
 import { APIC_BUS_HZ, REG_IRR } from '../devices/lapic-registers.js';
 import { HypervTestdev, HYPERV_TESTDEV_PORT, HYPERV_TESTDEV_PORT_COUNT } from '../devices/hyperv-testdev.js';
 import { hypervisorLeaves, resolveCpuSelection, type CpuSelectionResult } from '../paravirt/cpu-selection.js';
-import { hypercallInstruction } from '../hypervisor/hypercall-trap.js';
+import { hypercallPageCode } from '../hypervisor/hypercall-trap.js';
 import { cpuSelectionForBackend } from './kvm-backend-limits.js';
 import { KvmParavirt } from '../paravirt/kvm-paravirt.js';
 import { rtcStartSeconds } from '../devices/mc146818-rtc.js';
@@ -369,7 +369,7 @@ export class Machine {
       apics: this.localApics.apics,
       // Re-setting the RAM slot drops every vCPU's TLB (and decoded code): the backend's only flush from here.
       flushTlbs: () => this.vm.setMemoryRegion(RAM_SLOT, 0, this.config.memoryBytes, this.ram.buffer as ArrayBuffer, 0, 0),
-      hypercallInstruction: hypercallInstruction(this.vm.accel),
+      hypercallPageCode: hypercallPageCode(this.vm.accel),
     });
     this.resettable.push(hyperv);
     this.events.on('resume', () => hyperv.clockChanged());

@@ -194,6 +194,11 @@
  * pay an exit per loop iteration. Backends with their own PAUSE handling (KVM's
  * pause-loop exiting) ignore it. */
 #define TSV_OFF_PAUSE_EXITS 0x328
+/* u64, native -> TS: host ns this vCPU has spent running guest code since
+ * creation, on backends that cannot count instructions (kvm: the time inside
+ * KVM_RUN); 0 on the interpreter, which counts TSV_OFF_INSTRET instead.
+ * HV_X64_MSR_VP_RUNTIME is computed from it (lib/hyperv/vp-registers.ts). */
+#define TSV_OFF_RUN_NS 0x330
 
 /* port I/O data area (REP INS/OUTS batches up to its size) */
 #define TSV_OFF_IO_DATA 0x400

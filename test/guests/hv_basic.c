@@ -5,7 +5,10 @@
  * Identification leaves 0x40000000-0x4000000A; GUEST_OS_ID and the
  * hypercall page (contents, memory around it intact, the locked bit);
  * hypercalls through the page and every HV_STATUS this partition returns;
- * #UD for VMCALL at CPL 3; VP_INDEX on every vCPU (read-only); VP_RUNTIME;
+ * #UD for a hypercall through the page at CPL 3 (and for a direct VMCALL
+ * there where the page uses VMCALL: the interpreter's page; the kvm backend's
+ * page traps with OUT 0x7e, docs/backends.md); VP_INDEX on every vCPU
+ * (read-only); VP_RUNTIME;
  * the frequency MSRs; TIME_REF_COUNT monotonic on and across vCPUs; the
  * reference TSC page agreeing with it, and reading back 0 once disabled;
  * the re-enlightenment MSRs.
@@ -49,6 +52,11 @@ static u8 hc_pages[3 * 4096] __attribute__((aligned(4096)));
 static u8 ref_pages[2 * 4096] __attribute__((aligned(4096)));
 static u8 params[2 * 4096] __attribute__((aligned(4096)));
 static void *hc_page;
+static int page_uses_vmcall;
+/* The two pages tsvisor writes (lib/hypervisor/hypercall-trap.ts): VMCALL; RET on the
+ * interpreter; on kvm, OUT 0x7e behind a CPL check that ends in UD2. */
+static const u8 VMCALL_PAGE[] = { 0x0f, 0x01, 0xc1, 0xc3 };
+static const u8 PORT_PAGE[] = { 0x50, 0x8c, 0xc8, 0xa8, 0x03, 0x58, 0x75, 0x03, 0xe6, 0x7e, 0xc3, 0x0f, 0x0b };
 
 struct ref_tsc_page { volatile u32 seq; u32 reserved; volatile u64 scale; volatile s64 offset; };
 
@@ -121,20 +129,23 @@ static void hypercall_page(void)
     wrmsr(HV_X64_MSR_HYPERCALL, (u64)page | 1);
     v = rdmsr(HV_X64_MSR_HYPERCALL);
     report(v == ((u64)page | 1), "HYPERCALL enabled at 0x%lx (0x%lx)", (u64)page, v);
-    report(page[0] == 0x0f && page[1] == 0x01 && page[2] == 0xc1 && page[3] == 0xc3,
-           "hypercall page holds VMCALL; RET (%02x %02x %02x %02x)", page[0], page[1], page[2], page[3]);
+    report(memcmp(page, VMCALL_PAGE, sizeof(VMCALL_PAGE)) == 0 || memcmp(page, PORT_PAGE, sizeof(PORT_PAGE)) == 0,
+           "hypercall page holds VMCALL; RET or the OUT 0x7e trap (%02x %02x %02x %02x)", page[0], page[1], page[2], page[3]);
+    page_uses_vmcall = memcmp(page, VMCALL_PAGE, sizeof(VMCALL_PAGE)) == 0;
+    report_info("hypercall page: %s", page_uses_vmcall ? "VMCALL; RET" : "OUT 0x7e trap");
     int intact = 1;
     for (unsigned i = 0; i < 4096; i++) intact &= hc_pages[i] == 0x5a && hc_pages[2 * 4096 + i] == 0x5a;
     report(intact, "memory before and after the hypercall page is intact");
     hc_page = page;
 
     /* Writing 0 to GUEST_OS_ID disables the page; enabling again rewrites it. */
+    u8 first = page[0];
     page[0] = 0x90;
     wrmsr(HV_X64_MSR_GUEST_OS_ID, 0);
     report(!(rdmsr(HV_X64_MSR_HYPERCALL) & 1), "GUEST_OS_ID = 0 disables the hypercall page");
     wrmsr(HV_X64_MSR_GUEST_OS_ID, GUEST_OS_ID_VALUE);
     wrmsr(HV_X64_MSR_HYPERCALL, (u64)page | 1);
-    report(page[0] == 0x0f, "re-enabling rewrites the page");
+    report(page[0] == first && first != 0x90, "re-enabling rewrites the page");
     /* Fresh code in the page must run (the CPU's decoded copy is dropped). */
     report(hv_call(0x7777, 0, 0) == HV_STATUS_INVALID_HYPERCALL_CODE, "a call through the page reaches the hypervisor");
 
@@ -150,6 +161,29 @@ static u8 user_stack[4096] __attribute__((aligned(16)));
 static void user_vmcall(void)
 {
     asm volatile("1: vmcall\n2:\n\t" EX_FIXUP("1b", "2b") ::: "memory");
+}
+
+extern void user_return(void);
+extern volatile u64 user_saved_rsp;
+static volatile u64 user_ud_rip;
+static volatile int user_page_returned;
+
+/* #UD at CPL 3 (inside the hypercall page): note where, and go back to run_user's caller. */
+static int user_ud_handler(struct trap_frame *f)
+{
+    if ((f->cs & 3) != 3) return 0;
+    user_ud_rip = f->rip;
+    f->rip = (u64)user_return;
+    f->cs = SEL_CODE64;
+    f->ss = SEL_DATA;
+    f->rsp = user_saved_rsp;
+    return 1;
+}
+
+static void user_page_call(void)
+{
+    hv_call(HVCALL_NOTIFY_LONG_SPIN_WAIT | HV_HYPERCALL_FAST, 100, 0);
+    user_page_returned = 1;
 }
 
 static void hypercalls(void)
@@ -177,12 +211,28 @@ static void hypercalls(void)
     /* Result in RAX only: RCX/RDX/R8 are inputs and come back as they were. */
     u64 rcx = HVCALL_NOTIFY_LONG_SPIN_WAIT | HV_HYPERCALL_FAST, rdx = 5;
     register u64 r8 asm("r8") = 0x1234;
-    asm volatile("vmcall" : "=a"(s), "+c"(rcx), "+d"(rdx), "+r"(r8) :: "memory");
+    asm volatile("call *%[page]" : "=a"(s), "+c"(rcx), "+d"(rdx), "+r"(r8) : [page] "r"(hc_page) : "memory", "r9", "r10", "r11");
     report(s == 0 && rcx == (HVCALL_NOTIFY_LONG_SPIN_WAIT | HV_HYPERCALL_FAST) && rdx == 5 && r8 == 0x1234,
-           "direct VMCALL: status in RAX, input registers preserved");
-    catch_begin();
-    run_user(user_vmcall, user_stack + sizeof(user_stack));
-    report(caught_vector() == 6, "VMCALL at CPL 3: #UD (vector %d)", caught_vector());
+           "through the page: status in RAX, input registers preserved");
+    /* Hypercalls are for CPL 0: through the page at CPL 3, #UD inside the page. */
+    user_ud_rip = 0;
+    user_page_returned = 0;
+    set_trap_handler(6, user_ud_handler);
+    run_user(user_page_call, user_stack + sizeof(user_stack));
+    set_trap_handler(6, 0);
+    report(!user_page_returned && user_ud_rip >= (u64)hc_page && user_ud_rip < (u64)hc_page + 4096,
+           "hypercall page at CPL 3: #UD in the page (RIP 0x%lx, page 0x%lx)", user_ud_rip, (u64)hc_page);
+    if (page_uses_vmcall) {
+        /* The interpreter's page is VMCALL itself: the instruction gives the same answers directly. */
+        rcx = HVCALL_NOTIFY_LONG_SPIN_WAIT | HV_HYPERCALL_FAST, rdx = 5;
+        r8 = 0x1234;
+        asm volatile("vmcall" : "=a"(s), "+c"(rcx), "+d"(rdx), "+r"(r8) :: "memory");
+        report(s == 0 && rcx == (HVCALL_NOTIFY_LONG_SPIN_WAIT | HV_HYPERCALL_FAST) && rdx == 5 && r8 == 0x1234,
+               "direct VMCALL: status in RAX, input registers preserved");
+        catch_begin();
+        run_user(user_vmcall, user_stack + sizeof(user_stack));
+        report(caught_vector() == 6, "VMCALL at CPL 3: #UD (vector %d)", caught_vector());
+    }
 }
 
 static volatile unsigned arrived, ap_vp_index, ap_apic, ap_bad_time, ap_done;

@@ -19,6 +19,10 @@ for (const [label, clock] of [['icount', ICOUNT], ['realtime', { mode: 'realtime
     t.deepEqual(failLines(r.serial), []);
     t.regex(r.serial, /SUMMARY: \d+ tests, 0 failures/);
     t.regex(r.serial, /PASS: AP: VP_INDEX 1 = APIC ID 1/);
+    // The interpreter's page is VMCALL; RET, so the guest also checks VMCALL directly (at CPL 0 and 3).
+    t.regex(r.serial, /hypercall page: VMCALL; RET/);
+    t.regex(r.serial, /PASS: VMCALL at CPL 3: #UD/);
+    t.regex(r.serial, /PASS: hypercall page at CPL 3: #UD in the page/);
     t.is(r.status, 1, `exit status (reason: ${r.reason}); serial:\n${r.serial}`);
   });
 }

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fromQemuArgs } from '../../lib/qemu-compat/index.js';
 import { createVm } from '../../lib/hypervisor/vm.js';
 import { BackendUnavailableError } from '../../lib/hypervisor/errors.js';
-import { hypercallInstruction, KVM_HYPERCALL_PORT } from '../../lib/hypervisor/hypercall-trap.js';
+import { hypercallInstruction, hypercallPageCode, KVM_HYPERCALL_PORT } from '../../lib/hypervisor/hypercall-trap.js';
 import type { NativeAddon } from '../../lib/hypervisor/native-types.js';
 import { defaultMachineConfig, validateMachineConfig } from '../../lib/machine/config.js';
 import { cpuSelectionForBackend } from '../../lib/machine/kvm-backend-limits.js';
@@ -94,12 +94,16 @@ test('the machine refuses -icount and VMCALL-only KVM features on kvm, and drops
   t.is(cpuSelectionForBackend(max, 'interp'), max);
 });
 
-test('the Hyper-V hypercall page traps with OUT 0x7e on kvm and VMCALL on the interpreter', (t) => {
+test('the Hyper-V hypercall page traps with OUT 0x7e on kvm (CPL 0 only) and VMCALL on the interpreter', (t) => {
   t.is(KVM_HYPERCALL_PORT, 0x7e);
+  t.deepEqual([...hypercallInstruction('kvm')], [0xe6, 0x7e]);
+  t.deepEqual([...hypercallInstruction('interp')], [0x0f, 0x01, 0xc1]);
   const ram = new Uint8Array(0x10000);
   const memory = new GuestMemory(ram, () => {});
-  for (const [accel, bytes] of [['kvm', [0xe6, 0x7e, 0xc3]], ['interp', [0x0f, 0x01, 0xc1, 0xc3]]] as const) {
-    const page = new HypercallPage(memory, hypercallInstruction(accel));
+  // kvm: push rax; mov eax, cs; test al, 3; pop rax; jnz +3; out 0x7e, al; ret; ud2
+  const kvmPage = [0x50, 0x8c, 0xc8, 0xa8, 0x03, 0x58, 0x75, 0x03, 0xe6, 0x7e, 0xc3, 0x0f, 0x0b];
+  for (const [accel, bytes] of [['kvm', kvmPage], ['interp', [0x0f, 0x01, 0xc1, 0xc3]]] as const) {
+    const page = new HypercallPage(memory, hypercallPageCode(accel));
     page.writeGuestOsId(1n);
     t.true(page.writeHypercallMsr(0x2000n | 1n));
     t.deepEqual([...ram.subarray(0x2000, 0x2000 + bytes.length)], [...bytes], accel);
