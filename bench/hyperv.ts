@@ -10,13 +10,15 @@
 import { join } from 'node:path';
 import { defaultMachineConfig } from '../lib/machine/config.js';
 import { Machine } from '../lib/machine/machine.js';
+import type { AccelName } from '../lib/machine/config.js';
 
 const root = join(__dirname, '..', '..');
 
-async function runGuest(append: string): Promise<string> {
+async function runGuest(append: string, accel: AccelName): Promise<string> {
   let serial = '';
   const m = new Machine({
     ...defaultMachineConfig(),
+    accel,
     kernel: join(root, 'dist', 'guests', 'bench_hv.elf'),
     append,
     cpuFlags: { 'hv-passthrough': true },
@@ -33,22 +35,22 @@ async function runGuest(append: string): Promise<string> {
 }
 
 /** ns per iteration: the guest times its own loop (TSC around it only), best of 3 runs after a warm-up. */
-async function perIteration(mode: number, n: number): Promise<number> {
+async function perIteration(mode: number, n: number, accel: AccelName): Promise<number> {
   const run = async (): Promise<number> => {
-    const s = await runGuest(`mode=${mode} iters=${n}`);
+    const s = await runGuest(`mode=${mode} iters=${n}`, accel);
     return Number(/BENCH mode=\d+ iters=\d+ ns=(\d+)/.exec(s)![1]) / n;
   };
   await run(); // warm-up: the first run pays for JIT compilation of the exit path
   return Math.min(await run(), await run(), await run());
 }
 
-export async function printHypervBench(n: number): Promise<void> {
-  const hypercall = await perIteration(1, n);
-  const refCount = await perIteration(2, n);
-  const timer = /mean_period_ns=(\d+) p99_late_ns=(\d+) max_late_ns=(\d+)/.exec(await runGuest('mode=3'))!;
+export async function printHypervBench(n: number, accel: AccelName = 'interp'): Promise<void> {
+  const hypercall = await perIteration(1, n, accel);
+  const refCount = await perIteration(2, n, accel);
+  const timer = /mean_period_ns=(\d+) p99_late_ns=(\d+) max_late_ns=(\d+)/.exec(await runGuest('mode=3', accel))!;
   const period = Number(timer[1]);
   const p99 = Number(timer[2]);
-  console.log('hyperv (interp, real time):');
+  console.log(`hyperv (${accel}, real time):`);
   console.log(`  hypercall exit through the page: ${hypercall.toFixed(0)} ns`);
   console.log(`  TIME_REF_COUNT read:             ${refCount.toFixed(0)} ns`);
   console.log(

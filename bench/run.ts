@@ -12,6 +12,9 @@
  * busybox marker and power-off; needs `node scripts/fetch-linux.mjs`).
  *
  * --accel kvm measures the KVM backend and the interpreter side by side.
+ * --quick: fewer and shorter runs (one N/2N pair, N grown from a small start by
+ * what the last run took), for slow hosts such as a nested /dev/kvm
+ * (scripts/kvm-in-qemu.mjs). Each figure is also printed on stderr when known.
  */
 import { spawnSync, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -87,18 +90,22 @@ function runOnce(sys: System, kernel: string, append: string): Run {
 
 /** Finds N so that a run takes at least `target` seconds, then measures N and 2N. */
 function perIteration(sys: System, kernel: string, target: number): { secondsPerIter: number; serial: string } {
-  // Grow N until the loop itself (run time minus start-up) takes `target` seconds.
+  // Grow N until the loop itself (run time minus start-up) takes `target` seconds. --quick starts
+  // small and scales N by what the last run took, so a slow system (a nested /dev/kvm emulating
+  // guest instructions at ~1.5 M/s, an interpreter inside QEMU) needs few runs to get there.
   const startup = runOnce(sys, kernel, 'iters=1').seconds;
-  let iters = 1 << 16;
+  let iters = quick ? 1 << 10 : 1 << 16;
   let first = runOnce(sys, kernel, `iters=${iters}`);
   while (first.seconds - startup < target && iters < 2 ** 34) {
-    iters *= first.seconds - startup < target / 8 ? 8 : 2;
+    const loop = first.seconds - startup;
+    iters *= loop < target / 8 ? 8 : quick ? Math.min(8, Math.max(2, Math.ceil((1.25 * target) / loop))) : 2;
     first = runOnce(sys, kernel, `iters=${iters}`);
   }
-  // The median of three N/2N pairs: on a busy host one pair can come out with the 2N run
-  // barely slower (or faster) than the N run, which would print an absurd figure.
+  // The median of three N/2N pairs (one with --quick): on a busy host one pair can come out with
+  // the 2N run barely slower (or faster) than the N run, which would print an absurd figure.
+  const pairs = quick ? 1 : 3;
   const estimates: number[] = [];
-  for (let k = 0; k < 3; k++) {
+  for (let k = 0; k < 3 && estimates.length < pairs; k++) {
     const n = k === 0 ? first : runOnce(sys, kernel, `iters=${iters}`);
     const delta = runOnce(sys, kernel, `iters=${iters * 2}`).seconds - n.seconds;
     if (delta > 0) estimates.push(delta / iters);
@@ -165,13 +172,27 @@ function main(): void {
   if (qemu) systems.push(qemu);
   else console.log('qemu-system-x86_64 not installed: printing tsvisor figures only');
 
-  const target = quick ? 0.15 : 0.6;
+  const target = quick ? 0.3 : 0.6;
   const rows: Row[] = [];
+  // One figure of one system. A failed measurement is printed as '-' with its reason on stderr (the
+  // other figures still come); every figure is also reported on stderr as soon as it is known.
+  const measure = (row: Row, sys: System, figure: () => number): void => {
+    let value = NaN;
+    try {
+      value = figure();
+      console.error(`bench: ${row.metric}: ${sys.name} ${fmt(value)} ${row.unit}`);
+    } catch (e) {
+      console.error(`bench: ${row.metric}: ${sys.name} failed: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}`);
+    }
+    row.values.set(sys.name, value);
+  };
   const mips = (guest: string, metric: string): Row => {
     const row: Row = { metric, unit: 'MIPS', higherIsBetter: true, values: new Map() };
     for (const sys of systems) {
-      const r = perIteration(sys, join(guests, `${guest}.elf`), target);
-      row.values.set(sys.name, insnsPerIter(r.serial, guest) / r.secondsPerIter / 1e6);
+      measure(row, sys, () => {
+        const r = perIteration(sys, join(guests, `${guest}.elf`), target);
+        return insnsPerIter(r.serial, guest) / r.secondsPerIter / 1e6;
+      });
     }
     return row;
   };
@@ -184,20 +205,19 @@ function main(): void {
   if (want('sse')) rows.push(mips('bench_sse', 'SSE/SSE2 floating-point loop'));
   if (want('pio')) {
     const row: Row = { metric: 'port-I/O exit round trip', unit: 'ns', higherIsBetter: false, values: new Map() };
-    for (const sys of systems) {
-      const r = perIteration(sys, join(guests, 'bench_pio.elf'), target);
-      row.values.set(sys.name, r.secondsPerIter * 1e9);
-    }
+    for (const sys of systems) measure(row, sys, () => perIteration(sys, join(guests, 'bench_pio.elf'), target).secondsPerIter * 1e9);
     rows.push(row);
   }
   if (want('start')) {
     const kernel = firstInstructionKernel();
     const row: Row = { metric: 'CLI start to first guest instruction', unit: 'ms', higherIsBetter: false, values: new Map() };
     for (const sys of systems) {
-      const samples: number[] = [];
-      for (let i = 0; i < (quick ? 3 : 7); i++) samples.push(runOnce(sys, kernel, '').seconds * 1e3);
-      samples.sort((a, b) => a - b);
-      row.values.set(sys.name, samples[samples.length >> 1]);
+      measure(row, sys, () => {
+        const samples: number[] = [];
+        for (let i = 0; i < (quick ? 3 : 7); i++) samples.push(runOnce(sys, kernel, '').seconds * 1e3);
+        samples.sort((a, b) => a - b);
+        return samples[samples.length >> 1]!;
+      });
     }
     rows.push(row);
   }
@@ -205,9 +225,13 @@ function main(): void {
   // In-process benches one after the other: running together they would share the event loop and skew each other.
   void (async () => {
     if (want('hcqueue')) await printHypercallQueueBench(quick ? 16384 : 65536);
-    if (want('hyperv')) await printHypervBench(quick ? 20_000 : 100_000);
+    if (want('hyperv')) {
+      for (const a of accel === 'kvm' ? (['kvm', 'interp'] as const) : (['interp'] as const)) await printHypervBench(quick ? 20_000 : 100_000, a);
+    }
     if (want('linux')) {
-      const boot: BootSystem[] = [{ name: 'tsvisor', file: process.execPath, argv: [cli, '-accel', accel === 'kvm' ? 'kvm' : 'tcg', '-nographic'] }];
+      const boot: BootSystem[] = systems
+        .filter((s) => s.name.startsWith('tsvisor'))
+        .map((s) => ({ name: s.name, file: process.execPath, argv: [cli, '-accel', s.name === 'tsvisor-kvm' ? 'kvm' : 'tcg', '-nographic'] }));
       if (qemu) boot.push({ name: 'qemu-tcg', file: 'qemu-system-x86_64', argv: ['-accel', 'tcg', '-display', 'none', '-nographic'] });
       await printLinuxBootBench(boot, quick ? 1 : 3);
     }
@@ -225,7 +249,7 @@ function print(rows: Row[], systems: System[]): void {
       const b = row.values.get(systems[1]!.name)!;
       // ratio > 1 means the first system is better, whichever direction the unit goes
       const ratio = row.higherIsBetter ? a / b : b / a;
-      cells.push(`${ratio.toFixed(2)}x`);
+      cells.push(Number.isNaN(ratio) ? '-' : `${ratio.toFixed(2)}x`);
     }
     lines.push(cells);
   }
@@ -234,6 +258,7 @@ function print(rows: Row[], systems: System[]): void {
 }
 
 function fmt(v: number): string {
+  if (Number.isNaN(v)) return '-';
   return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
 }
 
