@@ -36,6 +36,10 @@ export interface VirtualMachineEvents {
   resume: [];
   /** A system reset: reset(), or a guest triple fault without noReboot. */
   reset: [];
+  /** The guest suspended to RAM (ACPI S3; QEMU's SUSPEND): the vCPUs are off until wakeup(). */
+  suspend: [];
+  /** The machine left S3 (QEMU's WAKEUP): wakeup() or the guest's RTC alarm. */
+  wakeup: [];
   /** A hot-plugged device is gone: the guest ejected it after deviceDel() (QEMU's DEVICE_DELETED). */
   'device-deleted': [device: HotplugDeviceInfo];
 }
@@ -123,6 +127,8 @@ export class VirtualMachine extends EventEmitter<VirtualMachineEvents> {
     });
     this.machine.events.on('reset', () => this.emit('reset'));
     this.machine.events.on('device-deleted', (info) => this.emit('device-deleted', info));
+    this.machine.events.on('suspend', () => this.emit('suspend'));
+    this.machine.events.on('wakeup', () => this.emit('wakeup'));
   }
 
   get state(): MachineState {
@@ -275,6 +281,20 @@ export class VirtualMachine extends EventEmitter<VirtualMachineEvents> {
     this.expectState('deviceDel()', ['created', 'running', 'paused']);
     if (typeof id !== 'string') fail(`id must be a string, got ${describeValue(id)}`);
     this.machine.pciHotplug.remove(id);
+  }
+
+  /** The guest is suspended to RAM (ACPI S3). */
+  get suspended(): boolean {
+    return this.machine.suspended;
+  }
+
+  /**
+   * Wakes a guest suspended to RAM (QMP system_wakeup): it resumes at the waking vector it
+   * left in the FACS. Throws MachineStateError when the guest is not suspended.
+   */
+  wakeup(): void {
+    this.expectState('wakeup()', ['running', 'paused']);
+    if (!this.machine.wakeup()) throw new MachineStateError('wakeup(): the guest is not suspended', this.stateNow);
   }
 
   /** The hot-plugged devices still on the bus. */

@@ -7,13 +7,16 @@
  *  - PM1a_CNT_BLK: SCI_EN (bit 0, always 1: there is no legacy/SMM mode to
  *    leave, so the FADT's SMI_CMD is 0), SLP_TYP (bits 12-10) and the
  *    write-only SLP_EN (bit 13). SLP_EN with SLP_TYP = S5 powers the
- *    machine off; S3 (suspend to RAM) is not offered, so its SLP_TYP value
- *    is not in the DSDT and any other SLP_TYP is ignored;
+ *    machine off, with SLP_TYP = S3 suspends it to RAM (when the machine
+ *    offers S3: onSuspend); any other SLP_TYP is ignored. wake() sets
+ *    WAK_STS when the machine leaves S3;
  *  - PM_TMR_BLK: the 24-bit PM timer at 3.579545 MHz of guest time.
  * The SCI (ISA IRQ 9) is asserted while any enabled status bit is set.
- * pressPowerButton() is the fixed-hardware power button (PWRBTN_STS).
+ * pressPowerButton() is the fixed-hardware power button (PWRBTN_STS);
+ * rtcAlarm() is the RTC alarm event (RTC_STS), which wakes from S3 when the
+ * OS set RTC_EN.
  */
-import { ACPI_PM1A_CNT_BLK, ACPI_PM1A_EVT_BLK, ACPI_PM_TMR_BLK, ACPI_SLP_TYP_S5 } from '../machine/addresses.js';
+import { ACPI_PM1A_CNT_BLK, ACPI_PM1A_EVT_BLK, ACPI_PM_TMR_BLK, ACPI_SLP_TYP_S3, ACPI_SLP_TYP_S5 } from '../machine/addresses.js';
 import type { PioDevice, Resettable } from '../machine/bus-device.js';
 import type { Clock, Timer } from '../machine/clock.js';
 import type { PioBus } from '../machine/pio-bus.js';
@@ -74,6 +77,8 @@ export class AcpiPm implements Resettable {
     private readonly sci: { set(level: boolean): void },
     /** SLP_EN with SLP_TYP = S5. */
     private readonly onPowerOff: () => void,
+    /** SLP_EN with SLP_TYP = S3 (absent: S3 is not offered and that SLP_TYP does nothing). */
+    private readonly onSuspend?: () => void,
   ) {
     this.tmrTimer = clock.addTimer(() => this.onTimerCarry());
   }
@@ -101,6 +106,19 @@ export class AcpiPm implements Resettable {
   pressPowerButton(): void {
     this.status |= PM1_STS_PWRBTN;
     this.updateSci();
+  }
+
+  /** The machine left S3: WAK_STS tells the OS's wake code that the sleep is over. */
+  wake(): void {
+    this.status |= PM1_STS_WAK;
+    this.updateSci();
+  }
+
+  /** The RTC alarm went off: RTC_STS is set; returns whether the OS enabled it as a wake event (RTC_EN). */
+  rtcAlarm(): boolean {
+    this.status |= PM1_STS_RTC;
+    this.updateSci();
+    return (this.enable & PM1_EN_RTC) !== 0;
   }
 
   /** The OS enabled the power button event (so a press would reach it). */
@@ -173,6 +191,7 @@ export class AcpiPm implements Resettable {
     if (mask & 0xff00) {
       this.slpTyp = (value >> PM1_CNT_SLP_TYP_SHIFT) & 7;
       if (value & PM1_CNT_SLP_EN && this.slpTyp === ACPI_SLP_TYP_S5) this.onPowerOff();
+      else if (value & PM1_CNT_SLP_EN && this.slpTyp === ACPI_SLP_TYP_S3) this.onSuspend?.();
     }
   }
 

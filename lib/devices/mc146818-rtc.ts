@@ -162,6 +162,9 @@ export class Mc146818Rtc implements PioDevice, Resettable {
   private readonly secondTimer: Timer;
   private readonly periodicTimer: Timer;
 
+  /** The alarm flag (AF) was just set: the chipset's RTC wake event (ACPI RTC_STS). */
+  onAlarm: (() => void) | undefined;
+
   constructor(private readonly clock: Clock, private readonly irq: IrqLine, private readonly options: RtcOptions) {
     this.baseSeconds = options.startSeconds;
     this.secondTimer = clock.addTimer(() => this.onSecond());
@@ -361,7 +364,10 @@ export class Mc146818Rtc implements PioDevice, Resettable {
     const updates = Math.floor((nowNs - update) / SECOND_NS) + 1;
     if (updates > 86_400) update += (updates - 86_400) * SECOND_NS;
     for (; update <= nowNs && (this.regC & REG_C_AF) === 0; update += SECOND_NS) {
-      if (this.alarmMatches(this.seconds(update))) this.regC |= REG_C_AF;
+      if (this.alarmMatches(this.seconds(update))) {
+        this.regC |= REG_C_AF;
+        this.onAlarm?.();
+      }
     }
   }
 

@@ -69,6 +69,11 @@ export interface MachineConfig {
   clock: ClockConfig;
   /** Where the RTC's calendar starts (QEMU's -rtc base=): host UTC (default), host local time, or 'YYYY-MM-DD[THH:MM:SS]'. */
   rtcBase?: RtcBase;
+  /**
+   * QEMU's -global PIIX4_PM.disable_s3=1: the DSDT has no \_S3 and SLP_TYP S3 in PM1a_CNT does
+   * nothing. Default false: the guest may suspend to RAM (ACPI S3), as on QEMU's pc machine.
+   */
+  disableS3?: boolean;
   /** CPU model name; see CPU_MODELS in cpuid.ts. */
   cpuModel?: string;
   /** -cpu flags by canonical (dashed) name: true/false, or a number/string for valued flags; absent = the model's default. */
@@ -182,6 +187,7 @@ export function validateMachineConfig(config: MachineConfig): void {
     }
   }
   if (config.noShutdown !== undefined && typeof config.noShutdown !== 'boolean') fail('noShutdown must be a boolean');
+  if (config.disableS3 !== undefined && typeof config.disableS3 !== 'boolean') fail('disableS3 must be a boolean');
   if (config.rtcBase !== undefined) {
     const base = config.rtcBase as unknown;
     if (base !== 'utc' && base !== 'localtime') {

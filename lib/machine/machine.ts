@@ -26,6 +26,7 @@ import { IrqLines } from './irq.js';
 import type { MachineExit } from './machine-exit.js';
 import { kernelFwCfgItems, loadKernelFilesWithImages, setKernelEntryState, type KernelBoot } from './loaders/kernel-loader.js';
 import { buildPcAcpiTables, buildPcMpTables } from './firmware/pc-acpi.js';
+import { readWakeEntry, setWakeEntryState } from './acpi-wake.js';
 import type { AcpiLayout } from './firmware/acpi.js';
 import { createPcPci, type PcPci } from '../devices/pci/pc-pci.js';
 import { PciTestdev } from '../devices/pci/pci-testdev.js';
@@ -71,6 +72,10 @@ export interface MachineEvents {
   reset: [];
   /** The guest shut down (power-off, or a reset under noReboot); with noShutdown a pause follows. */
   'guest-shutdown': [exit: MachineExit];
+  /** The guest entered ACPI S3: the vCPUs are off until wakeup(). */
+  suspend: [];
+  /** The machine left S3 (wakeup(), or the RTC alarm): the BSP runs from the OS's waking vector. */
+  wakeup: [];
   /** A hot-plugged PCI device left the bus (the guest ejected it). */
   'device-deleted': [device: HotplugDeviceInfo];
 }
@@ -134,6 +139,7 @@ export class Machine {
   private pauseRequested = false;
   private pausedNow = false;
   private wakeFromPause: (() => void) | undefined;
+  private suspendedNow = false;
   private exitWhilePaused: MachineExit | undefined;
 
   constructor(config: MachineConfig, options: MachineOptions = {}) {
@@ -202,7 +208,7 @@ export class Machine {
       });
       this.pciHotplug.registers.attach(this.pio, ACPI_PCI_HOTPLUG_BASE);
       this.resettable.push(this.pciHotplug);
-      this.acpi = buildPcAcpiTables(config.smp);
+      this.acpi = buildPcAcpiTables(config.smp, config.disableS3 !== true);
       this.mpTable = buildPcMpTables(config.smp);
       for (const dev of config.devices) {
         try {
@@ -347,6 +353,8 @@ export class Machine {
       powerOff: () => this.guestShutdown({ status: 0, reason: 'poweroff' }),
       vectorPending: (vector) =>
         this.localApics.bus.apics.some((a) => (((a.readRegister(REG_IRR + ((vector >> 5) << 4)) ?? 0) >>> (vector & 31)) & 1) === 1),
+      ...(this.config.disableS3 === true ? {} : { suspend: () => this.enterS3() }),
+      rtcWake: () => this.wakeup(),
     });
     this.resettable.push(...platform.resettable);
     this.setLegacyInterruptController(platform.pic);
@@ -477,10 +485,45 @@ export class Machine {
     wake?.();
   }
 
+  /** The guest is in ACPI S3 (suspend to RAM): vCPUs off, RAM and devices as they were. */
+  get suspended(): boolean {
+    return this.suspendedNow;
+  }
+
+  /**
+   * SLP_EN with SLP_TYP = S3: every vCPU and its local APIC lose their state (INIT, power-on
+   * APIC: no APIC timer runs on) and stop; RAM and the devices keep theirs, and guest time goes
+   * on (so the RTC alarm can come).
+   */
+  private enterS3(): void {
+    if (this.suspendedNow) return;
+    this.suspendedNow = true;
+    this.vcpus.forEach((_, i) => this.loop.initVcpu(i));
+    this.localApics.powerOn();
+    this.events.emit('suspend');
+  }
+
+  /**
+   * Leaves S3 (QMP system_wakeup, or the RTC alarm with PM1 RTC_EN): WAK_STS is set, the local
+   * APICs come up as at power-on and the BSP starts at the waking vector the OS put in the FACS
+   * (acpi-wake.ts); APs wait for a startup IPI. Returns false when the machine is not suspended.
+   */
+  wakeup(): boolean {
+    if (!this.suspendedNow) return false;
+    this.suspendedNow = false;
+    this.platform.acpiPm.wake();
+    this.localApics.powerOn();
+    setWakeEntryState(this.vcpu, readWakeEntry(this.memory, this.acpi.tables.FACS));
+    this.loop.runAgain(0);
+    this.events.emit('wakeup');
+    return true;
+  }
+
   /** System reset, as after a triple fault: devices to power-on state, vCPU INIT, kernel reloaded. */
   reset(cause = 'system reset'): void {
     this.guestLog?.cpuReset(this.vcpus, cause);
     this.resets++;
+    this.suspendedNow = false;
     for (const d of this.resettable) d.reset();
     this.irqs.reset();
     for (const v of this.vcpus) v.reset();

@@ -37,6 +37,10 @@ export interface PlatformHost {
   powerOff(): void;
   /** Some local APIC holds `vector` in its IRR (accepted, not yet taken by its CPU). */
   vectorPending?(vector: number): boolean;
+  /** The guest entered ACPI S3 (suspend to RAM); absent: S3 is not offered and SLP_TYP S3 does nothing. */
+  suspend?(): void;
+  /** The RTC alarm went off while the OS had it enabled as a wake event (PM1 RTC_EN). */
+  rtcWake(): void;
 }
 
 export class PlatformDevices {
@@ -65,7 +69,10 @@ export class PlatformDevices {
     this.i8042 = new I8042(irqs.line(IRQ_KEYBOARD), irqs.line(IRQ_MOUSE), () => host.requestReset());
     this.i8042.attach(pio);
     const sci = new WiredOrLine(irqs.line(IRQ_ACPI_SCI));
-    this.acpiPm = new AcpiPm(clock, sci.source(), () => host.powerOff());
+    this.acpiPm = new AcpiPm(clock, sci.source(), () => host.powerOff(), host.suspend === undefined ? undefined : () => host.suspend!());
+    this.rtc.onAlarm = () => {
+      if (this.acpiPm.rtcAlarm()) host.rtcWake();
+    };
     this.acpiPm.attach(pio);
     this.gpe0 = new AcpiGpe0(sci.source());
     this.gpe0.attach(pio, ACPI_GPE0_BLK);

@@ -225,6 +225,16 @@ export class RunLoop {
     this.interruptRaised(index);
   }
 
+  /**
+   * A vCPU that was off (INIT, ACPI S3) runs again from the registers the caller gave it
+   * (leaving S3 at the OS's waking vector); a sleeping loop wakes up.
+   */
+  runAgain(index: number): void {
+    this.slots[index]!.state = VcpuRunState.Runnable;
+    if (this.current >= 0) this.endSlice = true;
+    this.kick();
+  }
+
   /** PV unhalt (KVM_HC_KICK_CPU): a halted vCPU runs again without an interrupt; other states are left alone. */
   unhalt(index: number): void {
     const slot = this.slots[index];

@@ -31,12 +31,18 @@ const KNOWN_GLOBALS: readonly KnownGlobal[] = [
     check: (v) =>
       v === 'delay' ? undefined : ['discard', 'slew', 'merge'].includes(v) ? `tsvisor's PIT always delivers late ticks (only 'delay')` : `invalid lost_tick_policy '${v}'`,
   },
-  // The PIIX4 power-management function's sleep states: tsvisor's DSDT offers only \_S5, never S3/S4.
-  ...['disable_s3', 'disable_s4'].map((property) => ({
+  // The PIIX4 power-management function's sleep states. S3 is offered unless disable_s3 is non-zero
+  // (MachineConfig.disableS3); S4 (hibernation by the firmware) never is.
+  {
     driver: 'PIIX4_PM',
-    property,
-    check: (v: string) => (v === '1' ? undefined : v === '0' ? `tsvisor's ACPI tables offer no ${property.slice(-2).toUpperCase()} sleep state (only 1)` : `'${v}' is not a number`),
-  })),
+    property: 'disable_s3',
+    check: (v: string) => (/^\d+$/.test(v) && Number(v) <= 0xff ? undefined : `'${v}' is not a number`),
+  },
+  {
+    driver: 'PIIX4_PM',
+    property: 'disable_s4',
+    check: (v: string) => (v === '1' ? undefined : v === '0' ? `tsvisor's ACPI tables offer no S4 sleep state (only 1)` : `'${v}' is not a number`),
+  },
 ];
 
 /** Reads one -global argument; throws BadValue unless it is one tsvisor can honour. */

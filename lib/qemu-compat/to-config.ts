@@ -56,6 +56,9 @@ export function toMachineConfig(inv: QemuInvocation, host: HostEnvironment = {})
   if (inv.noShutdown) config.noShutdown = true;
   if (inv.icountShift !== undefined) config.clock = { mode: 'icount', shift: inv.icountShift };
   if (inv.rtcBase !== undefined) config.rtcBase = inv.rtcBase;
+  // The last -global PIIX4_PM.disable_s3 wins, as QEMU applies them in order.
+  const disableS3 = inv.globals.filter((g) => g.driver === 'PIIX4_PM' && g.property === 'disable_s3').pop();
+  if (disableS3 !== undefined && Number(disableS3.value) !== 0) config.disableS3 = true;
   if (inv.cpu !== undefined) {
     config.cpuModel = inv.cpu.model;
     if (Object.keys(inv.cpu.flags).length > 0) config.cpuFlags = { ...inv.cpu.flags };

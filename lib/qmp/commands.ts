@@ -76,6 +76,13 @@ export const QMP_COMMANDS: Readonly<Record<string, QmpCommand>> = {
       return {};
     },
   },
+  system_wakeup: {
+    args: {},
+    run: (target) => {
+      target.systemWakeup();
+      return {};
+    },
+  },
   quit: {
     args: {},
     run: (target) => {

@@ -12,7 +12,7 @@ import { ApiArgumentError } from '../api/errors.js';
 import { PciHotplugError } from '../devices/pci/pci-hotplug.js';
 import { parseOptList } from '../qemu-compat/opts.js';
 
-export type RunStatus = 'prelaunch' | 'running' | 'paused' | 'shutdown';
+export type RunStatus = 'prelaunch' | 'running' | 'paused' | 'shutdown' | 'suspended';
 
 /** QEMU's ShutdownCause names. */
 export type ShutdownCause = 'host-error' | 'host-qmp-quit' | 'host-signal' | 'guest-shutdown' | 'guest-reset';
@@ -52,7 +52,7 @@ export class MonitorTarget {
       case 'created':
         return 'prelaunch';
       case 'running':
-        return 'running';
+        return this.vm.suspended ? 'suspended' : 'running';
       case 'paused':
         return 'paused';
       default:
@@ -94,6 +94,19 @@ export class MonitorTarget {
     // The ACPI fixed-hardware power button: the guest OS sees PWRBTN_STS (and an SCI if it enabled
     // the event) and powers off by itself, as with QEMU. A guest without ACPI ignores it, as on hardware.
     this.vm.machine.platform.acpiPm.pressPowerButton();
+  }
+
+  /** HMP info status in QEMU's words: running, paused, or paused with the state that is not a plain pause. */
+  private infoStatus(): string {
+    const status = this.status();
+    return `VM status: ${status === 'running' ? 'running' : status === 'paused' ? 'paused' : `paused (${status})`}\n`;
+  }
+
+  /** QMP system_wakeup: a guest suspended to RAM resumes (QEMU's wording when it is not suspended). */
+  systemWakeup(): void {
+    this.expectAlive('system_wakeup');
+    if (!this.vm.suspended || this.vm.state === 'created') throw new QmpError('GenericError', 'Unable to wake up: guest is not in suspended state');
+    this.vm.wakeup();
   }
 
   /** QMP device_add: the arguments are the device's properties (driver, id, addr, host...). */
@@ -148,7 +161,7 @@ export class MonitorTarget {
         return '';
       case 'info':
         if (arg === 'registers') return this.infoRegisters();
-        if (arg === 'status') return `VM status: ${this.status()}\n`;
+        if (arg === 'status') return this.infoStatus();
         if (arg === 'version') return `${this.versionText}\n`;
         return `info ${arg}: not available (info registers, info status, info version)\n`;
       case 'stop':
@@ -163,6 +176,9 @@ export class MonitorTarget {
         return '';
       case 'system_powerdown':
         this.systemPowerdown();
+        return '';
+      case 'system_wakeup':
+        this.systemWakeup();
         return '';
       case 'device_add':
         // QEMU's human form: device_add DRIVER[,prop=value...] (values are strings there).
@@ -195,6 +211,7 @@ const HMP_HELP = [
   'quit|q -- quit',
   'stop -- stop emulation',
   'system_powerdown -- send the ACPI power button event',
+  'system_wakeup -- wake a guest suspended to RAM (ACPI S3)',
   'system_reset -- reset the system',
   '',
 ].join('\n');

@@ -138,6 +138,8 @@ export class QmpServer {
       const reason = this.shutdownCause(exit);
       this.broadcast('SHUTDOWN', { guest: reason.startsWith('guest-'), reason });
     });
+    vm.on('suspend', () => this.broadcast('SUSPEND', {}));
+    vm.on('wakeup', () => this.broadcast('WAKEUP', {}));
     // QEMU leaves "device" out for a device without an id.
     vm.on('device-deleted', (info) => this.broadcast('DEVICE_DELETED', { ...(info.id !== undefined ? { device: info.id } : {}), path: info.path }));
     // -no-shutdown: the guest's shutdown pauses the machine instead of ending it; SHUTDOWN comes before STOP.

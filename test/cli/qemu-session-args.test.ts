@@ -167,13 +167,18 @@ test('-global: the properties real command lines carry, short and long form', (t
     { driver: 'PIIX4_PM', property: 'disable_s4', value: '1' },
   ]);
   t.notThrows(() => cfg([...KERNEL, '-global', 'kvm-pit.lost_tick_policy=delay']));
+  // S3 is offered as on QEMU's pc machine unless disable_s3 is non-zero (the last one wins).
+  t.is(cfg([...KERNEL]).disableS3, undefined);
+  t.is(cfg([...KERNEL, '-global', 'PIIX4_PM.disable_s3=1']).disableS3, true);
+  t.is(cfg([...KERNEL, '-global', 'PIIX4_PM.disable_s3=1', '-global', 'PIIX4_PM.disable_s3=0']).disableS3, undefined);
 });
 
 test('-global errors: unknown driver.property, values tsvisor cannot honour, malformed', (t) => {
   t.is(errorOf([...KERNEL, '-global', 'e1000.mac=52:54:00:00:00:01']), "-global e1000.mac=52:54:00:00:00:01: global property 'e1000.mac' is not supported by tsvisor");
   t.is(errorOf([...KERNEL, '-global', 'kvm-pit.lost_tick_policy=discard']), "-global kvm-pit.lost_tick_policy=discard: tsvisor's PIT always delivers late ticks (only 'delay')");
   t.is(errorOf([...KERNEL, '-global', 'kvm-pit.lost_tick_policy=sometimes']), "-global kvm-pit.lost_tick_policy=sometimes: invalid lost_tick_policy 'sometimes'");
-  t.is(errorOf([...KERNEL, '-global', 'PIIX4_PM.disable_s3=0']), "-global PIIX4_PM.disable_s3=0: tsvisor's ACPI tables offer no S3 sleep state (only 1)");
+  t.is(errorOf([...KERNEL, '-global', 'PIIX4_PM.disable_s4=0']), "-global PIIX4_PM.disable_s4=0: tsvisor's ACPI tables offer no S4 sleep state (only 1)");
+  t.is(errorOf([...KERNEL, '-global', 'PIIX4_PM.disable_s3=on']), "-global PIIX4_PM.disable_s3=on: 'on' is not a number");
   t.is(errorOf([...KERNEL, '-global', 'PIIX4_PM.disable_s4=x']), "-global PIIX4_PM.disable_s4=x: 'x' is not a number");
   t.is(errorOf([...KERNEL, '-global', 'kvm-pit']), "-global kvm-pit: invalid parameter 'kvm-pit'");
   t.is(errorOf([...KERNEL, '-global', 'driver=kvm-pit,property=lost_tick_policy']), '-global driver=kvm-pit,property=lost_tick_policy: expected DRIVER.PROPERTY=VALUE or driver=D,property=P,value=V');

@@ -118,3 +118,13 @@ test('DSDT holds the PCI root bridge, _PRT and _S5', (t) => {
   t.true(has([0x12, 0x0b, 0x04, 0x0c, 0xff, 0xff, 0x03, 0x00, 0x00, 0x00, 0x0a, 11]));
   t.true(has([0x47, 0x01, 0xf8, 0x0c, 0xf8, 0x0c, 0x01, 0x08]), 'config ports in _CRS');
 });
+
+test('DSDT offers \\_S3 only when asked (s3SleepType): PIIX4_PM.disable_s3 leaves it out', (t) => {
+  const dsdtOf = (p: AcpiParams): Buffer => {
+    const l = buildAcpiTables(0xe0000, p);
+    return at(l, l.tables.DSDT, at(l, l.tables.DSDT, 8).readUInt32LE(4));
+  };
+  const s3 = Buffer.from([0x08, 0x5c, ...Buffer.from('_S3_'), 0x12, 0x06, 0x04, 0x01, 0x01, 0x00, 0x00]);
+  t.true(dsdtOf({ ...params, dsdt: { ...params.dsdt, s3SleepType: 1 } }).includes(s3), 'Name(\\_S3, Package(){1,1,0,0})');
+  t.false(dsdtOf(params).includes(Buffer.from('_S3_')));
+});

@@ -24,6 +24,8 @@ function setup() {
     rtcBase: { datetime: '2020-02-29T12:00:00' },
     requestReset: () => events.push('reset'),
     powerOff: () => events.push('poweroff'),
+    suspend: () => events.push('suspend'),
+    rtcWake: () => events.push('rtc-wake'),
   });
   return { platform, pio, mmio, irqs, messages, events, advance };
 }
@@ -31,7 +33,7 @@ function setup() {
 test('every platform device is on its PC address', (t) => {
   const { pio, mmio } = setup();
   const ports = pio.list().map((r) => `${r.base.toString(16)}+${r.length}`);
-  for (const p of ['20+2', 'a0+2', '4d0+2', '40+4', '61+1', '60+1', '64+1', '70+2', '600+4', '604+2', '608+4']) t.true(ports.includes(p), p);
+  for (const p of ['20+2', 'a0+2', '4d0+2', '40+4', '61+1', '60+1', '64+1', '70+2', '600+4', '604+2', '608+4', '620+4']) t.true(ports.includes(p), p);
   t.deepEqual(mmio.list().map((r) => [r.base, r.length]), [[0xfec00000, 0x1000]]);
 });
 
@@ -64,4 +66,26 @@ test('the RTC shows -rtc base and CMOS the RAM size; reset requests and S5 reach
   pio.write(0x64, 1, 0xfe);
   pio.write(0x604, 2, 1 << 13);
   t.deepEqual(events, ['reset', 'poweroff']);
+});
+
+test('S3: SLP_EN with SLP_TYP 1 reaches the host; the RTC alarm sets RTC_STS and wakes only with RTC_EN', (t) => {
+  const { pio, events, advance } = setup();
+  pio.write(0x604, 2, (1 << 10) | (1 << 13));
+  t.deepEqual(events, ['suspend']);
+  t.is(pio.read(0x604, 2) & (7 << 10), 1 << 10, 'SLP_TYP reads back');
+  const rtc = (i: number, v: number): void => (pio.write(0x70, 1, i), pio.write(0x71, 1, v));
+  // Alarm "don't care" in seconds, minutes and hours: it matches at every update; AIE on.
+  rtc(0x01, 0xc0);
+  rtc(0x03, 0xc0);
+  rtc(0x05, 0xc0);
+  rtc(0x0b, 0x22); // 24-hour, AIE
+  advance(1_100_000_000);
+  t.deepEqual(events, ['suspend'], 'RTC_EN clear: the alarm does not wake');
+  t.is(pio.read(0x600, 2) & (1 << 10), 1 << 10, 'RTC_STS set');
+  pio.write(0x600, 2, 1 << 10); // clear RTC_STS
+  pio.write(0x602, 2, 1 << 10); // RTC_EN
+  pio.write(0x70, 1, 0x0c);
+  pio.read(0x71, 1); // reading C clears AF, so the next alarm is a new one
+  advance(1_000_000_000);
+  t.deepEqual(events, ['suspend', 'rtc-wake']);
 });

@@ -2,8 +2,9 @@
  * The DSDT: the PCI root bridge \_SB.PCI0 (PNP0A03) with the resources it
  * forwards (_CRS) and its interrupt routing (_PRT, one entry per slot and
  * pin naming the GSI directly), the ACPI PCI hotplug slots and GPE method
- * (pci-hotplug-aml.ts) when the machine offers hot plug, and the \_S5 sleep
- * package the OS writes into PM1a_CNT.SLP_TYP to power off.
+ * (pci-hotplug-aml.ts) when the machine offers hot plug, and the \_S3 and
+ * \_S5 sleep packages whose value the OS writes into PM1a_CNT.SLP_TYP to
+ * suspend to RAM and to power off.
  */
 import { acpiTable } from './acpi-table.js';
 import { concat, device, eisaId, integer, name, pkg, scope, type Aml } from './aml.js';
@@ -29,6 +30,8 @@ export interface DsdtParams {
   pci: PciRootParams;
   /** SLP_TYP values for S5 in PM1a_CNT and PM1b_CNT. */
   s5SleepType: number;
+  /** SLP_TYP for S3 (suspend to RAM); absent: no \_S3, the OS does not offer it. */
+  s3SleepType?: number;
 }
 
 const LEGACY_VGA_BASE = 0xa0000;
@@ -70,6 +73,7 @@ export function buildDsdt(p: DsdtParams): Uint8Array {
   const aml = concat([
     scope('\\_SB', [pciRootBridge(p.pci)]),
     ...(p.pci.hotplug === undefined ? [] : [pciHotplugGpeScope(p.pci.hotplug, '\\_SB.PCI0')]),
+    ...(p.s3SleepType === undefined ? [] : [name('\\_S3', pkg([integer(p.s3SleepType), integer(p.s3SleepType), integer(0), integer(0)]))]),
     name('\\_S5', pkg([integer(p.s5SleepType), integer(p.s5SleepType), integer(0), integer(0)])),
   ]);
   return acpiTable('DSDT', DSDT_REVISION, aml);

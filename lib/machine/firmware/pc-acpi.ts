@@ -16,6 +16,7 @@ import {
   ACPI_PM1A_CNT_BLK,
   ACPI_PM1A_EVT_BLK,
   ACPI_PM_TMR_BLK,
+  ACPI_SLP_TYP_S3,
   ACPI_SLP_TYP_S5,
   ACPI_TABLES_BASE,
   ACPI_TABLES_END,
@@ -40,7 +41,8 @@ import { INTI_ACTIVE_HIGH, INTI_LEVEL, type InterruptOverride } from './madt.js'
 /** CMOS index of the RTC's century byte. */
 const CMOS_CENTURY = 0x32;
 
-export function buildPcAcpiTables(cpus: number): AcpiLayout {
+/** The tables of the PC machine with `cpus` LAPICs; `s3`: the DSDT offers \_S3 (suspend to RAM). */
+export function buildPcAcpiTables(cpus: number, s3: boolean): AcpiLayout {
   // The SCI and the PCI INTx GSIs are level-triggered and, as the PIIX4 drives them to the IOAPIC, active high.
   const levelHigh = INTI_LEVEL | INTI_ACTIVE_HIGH;
   const overrides: InterruptOverride[] = [
@@ -79,6 +81,7 @@ export function buildPcAcpiTables(cpus: number): AcpiLayout {
         hotplug: { registers: ACPI_PCI_HOTPLUG_BASE, gpe: GPE_PCI_HOTPLUG, slots: PCI_HOTPLUG_SLOTS },
       },
       s5SleepType: ACPI_SLP_TYP_S5,
+      ...(s3 ? { s3SleepType: ACPI_SLP_TYP_S3 } : {}),
     },
   });
   if (ACPI_TABLES_BASE + layout.bytes.length > ACPI_TABLES_END) throw new Error(`ACPI tables (${layout.bytes.length} bytes) overflow their area`);
