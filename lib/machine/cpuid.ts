@@ -19,7 +19,9 @@ export const PHYS_ADDRESS_BITS = 40;
 /** XSAVE state components (x87, SSE) and the standard-form area size: 512-byte legacy region + 64-byte header. */
 export const XCR0_SUPPORTED = 0b11;
 export const XSAVE_AREA_BYTES = 576;
+/** Linear-address width in 0x80000008 EAX[15:8]: 48, or 57 where LA57 (5-level paging) is advertised. */
 export const LINEAR_ADDRESS_BITS = 48;
+export const LINEAR_ADDRESS_BITS_LA57 = 57;
 /** CLFLUSH line size, reported in 8-byte units in leaf 1 EBX[15:8]. */
 export const CACHE_LINE_BYTES = 64;
 
@@ -130,7 +132,8 @@ export function buildCpuidTable(options: CpuidOptions = {}): CpuidEntry[] {
   leaf(0x8000_0005, 0, 0, 0, 0);
   leaf(0x8000_0006, 0, 0, 0, 0);
   leaf(0x8000_0007, 0, 0, 0, 0);
-  leaf(0x8000_0008, PHYS_ADDRESS_BITS | (LINEAR_ADDRESS_BITS << 8), 0, 0, 0);
+  const la57 = (feat('leaf7Ecx') & (1 << FEATURES.leaf7Ecx.LA57)) !== 0;
+  leaf(0x8000_0008, PHYS_ADDRESS_BITS | ((la57 ? LINEAR_ADDRESS_BITS_LA57 : LINEAR_ADDRESS_BITS) << 8), 0, 0, 0);
   // qemu64's 0x80000009 (reserved) and 0x8000000A (SVM: not implemented, all zero)
   for (let fn = 0x8000_0009; fn <= def.maxExtendedLeaf; fn++) leaf(fn, 0, 0, 0, 0);
   for (const e of hvLeaves) entries.push({ ...e, eax: e.eax >>> 0, ebx: e.ebx >>> 0, ecx: e.ecx >>> 0, edx: e.edx >>> 0 });

@@ -223,7 +223,7 @@ class VcpuWrap : public Napi::ObjectWrap<VcpuWrap> {
     bool user = info.Length() > 2 && info[2].ToBoolean();
     cpu_->load_from_buffer();
     uint64_t l = (uint64_t)lin;
-    if ((cpu_->efer & tsv::EFER_LMA) && (uint64_t)((int64_t)(l << 16) >> 16) != l) return Napi::Number::New(env, -1);
+    if ((cpu_->efer & tsv::EFER_LMA) && !tsv::canonical(*cpu_, l)) return Napi::Number::New(env, -1);
     tsv::WalkResult r;
     uint32_t err;
     if (!tsv::walk(*cpu_, l & cpu_->lin_mask, write ? tsv::ACC_WRITE : tsv::ACC_READ, user, false, r, err))

@@ -90,6 +90,7 @@ constexpr uint64_t CR4_PCE = 1u << 8;
 constexpr uint64_t CR4_OSFXSR = 1u << 9;
 constexpr uint64_t CR4_OSXMMEXCPT = 1u << 10;
 constexpr uint64_t CR4_UMIP = 1u << 11;
+constexpr uint64_t CR4_LA57 = 1u << 12;
 constexpr uint64_t CR4_PCIDE = 1u << 17;
 constexpr uint64_t CR4_OSXSAVE = 1u << 18;
 constexpr uint64_t CR4_SMEP = 1u << 20;
@@ -209,6 +210,10 @@ struct Cpu {
   // handlers call the next instruction's handler themselves (see next()).
   uint8_t step;
   uint64_t lin_mask;     // 0xffffffff outside long mode
+  // Canonical form of a linear address in IA-32e mode: bits 63..N-1 equal, N = 48, or 57 under
+  // CR4.LA57. Kept as the shift 64 - N (16 or 7), picked when CR4 is written (update_canon_shift),
+  // so a check is two shifts and a compare, not a test of CR4 per access.
+  uint8_t canon_shift;
   SegCache seg[8];
   uint64_t gdtr_base, idtr_base;
   uint32_t gdtr_limit, idtr_limit;
@@ -294,6 +299,7 @@ struct Cpu {
   void load_from_buffer();
   void store_to_buffer();
   void recompute_mode();
+  void update_canon_shift() { canon_shift = (cr4 & CR4_LA57) ? 7 : 16; }
   void set_cpl(uint8_t c);
   void flush_tlb(bool include_global);
   // Generations are unique across all vCPUs: a chain link or jcache entry made by one vCPU
@@ -447,6 +453,16 @@ TSV_INLINE uint64_t ea(const Cpu& c, const Insn* i) {
   if (i->asize == 8) return v;
   return i->asize == 4 ? (uint32_t)v : (uint16_t)v;
 }
+
+// A linear address (a memory access, a new RIP) in canonical form for the current paging mode.
+TSV_INLINE bool canonical(const Cpu& c, uint64_t v) {
+  return (uint64_t)((int64_t)(v << c.canon_shift) >> c.canon_shift) == v;
+}
+// Addresses loaded into MSRs (FS/GS/KERNEL_GS_BASE, LSTAR, CSTAR, SYSENTER_*), descriptor-table and
+// system-segment bases and INVLPG/INVPCID operands are checked against the widest linear address
+// the CPU offers (57 bits with LA57 in CPUID), whatever CR4.LA57 says: hardware does so (see
+// docs/paging.md), so an OS may load them before it switches to 5-level paging.
+bool canonical_max_width(const Cpu& c, uint64_t v);
 
 [[noreturn]] void seg_fault(Cpu& c, int seg);
 TSV_INLINE uint64_t lin_read(Cpu& c, int s, uint64_t off, unsigned size) {

@@ -138,6 +138,7 @@ static void deliver_protected(Cpu& c, uint8_t vec, bool has_err, uint32_t err, b
   if (!(a & TSV_SEG_ATTR_S) || !(a & 8) || dpl > c.cpl) raise_gp(c, (sel & 0xfffc) + (soft ? 0 : 1));
   if (!(a & TSV_SEG_ATTR_P)) raise_exc_err(c, EXC_NP, (sel & 0xfffc) + (soft ? 0 : 1));
   if (lm && (!(a & TSV_SEG_ATTR_L) || (a & TSV_SEG_ATTR_DB))) raise_gp(c, (sel & 0xfffc) + (soft ? 0 : 1));
+  if (lm && !canonical(c, off)) raise_gp(c, 0);
   bool conforming = a & 4;
   unsigned new_cpl = conforming ? c.cpl : dpl;
   bool from_v86 = c.mode == MODE_V86;

@@ -36,6 +36,7 @@ struct CpuFeatures {
   bool rdseed() const { return leaf7_ebx & (1u << 18); }
   bool smap() const { return leaf7_ebx & (1u << 20); }
   bool umip() const { return leaf7_ecx & (1u << 2); }
+  bool la57() const { return leaf7_ecx & (1u << 16); }
   bool syscall() const { return ext1_edx & (1u << 11); }
   bool nx() const { return ext1_edx & (1u << 20); }
   bool rdtscp() const { return ext1_edx & (1u << 27); }

@@ -1,4 +1,4 @@
-// Paging: the page-table walker for 32-bit, PAE and 4-level paging, and the
+// Paging: the page-table walker for 32-bit, PAE, 4-level and 5-level paging, and the
 // software TLB (separate read/write/execute sets for user and supervisor).
 #include "cpu/mmu.h"
 #include "cpu/debug_regs.h"
@@ -45,7 +45,7 @@ bool walk(Cpu& c, uint64_t lin, int acc, bool user, bool set_ad, WalkResult& out
   }
   const bool nxe = c.efer & EFER_NXE;
   bool writable = true, usr = true, nx = false;
-  uint64_t entry_gpa[4];
+  uint64_t entry_gpa[5];
   int levels = 0;
   uint64_t phys = 0, g = 0;
   bool large = false;
@@ -84,7 +84,7 @@ bool walk(Cpu& c, uint64_t lin, int acc, bool user, bool set_ad, WalkResult& out
     int level;
     if (c.efer & EFER_LMA) {
       table = c.cr3 & addr_mask;
-      level = 4;
+      level = (c.cr4 & CR4_LA57) ? 5 : 4;  // PML5 (bits 56:48), then the 4-level walk
     } else {
       uint64_t* pdpte = pte_ptr(c, (c.cr3 & 0xffffffe0ull) + ((lin >> 30) & 3) * 8);
       if (!pdpte || !(*pdpte & 1)) return fault(false, false);
@@ -104,7 +104,7 @@ bool walk(Cpu& c, uint64_t lin, int acc, bool user, bool set_ad, WalkResult& out
       nx |= (e >> 63) & 1;
       entry_gpa[levels++] = e_gpa;
       bool ps = (e & 0x80) != 0;
-      if (level == 4 && ps) return fault(true, true);
+      if (level >= 4 && ps) return fault(true, true);  // no pages larger than 1G: PS is reserved in PML4/PML5
       if (level == 3 && ps) {
         if (!(c.efer & EFER_LMA)) return fault(true, true);
         phys = (e & 0x000fffffc0000000ull) | (lin & 0x3ffff000ull);
@@ -223,11 +223,13 @@ void Cpu::flush_tlb_phys_write(uint64_t phys_page) {
     }
 }
 
-// Canonical-address check for long mode (48-bit linear addresses).
-static inline bool canonical(uint64_t lin) { return (uint64_t)((int64_t)(lin << 16) >> 16) == lin; }
+bool canonical_max_width(const Cpu& c, uint64_t v) {
+  unsigned shift = c.vm->features().la57() ? 7 : 16;
+  return (uint64_t)((int64_t)(v << shift) >> shift) == v;
+}
 
 uint64_t translate(Cpu& c, uint64_t lin, int acc, bool user, int seg) {
-  if ((c.efer & EFER_LMA) && !canonical(lin)) {
+  if ((c.efer & EFER_LMA) && !canonical(c, lin)) {
     if (seg == TSV_SEG_SS) raise_exc_err(c, EXC_SS, 0);
     raise_gp(c, 0);
   }

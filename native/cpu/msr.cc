@@ -19,8 +19,6 @@ enum : uint32_t {
   MSR_K8_INT_PENDING_MSG = 0xc0010055,
 };
 
-static inline bool canonical(uint64_t v) { return (uint64_t)((int64_t)(v << 16) >> 16) == v; }
-
 uint64_t vm_tsc(Cpu& c) {
   const uint8_t* s = c.vm->state();
   uint32_t mode, shift;
@@ -138,8 +136,8 @@ int msr_write(Cpu& c, uint32_t idx, uint64_t v) {
     case MSR_MTRRCAP: return MSR_GP;
     case MSR_BIOS_SIGN_ID: return MSR_OK;  // software writes 0 before CPUID to read the revision
     case MSR_SYSENTER_CS: c.sysenter_cs = v & 0xffff; return MSR_OK;
-    case MSR_SYSENTER_ESP: if (!canonical(v)) return MSR_GP; c.sysenter_esp = v; return MSR_OK;
-    case MSR_SYSENTER_EIP: if (!canonical(v)) return MSR_GP; c.sysenter_eip = v; return MSR_OK;
+    case MSR_SYSENTER_ESP: if (!canonical_max_width(c, v)) return MSR_GP; c.sysenter_esp = v; return MSR_OK;
+    case MSR_SYSENTER_EIP: if (!canonical_max_width(c, v)) return MSR_GP; c.sysenter_eip = v; return MSR_OK;
     case MSR_MISC_ENABLE: c.misc_enable = v; return MSR_OK;
     case MSR_PAT:
       if (!valid_type_bytes(v, valid_mem_type)) return MSR_GP;
@@ -164,20 +162,20 @@ int msr_write(Cpu& c, uint32_t idx, uint64_t v) {
       return MSR_OK;
     }
     case MSR_STAR: c.star = v; return MSR_OK;
-    case MSR_LSTAR: if (!canonical(v)) return MSR_GP; c.lstar = v; return MSR_OK;
-    case MSR_CSTAR: if (!canonical(v)) return MSR_GP; c.cstar = v; return MSR_OK;
+    case MSR_LSTAR: if (!canonical_max_width(c, v)) return MSR_GP; c.lstar = v; return MSR_OK;
+    case MSR_CSTAR: if (!canonical_max_width(c, v)) return MSR_GP; c.cstar = v; return MSR_OK;
     case MSR_SFMASK: c.sfmask = v & 0xffffffff; return MSR_OK;
     case MSR_FS_BASE:
-      if (!canonical(v)) return MSR_GP;
+      if (!canonical_max_width(c, v)) return MSR_GP;
       c.seg[TSV_SEG_FS].base = v;
       refresh_seg_windows(c, TSV_SEG_FS);
       return MSR_OK;
     case MSR_GS_BASE:
-      if (!canonical(v)) return MSR_GP;
+      if (!canonical_max_width(c, v)) return MSR_GP;
       c.seg[TSV_SEG_GS].base = v;
       refresh_seg_windows(c, TSV_SEG_GS);
       return MSR_OK;
-    case MSR_KERNEL_GS: if (!canonical(v)) return MSR_GP; c.kernel_gs_base = v; return MSR_OK;
+    case MSR_KERNEL_GS: if (!canonical_max_width(c, v)) return MSR_GP; c.kernel_gs_base = v; return MSR_OK;
     case MSR_TSC_AUX: if (v >> 32) return MSR_GP; c.tsc_aux = v; return MSR_OK;
     case MSR_AMD_SYSCFG: case MSR_K8_INT_PENDING_MSG: return v == 0 ? MSR_OK : MSR_GP;
     default: break;
@@ -240,14 +238,17 @@ void write_cr(Cpu& c, int n, uint64_t v) {
                                (f.pae() ? CR4_PAE : 0) | (f.mce() ? CR4_MCE : 0) | (f.pge() ? CR4_PGE : 0) |
                                (f.fxsr() ? CR4_OSFXSR : 0) | (f.sse() ? CR4_OSXMMEXCPT : 0) |
                                (f.xsave() ? CR4_OSXSAVE : 0) | (f.pcid() ? CR4_PCIDE : 0) | (f.smep() ? CR4_SMEP : 0) |
-                               (f.smap() ? CR4_SMAP : 0) | (f.umip() ? CR4_UMIP : 0);
+                               (f.smap() ? CR4_SMAP : 0) | (f.umip() ? CR4_UMIP : 0) | (f.la57() ? CR4_LA57 : 0);
       if (v & ~allowed) raise_gp(c, 0);
       if ((c.efer & EFER_LMA) && !(v & CR4_PAE)) raise_gp(c, 0);
+      // the paging depth (4 or 5 levels) is fixed while IA-32e mode is active
+      if ((c.efer & EFER_LMA) && ((v ^ c.cr4) & CR4_LA57)) raise_gp(c, 0);
       // PCIDE: only in IA-32e mode and with PCID 0 in CR3
       if ((v & CR4_PCIDE) && !(c.cr4 & CR4_PCIDE) && (!(c.efer & EFER_LMA) || (c.cr3 & 0xfff))) raise_gp(c, 0);
       uint64_t old = c.cr4;
       c.cr4 = v;
-      if ((old ^ v) & (CR4_PSE | CR4_PAE | CR4_PGE | CR4_PCIDE | CR4_SMEP | CR4_SMAP)) c.flush_tlb(true);
+      c.update_canon_shift();
+      if ((old ^ v) & (CR4_PSE | CR4_PAE | CR4_PGE | CR4_PCIDE | CR4_SMEP | CR4_SMAP | CR4_LA57)) c.flush_tlb(true);
       if ((old ^ v) & CR4_DE) debug_state_changed(c, false);  // I/O breakpoints exist only under CR4.DE
       break;
     }

@@ -157,7 +157,7 @@ static void through_call_gate(Cpu& c, uint16_t gsel, uint64_t g, int kind, uint6
   if (kind == 0 && !conforming && dpl != c.cpl) raise_gp(c, tsel & 0xfffc);
   if (!(a & TSV_SEG_ATTR_P)) raise_exc_err(c, EXC_NP, tsel & 0xfffc);
   if (lm && (!(a & TSV_SEG_ATTR_L) || (a & TSV_SEG_ATTR_DB))) raise_gp(c, tsel & 0xfffc);
-  if (!lm && target > desc_limit(d)) raise_gp(c, 0);
+  if (lm ? !canonical(c, target) : target > desc_limit(d)) raise_gp(c, 0);
   uint16_t old_cs = c.seg[TSV_SEG_CS].sel;
 
   if (kind == 1 && !conforming && dpl < c.cpl) {
@@ -239,7 +239,7 @@ void far_transfer(Cpu& c, uint16_t sel, uint64_t off, int kind, unsigned opsize,
   uint16_t a = desc_attr(d);
   bool target64 = (c.efer & EFER_LMA) && (a & TSV_SEG_ATTR_L);
   uint64_t target = target64 ? off : (opsize == 2 ? (uint16_t)off : (uint32_t)off);
-  if (!target64 && target > desc_limit(d)) raise_gp(c, 0);
+  if (target64 ? !canonical(c, target) : target > desc_limit(d)) raise_gp(c, 0);
   if (kind == 1) {
     if (opsize == 8) push_pair<uint64_t>(c, old_cs, ret_rip);
     else if (opsize == 4) push_pair<uint32_t>(c, old_cs, ret_rip);
@@ -269,6 +269,7 @@ void far_return(Cpu& c, unsigned opsize, uint16_t imm, uint64_t new_ip, uint16_t
     return;
   }
   uint64_t d = check_code_desc(c, new_cs, c.cpl, true);
+  if ((c.efer & EFER_LMA) && (desc_attr(d) & TSV_SEG_ATTR_L) && !canonical(c, new_ip)) raise_gp(c, 0);
   unsigned rpl = new_cs & 3;
   if (rpl == c.cpl) {
     sp_add(c, 2 * opsize + imm);

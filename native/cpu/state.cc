@@ -23,6 +23,7 @@ Cpu::Cpu(Vm* v, int ident) {
   id = ident;
   scratch_block = new Block();
   delivering = -1;
+  update_canon_shift();
   flush_tlb(true);
 }
 
@@ -141,6 +142,7 @@ void Cpu::load_from_buffer() {
   cr2 = bufref<uint64_t>(TSV_OFF_CR2);
   cr3 = bufref<uint64_t>(TSV_OFF_CR3);
   cr4 = bufref<uint64_t>(TSV_OFF_CR4);
+  update_canon_shift();
   cr8 = bufref<uint64_t>(TSV_OFF_CR8);
   efer = bufref<uint64_t>(TSV_OFF_EFER);
   apic_base = bufref<uint64_t>(TSV_OFF_APIC_BASE);
@@ -192,6 +194,7 @@ void Cpu::reset() {
   set_rflags(2);
   cr0 = 0x60000010;
   cr2 = cr3 = cr4 = cr8 = efer = 0;
+  update_canon_shift();
   xcr0 = XCR0_X87;
   reset_fpu_state(*this);
   dr[0] = dr[1] = dr[2] = dr[3] = 0;

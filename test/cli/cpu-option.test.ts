@@ -57,6 +57,8 @@ test('CPUID feature flags: QEMU\'s names and aliases, unimplemented ones refused
   });
   t.deepEqual(cpuOf('kvm64,+pni,-i64,xd=off,+mtrr,+pse36,+mce'), { model: 'kvm64', flags: { sse3: true, lm: false, nx: false, mtrr: true, pse36: true, mce: true } }, 'pni, i64, xd');
   t.deepEqual(cpuOf('max,-avx,avx2=off,-svm,-vmx,-fsgsbase,-rdpid'), { model: 'max', flags: undefined }, 'turning off what no model has');
+  t.deepEqual(cpuOf('qemu64,+la57'), { model: 'qemu64', flags: { la57: true } }, '5-level paging is implemented');
+  t.deepEqual(cpuOf('max,la57=off'), { model: 'max', flags: { la57: false } });
   t.is(errorOf('max,+avx'), "-cpu max,+avx: property 'avx' is not implemented by tsvisor");
   t.is(errorOf('qemu64,svm=on'), "-cpu qemu64,svm=on: property 'svm' is not implemented by tsvisor");
   t.is(errorOf('qemu64,+avx512f'), "-cpu qemu64,+avx512f: property 'avx512f' is not implemented by tsvisor");

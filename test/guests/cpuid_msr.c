@@ -173,8 +173,9 @@ static void segment_bases(void)
     report(swapped, "SWAPGS exchanges GS_BASE and KERNEL_GS_BASE");
     report(read_gs0() == 0x3333333333333333ull, "a second SWAPGS swaps back");
 
-    /* The segment-base MSRs hold linear addresses: non-canonical is #GP. */
-    int vec = wrmsr_safe(MSR_FS_BASE, 0x0000800000000000ull);
+    /* The segment-base MSRs hold linear addresses: non-canonical is #GP (this value is neither
+     * 48- nor 57-bit canonical; with LA57 offered the MSRs take 57-bit values: la57 guest). */
+    int vec = wrmsr_safe(MSR_FS_BASE, 0x0100000000000000ull);
     report_sdm(vec == 13, vec == -1, "#GP writing a non-canonical FS_BASE (got vector %d)", vec);
     wrmsr(MSR_FS_BASE, 0);
     wrmsr(MSR_GS_BASE, 0);

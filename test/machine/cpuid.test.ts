@@ -117,7 +117,23 @@ test('max and host: every implemented feature, tsvisor\'s identity', (t) => {
     t.is(l1.ecx, leaf(buildCpuidTable(), 1).ecx);
     const l7 = leaf(table, 7);
     t.is(l7.ebx, Object.values(FEATURES.leaf7Ebx).reduce((v, n) => (v | (1 << n)) >>> 0, 0));
+    t.is(l7.ecx, b(2, 16), 'UMIP, LA57');
+    t.is(leaf(table, 0x80000008).eax, 40 | (57 << 8), '57-bit linear addresses with LA57');
   }
+});
+
+test('LA57 only in max/host, and through the -cpu edits', (t) => {
+  for (const model of [undefined, 'qemu64', 'kvm64']) {
+    const table = buildCpuidTable({ model });
+    t.is(leaf(table, 7).ecx & b(16), 0, `${model ?? 'base'}: no LA57`);
+    t.is(leaf(table, 0x80000008).eax >> 8, 48, `${model ?? 'base'}: 48-bit linear addresses`);
+  }
+  const qemu = buildCpuidTable({ model: 'qemu64', features: effectiveCoreFeatures('qemu64', new Map([['la57', true]])) });
+  t.is(leaf(qemu, 7).ecx & b(16), b(16), 'qemu64,+la57');
+  t.is(leaf(qemu, 0x80000008).eax >> 8, 57);
+  const max = buildCpuidTable({ model: 'max', features: effectiveCoreFeatures('max', new Map([['la57', false]])) });
+  t.is(leaf(max, 7).ecx & b(16), 0, 'max,-la57');
+  t.is(leaf(max, 0x80000008).eax >> 8, 48);
 });
 
 test('-cpu edits: +feature adds an implemented bit to a model, -feature removes it', (t) => {

@@ -7,12 +7,10 @@
 namespace tsv {
 namespace {
 
-static inline bool canonical(uint64_t v) { return (uint64_t)((int64_t)(v << 16) >> 16) == v; }
-
 // Sets RIP to a near-branch target of operand size OS (checks CS limit / canonical form).
 template <unsigned OS> TSV_INLINE void jump_to(Cpu& c, uint64_t t) {
   if (OS == 8) {
-    if (TSV_UNLIKELY(!canonical(t))) raise_gp(c, 0);
+    if (TSV_UNLIKELY(!canonical(c, t))) raise_gp(c, 0);
   } else {
     t = OS == 4 ? (uint32_t)t : (uint16_t)t;
     if (TSV_UNLIKELY(t > c.seg[TSV_SEG_CS].limit)) raise_gp(c, 0);
@@ -35,7 +33,7 @@ template <class T> const Insn* JMP_Jv(Cpu& c, const Insn* i) {
 template <class T> const Insn* CALL_Jv(Cpu& c, const Insn* i) {
   uint64_t ret = next_rip(c, i);
   uint64_t t = ret + i->imm;
-  if (sizeof(T) == 8 ? !canonical(t) : (T)t > c.seg[TSV_SEG_CS].limit) raise_gp(c, 0);
+  if (sizeof(T) == 8 ? !canonical(c, t) : (T)t > c.seg[TSV_SEG_CS].limit) raise_gp(c, 0);
   push<T>(c, (T)ret);
   c.rip = (T)t;
   return chain(c, i, 1);
@@ -46,7 +44,7 @@ template <class T> const Insn* JMP_Ev(Cpu& c, const Insn* i) {
 }
 template <class T> const Insn* CALL_Ev(Cpu& c, const Insn* i) {
   T t = rd_rm<T>(c, i);
-  if (sizeof(T) == 8 ? !canonical(t) : t > c.seg[TSV_SEG_CS].limit) raise_gp(c, 0);
+  if (sizeof(T) == 8 ? !canonical(c, t) : t > c.seg[TSV_SEG_CS].limit) raise_gp(c, 0);
   push<T>(c, (T)next_rip(c, i));
   c.rip = t;
   return &kEndOfBlock;
@@ -208,6 +206,7 @@ template <class T> const Insn* IRET(Cpu& c, const Insn* i) {
   unsigned dpl = (a >> TSV_SEG_ATTR_DPL_SHIFT) & 3;
   if (!(a & TSV_SEG_ATTR_S) || !(a & 8) || rpl < c.cpl || ((a & 4) ? dpl > rpl : dpl != rpl)) raise_gp(c, cs & 0xfffc);
   if (!(a & TSV_SEG_ATTR_P)) raise_exc_err(c, EXC_NP, cs & 0xfffc);
+  if ((c.efer & EFER_LMA) && (a & TSV_SEG_ATTR_L) && !canonical(c, ip)) raise_gp(c, 0);
   uint8_t old_cpl = c.cpl;
   SegCache old_cs = c.seg[TSV_SEG_CS];
   c.set_cpl(rpl);

@@ -43,7 +43,9 @@ const Insn* LLDT_Ew(Cpu& c, const Insn* i) {
   uint16_t a = desc_attr(d);
   if ((a & TSV_SEG_ATTR_S) || (a & 0xf) != 2) raise_gp(c, sel & 0xfffc);
   if (!(a & TSV_SEG_ATTR_P)) raise_exc_err(c, EXC_NP, sel & 0xfffc);
-  set_seg_cache(c, TSV_SEG_LDTR, sel, desc_base(d) | ((hi & 0xffffffffull) << 32), desc_limit(d), a);
+  uint64_t base = desc_base(d) | ((hi & 0xffffffffull) << 32);
+  if ((c.efer & EFER_LMA) && !canonical_max_width(c, base)) raise_gp(c, sel & 0xfffc);
+  set_seg_cache(c, TSV_SEG_LDTR, sel, base, desc_limit(d), a);
   return next(c, i);
 }
 const Insn* LTR_Ew(Cpu& c, const Insn* i) {
@@ -58,8 +60,10 @@ const Insn* LTR_Ew(Cpu& c, const Insn* i) {
   bool ok_type = (c.efer & EFER_LMA) ? type == 9 : (type == 9 || type == 1);
   if ((a & TSV_SEG_ATTR_S) || !ok_type) raise_gp(c, sel & 0xfffc);
   if (!(a & TSV_SEG_ATTR_P)) raise_exc_err(c, EXC_NP, sel & 0xfffc);
+  uint64_t base = desc_base(d) | ((hi & 0xffffffffull) << 32);
+  if ((c.efer & EFER_LMA) && !canonical_max_width(c, base)) raise_gp(c, sel & 0xfffc);
   sys_write(c, c.gdtr_base + (sel & ~7u) + 5, 1, ((d >> 40) & 0xff) | 2);  // mark busy
-  set_seg_cache(c, TSV_SEG_TR, sel, desc_base(d) | ((hi & 0xffffffffull) << 32), desc_limit(d), a | 2);
+  set_seg_cache(c, TSV_SEG_TR, sel, base, desc_limit(d), a | 2);
   return next(c, i);
 }
 template <bool W> const Insn* VERx_Ew(Cpu& c, const Insn* i) {
@@ -141,7 +145,7 @@ template <bool IDT> const Insn* LxDT_M(Cpu& c, const Insn* i) {
   uint64_t base;
   if (c.mode == MODE_LONG64) {
     base = rd<uint64_t>(c, i->seg, boff);
-    if ((uint64_t)((int64_t)(base << 16) >> 16) != base) raise_gp(c, 0);
+    if (!canonical_max_width(c, base)) raise_gp(c, 0);
   } else {
     base = rd<uint32_t>(c, i->seg, boff);
     if (i->opsize == 2) base &= 0xffffff;

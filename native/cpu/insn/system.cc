@@ -219,7 +219,7 @@ const Insn* INVPCID_GyMdq(Cpu& c, const Insn* i) {
   uint64_t pcid = pcid_q & 0xfff;
   if (type <= 1 && pcid != 0 && !(c.cr4 & CR4_PCIDE)) raise_gp(c, 0);
   if (type == 0) {
-    if (c.mode == MODE_LONG64 && (uint64_t)((int64_t)(lin << 16) >> 16) != lin) raise_gp(c, 0);
+    if (c.mode == MODE_LONG64 && !canonical_max_width(c, lin)) raise_gp(c, 0);
     c.flush_tlb_page(lin);
   } else {
     c.flush_tlb(type == 2);
@@ -263,7 +263,7 @@ const Insn* SYSRET(Cpu& c, const Insn* i) {
   uint16_t base = (uint16_t)(c.star >> 48);
   bool to64 = i->opsize == 8;
   uint64_t target = to64 ? c.gpr[1] : (uint32_t)c.gpr[1];
-  if (to64 && (uint64_t)((int64_t)(target << 16) >> 16) != target) raise_gp(c, 0);
+  if (to64 && !canonical(c, target)) raise_gp(c, 0);
   c.set_rflags((c.gpr[11] & 0x3c7fd7) | 2);
   c.set_cpl(3);
   if (to64) set_seg_cache(c, TSV_SEG_CS, (base + 16) | 3, 0, 0xffffffff, 0xafb);
@@ -294,7 +294,7 @@ const Insn* SYSEXIT(Cpu& c, const Insn* i) {
   uint16_t base = (uint16_t)(c.sysenter_cs & 0xfffc);
   bool to64 = i->opsize == 8;
   uint64_t sp = to64 ? c.gpr[1] : (uint32_t)c.gpr[1], ip = to64 ? c.gpr[2] : (uint32_t)c.gpr[2];
-  if (to64 && (uint64_t)((int64_t)(ip << 16) >> 16) != ip) raise_gp(c, 0);
+  if (to64 && !canonical(c, ip)) raise_gp(c, 0);
   c.set_cpl(3);
   if (to64) {
     set_seg_cache(c, TSV_SEG_CS, (base + 32) | 3, 0, 0xffffffff, 0xafb);
