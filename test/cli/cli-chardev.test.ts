@@ -79,7 +79,8 @@ async function monitorThenQuit(t: ExecutionContext, { child, out, exited }: Retu
   child.stdin.write('\x01c');
   await until('the monitor prompt', () => out.stdout.includes('(qemu) '));
   child.stdin.write('info status\n');
-  await until('the status line', () => /VM status: (shutdown|running)/.test(out.stdout));
+  // QEMU's words: a machine held after a -no-shutdown power-off is 'paused (shutdown)'.
+  await until('the status line', () => /VM status: (paused \(shutdown\)|running)/.test(out.stdout));
   child.stdin.write('\x01x');
   t.is(await exited, 0);
   t.regex(out.stdout, /^INFO: requesting ACPI S5/);
