@@ -25,8 +25,8 @@
       },
       "conditions": [
         ["OS=='linux'", {
-          "sources": ["<!@(node scripts/list-sources.js native/kvm)"],
-          "defines": ["TSV_HAVE_KVM=1"]
+          "sources": ["<!@(node scripts/list-sources.js native/kvm native/vfio)"],
+          "defines": ["TSV_HAVE_KVM=1", "TSV_HAVE_VFIO=1"]
         }]
       ]
     }

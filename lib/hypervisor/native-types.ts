@@ -3,6 +3,8 @@
  * typed, argument-checked classes; nothing else imports the addon directly.
  * Layout constants of the shared buffers come from abi.generated.ts.
  */
+import type { VfioNative } from '../devices/pci/assigned/vfio-native.js';
+
 export interface NativeAddon {
   readonly abiVersion: number;
   /** Backends compiled into this build, e.g. ['interp'] or ['interp', 'kvm']. */
@@ -12,10 +14,13 @@ export interface NativeAddon {
   /** vmState is a TSV_VM_BUFFER_SIZE buffer that TypeScript keeps views of. */
   createVm(accel: string, vmState: ArrayBuffer): NativeVm;
   /**
-   * Maps an open file (a PCI BAR's sysfs resourceN) shared, length rounded up to pages; unmapped when
-   * the buffer is collected. Absent in addon-shaped test backends.
+   * Maps an open file (a PCI BAR's sysfs resourceN, a VFIO device's region at its page-aligned offset)
+   * shared, length rounded up to pages; unmapped when the buffer is collected. Absent in addon-shaped
+   * test backends.
    */
-  mapHostFile?(fd: number, length: number, writable: boolean): ArrayBuffer;
+  mapHostFile?(fd: number, length: number, writable: boolean, offset?: number): ArrayBuffer;
+  /** VFIO ioctls and eventfds (Linux builds): lib/devices/pci/assigned/vfio-native.ts. */
+  vfio?: VfioNative;
   /** Builds with the KVM backend (Linux): null when /dev/kvm can run it, else why not (one line). */
   kvmProbe?(): string | null;
 }

@@ -80,6 +80,8 @@ export interface MachineConfig {
   cpuFlags?: Record<string, CpuFlagValue>;
   /** Where assigned host PCI devices (driver 'vfio-pci') are looked up; default /sys/bus/pci/devices. */
   pciSysfsRoot?: string;
+  /** Where the VFIO container and group nodes are (vfio and one per IOMMU group); default /dev/vfio. */
+  vfioRoot?: string;
   /** QEMU's -d/-D: what to log about the guest and where the lines go (lib/machine/guest-log.ts). */
   log?: GuestLogConfig;
 }
@@ -175,6 +177,9 @@ export function validateMachineConfig(config: MachineConfig): void {
   checkDeviceIds(config.devices);
   if (config.pciSysfsRoot !== undefined && (typeof config.pciSysfsRoot !== 'string' || config.pciSysfsRoot === '')) {
     fail('pciSysfsRoot must be a directory path');
+  }
+  if (config.vfioRoot !== undefined && (typeof config.vfioRoot !== 'string' || config.vfioRoot === '')) {
+    fail('vfioRoot must be a directory path');
   }
   if (typeof config.noReboot !== 'boolean') fail('noReboot must be a boolean');
   if (config.log !== undefined) {

@@ -194,6 +194,8 @@ export class Machine {
         bus: this.pci.bus,
         mmio: this.mmio,
         sysfsRoot: config.pciSysfsRoot,
+        vfioRoot: config.vfioRoot,
+        ram: { buffer: ramBuffer, size: config.memoryBytes },
         stopMachine: (message) => {
           this.finish({ status: 1, reason: 'error', message });
           for (const v of this.vcpus) v.requestImmediateExit(true);
@@ -261,6 +263,9 @@ export class Machine {
       });
       // PCI MSI/MSI-X messages go to the local APICs.
       this.pci.bus.apicBus = this.localApics.bus;
+      // Before the IOAPIC's listener (wirePlatformDevices): an EOI lowers VFIO INTx lines first, so a
+      // line the device no longer asserts does not fire again.
+      this.localApics.bus.addEoiListener(() => this.assignedPci.eoi());
       this.platform = this.wirePlatformDevices();
       if (hvFeatures !== undefined) this.hyperv = this.wireHyperv(hvFeatures);
       // After Hyper-V: its hypercall provider (page enabled) must see VMCALL before KVM's, which takes the rest.

@@ -5,6 +5,9 @@
 #include <memory>
 #include <unordered_map>
 #include "addon/host_file_map.h"
+#if defined(TSV_HAVE_VFIO)
+#include "vfio/vfio_addon.h"
+#endif
 #include "addon/napi_args.h"
 #include "cpu/exec.h"
 #include "cpu/mmu.h"
@@ -286,6 +289,9 @@ Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
 #if defined(TSV_HAVE_KVM)
   tsv::kvm::init_addon_classes(env);
   exports.Set("kvmProbe", Napi::Function::New(env, tsv::kvm::probe, "kvmProbe"));
+#endif
+#if defined(TSV_HAVE_VFIO)
+  tsv::vfio::register_exports(env, exports);
 #endif
   return exports;
 }

@@ -1,4 +1,4 @@
-// mapHostFile(fd, length, writable): a file (a host PCI BAR's sysfs resourceN,
+// mapHostFile(fd, length, writable, offset = 0): a file (a host PCI BAR's sysfs resourceN,
 // or a regular file standing in for one) mapped shared into this process, as
 // an ArrayBuffer that a memory region can point guest-physical pages at.
 #pragma once

@@ -29,6 +29,8 @@ export interface RunGuestOptions {
   cpuModel?: string;
   /** Where assigned host PCI devices are looked up (a fixture sysfs tree). */
   pciSysfsRoot?: string;
+  /** Where the VFIO container and group nodes are looked up (a fake /dev/vfio). */
+  vfioRoot?: string;
   /** Backend (default interp). */
   accel?: MachineConfig['accel'];
   /** Called once the run ended, before the machine is destroyed (read counters, device state). */
@@ -79,6 +81,7 @@ export async function runKernel(kernel: string, opts: RunGuestOptions = {}, labe
     ...(opts.cpuFlags !== undefined ? { cpuFlags: opts.cpuFlags } : {}),
     ...(opts.cpuModel !== undefined ? { cpuModel: opts.cpuModel } : {}),
     ...(opts.pciSysfsRoot !== undefined ? { pciSysfsRoot: opts.pciSysfsRoot } : {}),
+    ...(opts.vfioRoot !== undefined ? { vfioRoot: opts.vfioRoot } : {}),
     ...(opts.accel !== undefined ? { accel: opts.accel } : {}),
   };
   const machine = new Machine(config);

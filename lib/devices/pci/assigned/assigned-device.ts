@@ -7,7 +7,8 @@
  *   list shows only capabilities the machine supports,
  * - the interrupt line and pin (the machine's INTx routing),
  * - command bits I/O, memory, bus master and INTx disable (the machine
- *   decodes the BARs; bus mastering never reaches the host without VFIO),
+ *   decodes the BARs; bus mastering reaches the host only through VFIO,
+ *   whose IOMMU mapping confines the device's DMA to guest RAM),
  * - MSI (emulated) and MSI-X (emulated; its table and PBA pages trapped).
  * Status is the host's, with the capability-list bit the machine's.
  */
@@ -66,7 +67,19 @@ export interface AssignedDeviceOptions {
   regions: BarRegionSink;
   /** Ends the run with this one-line error (the guest asked for something the device cannot do here). */
   stopMachine(message: string): void;
+  /**
+   * The device is reached through VFIO with guest RAM mapped in its IOMMU domain: the guest's bus
+   * master bit goes to the host. Without it, why DMA cannot be allowed (ends the stop message).
+   */
+  dma: { through: 'vfio' } | { through: 'none'; why: string };
+  /** The guest switched the device's interrupts (VFIO routes the host's to match). */
+  interruptModeChanged?(mode: AssignedInterruptMode): void;
+  /** Resets the host function with the machine (VFIO_DEVICE_RESET where the device supports it). */
+  resetHost?(): void;
 }
+
+/** Which interrupt the device raises: INTx, MSI, or MSI-X with this many vectors. */
+export type AssignedInterruptMode = { kind: 'intx' } | { kind: 'msi' } | { kind: 'msix'; vectors: number };
 
 function u16(bytes: Uint8Array, at: number): number {
   return bytes[at]! | (bytes[at + 1]! << 8);
@@ -90,6 +103,10 @@ export class AssignedPciDevice extends PciDevice {
   private readonly deviceLabel: string;
   private readonly dmaNone: boolean;
   private readonly stopMachine: (message: string) => void;
+  private readonly dma: AssignedDeviceOptions['dma'];
+  private readonly interruptModeChanged: ((mode: AssignedInterruptMode) => void) | undefined;
+  private interruptMode: AssignedInterruptMode = { kind: 'intx' };
+  private readonly resetHost: (() => void) | undefined;
 
   constructor(readonly hostFunction: HostPciFunction, options: AssignedDeviceOptions) {
     const host = hostFunction.sysfs.config;
@@ -107,6 +124,9 @@ export class AssignedPciDevice extends PciDevice {
     this.deviceLabel = options.label;
     this.dmaNone = options.dmaNone;
     this.stopMachine = options.stopMachine;
+    this.dma = options.dma;
+    this.interruptModeChanged = options.interruptModeChanged;
+    this.resetHost = options.resetHost;
     this.virtualByte.fill(1, 0, HEADER_END);
     for (const at of [PCI_COMMAND, PCI_COMMAND + 1, PCI_STATUS, PCI_STATUS + 1, ...PASSTHROUGH_HEADER]) this.virtualByte[at] = 0;
     this.config.setWritable(PCI_COMMAND, 2, VIRTUAL_COMMAND_BITS);
@@ -142,7 +162,7 @@ export class AssignedPciDevice extends PciDevice {
         const layout = { vectors, tableBar, tableOffset: table & ~MSIX_BIR_MASK, pbaBar: pba & MSIX_BIR_MASK, pbaOffset: pba & ~MSIX_BIR_MASK };
         const bar = this.hostFunction.sysfs.resources[tableBar];
         const fits = (at: number, length: number): boolean => bar !== undefined && at + length <= bar.size;
-        if (out.msix !== undefined || layout.tableBar !== layout.pbaBar || tableBar >= PCI_BAR_COUNT || !this.hostFunction.maps.has(tableBar)) continue;
+        if (out.msix !== undefined || layout.tableBar !== layout.pbaBar || tableBar >= PCI_BAR_COUNT || !(this.hostFunction.maps.has(tableBar) || this.hostFunction.preadBars.has(tableBar))) continue;
         if (!fits(layout.tableOffset, vectors * MSIX_ENTRY_SIZE) || !fits(layout.pbaOffset, Math.ceil(vectors / 64) * 8)) continue;
         this.placement = cap.offset;
         out.msix = new MsixCapability(this, layout);
@@ -197,7 +217,11 @@ export class AssignedPciDevice extends PciDevice {
         });
         continue;
       }
-      const mapping = this.hostFunction.maps.get(index)!;
+      const fn = this.hostFunction;
+      const mapping = fn.maps.get(index) ?? {
+        read: (offset: number, data: Uint8Array, length: number) => fn.barRead(index, offset, data, length),
+        write: (offset: number, data: Uint8Array, length: number) => fn.barWrite(index, offset, data, length),
+      };
       const trapped: Array<readonly [number, number]> = [];
       const layout = this.msix?.layout;
       if (layout !== undefined && layout.tableBar === index) {
@@ -239,13 +263,11 @@ export class AssignedPciDevice extends PciDevice {
 
   override configWrite(offset: number, size: number, value: number): void {
     const touchesCommand = offset <= PCI_COMMAND && offset + size > PCI_COMMAND;
-    if (touchesCommand && !this.dmaNone) {
+    if (touchesCommand && !this.dmaNone && this.dma.through === 'none') {
       const newLow = Math.floor(value / 2 ** (8 * (PCI_COMMAND - offset))) & 0xff;
       if (newLow & PCI_COMMAND_MASTER && !this.busMaster) {
         // The write is dropped and the machine stops: without an IOMMU mapping, DMA would reach host memory.
-        this.stopMachine(
-          `${this.deviceLabel}: the guest enabled bus mastering, so the device may do DMA: VFIO is not available to map guest memory for it; assign it with dma=none if the guest will not use DMA through it`,
-        );
+        this.stopMachine(`${this.deviceLabel}: the guest enabled bus mastering, so the device may do DMA: ${this.dma.why}`);
         return;
       }
     }
@@ -254,6 +276,19 @@ export class AssignedPciDevice extends PciDevice {
     super.configWrite(offset, size, value);
     this.writeHostPart(offset, size, value);
     if (this.rom !== undefined && (oldRom !== this.config.get32(PCI_ROM_ADDRESS) || oldCommand !== this.command)) this.updateRom();
+    this.followInterruptMode();
+  }
+
+  /** The mode the guest's MSI/MSI-X enable bits select; the host is told when it changes. */
+  private followInterruptMode(): void {
+    const mode: AssignedInterruptMode = this.msix?.enabled
+      ? { kind: 'msix', vectors: this.msix.layout.vectors }
+      : this.msi?.enabled
+        ? { kind: 'msi' }
+        : { kind: 'intx' };
+    if (mode.kind === this.interruptMode.kind) return;
+    this.interruptMode = mode;
+    this.interruptModeChanged?.(mode);
   }
 
   /** Writes the bytes that are the host's, in runs, each with the access's own width where it can. */
@@ -261,8 +296,8 @@ export class AssignedPciDevice extends PciDevice {
     const bytes: number[] = [];
     for (let i = 0; i < size; i++) {
       let byte = Math.floor(value / 2 ** (8 * i)) & 0xff;
-      // Bus mastering never reaches the host: without an IOMMU mapping the device would DMA into host memory.
-      if (offset + i === PCI_COMMAND) byte &= ~PCI_COMMAND_MASTER;
+      // Bus mastering reaches the host only through VFIO: without an IOMMU mapping the device would DMA into host memory.
+      if (offset + i === PCI_COMMAND && this.dma.through !== 'vfio') byte &= ~PCI_COMMAND_MASTER;
       bytes.push(byte);
     }
     let i = 0;
@@ -303,7 +338,9 @@ export class AssignedPciDevice extends PciDevice {
 
   override reset(): void {
     super.reset();
+    this.resetHost?.();
     this.updateRom();
+    this.followInterruptMode();
   }
 
   /** Unmaps the BARs and closes the host files (the machine is destroyed). */

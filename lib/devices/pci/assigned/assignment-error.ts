@@ -14,7 +14,12 @@ export type PciAssignmentProblem =
   | 'bar-unmappable'
   | 'bridge'
   | 'unreadable'
-  | 'guest-address';
+  | 'guest-address'
+  | 'no-iommu-group'
+  | 'vfio-unusable'
+  | 'group-not-viable'
+  | 'group-busy'
+  | 'dma-map';
 
 export class PciAssignmentError extends MachineConfigError {
   constructor(readonly problem: PciAssignmentProblem, message: string) {

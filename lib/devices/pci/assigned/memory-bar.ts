@@ -10,6 +10,12 @@ import type { MmioDevice } from '../../../machine/bus-device.js';
 import type { MsixCapability } from '../msix.js';
 import type { MappedBar } from './host-function.js';
 
+/** A BAR that cannot be mapped (VFIO without mmap): every access exits and goes through these. */
+export interface UnmappedBarAccess {
+  read(offset: number, data: Uint8Array, length: number): void;
+  write(offset: number, data: Uint8Array, length: number): void;
+}
+
 export const BAR_PAGE = 4096;
 
 /** Where the machine maps and unmaps guest-physical memory regions (vm.setMemoryRegion). */
@@ -37,14 +43,14 @@ export class AssignedMemoryBar implements MmioDevice {
     label: string,
     readonly index: number,
     readonly size: number,
-    private readonly mapping: MappedBar,
+    private readonly mapping: MappedBar | UnmappedBarAccess,
     private readonly regions: BarRegionSink,
     private readonly msix: () => MsixCapability | undefined,
     /** Byte ranges [start, end) of this BAR that must exit (MSI-X table and PBA). */
     trapped: ReadonlyArray<readonly [number, number]>,
   ) {
     this.name = `${label} BAR ${index}`;
-    if (size < BAR_PAGE) return;
+    if (size < BAR_PAGE || !('buffer' in mapping)) return;
     const pages = size / BAR_PAGE;
     const trappedPage = (p: number): boolean => trapped.some(([s, e]) => s < (p + 1) * BAR_PAGE && p * BAR_PAGE < e);
     let start = -1;
@@ -68,7 +74,7 @@ export class AssignedMemoryBar implements MmioDevice {
     this.mappedAt = address;
     if (address === undefined) return;
     for (const run of this.runs) {
-      this.regions.map(run.slot, address + run.offset, run.size, this.mapping.buffer, run.offset);
+      this.regions.map(run.slot, address + run.offset, run.size, (this.mapping as MappedBar).buffer, run.offset);
       run.mapped = true;
     }
   }
@@ -82,6 +88,11 @@ export class AssignedMemoryBar implements MmioDevice {
     const msix = this.msix();
     if (msix !== undefined && msix.ownsBarOffset(this.index, offset)) {
       msix.mmioRead(offset, data, length);
+      return;
+    }
+    if (!('view' in this.mapping)) {
+      if (offset + length > this.size) data.fill(0xff, 0, length);
+      else this.mapping.read(offset, data, length);
       return;
     }
     const view = this.mapping.view;
@@ -104,6 +115,10 @@ export class AssignedMemoryBar implements MmioDevice {
     const msix = this.msix();
     if (msix !== undefined && msix.ownsBarOffset(this.index, offset)) {
       msix.mmioWrite(offset, data, length);
+      return;
+    }
+    if (!('view' in this.mapping)) {
+      if (offset + length <= this.size) this.mapping.write(offset, data, length);
       return;
     }
     const view = this.mapping.view;

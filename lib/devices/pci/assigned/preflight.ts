@@ -12,7 +12,7 @@ import { PCI_BASE_ADDRESS_0, PCI_CLASS_DEVICE, PCI_CONFIG_SPACE_SIZE, PCI_HEADER
 import { PciAssignmentError } from './assignment-error.js';
 import { canonicalHostPciAddress, HOST_PCI_ADDRESS_FORM } from './host-address.js';
 import { HostPciFunction } from './host-function.js';
-import { readSysfsDevice, resourcePath, ROM_RESOURCE_INDEX, sysfsDeviceDir } from './sysfs-device.js';
+import { readSysfsDevice, resourcePath, ROM_RESOURCE_INDEX, sysfsDeviceDir, type SysfsPciDevice } from './sysfs-device.js';
 
 /** Drivers that only hold a device for assignment (they do not drive it). */
 export const ASSIGNMENT_DRIVERS: readonly string[] = ['vfio-pci', 'pci-stub'];
@@ -21,10 +21,10 @@ const HEADER_LAYOUT_MASK = 0x7f;
 const MAX_IO_BAR = 256;
 const MAX_MEM32_BAR = 2 ** 31;
 const MAX_MEM64_BAR = 2 ** 48;
-const DOCS = 'see docs/pci-assignment.md';
+export const DOCS = 'see docs/pci-assignment.md';
 
-/** mmap of an open file, shared, read-write (the addon's mapHostFile). */
-export type MapHostFile = (fd: number, length: number, writable: boolean) => ArrayBuffer;
+/** mmap of an open file (from a page-aligned offset), shared, read-write (the addon's mapHostFile). */
+export type MapHostFile = (fd: number, length: number, writable: boolean, offset?: number) => ArrayBuffer;
 
 export interface AssignmentRequest {
   host: string;
@@ -61,8 +61,17 @@ function openReadWrite(path: string, what: string): number {
   }
 }
 
-/** Opens the function for assignment, or throws the PciAssignmentError that says why it cannot be. */
-export function openHostFunction(request: AssignmentRequest, sysfsRoot: string, mapFile: MapHostFile | undefined): HostPciFunction {
+/** A function found in sysfs and not held by a host driver: what both ways of opening it start from. */
+export interface LocatedHostFunction {
+  address: string;
+  /** How messages name it. */
+  what: string;
+  dir: string;
+  sysfs: SysfsPciDevice;
+}
+
+/** Finds the function in sysfs, or throws the PciAssignmentError that says why it cannot be assigned. */
+export function locateHostFunction(request: AssignmentRequest, sysfsRoot: string): LocatedHostFunction {
   const address = canonicalHostPciAddress(request.host);
   if (address === undefined) {
     throw new PciAssignmentError('malformed-address', `host PCI address '${request.host}' is malformed (expected ${HOST_PCI_ADDRESS_FORM})`);
@@ -78,7 +87,29 @@ export function openHostFunction(request: AssignmentRequest, sysfsRoot: string, 
       `${what} is bound to host driver '${sysfs.driver}': unbind it first (echo ${address} > ${join(dir, 'driver', 'unbind')}, or bind it to vfio-pci; ${DOCS})`,
     );
   }
+  return { address, what, dir, sysfs };
+}
 
+/** Refuses a bridge: only endpoint functions (header type 0) can be assigned. */
+export function checkEndpoint(config: Uint8Array, what: string): void {
+  const baseClass = config[PCI_CLASS_DEVICE + 1]!;
+  if (baseClass === PCI_BASE_CLASS_BRIDGE || (config[PCI_HEADER_TYPE]! & HEADER_LAYOUT_MASK) !== 0) {
+    const classCode = config[PCI_CLASS_DEVICE]! | (baseClass << 8);
+    throw new PciAssignmentError('bridge', `${what} is a bridge (class 0x${classCode.toString(16).padStart(4, '0')}, header type ${config[PCI_HEADER_TYPE]! & HEADER_LAYOUT_MASK}): only endpoint functions can be assigned`);
+  }
+}
+
+/** Checks a BAR's size: a power of two the guest's BAR kind can hold. */
+export function checkBarSize(what: string, index: number, kind: 'io' | 'mem32' | 'mem64', size: number): void {
+  const max = kind === 'io' ? MAX_IO_BAR : kind === 'mem32' ? MAX_MEM32_BAR : MAX_MEM64_BAR;
+  if (!isPowerOfTwo(size) || size > max) {
+    throw new PciAssignmentError('bar-unmappable', `${what}: BAR ${index} (${kind}, 0x${size.toString(16)} bytes) cannot be mapped: the size must be a power of two up to 0x${max.toString(16)}`);
+  }
+}
+
+/** Opens the function through sysfs for assignment, or throws the PciAssignmentError that says why it cannot be. */
+export function openHostFunction(request: AssignmentRequest, sysfsRoot: string, mapFile: MapHostFile | undefined): HostPciFunction {
+  const { what, dir, sysfs } = locateHostFunction(request, sysfsRoot);
   const configPath = join(dir, 'config');
   const configFd = openReadWrite(configPath, what);
   let host: HostPciFunction | undefined;
@@ -90,10 +121,7 @@ export function openHostFunction(request: AssignmentRequest, sysfsRoot: string, 
       throw new PciAssignmentError('no-permission', `${what}: only ${got} bytes of ${configPath} are readable (the whole config space needs CAP_SYS_ADMIN): run as root (${DOCS})`);
     }
     sysfs.config = new Uint8Array(config);
-    const baseClass = config[PCI_CLASS_DEVICE + 1]!;
-    if (baseClass === PCI_BASE_CLASS_BRIDGE || (config[PCI_HEADER_TYPE]! & HEADER_LAYOUT_MASK) !== 0) {
-      throw new PciAssignmentError('bridge', `${what} is a bridge (class 0x${config.readUInt16LE(PCI_CLASS_DEVICE).toString(16).padStart(4, '0')}, header type ${config[PCI_HEADER_TYPE]! & HEADER_LAYOUT_MASK}): only endpoint functions can be assigned`);
-    }
+    checkEndpoint(sysfs.config, what);
     host = new HostPciFunction(sysfs, configFd);
     openBars(host, what, mapFile);
     readRom(host);
@@ -119,10 +147,7 @@ function openBars(host: HostPciFunction, what: string, mapFile: MapHostFile | un
     if (resource === undefined) continue;
     const kind = hostBarKind(sysfs.config, index);
     const bar = `${what}: BAR ${index}`;
-    const max = kind === 'io' ? MAX_IO_BAR : kind === 'mem32' ? MAX_MEM32_BAR : MAX_MEM64_BAR;
-    if (!isPowerOfTwo(resource.size) || resource.size > max) {
-      throw new PciAssignmentError('bar-unmappable', `${bar} (${kind}, 0x${resource.size.toString(16)} bytes) cannot be mapped: the size must be a power of two up to 0x${max.toString(16)}`);
-    }
+    checkBarSize(what, index, kind, resource.size);
     const path = resourcePath(sysfs, index);
     let fd: number;
     try {
@@ -134,7 +159,7 @@ function openBars(host: HostPciFunction, what: string, mapFile: MapHostFile | un
       throw new PciAssignmentError('bar-unmappable', `${bar} cannot be mapped: ${path}: ${reasonOf(err)}`);
     }
     if (kind === 'io') {
-      host.ioFds.set(index, fd);
+      host.ioFds.set(index, { fd, base: 0 });
       continue;
     }
     try {
