@@ -94,8 +94,8 @@ ${extraScript}/bin/busybox poweroff -f
 
 export const LINUX_TEST_INIT = linuxTestInit();
 
-/** A busybox initramfs: /bin/busybox, /bin/sh, /init, /dev/console, mount points. */
-export function buildTestInitramfs(busybox: Uint8Array, init = LINUX_TEST_INIT): Uint8Array {
+/** A busybox initramfs: /bin/busybox, /bin/sh, /init, /dev/console, mount points, and `extra` entries. */
+export function buildTestInitramfs(busybox: Uint8Array, init = LINUX_TEST_INIT, extra: readonly CpioEntry[] = []): Uint8Array {
   return writeNewcCpio([
     { type: 'dir', path: 'bin' },
     { type: 'file', path: 'bin/busybox', data: busybox, mode: 0o755 },
@@ -106,5 +106,6 @@ export function buildTestInitramfs(busybox: Uint8Array, init = LINUX_TEST_INIT):
     { type: 'dir', path: 'proc' },
     { type: 'dir', path: 'sys' },
     { type: 'file', path: 'init', data: new TextEncoder().encode(init), mode: 0o755 },
+    ...extra,
   ]);
 }

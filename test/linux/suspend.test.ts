@@ -1,13 +1,14 @@
 /**
  * ACPI S3 (suspend to RAM) with Debian's kernel, -smp 1 and -smp 2: the init
- * script writes "mem" to /sys/power/state twice. The first sleep is ended
- * over QMP (system_wakeup after SUSPEND), the second by the RTC alarm the
- * script set through /sys/class/rtc/rtc0/wakealarm (the RTC's alarm with PM1
- * RTC_EN; what `rtcwake -m mem` does, which busybox-static lacks). Each time
- * the kernel takes the non-boot CPUs offline, the vCPUs lose their state and
- * the kernel comes back through the real-mode waking vector it left in the
- * FACS and starts its APs again; a marker printed after each write shows
- * userspace resumed. Deterministic clock (-icount).
+ * script suspends three times. The first sleep (`echo mem >
+ * /sys/power/state`) is ended over QMP (system_wakeup after SUSPEND); the
+ * second by the RTC alarm set through /sys/class/rtc/rtc0/wakealarm, the
+ * third by util-linux's `rtcwake -m mem -s 2` (test/helpers/rtcwake.ts): the
+ * RTC's alarm with PM1 RTC_EN. Each time the kernel takes the non-boot CPUs
+ * offline, the vCPUs lose their state, and the kernel comes back through the
+ * real-mode waking vector it left in the FACS and starts its APs again; a
+ * marker printed after each sleep shows userspace resumed. Deterministic
+ * clock (-icount).
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,23 +18,31 @@ import { MIB } from '../../lib/machine/config.js';
 import { buildTestInitramfs, linuxTestInit } from '../../lib/machine/initramfs.js';
 import { QmpServer } from '../../lib/qmp/server.js';
 import { LINUX_BZIMAGE, LINUX_CACHE, LINUX_TIMEOUT_MS, linuxTest, platformWarnings } from '../helpers/linux-kernel.js';
+import { rtcwakeInitramfsEntries } from '../helpers/rtcwake.js';
 import { QmpClient } from '../qmp/qmp-client.js';
 
 const SUSPEND_SCRIPT = `echo S3-QMP-SUSPENDING
 echo mem > /sys/power/state && echo S3-QMP-RESUMED
-echo +2 > /sys/class/rtc/rtc0/wakealarm && echo S3-RTC-SUSPENDING
-echo mem > /sys/power/state && echo S3-RTC-RESUMED
+echo +2 > /sys/class/rtc/rtc0/wakealarm && echo S3-WAKEALARM-SUSPENDING
+echo mem > /sys/power/state && echo S3-WAKEALARM-RESUMED
+/bin/busybox mount -t devtmpfs devtmpfs /dev
+/sbin/rtcwake -u -m mem -s 2 && echo S3-RTCWAKE-RESUMED
 echo "cpus after resume: $(/bin/busybox nproc)"
 `;
 
 const linux = linuxTest();
 
 for (const smp of [1, 2]) {
-  linux(`Linux -smp ${smp} suspends to RAM (S3) and resumes on QMP system_wakeup and on its RTC alarm`, async (t) => {
+  linux(`Linux -smp ${smp} suspends to RAM (S3) and resumes on QMP system_wakeup, on its RTC wakealarm and under rtcwake -m mem`, async (t) => {
     t.timeout(LINUX_TIMEOUT_MS + 60_000);
     const dir = mkdtempSync(join(tmpdir(), 'tsv-s3-'));
     const initrd = join(dir, 'initramfs.cpio');
-    writeFileSync(initrd, buildTestInitramfs(readFileSync(join(LINUX_CACHE, 'busybox-static', 'bin', 'busybox')), linuxTestInit(SUSPEND_SCRIPT)));
+    const rtcwake = rtcwakeInitramfsEntries();
+    if (typeof rtcwake === 'string') {
+      t.fail(`util-linux's rtcwake: ${rtcwake}`);
+      return;
+    }
+    writeFileSync(initrd, buildTestInitramfs(readFileSync(join(LINUX_CACHE, 'busybox-static', 'bin', 'busybox')), linuxTestInit(SUSPEND_SCRIPT), rtcwake));
     let serial = '';
     const vm = createMachine({
       kernel: LINUX_BZIMAGE,
@@ -64,16 +73,18 @@ for (const smp of [1, 2]) {
       await client.event('WAKEUP');
       t.deepEqual((await client.execute('query-status')).return, { status: 'running', running: true });
 
-      // The second sleep ends by itself: the RTC alarm 2 s of guest time later.
-      await client.event('SUSPEND', LINUX_TIMEOUT_MS).catch((err: Error) => t.fail(`${err.message}\n${tail()}`));
-      t.true(serial.includes('S3-QMP-RESUMED'), tail());
-      t.true(serial.includes('S3-RTC-SUSPENDING'), tail());
-      await client.event('WAKEUP', LINUX_TIMEOUT_MS).catch((err: Error) => t.fail(`${err.message}\n${tail()}`));
+      // The second and third sleeps end by themselves: the RTC alarm 2 s of guest time later.
+      for (const how of ['WAKEALARM', 'RTCWAKE']) {
+        await client.event('SUSPEND', LINUX_TIMEOUT_MS).catch((err: Error) => t.fail(`${err.message}\n${tail()}`));
+        await client.event('WAKEUP', LINUX_TIMEOUT_MS).catch((err: Error) => t.fail(`${err.message}\n${tail()}`));
+        t.true(serial.includes(how === 'WAKEALARM' ? 'S3-QMP-RESUMED' : 'S3-WAKEALARM-RESUMED'), tail());
+      }
       const exit = await exited;
-      t.true(serial.includes('S3-RTC-RESUMED'), tail());
-      t.is(serial.match(/ACPI: PM: Waking up from system sleep state S3/g)?.length, 2, 'the kernel saw two S3 resumes');
+      t.true(serial.includes('S3-RTCWAKE-RESUMED'), tail());
+      t.regex(serial, /rtcwake: wakeup from "mem" using \/dev\/rtc0/);
+      t.is(serial.match(/ACPI: PM: Waking up from system sleep state S3/g)?.length, 3, 'the kernel saw three S3 resumes');
       t.regex(serial, new RegExp(`cpus after resume: ${smp}\\b`), tail());
-      if (smp > 1) t.is(serial.match(/CPU1 is up/g)?.length, 2, 'the AP came back after each resume');
+      if (smp > 1) t.is(serial.match(/CPU1 is up/g)?.length, 3, 'the AP came back after each resume');
       t.deepEqual(platformWarnings(serial), [], 'no platform warnings in the kernel log');
       t.is(exit.reason, 'poweroff');
     } finally {
