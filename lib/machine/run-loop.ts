@@ -20,7 +20,7 @@ import type { MachineExit } from './machine-exit.js';
 import type { MmioBus } from './mmio-bus.js';
 import type { MsrRegistry } from './msr-registry.js';
 import type { PioBus } from './pio-bus.js';
-import { blockUntil, coarseDelayMs } from './precise-wait.js';
+import { BLOCKING_WINDOW_NS, blockUntil, coarseDelayMs } from './precise-wait.js';
 
 /** Host time per slice in realtime mode: short enough to keep serial input and timers responsive. */
 export const SLICE_HOST_NS = 5_000_000n;
@@ -281,6 +281,16 @@ export class RunLoop {
           await yieldToEventLoop();
           continue;
         }
+        if (next !== Infinity && this.clock.hostTimeOf(next) - this.hostNow() <= BLOCKING_WINDOW_NS) {
+          // Due soon: wait for it right here, precisely (precise-wait.ts), after one turn of the event
+          // loop for input and API calls. No timer or promise is set up for the wake-up: the loop
+          // goes on the moment the deadline passes, which is what a 1 ms guest timer needs.
+          await yieldToEventLoop();
+          if (this.result === undefined && this.clock.nextDeadlineNs() === next && !this.anyWakeable()) {
+            blockUntil(this.hostNow, this.clock.hostTimeOf(next));
+          }
+          continue;
+        }
         await this.sleep(next);
       }
     } catch (err) {
@@ -340,20 +350,17 @@ export class RunLoop {
   }
 
   /**
-   * Sleeps until guest time reaches deadlineNs or kick(). The bulk of the wait is a setTimeout (the
-   * event loop stays responsive); the last couple of milliseconds are waited precisely
-   * (lib/machine/precise-wait.ts), after one more turn of the event loop, so a timer due every
-   * millisecond is not late by most of its period.
+   * Sleeps on the event loop until guest time comes within BLOCKING_WINDOW_NS of deadlineNs, or
+   * kick(). setTimeout counts whole milliseconds and fires late, so it only covers the bulk of the
+   * wait: the run loop waits for the last stretch itself, precisely (lib/machine/precise-wait.ts).
    */
   private sleep(deadlineNs: number): Promise<void> {
     return new Promise((resolve) => {
       let timer: NodeJS.Timeout | undefined;
-      let immediate: NodeJS.Immediate | undefined;
       // Keeps the process alive while the guest waits on nothing (QEMU waits forever too).
       const keepAlive = setInterval(() => {}, 1 << 30);
       const done = (): void => {
         clearTimeout(timer);
-        clearImmediate(immediate);
         clearInterval(keepAlive);
         resolve();
       };
@@ -362,15 +369,8 @@ export class RunLoop {
       const hostDeadline = this.clock.hostTimeOf(deadlineNs);
       const step = (): void => {
         const ms = coarseDelayMs(hostDeadline - this.hostNow());
-        if (ms > 0) {
-          timer = setTimeout(step, ms);
-          return;
-        }
-        immediate = setImmediate(() => {
-          if (this.wake !== done) return; // kicked meanwhile
-          blockUntil(this.hostNow, hostDeadline);
-          this.kick();
-        });
+        if (ms > 0) timer = setTimeout(step, ms);
+        else this.kick();
       };
       step();
     });

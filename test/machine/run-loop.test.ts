@@ -13,8 +13,9 @@ import { FakeAddon, type FakeStep } from '../helpers/fake-backend.js';
 
 const str = (s: string) => [...Buffer.from(s)];
 
-function machine(script: FakeStep[], patch: Partial<MachineConfig> = {}) {
+function machine(script: FakeStep[], patch: Partial<MachineConfig> = {}, hostClock?: () => bigint) {
   const addon = new FakeAddon(script);
+  if (hostClock !== undefined) addon.hostMonotonicNs = hostClock;
   const out: number[] = [];
   const config: MachineConfig = {
     ...defaultMachineConfig(),
@@ -279,4 +280,51 @@ test('cli; hlt: a maskable interrupt does not wake a vCPU halted with IF=0', asy
   t.deepEqual(await running, { status: 0, reason: 'stopped' });
   t.deepEqual(fake.injected, []);
   t.true(m.halted);
+});
+
+test('realtime: a halted vCPU waits for its timers precisely, never fires one early, and stop() still gets through', async (t) => {
+  // The host's own monotonic clock: the fake's stands still, and a precise wait watches it pass.
+  const hostClock = (): bigint => process.hrtime.bigint();
+  const { m, fake } = machine([{ kind: 'hlt' }, { kind: 'out', port: 0xf4, size: 1, values: [0] }], {}, hostClock);
+  let pending = -1;
+  m.setInterruptSource({ pendingVector: () => pending, acknowledge: () => (pending = -1) });
+  const early: number[] = [];
+  // A 1 ms periodic timer with nothing to inject (the precise wait, inside the last 2 ms); its last
+  // tick arms one 10 ms away (a setTimeout for the bulk first) whose interrupt ends the halt.
+  let ticks = 0;
+  let due = m.clock.nowNs() + 1_000_000;
+  let wakeAt = Infinity;
+  const wake = m.clock.addTimer(() => {
+    if (m.clock.nowNs() < wakeAt) early.push(wakeAt - m.clock.nowNs());
+    pending = 0x20;
+  });
+  const periodic = m.clock.addTimer(() => {
+    if (m.clock.nowNs() < due) early.push(due - m.clock.nowNs());
+    due = m.clock.nowNs() + 1_000_000;
+    if (++ticks < 20) periodic.arm(due);
+    else wake.arm((wakeAt = m.clock.nowNs() + 10_000_000));
+  });
+  periodic.arm(due);
+  let turns = 0;
+  const poll = setInterval(() => turns++, 1);
+  const exit = await m.run();
+  clearInterval(poll);
+  t.deepEqual(exit, { status: 1, reason: 'debug-exit' });
+  t.deepEqual(early, [], 'no timer fired before its deadline');
+  t.is(ticks, 20);
+  t.deepEqual(fake.injected, [0x20]);
+  t.true(turns > 0, 'the event loop ran its timers while the guest waited');
+
+  // A periodic 1 ms timer forever: stop() from a macrotask ends the run.
+  const { m: m2 } = machine([{ kind: 'hlt' }], {}, hostClock);
+  let ticks2 = 0;
+  const forever = m2.clock.addTimer(() => {
+    ticks2++;
+    forever.arm(m2.clock.nowNs() + 1_000_000);
+  });
+  forever.arm(m2.clock.nowNs() + 1_000_000);
+  const running = m2.run();
+  setTimeout(() => m2.stop(), 20);
+  t.deepEqual(await running, { status: 0, reason: 'stopped' });
+  t.true(ticks2 >= 1, `the timer ran (${ticks2} ticks)`);
 });
