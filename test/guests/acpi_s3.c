@@ -10,12 +10,15 @@
  * After each wake it checks the entry environment the spec promises (CS:IP
  * from the vector, real or flat 32-bit protected mode, interrupts off),
  * WAK_STS and its write-1-to-clear, that RAM kept its contents and that the
- * CPU and its local APIC came back in their power-on state.
+ * CPU and its local APIC came back in their power-on state. With cpus=N
+ * (-smp N) the APs spin before each sleep; after the wake they must be off
+ * (waiting for a startup IPI) until INIT-SIPI-SIPI starts them again.
  * Serial markers: "S3-SLEEP 1", "S3-SLEEP 2" right before each SLP_EN write.
  */
 #include "guest.h"
 #include "apic.h"
 #include "segments.h"
+#include "ap_boot.h"
 
 #define WAKE16_BASE 0x7000u
 
@@ -50,6 +53,8 @@ static u8 *facs;
 static int slp_typ_s3 = -1;
 static volatile u32 sleep_round;
 static u32 canary[256];
+static u32 cpus;
+static volatile u32 ap_arrivals, ap_ticks;
 
 static u32 rd32(const u8 *p) { return p[0] | p[1] << 8 | p[2] << 16 | (u32)p[3] << 24; }
 static int sig_is(const u8 *p, const char *s) { return !memcmp(p, s, 4); }
@@ -60,6 +65,50 @@ static void rtc_write(u8 reg, u8 v) { outb(RTC_INDEX, reg); outb(RTC_DATA, v); }
 static u8 rtc_read(u8 reg) { outb(RTC_INDEX, reg); return inb(RTC_DATA); }
 
 static u32 canary_word(u32 i) { return 0x53330000u ^ (i * 0x9E3779B1u); }
+
+/* An AP: counts for as long as it runs (a sleep stops it). */
+static void ap_main(unsigned slot)
+{
+    (void)slot;
+    __atomic_add_fetch(&ap_arrivals, 1, __ATOMIC_SEQ_CST);
+    for (;;) {
+        __atomic_add_fetch(&ap_ticks, 1, __ATOMIC_SEQ_CST);
+        asm volatile("pause");
+    }
+}
+
+/* Whether ap_ticks moves while the BSP spins a while (round-robin vCPUs give the APs their turns). */
+static int aps_running(void)
+{
+    u32 before = ap_ticks;
+    for (volatile u32 i = 0; i < 200000; i++) {}
+    return ap_ticks != before;
+}
+
+/* INIT-SIPI-SIPI to every AP; returns whether all cpus-1 of them arrived. */
+static int start_aps(void)
+{
+    u32 target = ap_arrivals + cpus - 1;
+    apic_write(APIC_SVR, APIC_SVR_ENABLE | 0xFF);
+    apic_send_ipi(0, ICR_ALL_EXCLUDING_SELF | ICR_ASSERT | ICR_INIT);
+    apic_send_ipi(0, ICR_ALL_EXCLUDING_SELF | ICR_INIT | ICR_LEVEL);
+    for (int i = 0; i < 2; i++)
+        apic_send_ipi(0, ICR_ALL_EXCLUDING_SELF | ICR_STARTUP | AP_SIPI_VECTOR);
+    for (u32 spins = 0; ap_arrivals < target && spins < 100000000u; spins++)
+        asm volatile("pause");
+    return ap_arrivals == target;
+}
+
+/* After a wake: the APs are off until started again, then they run. */
+static void check_aps_after_wake(u32 round)
+{
+    if (cpus < 2)
+        return;
+    report(!aps_running(), "round %u: the %u APs stopped with the sleep", round, cpus - 1);
+    int started = start_aps();
+    report(started, "round %u: INIT-SIPI-SIPI starts the APs again (%u arrivals in all)", round, ap_arrivals);
+    report(aps_running(), "round %u: the APs run again", round);
+}
 
 /* The FADT from the RSDT (RSDP in 0xE0000-0xFFFFF), the FACS and \_S3 from the DSDT. */
 static int find_tables(void)
@@ -141,6 +190,7 @@ void s3_resumed(void)
     u32 round = sleep_round;
     printf("INFO: resumed from round %u\n", round);
     check_wake_common(round);
+    check_aps_after_wake(round);
     if (round == 1) {
         volatile struct wake16_rec *r = wake16_rec();
         u32 v = wake16_vector();
@@ -185,6 +235,12 @@ int main(void)
     memcpy(desc + 2, &gdt32, 4);
     asm volatile("sidt %0" : "=m"(s3_idtr));
     for (u32 i = 0; i < 256; i++) canary[i] = canary_word(i);
+
+    cpus = cmdline_u64("cpus", 1);
+    if (cpus > 1) {
+        ap_boot_prepare(ap_main);
+        report(start_aps() && aps_running(), "%u APs started and running before the first sleep", cpus - 1);
+    }
 
     /* Local APIC state the sleep must take away (interrupts stay off: the timer never reaches the CPU). */
     apic_write(APIC_TPR, 0x20);
