@@ -92,13 +92,16 @@ function runOnce(sys: System, kernel: string, append: string): Run {
 function perIteration(sys: System, kernel: string, target: number): { secondsPerIter: number; serial: string } {
   // Grow N until the loop itself (run time minus start-up) takes `target` seconds. --quick starts
   // small and scales N by what the last run took, so a slow system (a nested /dev/kvm emulating
-  // guest instructions at ~1.5 M/s, an interpreter inside QEMU) needs few runs to get there.
+  // guest instructions at ~1.5 M/s, an interpreter inside QEMU) needs few runs to get there; and
+  // the loop must also take as long as a start-up, whose jitter on such a host (seconds) would
+  // otherwise be all that the N/2N difference measures.
   const startup = runOnce(sys, kernel, 'iters=1').seconds;
+  const loopTarget = quick ? Math.max(target, startup) : target;
   let iters = quick ? 1 << 10 : 1 << 16;
   let first = runOnce(sys, kernel, `iters=${iters}`);
-  while (first.seconds - startup < target && iters < 2 ** 34) {
+  while (first.seconds - startup < loopTarget && iters < 2 ** 34) {
     const loop = first.seconds - startup;
-    iters *= loop < target / 8 ? 8 : quick ? Math.min(8, Math.max(2, Math.ceil((1.25 * target) / loop))) : 2;
+    iters *= loop < loopTarget / 8 ? 8 : quick ? Math.min(8, Math.max(2, Math.ceil((1.25 * loopTarget) / loop))) : 2;
     first = runOnce(sys, kernel, `iters=${iters}`);
   }
   // The median of three N/2N pairs (one with --quick): on a busy host one pair can come out with

@@ -92,7 +92,11 @@ class KvmVmWrap : public Napi::ObjectWrap<KvmVmWrap> {
     auto v = vm(env);
     Napi::Uint32Array a = u32_array_arg(info, 0, "entries");
     if (a.ElementLength() % TSV_CPUID_ENTRY_WORDS) throw Napi::RangeError::New(env, "setCpuid: length must be a multiple of TSV_CPUID_ENTRY_WORDS");
-    v->set_cpuid(a.Data(), a.ElementLength());
+    try {
+      v->set_cpuid(a.Data(), a.ElementLength());
+    } catch (const KvmError& e) {
+      throw Napi::Error::New(env, e.what());
+    }
     return env.Undefined();
   }
 

@@ -1,5 +1,5 @@
 // CPUID intersection: a feature bit the host's KVM cannot virtualize is never
-// shown to the guest, whatever the CPU model asked for.
+// shown to the guest, whatever the CPU model asked for; the vendor is the host's.
 #include "kvm/kvm_cpuid.h"
 #include "tsvisor_abi.h"
 
@@ -71,6 +71,14 @@ std::vector<kvm_cpuid_entry2> intersect_cpuid(const std::vector<uint32_t>& w, co
       // The guest's physical-address width may not exceed the host's (reserved-bit checks
       // in the guest's page tables are the host's).
       if (e.function == 0x80000008u && s && (s->eax & 0xff) < (regs[0] & 0xff)) regs[0] = (regs[0] & ~0xffu) | (s->eax & 0xff);
+      // The vendor string is the host's (leaf 0, and 0x80000000 where AMD repeats it), as
+      // QEMU shows with KVM: the host CPU runs the guest's instructions, so what differs by
+      // vendor (VMCALL or VMMCALL, SYSCALL and SYSENTER outside 64-bit mode) is the host's.
+      if ((e.function == 0 || e.function == 0x80000000u) && s) {
+        regs[1] = s->ebx;
+        regs[2] = s->ecx;
+        regs[3] = s->edx;
+      }
     }
     e.eax = regs[0];
     e.ebx = regs[1];

@@ -81,6 +81,14 @@ KvmVcpu::KvmVcpu(std::shared_ptr<KvmVm> vm, int id, uint8_t* buf) : vm_(std::mov
   tsc_attr.group = KVM_VCPU_TSC_CTRL;
   tsc_attr.attr = KVM_VCPU_TSC_OFFSET;
   tsc_offset_attr_ = ioctl(fd_, KVM_HAS_DEVICE_ATTR, &tsc_attr) == 0;
+  // KVM's in-kernel hypercalls (the guest's own VMCALL) and PV features follow the KVM leaf
+  // of the guest's CPUID, as on the interpreter: what the machine does not advertise is
+  // -KVM_ENOSYS. Kernels before 5.10 lack the capability and serve them all.
+  kvm_enable_cap pv;
+  std::memset(&pv, 0, sizeof pv);
+  pv.cap = KVM_CAP_ENFORCE_PV_FEATURE_CPUID;
+  pv.args[0] = 1;
+  ioctl(fd_, KVM_ENABLE_CAP, &pv);
   reset();
 }
 
@@ -98,6 +106,7 @@ void KvmVcpu::reset() {
   at<uint8_t>(buf_, TSV_OFF_IF_FLAG) = 0;
   pending_ = Pending::None;
   internal_irq_window_ = false;
+  tsc_adjust_ = 0;
   // The registers and segments differ from KVM's copy now: the next run() pushes them.
   // XCR0 and DR0-7 keep their shadow (KVM's values as last read), so they are written
   // only if they really changed (KVM_SET_XCRS fails on hosts without XSAVE).
@@ -439,6 +448,37 @@ int KvmVcpu::translate_exit() {
   }
 }
 
+bool KvmVcpu::serve_tsc_msr() {
+  // The TSC MSRs the filter keeps from KVM (kvm_vm.cc), answered as the interpreter does
+  // (native/cpu/msr.cc): a write of IA32_TSC or a change of IA32_TSC_ADJUST moves this
+  // vCPU's tsc_offset, which sync_tsc() hands to KVM before the guest runs again and the
+  // machine sees at its next look at the buffer (kvmclock republishes).
+  if (run_->msr.reason != KVM_MSR_EXIT_REASON_FILTER) return false;
+  const uint32_t index = run_->msr.index;
+  const bool write = run_->exit_reason == KVM_EXIT_X86_WRMSR;
+  if (index != kMsrTsc && index != kMsrTscAdjust) return false;
+  uint64_t& offset = at<uint64_t>(buf_, TSV_OFF_TSC_OFFSET);
+  run_->msr.error = 0;
+  if (index == kMsrTsc) {
+    if (!write) return false;  // reads stay in KVM
+    offset += run_->msr.data - virtual_tsc_now();
+    return true;
+  }
+  // IA32_TSC_ADJUST exists where CPUID.7.0:EBX.TSC_ADJUST[bit 1] says so; #GP otherwise.
+  bool advertised = false;
+  for (const kvm_cpuid_entry2& e : cpuid_applied_)
+    if (e.function == 7 && e.index == 0) advertised = (e.ebx >> 1) & 1;
+  if (!advertised) {
+    run_->msr.error = 1;
+  } else if (write) {
+    offset += run_->msr.data - tsc_adjust_;
+    tsc_adjust_ = run_->msr.data;
+  } else {
+    run_->msr.data = tsc_adjust_;
+  }
+  return true;
+}
+
 bool KvmVcpu::finish_hypercall_out(std::string& error) {
   // Whether KVM moved RIP past the OUT before exiting depends on the path it took (its
   // fast path does for port 0x7e, its instruction emulator does not). A KVM_RUN with
@@ -505,6 +545,10 @@ int KvmVcpu::run() {
       // on MOV to CR8 either: the TypeScript APIC takes the new TPR from the buffer at the next
       // exit or slice end, and KVM re-enters with kvm_run.cr8, which it set to the guest's value.
       if (run_->exit_reason == KVM_EXIT_SET_TPR) continue;
+      if ((run_->exit_reason == KVM_EXIT_X86_RDMSR || run_->exit_reason == KVM_EXIT_X86_WRMSR) && serve_tsc_msr()) {
+        if (!sync_tsc(error)) return finish_exit(internal_error(TSV_INTERNAL_HOST, error));
+        continue;
+      }
       reason = translate_exit();
       if (reason == TSV_EXIT_HYPERCALL && !finish_hypercall_out(error)) return finish_exit(internal_error(TSV_INTERNAL_HOST, error));
     }

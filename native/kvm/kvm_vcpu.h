@@ -48,6 +48,7 @@ class KvmVcpu {
   bool inject_events(std::string& error);
   int translate_exit();
   bool finish_hypercall_out(std::string& error);
+  bool serve_tsc_msr();
   uint64_t virtual_tsc_now() const;
 
   std::shared_ptr<KvmVm> vm_;
@@ -69,6 +70,8 @@ class KvmVcpu {
   uint64_t tsc_params_[4] = {~0ull, ~0ull, ~0ull, ~0ull};
   // KVM_VCPU_TSC_OFFSET is settable (Linux 5.16+): the guest TSC is set as an offset to the host's.
   bool tsc_offset_attr_ = false;
+  // IA32_TSC_ADJUST as the guest last wrote it (the backend serves it: kvm_vm.cc's filter).
+  uint64_t tsc_adjust_ = 0;
 };
 
 }  // namespace tsv::kvm

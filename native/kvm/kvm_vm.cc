@@ -104,6 +104,13 @@ void KvmVm::set_cpuid(const uint32_t* words, size_t count) {
   if (next == cpuid_) return;
   cpuid_.swap(next);
   cpuid_gen_++;
+  bool mtrr = false;
+  for (size_t k = 0; k + TSV_CPUID_ENTRY_WORDS <= cpuid_.size(); k += TSV_CPUID_ENTRY_WORDS)
+    if (cpuid_[k] == 1) mtrr = (cpuid_[k + 6] >> 12) & 1;
+  if (mtrr != mtrr_advertised_) {
+    mtrr_advertised_ = mtrr;
+    apply_msr_filter();
+  }
 }
 
 uint32_t KvmVm::cpuid1_eax() const {
@@ -121,20 +128,38 @@ constexpr std::pair<uint64_t, uint64_t> kParavirtMsrRanges[] = {
     {0x11, 0x12},                  // KVM's first kvmclock MSRs (wall clock, system time)
     {0x40000000, 0x400001ff},      // Hyper-V synthetic MSRs
     {0x4b564d00, 0x4b564dff},      // KVM's paravirtual MSRs
+    {kMsrTscAdjust, kMsrTscAdjust},  // moves the TSC: the backend serves it (kvm_vcpu.cc)
+};
+// KVM emulates the MTRRs whatever CPUID says; where the machine does not advertise
+// them they exit, so the guest gets the interpreter's #GP.
+constexpr std::pair<uint64_t, uint64_t> kMtrrMsrRanges[] = {
+    {0xfe, 0xfe},    // MTRRCAP
+    {0x200, 0x20f},  // the variable-range pairs
+    {0x250, 0x250},  // fixed 64K
+    {0x258, 0x259},  // fixed 16K
+    {0x268, 0x26f},  // fixed 4K
+    {0x2ff, 0x2ff},  // MTRR_DEF_TYPE
 };
 }  // namespace
 
 void KvmVm::set_msr_exit_ranges(const uint32_t* pairs, size_t count) {
+  machine_msr_ranges_.clear();
+  for (size_t k = 0; k + 1 < count; k += 2) {
+    // x2APIC MSRs cannot be filtered; without an in-kernel APIC they exit anyway (INVAL).
+    if (pairs[k] >= 0x800 && pairs[k + 1] <= 0x8ff) continue;
+    machine_msr_ranges_.emplace_back(pairs[k], pairs[k + 1]);
+  }
+  apply_msr_filter();
+}
+
+void KvmVm::apply_msr_filter() {
   // A filter range is a bitmap over up to kSpan MSRs from its base: bit 1 allows the MSR
   // (KVM handles it), bit 0 denies it (the access exits with KVM_MSR_EXIT_REASON_FILTER).
   // The machine's ranges are sorted and packed into as few filter ranges as fit.
   constexpr uint64_t kSpan = KVM_MSR_FILTER_MAX_BITMAP_SIZE * 8;
   std::vector<std::pair<uint64_t, uint64_t>> want(std::begin(kParavirtMsrRanges), std::end(kParavirtMsrRanges));
-  for (size_t k = 0; k + 1 < count; k += 2) {
-    // x2APIC MSRs cannot be filtered; without an in-kernel APIC they exit anyway (INVAL).
-    if (pairs[k] >= 0x800 && pairs[k + 1] <= 0x8ff) continue;
-    want.emplace_back(pairs[k], pairs[k + 1]);
-  }
+  want.insert(want.end(), machine_msr_ranges_.begin(), machine_msr_ranges_.end());
+  if (!mtrr_advertised_) want.insert(want.end(), std::begin(kMtrrMsrRanges), std::end(kMtrrMsrRanges));
   std::sort(want.begin(), want.end());
   struct Cluster {
     uint64_t base;
@@ -144,9 +169,9 @@ void KvmVm::set_msr_exit_ranges(const uint32_t* pairs, size_t count) {
   for (auto [first, last] : want) {
     for (uint64_t msr = first; msr <= last;) {
       if (clusters.empty() || msr >= clusters.back().base + kSpan) {
-        if (clusters.size() == KVM_MSR_FILTER_MAX_RANGES)
-          throw KvmError("setMsrExitRanges: the MSR ranges need more than the " + std::to_string(KVM_MSR_FILTER_MAX_RANGES) +
-                         " ranges of KVM's MSR filter");
+        if (clusters.size() == KVM_MSR_FILTER_MAX_RANGES - 1)  // one range is IA32_TSC's (below)
+          throw KvmError("setMsrExitRanges: the MSR ranges need more than the " + std::to_string(KVM_MSR_FILTER_MAX_RANGES - 1) +
+                         " ranges of KVM's MSR filter left for them");
         clusters.push_back(Cluster{msr, std::vector<uint8_t>(KVM_MSR_FILTER_MAX_BITMAP_SIZE, 0xff)});
       }
       Cluster& c = clusters.back();
@@ -157,11 +182,19 @@ void KvmVm::set_msr_exit_ranges(const uint32_t* pairs, size_t count) {
   kvm_msr_filter f;
   std::memset(&f, 0, sizeof f);
   f.flags = KVM_MSR_FILTER_DEFAULT_ALLOW;
+  // First (KVM takes the first range that holds the MSR for the access): writes of IA32_TSC,
+  // which the backend serves so that the guest TSC stays the virtual clock's plus tsc_offset.
+  // Reads stay in KVM, which returns the same value RDTSC does.
+  static uint64_t tsc_write_denied = 0;  // KVM reads the bitmap in longs
+  f.ranges[0].flags = KVM_MSR_FILTER_WRITE;
+  f.ranges[0].base = kMsrTsc;
+  f.ranges[0].nmsrs = 1;
+  f.ranges[0].bitmap = reinterpret_cast<uint8_t*>(&tsc_write_denied);
   for (size_t n = 0; n < clusters.size(); n++) {
-    f.ranges[n].flags = KVM_MSR_FILTER_READ | KVM_MSR_FILTER_WRITE;
-    f.ranges[n].base = (uint32_t)clusters[n].base;
-    f.ranges[n].nmsrs = (uint32_t)std::min<uint64_t>(kSpan, 0x100000000ull - clusters[n].base);
-    f.ranges[n].bitmap = clusters[n].bitmap.data();
+    f.ranges[n + 1].flags = KVM_MSR_FILTER_READ | KVM_MSR_FILTER_WRITE;
+    f.ranges[n + 1].base = (uint32_t)clusters[n].base;
+    f.ranges[n + 1].nmsrs = (uint32_t)std::min<uint64_t>(kSpan, 0x100000000ull - clusters[n].base);
+    f.ranges[n + 1].bitmap = clusters[n].bitmap.data();
   }
   if (ioctl(fd_, KVM_X86_SET_MSR_FILTER, &f) < 0) throw KvmError(errno_text("KVM_X86_SET_MSR_FILTER"));
 }

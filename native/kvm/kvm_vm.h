@@ -7,12 +7,17 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #if defined(__GNUC__)
 #pragma GCC visibility push(hidden)
 #endif
 namespace tsv::kvm {
+
+// The TSC MSRs the backend serves itself (the guest TSC is the virtual clock's plus tsc_offset).
+constexpr uint32_t kMsrTsc = 0x10;
+constexpr uint32_t kMsrTscAdjust = 0x3b;
 
 // A KVM call failed or the host's KVM cannot do what was asked; the message is one line.
 class KvmError : public std::runtime_error {
@@ -51,6 +56,11 @@ class KvmVm {
   bool destroyed = false;
 
  private:
+  // The filter from the machine's ranges and what the CPUID table leaves KVM to serve.
+  void apply_msr_filter();  // throws KvmError
+  std::vector<std::pair<uint64_t, uint64_t>> machine_msr_ranges_;
+  bool mtrr_advertised_ = false;  // CPUID.1:EDX.MTRR of the table the filter was made for
+
   struct Slot {
     uint32_t id;       // tsvisor's slot number
     uint32_t kvm_slot;

@@ -76,10 +76,17 @@ static void cross_reads(unsigned cpu)
     }
 }
 
+/* KVM's hypercall instruction is the vendor's, as Linux picks it: VMMCALL on AMD and Hygon,
+ * VMCALL otherwise (KVM emulates the other one only at CPL 0: from CPL 3 it is #GP on AMD). */
+static int amd_like;
+
 static long hypercall(u64 nr, u64 a0, u64 a1, u64 a2, u64 a3)
 {
     long r;
-    asm volatile("vmcall" : "=a"(r) : "a"(nr), "b"(a0), "c"(a1), "d"(a2), "S"(a3) : "memory");
+    if (amd_like)
+        asm volatile("vmmcall" : "=a"(r) : "a"(nr), "b"(a0), "c"(a1), "d"(a2), "S"(a3) : "memory");
+    else
+        asm volatile("vmcall" : "=a"(r) : "a"(nr), "b"(a0), "c"(a1), "d"(a2), "S"(a3) : "memory");
     return r;
 }
 
@@ -169,9 +176,7 @@ static u8 user_stack[4096] __attribute__((aligned(16)));
 static volatile long user_result;
 static void user_vmcall(void)
 {
-    long r;
-    asm volatile("vmcall" : "=a"(r) : "a"(1ull) : "memory");
-    user_result = r;
+    user_result = hypercall(1, 0, 0, 0, 0);
 }
 
 static void test_hypercalls(u32 features)
@@ -212,6 +217,9 @@ int main(void)
     outb(0x21, 0xff);
     outb(0xa1, 0xff);
     reads = cmdline_u64("reads", 100000);
+    u32 vendor_ebx = cpuid(0, 0).b;
+    amd_like = vendor_ebx == 0x68747541u /* "Auth"enticAMD */ || vendor_ebx == 0x6f677948u /* "Hygo"nGenuine */;
+    report_info("hypercall instruction: %s", amd_like ? "VMMCALL" : "VMCALL");
     struct cpuid_regs hv = cpuid(0x40000000, 0);
     char sig[13];
     memcpy(sig, &hv.b, 4); memcpy(sig + 4, &hv.c, 4); memcpy(sig + 8, &hv.d, 4); sig[12] = 0;
