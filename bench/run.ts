@@ -6,7 +6,7 @@
  * guest process, so process start-up, loading and teardown cancel out and
  * both systems are measured the same way. Timing never decides a test.
  *
- *   node dist/bench/run.js [--quick] [--accel interp|kvm] [--only NAME]
+ *   node dist/bench/run.js [--quick] [--accel interp|kvm] [--only NAME[,NAME...]]
  *
  * NAME: alu, mem, branch, string, x87, sse, pio, start, hcqueue, hyperv, linux (Debian's kernel to the
  * busybox marker and power-off; needs `node scripts/fetch-linux.mjs`).
@@ -31,7 +31,14 @@ const cli = join(root, 'dist', 'lib', 'cli.js');
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const accel = argValue('--accel') ?? 'tcg';
-const only = argValue('--only');
+const only = argValue('--only')?.split(',');
+const BENCH_NAMES = ['alu', 'mem', 'branch', 'string', 'x87', 'sse', 'pio', 'start', 'hcqueue', 'hyperv', 'linux'];
+for (const name of only ?? []) {
+  if (!BENCH_NAMES.includes(name)) {
+    console.error(`bench: --only: unknown figure '${name}' (known: ${BENCH_NAMES.join(', ')})`);
+    process.exit(1);
+  }
+}
 
 function argValue(name: string): string | undefined {
   const i = args.indexOf(name);
@@ -199,7 +206,7 @@ function main(): void {
     }
     return row;
   };
-  const want = (name: string) => !only || only === name;
+  const want = (name: string) => !only || only.includes(name);
   if (want('alu')) rows.push(mips('bench_alu', 'integer ALU loop'));
   if (want('mem')) rows.push(mips('bench_mem', 'memory loop, 4 KiB paging'));
   if (want('branch')) rows.push(mips('bench_branch', 'branchy loop (random branches)'));

@@ -21,11 +21,20 @@ function assertPassed(t: ExecutionContext, r: GuestResult, label: string): void 
   t.is(r.status, 1, `${label}: exit status (reason: ${r.reason}${r.message ? ', ' + r.message : ''})`);
 }
 
+/**
+ * Inside scripts/kvm-in-qemu.mjs the /dev/kvm is a nested one whose guest instructions QEMU's
+ * TCG executes (it says so in TSVISOR_KVM_OUTER_CPU): there the guests may give QEMU's
+ * documented answers where it departs from the SDM (KNOWN-QEMU-DEVIATION lines), as they do
+ * under test/guests/run-qemu.sh. Everywhere else, and always on the interpreter, they may not.
+ */
+const OUTER_CPU_IS_QEMU_TCG = process.env.TSVISOR_KVM_OUTER_CPU === 'qemu-tcg';
+
 const onKvm = testOnKvm({ serial: true });
 for (const name of GUESTS_ON_BOTH_BACKENDS) {
   onKvm(`${name} passes on interp and on kvm`, async (t) => {
     for (const accel of ['interp', 'kvm'] as const) {
-      const r = await runGuest(name, { accel, memoryMb: 32, smp: VCPUS[name] ?? 1, timeoutMs: TIMEOUT_MS });
+      const append = accel === 'kvm' && OUTER_CPU_IS_QEMU_TCG ? 'qemu-quirks=1' : undefined;
+      const r = await runGuest(name, { accel, memoryMb: 32, smp: VCPUS[name] ?? 1, timeoutMs: TIMEOUT_MS, append });
       assertPassed(t, r, `${name} on ${accel}`);
     }
   });
