@@ -146,7 +146,8 @@ struct Insn {
   uint16_t off;   // offset from the block start (RIP is only materialized at block ends)
   uint8_t pfx;    // last of 66/F3/F2 as a mandatory-prefix class (SsePrefix: 0 none, 1 66, 2 F3, 3 F2)
   uint8_t vreg;   // VEX.vvvv register (VEX-encoded instructions only)
-  // direct block chaining for near branches: successor (0 fall-through, 1 taken), valid while link_gen == cpu.tlb_gen
+  // direct block chaining for near branches: successor (0 fall-through, 1 taken), valid while link_gen is
+  // cpu.tlb_gen, or cpu.global_gen when every linked successor lies on a global page
   mutable const Insn* link[2];
   mutable uint64_t link_gen;
 };
@@ -261,7 +262,8 @@ struct Cpu {
 
   // decode cache: direct-mapped on linear RIP
   struct JmpEntry { uint64_t rip; uint64_t code_size; Block* blk; uint64_t gen; };
-  JmpEntry jcache[4096];
+  static constexpr unsigned JCACHE_SIZE = 4096;
+  JmpEntry jcache[JCACHE_SIZE];
   const Insn* link_from;  // branch whose successor block the run loop should link
   uint8_t link_k;
   uint64_t link_gen_at;
@@ -273,6 +275,11 @@ struct Cpu {
   // privilege class has its own generation (gen_pair) and a CPL change just switches.
   uint64_t tlb_gen;
   uint64_t gen_pair[2];
+  // Validates jcache entries and links whose code page was translated through a global TLB
+  // entry: a flush that keeps global entries (MOV CR3, INVPCID 1/3) leaves it alone, so kernel
+  // code stays chained across address-space switches. Per privilege class, like tlb_gen.
+  uint64_t global_gen;
+  uint64_t global_gen_pair[2];
   bool tlb_has_large;  // a 2M/4M/1G page is cached: INVLPG flushes everything
   // Flushing bumps the epoch instead of touching every entry; global entries are
   // carried over to the new epoch through tlb_globals (see flush_tlb).
@@ -303,8 +310,10 @@ struct Cpu {
   void set_cpl(uint8_t c);
   void flush_tlb(bool include_global);
   // Generations are unique across all vCPUs: a chain link or jcache entry made by one vCPU
-  // (whose address space may differ) can never validate on another.
+  // (whose address space may differ) can never validate on another. new_gen() retires every
+  // link and jcache entry; new_local_gen() only those made for non-global code pages.
   void new_gen();
+  void new_local_gen();
   void flush_tlb_page(uint64_t lin);
   void flush_tlb_phys_write(uint64_t phys_page);
 
@@ -368,10 +377,20 @@ TSV_INLINE const Insn* end_at(Cpu& c, const Insn* i) {  // leave the block with 
 // Continues into the successor block of a near branch if it is linked, else
 // leaves the block and asks the run loop to link it. c.rip is the target.
 TSV_INLINE const Insn* chain(Cpu& c, const Insn* i, int k) {
-  if (TSV_LIKELY(i->link_gen == c.tlb_gen && i->link[k])) return i->link[k];
+  if (TSV_LIKELY((i->link_gen == c.global_gen || i->link_gen == c.tlb_gen) && i->link[k])) return i->link[k];
   c.link_from = i;
   c.link_k = (uint8_t)k;
   c.link_gen_at = c.tlb_gen;
+  return &kEndOfBlock;
+}
+// An indirect transfer (RET, JMP/CALL r/m) that set c.rip: continues straight into the target's
+// block when the jump cache knows it under the current generation (no trip through the run
+// loop, as for a linked direct branch), else leaves the block for the run loop to look it up.
+TSV_INLINE const Insn* chain_indirect(Cpu& c) {
+  const uint64_t lin = (c.seg[TSV_SEG_CS].ebase + c.rip) & c.lin_mask;
+  const Cpu::JmpEntry& j = c.jcache[(lin ^ (lin >> 12)) & (Cpu::JCACHE_SIZE - 1)];
+  if (j.rip == lin && (j.gen == c.global_gen || j.gen == c.tlb_gen) && j.code_size == c.code_size && !j.blk->no_chain_in)
+    return j.blk->insns;
   return &kEndOfBlock;
 }
 // Leaves the block with RIP at this instruction WITHOUT retiring it: a REP

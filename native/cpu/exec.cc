@@ -104,15 +104,20 @@ static Block* build_block(Cpu& c, uint64_t lin, uint64_t phys, const uint8_t* ho
 }
 
 // Inlined into both dispatch paths: the fast loop must not pay a call for it.
-static TSV_INLINE Block* get_block(Cpu& c) {
+// gen: the generation that validates links to the block (global_gen when its page is global).
+static TSV_INLINE Block* get_block(Cpu& c, uint64_t& gen) {
   if (c.mode != MODE_LONG64 && c.rip > c.seg[TSV_SEG_CS].limit) raise_gp(c, 0);
   uint64_t lin = (c.seg[TSV_SEG_CS].ebase + c.rip) & c.lin_mask;
-  Cpu::JmpEntry& j = c.jcache[(lin ^ (lin >> 12)) & 4095];
-  if (j.rip == lin && j.gen == c.tlb_gen && j.code_size == c.code_size) return j.blk;
+  Cpu::JmpEntry& j = c.jcache[(lin ^ (lin >> 12)) & (Cpu::JCACHE_SIZE - 1)];
+  if (j.rip == lin && (j.gen == c.global_gen || j.gen == c.tlb_gen) && j.code_size == c.code_size) {
+    gen = j.gen;
+    return j.blk;
+  }
   uint64_t phys;
   uint8_t* host;
   const TlbEntry& e = c.tlb_cur[ACC_EXEC][(lin >> 12) & (TLB_SIZE - 1)];
-  if (e.tag == ((lin & ~0xfffull) | c.tlb_epoch)) {
+  const uint64_t tag = (lin & ~0xfffull) | c.tlb_epoch;
+  if (e.tag == tag) {
     phys = e.phys | (lin & 0xfff);
     host = reinterpret_cast<uint8_t*>(lin + e.addend);
   } else {
@@ -130,8 +135,10 @@ static TSV_INLINE Block* get_block(Cpu& c) {
   uint64_t key = phys | ((uint64_t)c.code_size << 56);
   Block* b = c.vm->find_block(key);
   if (!b) b = build_block(c, lin, phys, host, key);
+  // the translation is global if the TLB holds it as such (translate() filled the entry)
+  gen = e.tag == tag && e.global ? c.global_gen : c.tlb_gen;
   j.rip = lin;
-  j.gen = c.tlb_gen;
+  j.gen = gen;
   j.code_size = c.code_size;
   j.blk = b;
   return b;
@@ -228,7 +235,8 @@ static bool run_careful(Cpu& c, uint64_t lim) {
   c.step = 1;  // every handler returns here (no threaded dispatch)
   c.cur = nullptr;
   try {
-    Block* b = get_block(c);
+    uint64_t gen;
+    Block* b = get_block(c, gen);
     i = b->insns;
     for (;;) {
       c.cur = i;
@@ -414,12 +422,15 @@ int run(Cpu& c) {
     const Insn* link_from = c.link_from;
     c.link_from = nullptr;
     try {
-      uint64_t gen = c.tlb_gen;
-      Block* b = get_block(c);
-      if (link_from && gen == c.tlb_gen && c.link_gen_at == gen && !b->no_chain_in) {
-        // chain the branch that ended the previous block to this one
+      const uint64_t before = c.tlb_gen;
+      uint64_t gen;
+      Block* b = get_block(c, gen);
+      if (link_from && before == c.tlb_gen && c.link_gen_at == before && !b->no_chain_in) {
+        // chain the branch that ended the previous block to this one; the links of one branch
+        // share a stamp: global_gen only while every successor is on a global page
         if (link_from->link_gen != gen) {
-          link_from->link[0] = link_from->link[1] = nullptr;
+          // a successor linked under global_gen stays valid under the current tlb_gen
+          if (!(gen == c.tlb_gen && link_from->link_gen == c.global_gen)) link_from->link[0] = link_from->link[1] = nullptr;
           link_from->link_gen = gen;
         }
         link_from->link[c.link_k] = b->insns;

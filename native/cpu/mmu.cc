@@ -160,18 +160,28 @@ bool walk(Cpu& c, uint64_t lin, int acc, bool user, bool set_ad, WalkResult& out
   return true;
 }
 
-void Cpu::new_gen() {
-  static std::atomic<uint64_t> counter{1};
-  uint64_t g = counter.fetch_add(2, std::memory_order_relaxed);
+static std::atomic<uint64_t> gen_counter{1};
+
+void Cpu::new_local_gen() {
+  uint64_t g = gen_counter.fetch_add(2, std::memory_order_relaxed);
   gen_pair[0] = g + 1;  // supervisor
   gen_pair[1] = g + 2;  // user
   tlb_gen = gen_pair[cpl == 3];
 }
 
+void Cpu::new_gen() {
+  new_local_gen();
+  uint64_t g = gen_counter.fetch_add(2, std::memory_order_relaxed);
+  global_gen_pair[0] = g + 1;
+  global_gen_pair[1] = g + 2;
+  global_gen = global_gen_pair[cpl == 3];
+}
+
 void Cpu::flush_tlb(bool include_global) {
   uint64_t old = tlb_epoch;
   TlbEntry* flat = &tlb[0][0][0];
-  if (++tlb_epoch >= 0x1000) {
+  const bool wrapped = ++tlb_epoch >= 0x1000;
+  if (wrapped) {
     // epochs exhausted: really clear (dropping global entries too is always allowed)
     for (int k = 0; k < 3 * 2 * TLB_SIZE; k++) flat[k].tag = 0;
     for (int u = 0; u < 2; u++)
@@ -194,7 +204,9 @@ void Cpu::flush_tlb(bool include_global) {
     }
     tlb_globals.resize(keep);
   }
-  new_gen();
+  // global translations survive unless this flush dropped them too
+  if (include_global || wrapped) new_gen();
+  else new_local_gen();
 }
 
 void Cpu::flush_tlb_page(uint64_t lin) {

@@ -30,6 +30,7 @@ Cpu::Cpu(Vm* v, int ident) {
 void Cpu::set_cpl(uint8_t c) {
   cpl = c;
   tlb_gen = gen_pair[c == 3];  // execute permissions differ between user and supervisor
+  global_gen = global_gen_pair[c == 3];
   tlb_cur[0] = tlb[0][c == 3];
   tlb_cur[1] = tlb[1][c == 3];
   tlb_cur[2] = tlb[2][c == 3];

@@ -40,20 +40,20 @@ template <class T> const Insn* CALL_Jv(Cpu& c, const Insn* i) {
 }
 template <class T> const Insn* JMP_Ev(Cpu& c, const Insn* i) {
   jump_to<sizeof(T)>(c, rd_rm<T>(c, i));
-  return &kEndOfBlock;
+  return chain_indirect(c);
 }
 template <class T> const Insn* CALL_Ev(Cpu& c, const Insn* i) {
   T t = rd_rm<T>(c, i);
   if (sizeof(T) == 8 ? !canonical(c, t) : t > c.seg[TSV_SEG_CS].limit) raise_gp(c, 0);
   push<T>(c, (T)next_rip(c, i));
   c.rip = t;
-  return &kEndOfBlock;
+  return chain_indirect(c);
 }
 template <class T> const Insn* RET(Cpu& c, const Insn* i) {
   T t = pop_peek<T>(c);
   jump_to<sizeof(T)>(c, t);
   sp_add(c, sizeof(T) + (i->op == 0xc2 ? (uint16_t)i->imm : 0));
-  return &kEndOfBlock;
+  return chain_indirect(c);
 }
 
 static inline uint64_t count_reg(const Cpu& c, const Insn* i) {
