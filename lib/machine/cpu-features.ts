@@ -16,6 +16,7 @@ export const FEATURES = {
   leaf1Ecx: { SSE3: 0, PCLMULQDQ: 1, SSSE3: 9, CX16: 13, PCID: 17, SSE4_1: 19, SSE4_2: 20, X2APIC: 21, MOVBE: 22, POPCNT: 23, TSC_DEADLINE: 24, AES: 25, XSAVE: 26 },
   leaf7Ebx: { TSC_ADJUST: 1, BMI1: 3, SMEP: 7, BMI2: 8, INVPCID: 10, ADX: 19, SMAP: 20, CLFLUSHOPT: 23, CLWB: 24 },
   leaf7Ecx: { UMIP: 2, LA57: 16 },
+  leaf7Edx: { ARCH_CAPABILITIES: 29 },
   ext1Edx: { SYSCALL: 11, NX: 20, PDPE1GB: 26, RDTSCP: 27, LM: 29 },
   ext1Ecx: { LAHF_LM: 0, ABM: 5 },
 } as const;
@@ -66,7 +67,7 @@ export const CORE_UNIMPLEMENTED_FLAGS: readonly string[] = [
   'avx512ifma', 'pcommit', 'intel-pt', 'avx512pf', 'avx512er', 'avx512cd', 'sha-ni', 'avx512bw', 'avx512vl',
   'avx512vbmi', 'pku', 'ospke', 'waitpkg', 'avx512vbmi2', 'gfni', 'vaes', 'vpclmulqdq', 'avx512vnni',
   'avx512bitalg', 'avx512-vpopcntdq', 'rdpid', 'cldemote', 'movdiri', 'movdir64b', 'fsrm', 'md-clear',
-  'spec-ctrl', 'stibp', 'arch-capabilities', 'ssbd', 'serialize', 'tsx-ldtrk', 'amx-bf16', 'amx-tile', 'amx-int8',
+  'spec-ctrl', 'stibp', 'ssbd', 'serialize', 'tsx-ldtrk', 'amx-bf16', 'amx-tile', 'amx-int8',
   'avx-vnni', 'avx512-bf16', 'fzrm', 'fsrs', 'fsrc', 'xsaveopt', 'xsavec', 'xgetbv1', 'xsaves', 'xfd',
   // 0x80000001 / AMD
   'mmxext', 'fxsr-opt', 'ffxsr', '3dnowext', '3dnow', 'svm', 'cmp-legacy', 'extapic', 'cr8legacy', 'sse4a',

@@ -43,6 +43,9 @@ const BASE_FEATURES: readonly FeatureKey[] = [
   'SSE3', 'PCLMULQDQ', 'SSSE3', 'CX16', 'PCID', 'SSE4_1', 'SSE4_2', 'X2APIC', 'MOVBE', 'POPCNT', 'TSC_DEADLINE', 'AES', 'XSAVE',
   'TSC_ADJUST', 'BMI1', 'SMEP', 'BMI2', 'INVPCID', 'ADX', 'SMAP', 'CLFLUSHOPT', 'CLWB', 'UMIP',
   'SYSCALL', 'NX', 'PDPE1GB', 'RDTSCP', 'LM', 'LAHF_LM', 'ABM',
+  // An interpreter does not speculate: IA32_ARCH_CAPABILITIES says so, and Linux then skips the
+  // Meltdown/MDS/L1TF work-arounds (page-table isolation costs a TLB flush on every kernel entry).
+  'ARCH_CAPABILITIES',
 ];
 
 /** The QEMU hardware version qemu64's brand string names (QEMU keeps it at 2.5+ for compatibility). */

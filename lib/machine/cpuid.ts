@@ -102,7 +102,7 @@ export function buildCpuidTable(options: CpuidOptions = {}): CpuidEntry[] {
   leaf(5, 0, 0, 0, 0);
   leaf(6, 0, 0, 0, 0);
   // Leaf 7 subleaf 0: structured extended features, max subleaf 0.
-  leaf(7, 0, feat('leaf7Ebx'), feat('leaf7Ecx'), 0, 0, true);
+  leaf(7, 0, feat('leaf7Ebx'), feat('leaf7Ecx'), feat('leaf7Edx'), 0, true);
   // Leaves 8-0xA: reserved, no direct cache access, no architectural performance monitoring.
   leaf(8, 0, 0, 0, 0);
   leaf(9, 0, 0, 0, 0);

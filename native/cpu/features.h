@@ -11,7 +11,7 @@ struct CpuFeatures {
   // Until a table is set (the raw-backend tests drive a Vm without one) the checks allow what the
   // backend accepted before it had a table: every leaf 1 / 0x80000001 EDX feature, x2APIC mode and
   // IA32_TSC_ADJUST, but none of the CR4 bits of leaf 1 ECX / leaf 7 features.
-  uint32_t leaf1_ecx = 1u << 21, leaf1_edx = ~0u, leaf7_ebx = 1u << 1, leaf7_ecx = 0, ext1_ecx = 0, ext1_edx = ~0u;
+  uint32_t leaf1_ecx = 1u << 21, leaf1_edx = ~0u, leaf7_ebx = 1u << 1, leaf7_ecx = 0, leaf7_edx = 0, ext1_ecx = 0, ext1_edx = ~0u;
   // CPUID.0 vendor is AuthenticAMD: the vendor-specific SYSCALL/SYSENTER rules are AMD's
   bool amd = false;
 
@@ -37,6 +37,7 @@ struct CpuFeatures {
   bool smap() const { return leaf7_ebx & (1u << 20); }
   bool umip() const { return leaf7_ecx & (1u << 2); }
   bool la57() const { return leaf7_ecx & (1u << 16); }
+  bool arch_capabilities() const { return leaf7_edx & (1u << 29); }
   bool syscall() const { return ext1_edx & (1u << 11); }
   bool nx() const { return ext1_edx & (1u << 20); }
   bool rdtscp() const { return ext1_edx & (1u << 27); }

@@ -16,8 +16,17 @@ enum : uint32_t {
   MSR_EFER = 0xc0000080, MSR_STAR = 0xc0000081, MSR_LSTAR = 0xc0000082, MSR_CSTAR = 0xc0000083,
   MSR_SFMASK = 0xc0000084, MSR_FS_BASE = 0xc0000100, MSR_GS_BASE = 0xc0000101, MSR_KERNEL_GS = 0xc0000102,
   MSR_TSC_AUX = 0xc0000103, MSR_AMD_SYSCFG = 0xc0010010,
-  MSR_K8_INT_PENDING_MSG = 0xc0010055,
+  MSR_K8_INT_PENDING_MSG = 0xc0010055, MSR_ARCH_CAPABILITIES = 0x10a,
 };
+
+// IA32_ARCH_CAPABILITIES (read-only): the "not affected" bits of the speculative-execution and
+// data-sampling issues. An interpreter executes nothing speculatively and keeps no fill, store or
+// load-port buffers to sample, so every one of them is true: RDCL_NO (Meltdown) 0, SSB_NO 4,
+// MDS_NO 5, PSCHANGE_MC_NO 6, TAA_NO 8, SBDR_SSDP_NO 13, FBSDP_NO 14, PSDP_NO 15, BHI_NO 20,
+// PBRSB_NO 24, GDS_NO 26, RFDS_NO 27. No control MSR (TSX_CTRL, FB_CLEAR_CTRL...) is enumerated.
+constexpr uint64_t ARCH_CAPABILITIES_VALUE = (1ull << 0) | (1ull << 4) | (1ull << 5) | (1ull << 6) | (1ull << 8) |
+                                             (1ull << 13) | (1ull << 14) | (1ull << 15) | (1ull << 20) |
+                                             (1ull << 24) | (1ull << 26) | (1ull << 27);
 
 uint64_t vm_tsc(Cpu& c) {
   const uint8_t* s = c.vm->state();
@@ -71,6 +80,7 @@ static bool msr_hidden(const CpuFeatures& f, uint32_t idx) {
     case MSR_LSTAR: case MSR_CSTAR: case MSR_FS_BASE: case MSR_GS_BASE: case MSR_KERNEL_GS: return !f.lm();
     case MSR_TSC_AUX: return !f.rdtscp();
     case MSR_AMD_SYSCFG: case MSR_K8_INT_PENDING_MSG: return !f.amd;
+    case MSR_ARCH_CAPABILITIES: return !f.arch_capabilities();
     default: return is_mtrr_msr(idx) && !f.mtrr();
   }
 }
@@ -92,6 +102,7 @@ int msr_read(Cpu& c, uint32_t idx, uint64_t& v) {
     case MSR_TSC_ADJUST: v = c.tsc_adjust; return MSR_OK;
     // IA32_BIOS_SIGN_ID: the microcode revision (EDX half) after WRMSR 0 + CPUID; no update is ever loaded
     case MSR_BIOS_SIGN_ID: v = 0; return MSR_OK;
+    case MSR_ARCH_CAPABILITIES: v = ARCH_CAPABILITIES_VALUE; return MSR_OK;
     case MSR_MTRRCAP: v = 0x508; return MSR_OK;  // 8 variable ranges, fixed ranges, write-combining
     case MSR_SYSENTER_CS: v = c.sysenter_cs; return MSR_OK;
     case MSR_SYSENTER_ESP: v = c.sysenter_esp; return MSR_OK;
@@ -134,6 +145,7 @@ int msr_write(Cpu& c, uint32_t idx, uint64_t v) {
       return MSR_OK;
     case MSR_TSC_ADJUST: c.tsc_offset += v - c.tsc_adjust; c.tsc_adjust = v; return MSR_OK;
     case MSR_MTRRCAP: return MSR_GP;
+    case MSR_ARCH_CAPABILITIES: return MSR_GP;  // read-only
     case MSR_BIOS_SIGN_ID: return MSR_OK;  // software writes 0 before CPUID to read the revision
     case MSR_SYSENTER_CS: c.sysenter_cs = v & 0xffff; return MSR_OK;
     case MSR_SYSENTER_ESP: if (!canonical_max_width(c, v)) return MSR_GP; c.sysenter_esp = v; return MSR_OK;

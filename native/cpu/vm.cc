@@ -53,6 +53,7 @@ void Vm::set_cpuid(const uint32_t* w, size_t count) {
       cpuid(7, 0, r);
       f.leaf7_ebx = r[1];
       f.leaf7_ecx = r[2];
+      f.leaf7_edx = r[3];
     }
   }
   cpuid(0x80000000u, 0, r);

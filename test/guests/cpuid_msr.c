@@ -342,6 +342,17 @@ static void model_features(void)
     if (!((l1.d >> 16) & 1)) msr_absent(0x277, "PAT");
     if (!((l1.d >> 11) & 1)) msr_absent(0x174, "SEP");
     if (!((l7.b >> 1) & 1)) msr_absent(0x3B, "TSC_ADJUST");
+    if ((l7.d >> 29) & 1) {
+        /* RDCL_NO, SSB_NO, MDS_NO, PSCHANGE_MC_NO, TAA_NO, SBDR_SSDP_NO, FBSDP_NO, PSDP_NO, BHI_NO,
+         * PBRSB_NO, GDS_NO, RFDS_NO: nothing speculates; no control MSR is enumerated */
+        const u64 want = 0x0D10E171ull;
+        u64 cap = 0;
+        int r = rdmsr_safe(0x10A, &cap);
+        report(r == -1 && cap == want, "ARCH_CAPABILITIES advertised: IA32_ARCH_CAPABILITIES reads 0x%lx (got %d)", cap, r);
+        report(wrmsr_safe(0x10A, cap) == 13, "ARCH_CAPABILITIES: the MSR is read-only (WRMSR is #GP)");
+    } else {
+        msr_absent(0x10A, "ARCH_CAPABILITIES");
+    }
     if (!((e1.d >> 27) & 1)) msr_absent(0xC0000103, "RDTSCP");
     if ((l1.c >> 24) & 1) {
         u64 v = 1;

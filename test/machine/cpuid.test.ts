@@ -38,7 +38,7 @@ test('feature bits are exactly the advertised list (no hypervisor bit)', (t) => 
   t.is(e1.ecx, 1 | (1 << 5), 'LAHF_LM, ABM');
   t.deepEqual(Object.keys(FEATURES.leaf1Edx), ['FPU', 'DE', 'PSE', 'TSC', 'MSR', 'PAE', 'MCE', 'CX8', 'APIC', 'SEP', 'MTRR', 'PGE', 'CMOV', 'PAT', 'PSE36', 'CLFSH', 'MMX', 'FXSR', 'SSE', 'SSE2']);
   const l7 = leaf(table, 7);
-  t.deepEqual([l7.eax, l7.ebx, l7.ecx, l7.edx], [0, (1 << 1) | (1 << 3) | (1 << 7) | (1 << 8) | (1 << 10) | (1 << 19) | (1 << 20) | (1 << 23) | (1 << 24), 1 << 2, 0], 'TSC_ADJUST, BMI1, SMEP, BMI2, INVPCID, ADX, SMAP, CLFLUSHOPT, CLWB; UMIP');
+  t.deepEqual([l7.eax, l7.ebx, l7.ecx, l7.edx], [0, (1 << 1) | (1 << 3) | (1 << 7) | (1 << 8) | (1 << 10) | (1 << 19) | (1 << 20) | (1 << 23) | (1 << 24), 1 << 2, 1 << 29], 'TSC_ADJUST, BMI1, SMEP, BMI2, INVPCID, ADX, SMAP, CLFLUSHOPT, CLWB; UMIP; ARCH_CAPABILITIES');
 });
 
 test('cpu model names', (t) => {
@@ -86,7 +86,7 @@ test('qemu64: QEMU\'s identity and features (without MCA, SVM: not implemented)'
   t.is(l1.edx, GENERIC64_EDX);
   t.is(l1.ecx, b(0, 13), 'SSE3, CX16');
   const l7 = leaf(table, 7);
-  t.deepEqual([l7.ebx, l7.ecx], [0, 0]);
+  t.deepEqual([l7.ebx, l7.ecx, l7.edx], [0, 0, 0]);
   const e0 = leaf(table, 0x80000000);
   t.is(regText(e0.ebx, e0.edx, e0.ecx), 'AuthenticAMD', 'AMD repeats the vendor in 0x80000000');
   const e1 = leaf(table, 0x80000001);
@@ -119,6 +119,7 @@ test('max and host: every implemented feature, tsvisor\'s identity', (t) => {
     t.is(l7.ebx, Object.values(FEATURES.leaf7Ebx).reduce((v, n) => (v | (1 << n)) >>> 0, 0));
     t.is(l7.ecx, b(2, 16), 'UMIP, LA57');
     t.is(leaf(table, 0x80000008).eax, 40 | (57 << 8), '57-bit linear addresses with LA57');
+    t.is(l7.edx, b(29), 'ARCH_CAPABILITIES');
   }
 });
 
