@@ -179,11 +179,18 @@ template <class T> const Insn* NEG_Ev(Cpu& c, const Insn* i) {
 }
 
 // flags after MUL/IMUL: CF=OF=overflow; SF/ZF/PF from the low half (Intel leaves them undefined)
-template <class T> inline void mul_flags(Cpu& c, T lo, bool overflow) {
+// PF of the low result byte without a call (a call would give the multiply handlers a stack
+// frame): 0x6996 holds the odd parity of each 4-bit value.
+TSV_INLINE uint32_t parity_flag_inline(uint8_t v) {
+  v ^= v >> 4;
+  return ((0x6996u >> (v & 0xf)) & 1) ? 0 : F_PF;
+}
+
+template <class T> TSV_INLINE void mul_flags(Cpu& c, T lo, bool overflow) {
   uint32_t f = overflow ? (F_CF | F_OF) : 0;
   if (lo == 0) f |= F_ZF;
   if ((lo >> (sizeof(T) * 8 - 1)) & 1) f |= F_SF;
-  f |= parity_flag((uint8_t)lo);
+  f |= parity_flag_inline((uint8_t)lo);
   set_arith_flags(c, f);
 }
 
@@ -290,9 +297,17 @@ template <class T> inline T imul2(Cpu& c, T a, T b) {
     mul_flags<T>(c, lo, r != (S)lo);
     return lo;
   } else {
+#if defined(__GNUC__)
+    // one IMUL and SETO on the host; OF = the product does not fit 64 bits signed
+    int64_t lo;
+    const bool overflow = __builtin_mul_overflow((int64_t)a, (int64_t)b, &lo);
+    mul_flags<T>(c, (T)lo, overflow);
+    return (T)lo;
+#else
     U128 r = mul_s64((int64_t)a, (int64_t)b);
     mul_flags<T>(c, (T)r.lo, r.hi != (uint64_t)((int64_t)r.lo >> 63));
     return (T)r.lo;
+#endif
   }
 }
 template <class T, bool M> const Insn* IMUL_GvEv(Cpu& c, const Insn* i) {
