@@ -447,6 +447,9 @@ TSV_INLINE bool get_zf(const Cpu& c) { return c.lf_op == LF_NONE ? (c.lf_flags &
 TSV_INLINE bool cond(const Cpu& c, unsigned cc) {
   if (cc == 4) return get_zf(c);
   if (cc == 5) return !get_zf(c);
+  // B/AE after CMP/ADD/logic need no call either (SETB/CMOVAE in carry-propagating loops)
+  if (cc == 2) return get_cf(c);
+  if (cc == 3) return !get_cf(c);
   return cond_slow(c, cc);
 }
 // Condition known at decode time (Jcc handlers are instantiated per condition).
