@@ -13,8 +13,8 @@ import type { CpuFlagSpec } from './cpu-flags.js';
 /** Every implemented feature, by leaf/register/bit. */
 export const FEATURES = {
   leaf1Edx: { FPU: 0, DE: 2, PSE: 3, TSC: 4, MSR: 5, PAE: 6, MCE: 7, CX8: 8, APIC: 9, SEP: 11, MTRR: 12, PGE: 13, CMOV: 15, PAT: 16, PSE36: 17, CLFSH: 19, MMX: 23, FXSR: 24, SSE: 25, SSE2: 26 },
-  leaf1Ecx: { SSE3: 0, PCLMULQDQ: 1, SSSE3: 9, CX16: 13, PCID: 17, SSE4_1: 19, SSE4_2: 20, X2APIC: 21, MOVBE: 22, POPCNT: 23, TSC_DEADLINE: 24, AES: 25, XSAVE: 26 },
-  leaf7Ebx: { TSC_ADJUST: 1, BMI1: 3, SMEP: 7, BMI2: 8, INVPCID: 10, ADX: 19, SMAP: 20, CLFLUSHOPT: 23, CLWB: 24 },
+  leaf1Ecx: { SSE3: 0, PCLMULQDQ: 1, SSSE3: 9, CX16: 13, PCID: 17, SSE4_1: 19, SSE4_2: 20, X2APIC: 21, MOVBE: 22, POPCNT: 23, TSC_DEADLINE: 24, AES: 25, XSAVE: 26, RDRAND: 30 },
+  leaf7Ebx: { TSC_ADJUST: 1, BMI1: 3, SMEP: 7, BMI2: 8, INVPCID: 10, RDSEED: 18, ADX: 19, SMAP: 20, CLFLUSHOPT: 23, CLWB: 24 },
   leaf7Ecx: { UMIP: 2, LA57: 16 },
   leaf7Edx: { ARCH_CAPABILITIES: 29 },
   ext1Edx: { SYSCALL: 11, NX: 20, PDPE1GB: 26, RDTSCP: 27, LM: 29 },
@@ -61,9 +61,9 @@ export const CORE_UNIMPLEMENTED_FLAGS: readonly string[] = [
   'vme', 'mca', 'pn', 'ds', 'acpi', 'ss', 'ht', 'tm', 'pbe',
   // leaf 1 ECX
   'dtes64', 'monitor', 'ds-cpl', 'vmx', 'smx', 'est', 'tm2', 'cid', 'fma', 'xtpr', 'pdcm', 'dca', 'avx', 'f16c',
-  'rdrand', 'hypervisor',
+  'hypervisor',
   // leaf 7
-  'fsgsbase', 'sgx', 'hle', 'avx2', 'erms', 'rtm', 'mpx', 'avx512f', 'avx512dq', 'rdseed',
+  'fsgsbase', 'sgx', 'hle', 'avx2', 'erms', 'rtm', 'mpx', 'avx512f', 'avx512dq',
   'avx512ifma', 'pcommit', 'intel-pt', 'avx512pf', 'avx512er', 'avx512cd', 'sha-ni', 'avx512bw', 'avx512vl',
   'avx512vbmi', 'pku', 'ospke', 'waitpkg', 'avx512vbmi2', 'gfni', 'vaes', 'vpclmulqdq', 'avx512vnni',
   'avx512bitalg', 'avx512-vpopcntdq', 'rdpid', 'cldemote', 'movdiri', 'movdir64b', 'fsrm', 'md-clear',

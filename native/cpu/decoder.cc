@@ -22,6 +22,7 @@ static OpTables* build_tables() {
   register_x87(*t);
   register_fxsave(*t);
   register_bmi(*t);
+  register_rdrand(*t);
   register_legacy(*t);
   register_simd_int(*t);
   register_sse_fp(*t);

@@ -104,6 +104,7 @@ void register_system(OpTables& t);  // after register_descriptor_tables (group 7
 void register_x87(OpTables& t);  // D8-DF and 9B (insn/x87_*.cc)
 void register_fxsave(OpTables& t);  // group 15: FXSAVE/XSAVE families, MXCSR, fences, CLFLUSH
 void register_bmi(OpTables& t);     // BMI1, BMI2 (VEX) and ADX
+void register_rdrand(OpTables& t);  // RDRAND, RDSEED (group 9 register forms; after register_alu)
 void register_legacy(OpTables& t);
 void register_simd_int(OpTables& t);  // MMX and SSE2 integer (insn/simd_int_*.cc)
 void register_sse_fp(OpTables& t);  // SSE/SSE2 floating point (insn/sse_fp_*.cc)

@@ -59,6 +59,7 @@ test('CPUID feature flags: QEMU\'s names and aliases, unimplemented ones refused
   t.deepEqual(cpuOf('max,-avx,avx2=off,-svm,-vmx,-fsgsbase,-rdpid'), { model: 'max', flags: undefined }, 'turning off what no model has');
   t.deepEqual(cpuOf('qemu64,+la57'), { model: 'qemu64', flags: { la57: true } }, '5-level paging is implemented');
   t.deepEqual(cpuOf('max,la57=off'), { model: 'max', flags: { la57: false } });
+  t.deepEqual(cpuOf('kvm64,+rdrand,rdseed=on'), { model: 'kvm64', flags: { rdrand: true, rdseed: true } }, 'RDRAND/RDSEED are implemented');
   t.is(errorOf('max,+avx'), "-cpu max,+avx: property 'avx' is not implemented by tsvisor");
   t.is(errorOf('qemu64,svm=on'), "-cpu qemu64,svm=on: property 'svm' is not implemented by tsvisor");
   t.is(errorOf('qemu64,+avx512f'), "-cpu qemu64,+avx512f: property 'avx512f' is not implemented by tsvisor");

@@ -5,7 +5,8 @@
  * off, the `la57` flag in /proc/cpuinfo (the kernel clears it when it stays
  * on 4 levels), and VmallocTotal in /proc/meminfo, which is 32 TiB with 4
  * levels and far larger with 5. The same kernel on -cpu max,-la57 stays on 4
- * levels. Under -icount as the other Linux tests.
+ * levels. Under -icount as the other Linux tests. Both runs also show that
+ * the kernel takes max's RDRAND and RDSEED (/proc/cpuinfo).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,6 +22,7 @@ const VMALLOC_4LEVEL_KB = 34359738367;
 
 const INIT = linuxTestInit(`echo "la57-flag: $(/bin/busybox grep -o -w -m 1 la57 /proc/cpuinfo)"
 echo "vmalloc-kb: $(/bin/busybox awk '/^VmallocTotal/ { print $2 }' /proc/meminfo)"
+echo "rng-flags: $(/bin/busybox grep -o -w -e rdrand -e rdseed /proc/cpuinfo | /bin/busybox sort -u | /bin/busybox tr '\n' ' ')"
 `);
 
 for (const { title, cpuFlags, fiveLevel } of [
@@ -54,6 +56,7 @@ for (const { title, cpuFlags, fiveLevel } of [
     const vmalloc = Number(/^vmalloc-kb: (\d+)/m.exec(r.serial)?.[1]);
     if (fiveLevel) t.true(vmalloc > VMALLOC_4LEVEL_KB, `VmallocTotal ${vmalloc} kB is beyond 4-level paging's 32 TiB`);
     else t.is(vmalloc, VMALLOC_4LEVEL_KB);
+    t.regex(r.serial, /^rng-flags: rdrand rdseed \r?$/m, 'RDRAND and RDSEED in /proc/cpuinfo');
     t.deepEqual(platformWarnings(r.serial), [], 'no platform warnings in the kernel log');
     t.is(r.reason, 'poweroff');
   });

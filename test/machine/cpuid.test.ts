@@ -114,7 +114,7 @@ test('max and host: every implemented feature, tsvisor\'s identity', (t) => {
     t.deepEqual(identity(table), { vendor: 'GenuineIntel', signature: 0x6f1, brand: CPU_BRAND, levels: [0xd, 0x80000008] });
     const l1 = leaf(table, 1);
     t.is(l1.edx, (buildCpuidTable().find((e) => e.function === 1)!.edx | b(7, 12, 17)) >>> 0, 'base + MCE, MTRR, PSE36');
-    t.is(l1.ecx, leaf(buildCpuidTable(), 1).ecx);
+    t.is(l1.ecx, (leaf(buildCpuidTable(), 1).ecx | b(30)) >>> 0, 'base + RDRAND');
     const l7 = leaf(table, 7);
     t.is(l7.ebx, Object.values(FEATURES.leaf7Ebx).reduce((v, n) => (v | (1 << n)) >>> 0, 0));
     t.is(l7.ecx, b(2, 16), 'UMIP, LA57');
@@ -127,6 +127,8 @@ test('LA57 only in max/host, and through the -cpu edits', (t) => {
   for (const model of [undefined, 'qemu64', 'kvm64']) {
     const table = buildCpuidTable({ model });
     t.is(leaf(table, 7).ecx & b(16), 0, `${model ?? 'base'}: no LA57`);
+    t.is(leaf(table, 1).ecx & b(30), 0, `${model ?? 'base'}: no RDRAND`);
+    t.is(leaf(table, 7).ebx & b(18), 0, `${model ?? 'base'}: no RDSEED`);
     t.is(leaf(table, 0x80000008).eax >> 8, 48, `${model ?? 'base'}: 48-bit linear addresses`);
   }
   const qemu = buildCpuidTable({ model: 'qemu64', features: effectiveCoreFeatures('qemu64', new Map([['la57', true]])) });
