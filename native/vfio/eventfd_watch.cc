@@ -4,7 +4,8 @@
 // device's interrupt without a thread of its own. watchEventfd(fd, cb) calls
 // cb(count) each time the eventfd has been signalled (count = signals since
 // the last call) and returns { close() }; close() stops the watch (the fd
-// stays open: its owner closes it).
+// stays open: its owner closes it). The watch is unref'd: it never keeps
+// the process alive on its own.
 #include <sys/eventfd.h>
 #include <unistd.h>
 #include <uv.h>
@@ -38,10 +39,15 @@ void stop(Watch* w) {
 void on_readable(uv_poll_t* handle, int status, int events) {
   auto* w = static_cast<Watch*>(handle->data);
   if (w->stopped) return;
+  if (status < 0) {
+    // The descriptor went bad (closed under the watch): nothing more will come from it.
+    stop(w);
+    return;
+  }
   uint64_t total = 0, count = 0;
   // The eventfd is non-blocking: one read takes the whole counter; EAGAIN means it was empty.
   while (read(w->fd, &count, sizeof(count)) == (ssize_t)sizeof(count)) total += count;
-  if (total == 0 && status == 0) return;
+  if (total == 0) return;
   Napi::Env env(w->env);
   Napi::HandleScope scope(env);
   try {
@@ -84,6 +90,9 @@ Napi::Value watch_eventfd(const Napi::CallbackInfo& info) {
     uv_close(reinterpret_cast<uv_handle_t*>(&w->poll), on_closed);
     throw Napi::Error::New(env, std::string("watchEventfd: ") + uv_strerror(rc));
   }
+  // The watch does not keep Node alive by itself: a running machine's loop does (it sleeps with a
+  // timer held), and a machine that has exited without destroy() must not hold the process.
+  uv_unref(reinterpret_cast<uv_handle_t*>(&w->poll));
   Napi::Object handle = Napi::Object::New(env);
   handle.Set("closed", false);
   handle.Set("close", Napi::Function::New(env, [](const Napi::CallbackInfo& ci) {
