@@ -30,6 +30,8 @@
 #define CFG_VECTOR(v) ((u64)(v) << 4)
 #define CFG_SINT(s) ((u64)(s) << 16)
 #define SINT_AUTO_EOI (1ull << 17)
+#define SINT_MASKED (1ull << 16)
+#define SINT_POLLING (1ull << 18)
 #define HVMSG_TIMER_EXPIRED 0x80000010u
 #define PERIOD 10000ull   /* 1 ms in 100 ns units */
 
@@ -69,7 +71,7 @@ static void consume(struct vp_state *st, unsigned sint)
 static int sint_handler(struct trap_frame *f)
 {
     struct vp_state *st = self();
-    unsigned sint = (unsigned)f->vector - 0xF0 + 1;   /* 0xF1 -> SINT 2, 0xF2 -> 3, 0xF4 -> 5, 0xF5 -> 6 */
+    unsigned sint = (unsigned)f->vector - 0xF0 + 1;   /* 0xF1 -> SINT 2, 0xF2 -> 3, 0xF4 -> 5, 0xF5 -> 6, 0xF6 -> 7 */
     if (f->vector == 0xF3) {
         st->direct_hits++;
         apic_eoi();
@@ -258,6 +260,23 @@ static void scenarios(unsigned vp)
     wait_hits(&st->direct_hits, 1, 5);
     idle_ms(1);
     vreport(st->direct_hits == 1 && slot(st, 2)->type == before_type && st->hits[2] == 0, "direct mode: vector 0xF3 once, no message");
+
+    /* A polling SINT (TLFS: open, but no interrupt): the expiry lands in the slot; the guest finds it by looking. */
+    reset_counts(st);
+    wrmsr(HV_X64_MSR_SINT0 + 7, 0xF6 | SINT_MASKED | SINT_POLLING);
+    struct timer_msg *pm = slot(st, 7);
+    pm->type = 0;
+    when = now() + 2 * PERIOD;
+    wrmsr(STIMER_COUNT(3), when);
+    wrmsr(STIMER_CONFIG(3), CFG_ENABLE | CFG_SINT(7));
+    u64 poll_end = now() + (realtime ? 1000 : 20) * PERIOD;
+    while (pm->type == 0 && now() < poll_end) asm volatile("sti; nop; cli");
+    idle_ms(1);
+    vreport(pm->type == HVMSG_TIMER_EXPIRED && pm->timer_index == 3 && pm->expiration == when && pm->delivery >= when && st->hits[7] == 0,
+            "polling SINT: the expiry message lands in the slot, no interrupt (type 0x%x, hits %u)", pm->type, st->hits[7]);
+    vreport(!(rdmsr(STIMER_CONFIG(3)) & CFG_ENABLE), "and the one-shot disabled itself");
+    pm->type = 0;
+    wrmsr(HV_X64_MSR_SINT0 + 7, SINT_MASKED);
     (void)v;
     wrmsr(STIMER_CONFIG(2), 0);
 }
@@ -303,7 +322,7 @@ int main(void)
     outb(0x21, 0xff);
     outb(0xa1, 0xff);
     apic_write(APIC_SVR, 0x1ff);
-    for (unsigned v = 0xF1; v <= 0xF5; v++) set_trap_handler(v, sint_handler);
+    for (unsigned v = 0xF1; v <= 0xF6; v++) set_trap_handler(v, sint_handler);
     scenarios(0);
     second_vp();
     return 0;
