@@ -95,6 +95,9 @@ function runOnce(sys: System, kernel: string, append: string): Run {
   return { seconds, serial: r.stdout };
 }
 
+/** --quick: the longest loop (seconds) a run is grown to. */
+const QUICK_MAX_LOOP_S = 20;
+
 /** Finds N so that a run takes at least `target` seconds, then measures N and 2N. */
 function perIteration(sys: System, kernel: string, target: number): { secondsPerIter: number; serial: string } {
   // Grow N until the loop itself (run time minus start-up) takes `target` seconds. --quick starts
@@ -102,14 +105,18 @@ function perIteration(sys: System, kernel: string, target: number): { secondsPer
   // guest instructions at ~1.5 M/s, an interpreter inside QEMU) needs few runs to get there; and
   // the loop must also take as long as a start-up, whose jitter on such a host (seconds) would
   // otherwise be all that the N/2N difference measures.
-  const startup = runOnce(sys, kernel, 'iters=1').seconds;
-  const loopTarget = quick ? Math.max(target, startup) : target;
+  let startup = runOnce(sys, kernel, 'iters=1').seconds;
+  // (at most QUICK_MAX_LOOP_S: a start-up slowed by a busy host must not grow the runs past the run timeout)
+  const loopTarget = quick ? Math.min(Math.max(target, startup), QUICK_MAX_LOOP_S) : target;
   let iters = quick ? 1 << 10 : 1 << 16;
   let first = runOnce(sys, kernel, `iters=${iters}`);
+  // No run is faster than the start-up: a faster one shows the first measurement was slowed down.
+  if (quick) startup = Math.min(startup, first.seconds);
   while (first.seconds - startup < loopTarget && iters < 2 ** 34) {
     const loop = first.seconds - startup;
     iters *= loop < loopTarget / 8 ? 8 : quick ? Math.min(8, Math.max(2, Math.ceil((1.25 * loopTarget) / loop))) : 2;
     first = runOnce(sys, kernel, `iters=${iters}`);
+    if (quick) startup = Math.min(startup, first.seconds);
   }
   // The median of three N/2N pairs (one with --quick): on a busy host one pair can come out with
   // the 2N run barely slower (or faster) than the N run, which would print an absurd figure.
