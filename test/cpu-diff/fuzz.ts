@@ -73,7 +73,7 @@ export function main(argv: string[]): number {
       groups.set(f.group, g);
     }
     const badForms = [...run.stats].filter(([, s]) => s.mismatches);
-    console.log(`\n== ${bits}-bit: ${only ? only.length : suite.forms.length} forms, ${run.cases} cases, ${run.mismatches} mismatches in ${badForms.length} forms`);
+    console.log(`\n== ${bits}-bit: ${only ? only.length : suite.forms.length} forms, ${run.cases} cases, ${run.mismatches} mismatches in ${badForms.length} forms (${run.hostUnsteady} host answers changed on a re-run and were not counted)`);
     const badGroups = [...groups].filter(([, g]) => g.mismatches);
     if (badGroups.length) {
       console.log('mismatches by instruction:');
