@@ -8,15 +8,8 @@
  * pci-testdev has no Linux driver, so the kernel enumerates it without side
  * effects. Deterministic clock (-icount) as in boot.test.ts.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createMachine } from '../../lib/api/virtual-machine.js';
-import { MIB } from '../../lib/machine/config.js';
-import { buildTestInitramfs, linuxTestInit } from '../../lib/machine/initramfs.js';
-import { QmpServer } from '../../lib/qmp/server.js';
-import { LINUX_BZIMAGE, LINUX_CACHE, LINUX_TIMEOUT_MS, linuxTest, platformWarnings } from '../helpers/linux-kernel.js';
-import { QmpClient } from '../qmp/qmp-client.js';
+import { LINUX_TIMEOUT_MS, linuxTest, platformWarnings } from '../helpers/linux-kernel.js';
+import { startLinuxWithQmp } from '../helpers/linux-qmp.js';
 
 /** Prints the sysfs directory of the first 1b36:0005 function, or nothing. */
 const HOTPLUG_SCRIPT = `bb=/bin/busybox
@@ -40,42 +33,25 @@ const linux = linuxTest();
 
 linux('Linux sees a device_add-ed pci-testdev through ACPI hot plug and ejects it on device_del (DEVICE_DELETED over QMP)', async (t) => {
   t.timeout(LINUX_TIMEOUT_MS + 60_000);
-  const dir = mkdtempSync(join(tmpdir(), 'tsv-hotplug-'));
-  const initrd = join(dir, 'initramfs.cpio');
-  writeFileSync(initrd, buildTestInitramfs(readFileSync(join(LINUX_CACHE, 'busybox-static', 'bin', 'busybox')), linuxTestInit(HOTPLUG_SCRIPT)));
-  let serial = '';
-  const vm = createMachine({
-    kernel: LINUX_BZIMAGE,
-    initrd,
-    append: 'console=ttyS0 panic=-1',
-    memoryBytes: 256 * MIB,
-    clock: { mode: 'icount', shift: 1 },
-    noReboot: true,
-    serial: { output: (data) => void (serial += Buffer.from(data).toString('utf8')) },
-  });
-  const server = new QmpServer(vm);
-  const socketPath = join(dir, 'qmp.sock');
-  await server.listenUnix(socketPath);
-  const client = await QmpClient.connect(socketPath);
+  const { vm, client, serial, tail, close } = await startLinuxWithQmp({ script: HOTPLUG_SCRIPT, append: 'console=ttyS0 panic=-1', tmpPrefix: 'tsv-hotplug-' });
   const until = async (what: string, check: () => boolean): Promise<void> => {
     const deadline = Date.now() + LINUX_TIMEOUT_MS;
     while (!check()) {
-      if (vm.state === 'exited') throw new Error(`the guest ended before ${what}; last lines:\n${serial.split('\n').slice(-20).join('\n')}`);
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last lines:\n${serial.split('\n').slice(-20).join('\n')}`);
+      if (vm.state === 'exited') throw new Error(`the guest ended before ${what}; last lines:\n${tail(20)}`);
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last lines:\n${tail(20)}`);
       await new Promise((r) => setTimeout(r, 50));
     }
   };
   try {
-    await client.take((m) => m.QMP !== undefined);
     t.deepEqual((await client.execute('qmp_capabilities')).return, {});
     const exited = vm.start();
-    await until('the init script', () => serial.includes('HOTPLUG-WAITING'));
+    await until('the init script', () => serial().includes('HOTPLUG-WAITING'));
     t.deepEqual(await client.execute('device_add', { driver: 'pci-testdev', id: 'hp0' }), { return: {}, id: 't2' });
     // A second device under the same id is refused in QEMU's form.
     t.deepEqual((await client.execute('device_add', { driver: 'pci-testdev', id: 'hp0' })).error, { class: 'GenericError', desc: "Duplicate device ID 'hp0'" });
-    await until('the device in sysfs', () => serial.includes('HOTPLUG-ADDED'));
-    const added = /HOTPLUG-ADDED (\S+) bar0=(0x[0-9a-f]+) (0x[0-9a-f]+)/.exec(serial);
-    t.truthy(added, serial.split('\n').slice(-10).join('\n'));
+    await until('the device in sysfs', () => serial().includes('HOTPLUG-ADDED'));
+    const added = /HOTPLUG-ADDED (\S+) bar0=(0x[0-9a-f]+) (0x[0-9a-f]+)/.exec(serial());
+    t.truthy(added, tail(10));
     t.is(added![1], '0000:00:01.0', 'the first free slot (the test machine has no other PCI device)');
     const bar0 = Number(added![2]);
     t.true(bar0 >= 0xe000_0000 && bar0 < 0xfec0_0000 && bar0 % 0x1000 === 0, `the kernel assigned BAR0 inside the root bridge window: ${added![2]}`);
@@ -85,15 +61,12 @@ linux('Linux sees a device_add-ed pci-testdev through ACPI hot plug and ejects i
     t.deepEqual(deleted.data, { device: 'hp0', path: '/machine/peripheral/hp0' });
     t.deepEqual((await client.execute('device_del', { id: 'hp0' })).error, { class: 'DeviceNotFound', desc: "Device 'hp0' not found" });
     const exit = await exited;
-    t.log(serial.split('\n').filter((l) => /acpiphp|HOTPLUG|0000:00:01\.0/.test(l)).join('\n'));
-    t.regex(serial, /HOTPLUG-REMOVED 0000:00:01\.0/);
-    t.regex(serial, /acpiphp: Slot \[1\] registered/, 'acpiphp took the DSDT slots');
-    t.deepEqual(platformWarnings(serial), [], 'no platform warnings in the kernel log');
+    t.log(serial().split('\n').filter((l) => /acpiphp|HOTPLUG|0000:00:01\.0/.test(l)).join('\n'));
+    t.regex(serial(), /HOTPLUG-REMOVED 0000:00:01\.0/);
+    t.regex(serial(), /acpiphp: Slot \[1\] registered/, 'acpiphp took the DSDT slots');
+    t.deepEqual(platformWarnings(serial()), [], 'no platform warnings in the kernel log');
     t.is(exit.reason, 'poweroff');
   } finally {
-    client.close();
-    await server.close();
-    if (vm.state === 'running' || vm.state === 'paused') await vm.stop();
-    vm.destroy();
+    await close();
   }
 });

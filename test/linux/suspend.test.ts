@@ -10,16 +10,9 @@
  * marker printed after each sleep shows userspace resumed. Deterministic
  * clock (-icount).
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createMachine } from '../../lib/api/virtual-machine.js';
-import { MIB } from '../../lib/machine/config.js';
-import { buildTestInitramfs, linuxTestInit } from '../../lib/machine/initramfs.js';
-import { QmpServer } from '../../lib/qmp/server.js';
-import { LINUX_BZIMAGE, LINUX_CACHE, LINUX_TIMEOUT_MS, linuxTest, platformWarnings } from '../helpers/linux-kernel.js';
+import { LINUX_TIMEOUT_MS, linuxTest, platformWarnings } from '../helpers/linux-kernel.js';
+import { startLinuxWithQmp } from '../helpers/linux-qmp.js';
 import { rtcwakeInitramfsEntries } from '../helpers/rtcwake.js';
-import { QmpClient } from '../qmp/qmp-client.js';
 
 const SUSPEND_SCRIPT = `echo S3-QMP-SUSPENDING
 echo mem > /sys/power/state && echo S3-QMP-RESUMED
@@ -35,40 +28,27 @@ const linux = linuxTest();
 for (const smp of [1, 2]) {
   linux(`Linux -smp ${smp} suspends to RAM (S3) and resumes on QMP system_wakeup, on its RTC wakealarm and under rtcwake -m mem`, async (t) => {
     t.timeout(LINUX_TIMEOUT_MS + 60_000);
-    const dir = mkdtempSync(join(tmpdir(), 'tsv-s3-'));
-    const initrd = join(dir, 'initramfs.cpio');
     const rtcwake = rtcwakeInitramfsEntries();
     if (typeof rtcwake === 'string') {
       t.fail(`util-linux's rtcwake: ${rtcwake}`);
       return;
     }
-    writeFileSync(initrd, buildTestInitramfs(readFileSync(join(LINUX_CACHE, 'busybox-static', 'bin', 'busybox')), linuxTestInit(SUSPEND_SCRIPT), rtcwake));
-    let serial = '';
-    const vm = createMachine({
-      kernel: LINUX_BZIMAGE,
-      initrd,
+    const { vm, client, serial, tail, close } = await startLinuxWithQmp({
+      script: SUSPEND_SCRIPT,
       append: 'console=ttyS0 panic=-1 no_console_suspend',
-      memoryBytes: 256 * MIB,
       smp,
-      clock: { mode: 'icount', shift: 1 },
-      noReboot: true,
-      serial: { output: (data) => void (serial += Buffer.from(data).toString('utf8')) },
+      extra: rtcwake,
+      tmpPrefix: 'tsv-s3-',
     });
-    const server = new QmpServer(vm);
-    const socketPath = join(dir, 'qmp.sock');
-    await server.listenUnix(socketPath);
-    const client = await QmpClient.connect(socketPath);
-    const tail = (): string => serial.split('\n').slice(-25).join('\n');
     try {
-      await client.take((m) => m.QMP !== undefined);
       await client.execute('qmp_capabilities');
       const exited = vm.start();
       t.deepEqual((await client.execute('system_wakeup')).error, { class: 'GenericError', desc: 'Unable to wake up: guest is not in suspended state' });
 
       await client.event('SUSPEND', LINUX_TIMEOUT_MS).catch((err: Error) => t.fail(`${err.message}\n${tail()}`));
-      t.true(serial.includes('S3-QMP-SUSPENDING'));
+      t.true(serial().includes('S3-QMP-SUSPENDING'));
       t.deepEqual((await client.execute('query-status')).return, { status: 'suspended', running: false });
-      t.false(serial.includes('S3-QMP-RESUMED'));
+      t.false(serial().includes('S3-QMP-RESUMED'));
       t.deepEqual((await client.execute('system_wakeup')).return, {});
       await client.event('WAKEUP');
       t.deepEqual((await client.execute('query-status')).return, { status: 'running', running: true });
@@ -77,21 +57,18 @@ for (const smp of [1, 2]) {
       for (const how of ['WAKEALARM', 'RTCWAKE']) {
         await client.event('SUSPEND', LINUX_TIMEOUT_MS).catch((err: Error) => t.fail(`${err.message}\n${tail()}`));
         await client.event('WAKEUP', LINUX_TIMEOUT_MS).catch((err: Error) => t.fail(`${err.message}\n${tail()}`));
-        t.true(serial.includes(how === 'WAKEALARM' ? 'S3-QMP-RESUMED' : 'S3-WAKEALARM-RESUMED'), tail());
+        t.true(serial().includes(how === 'WAKEALARM' ? 'S3-QMP-RESUMED' : 'S3-WAKEALARM-RESUMED'), tail());
       }
       const exit = await exited;
-      t.true(serial.includes('S3-RTCWAKE-RESUMED'), tail());
-      t.regex(serial, /rtcwake: wakeup from "mem" using \/dev\/rtc0/);
-      t.is(serial.match(/ACPI: PM: Waking up from system sleep state S3/g)?.length, 3, 'the kernel saw three S3 resumes');
-      t.regex(serial, new RegExp(`cpus after resume: ${smp}\\b`), tail());
-      if (smp > 1) t.is(serial.match(/CPU1 is up/g)?.length, 3, 'the AP came back after each resume');
-      t.deepEqual(platformWarnings(serial), [], 'no platform warnings in the kernel log');
+      t.true(serial().includes('S3-RTCWAKE-RESUMED'), tail());
+      t.regex(serial(), /rtcwake: wakeup from "mem" using \/dev\/rtc0/);
+      t.is(serial().match(/ACPI: PM: Waking up from system sleep state S3/g)?.length, 3, 'the kernel saw three S3 resumes');
+      t.regex(serial(), new RegExp(`cpus after resume: ${smp}\\b`), tail());
+      if (smp > 1) t.is(serial().match(/CPU1 is up/g)?.length, 3, 'the AP came back after each resume');
+      t.deepEqual(platformWarnings(serial()), [], 'no platform warnings in the kernel log');
       t.is(exit.reason, 'poweroff');
     } finally {
-      client.close();
-      await server.close();
-      if (vm.state === 'running' || vm.state === 'paused') await vm.stop();
-      vm.destroy();
+      await close();
     }
   });
 }
