@@ -12,6 +12,7 @@
  * call s3_resumed() on a stack of their own, with the IDT the guest saved.
  */
 #include "segments.h"
+#include "long_mode.h"
 
     .section .rodata
     .code16
@@ -65,33 +66,11 @@ s3_wake32:
     ljmpl $SEL_CODE32, $s3_wake_pm32
 
 s3_wake_pm32:
-    movw $SEL_DATA, %ax
-    movw %ax, %ds
-    movw %ax, %es
-    movw %ax, %ss
-    movl %cr4, %eax
-    orl $(1 << 5), %eax             /* PAE */
-    movl %eax, %cr4
-    movl $boot_pml4, %eax
-    movl %eax, %cr3
-    movl $0xC0000080, %ecx          /* IA32_EFER.LME */
-    rdmsr
-    orl $(1 << 8), %eax
-    wrmsr
-    movl %cr0, %eax
-    orl $((1 << 31) | (1 << 16)), %eax   /* PG | WP */
-    movl %eax, %cr0
-    ljmpl $SEL_CODE64, $s3_wake64
+    PM32_TO_LONG_MODE s3_wake64
 
     .code64
 s3_wake64:
-    movw $SEL_DATA, %ax
-    movw %ax, %ds
-    movw %ax, %es
-    movw %ax, %ss
-    xorw %ax, %ax
-    movw %ax, %fs
-    movw %ax, %gs
+    LONG_MODE_DATA_SEGMENTS
     leaq s3_stack_top(%rip), %rsp
     lidt s3_idtr(%rip)
     xorl %ebp, %ebp

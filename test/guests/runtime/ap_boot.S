@@ -7,6 +7,7 @@
  * number and a stack and calls the guest's entry.
  */
 #include "segments.h"
+#include "long_mode.h"
 
 #define AP_TRAMPOLINE_BASE 0x8000
 #define AP_STACK_SIZE 16384
@@ -29,23 +30,7 @@ ap_trampoline:
 
     .code32
 ap_tramp_pm32:
-    movw $SEL_DATA, %ax
-    movw %ax, %ds
-    movw %ax, %es
-    movw %ax, %ss
-    movl %cr4, %eax
-    orl $(1 << 5), %eax           /* PAE */
-    movl %eax, %cr4
-    movl $boot_pml4, %eax
-    movl %eax, %cr3
-    movl $0xC0000080, %ecx        /* IA32_EFER.LME */
-    rdmsr
-    orl $(1 << 8), %eax
-    wrmsr
-    movl %cr0, %eax
-    orl $((1 << 31) | (1 << 16)), %eax   /* PG | WP */
-    movl %eax, %cr0
-    ljmpl $SEL_CODE64, $ap_long_entry
+    PM32_TO_LONG_MODE ap_long_entry
 
     .balign 8
 ap_tramp_gdt_desc:
@@ -56,13 +41,7 @@ ap_trampoline_end:
     .text
     .code64
 ap_long_entry:
-    movw $SEL_DATA, %ax
-    movw %ax, %ds
-    movw %ax, %es
-    movw %ax, %ss
-    xorw %ax, %ax
-    movw %ax, %fs
-    movw %ax, %gs
+    LONG_MODE_DATA_SEGMENTS
     movl $1, %eax
     lock xaddl %eax, ap_next_slot(%rip)
     cmpl $AP_MAX, %eax

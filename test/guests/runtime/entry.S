@@ -6,6 +6,7 @@
  * runtime_start64 (C) on a 64-bit stack.
  */
 #include "segments.h"
+#include "long_mode.h"
 
 #define MB_HEADER_MAGIC 0x1BADB002
 #define MB_HEADER_FLAGS 0x00000003   /* bit 0: page-align modules, bit 1: memory info */
@@ -90,13 +91,7 @@ _start:
 
     .code64
 long_entry:
-    movw $SEL_DATA, %ax
-    movw %ax, %ds
-    movw %ax, %es
-    movw %ax, %ss
-    xorw %ax, %ax
-    movw %ax, %fs
-    movw %ax, %gs
+    LONG_MODE_DATA_SEGMENTS
     movabsq $boot_stack_top, %rsp
     xorl %ebp, %ebp
     call runtime_start64
