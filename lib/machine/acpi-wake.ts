@@ -10,8 +10,8 @@
  *    CS = vector >> 4 and IP = vector & 0xF.
  * Everything else is the INIT state the vCPU already has.
  */
-import * as abi from '../hypervisor/abi.generated.js';
 import type { Vcpu } from '../hypervisor/vcpu.js';
+import { setFlatProtectedMode32 } from './flat-protected-mode.js';
 import type { GuestMemory } from './guest-memory.js';
 
 /** FACS field offsets. */
@@ -47,12 +47,6 @@ export function setWakeEntryState(vcpu: Vcpu, entry: WakeEntry): void {
     return;
   }
   vcpu.cr0 = (vcpu.cr0 | 1n) & ~(1n << 31n);
-  vcpu.cr4 = 0n;
-  vcpu.efer = 0n;
-  const flat = abi.TSV_SEG_ATTR_S | abi.TSV_SEG_ATTR_P | abi.TSV_SEG_ATTR_DB | abi.TSV_SEG_ATTR_G;
-  vcpu.cs = { base: 0n, limit: 0xffff_ffff, selector: WAKE32_CS, attr: 0x0b | flat };
-  for (const seg of [abi.TSV_SEG_DS, abi.TSV_SEG_ES, abi.TSV_SEG_SS, abi.TSV_SEG_FS, abi.TSV_SEG_GS]) {
-    vcpu.setSegment(seg, { base: 0n, limit: 0xffff_ffff, selector: WAKE32_DS, attr: 0x03 | flat });
-  }
+  setFlatProtectedMode32(vcpu, WAKE32_CS, WAKE32_DS);
   vcpu.rip = BigInt(entry.address);
 }

@@ -12,9 +12,9 @@
  * Module: u64 paddr, size, cmdline_paddr, reserved. Memory map entry:
  * u64 addr, size; u32 type, reserved.
  */
-import * as abi from '../../hypervisor/abi.generated.js';
 import type { Vcpu } from '../../hypervisor/vcpu.js';
 import { HIGH_MEMORY_START } from '../addresses.js';
+import { setFlatProtectedMode32 } from '../flat-protected-mode.js';
 import { e820Map } from '../e820.js';
 import { BOOT_CMDLINE, BOOT_CMDLINE_MAX, placeHigh, PVH_START_INFO, ZERO_PAGE } from './boot-layout.js';
 import { ElfFormatError, isElf, parseElf } from './elf.js';
@@ -159,13 +159,7 @@ export function loadPvh(p: PvhLoadParams): PvhBoot {
 /** 32-bit protected mode, paging off, flat segments, interrupts off, EBX = start info. */
 export function setPvhEntryState(vcpu: Vcpu, boot: PvhBoot): void {
   vcpu.cr0 = 0x11n; // PE, and ET which is fixed to 1
-  vcpu.cr4 = 0n;
-  vcpu.efer = 0n;
-  const base = abi.TSV_SEG_ATTR_S | abi.TSV_SEG_ATTR_P | abi.TSV_SEG_ATTR_DB | abi.TSV_SEG_ATTR_G;
-  vcpu.cs = { base: 0n, limit: 0xffff_ffff, selector: PVH_CS, attr: 0x0b | base };
-  for (const seg of [abi.TSV_SEG_DS, abi.TSV_SEG_ES, abi.TSV_SEG_SS, abi.TSV_SEG_FS, abi.TSV_SEG_GS]) {
-    vcpu.setSegment(seg, { base: 0n, limit: 0xffff_ffff, selector: PVH_DS, attr: 0x03 | base });
-  }
+  setFlatProtectedMode32(vcpu, PVH_CS, PVH_DS);
   vcpu.rflags = 0x2n;
   vcpu.rbx = BigInt(boot.startInfo);
   vcpu.rip = BigInt(boot.entry);
