@@ -65,6 +65,9 @@ export const IRQ_ACPI_SCI = 9;
 export const IOAPIC_BASE = 0xfec0_0000;
 export const IOAPIC_SIZE = 0x1000;
 export const IOAPIC_ID = 0;
+/** HPET register block (IA-PC HPET 1.0a); the ACPI HPET table and the DSDT's PNP0103 device name it. */
+export const HPET_BASE = 0xfed0_0000;
+export const HPET_SIZE = 0x400;
 /** ISA IRQs of the platform devices. */
 export const IRQ_PIT = 0;
 export const IRQ_KEYBOARD = 1;

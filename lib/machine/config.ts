@@ -74,6 +74,11 @@ export interface MachineConfig {
    * nothing. Default false: the guest may suspend to RAM (ACPI S3), as on QEMU's pc machine.
    */
   disableS3?: boolean;
+  /**
+   * QEMU's -machine hpet=on|off (and -no-hpet): the HPET at 0xFED00000 with its ACPI table and
+   * DSDT device. Absent: DEFAULT_HPET.
+   */
+  hpet?: boolean;
   /** CPU model name; see CPU_MODELS in cpuid.ts. */
   cpuModel?: string;
   /** -cpu flags by canonical (dashed) name: true/false, or a number/string for valued flags; absent = the model's default. */
@@ -93,6 +98,8 @@ export const MIN_MEMORY_BYTES = 2 * MIB;
 /** RAM is one region below the 32-bit device window (pc-testdev at 0xff000000, future PCI hole at 0xc0000000). */
 export const MAX_MEMORY_BYTES = 0xc000_0000;
 export const MAX_ICOUNT_SHIFT = 10;
+/** Whether a machine has an HPET when the configuration does not say (docs/command-line.md explains the choice). */
+export const DEFAULT_HPET = true;
 /** Most vCPUs a machine can have (round-robin on one thread; APIC IDs stay below the xAPIC broadcast 0xff). */
 export const MAX_SMP_CPUS = 64;
 
@@ -193,6 +200,7 @@ export function validateMachineConfig(config: MachineConfig): void {
   }
   if (config.noShutdown !== undefined && typeof config.noShutdown !== 'boolean') fail('noShutdown must be a boolean');
   if (config.disableS3 !== undefined && typeof config.disableS3 !== 'boolean') fail('disableS3 must be a boolean');
+  if (config.hpet !== undefined && typeof config.hpet !== 'boolean') fail('hpet must be a boolean');
   if (config.rtcBase !== undefined) {
     const base = config.rtcBase as unknown;
     if (base !== 'utc' && base !== 'localtime') {

@@ -17,7 +17,7 @@ import { Uart16550 } from '../devices/uart16550.js';
 import { PlatformDevices } from './platform-devices.js';
 import { ACPI_PCI_HOTPLUG_BASE, COM_PORT_COUNT, GPE_PCI_HOTPLUG, IRQ_COM1, MP_TABLE_BASE, PORT_COM1, PORT_POST } from './addresses.js';
 import { Clock } from './clock.js';
-import { validateMachineConfig, type MachineConfig } from './config.js';
+import { DEFAULT_HPET, validateMachineConfig, type MachineConfig } from './config.js';
 import { BusConflictError, MachineConfigError } from './errors.js';
 import { buildCpuidTable } from './cpuid.js';
 import { e820Map, encodeE820Table } from './e820.js';
@@ -210,7 +210,7 @@ export class Machine {
       });
       this.pciHotplug.registers.attach(this.pio, ACPI_PCI_HOTPLUG_BASE);
       this.resettable.push(this.pciHotplug);
-      this.acpi = buildPcAcpiTables(config.smp, config.disableS3 !== true);
+      this.acpi = buildPcAcpiTables(config.smp, { s3: config.disableS3 !== true, hpet: config.hpet ?? DEFAULT_HPET });
       this.mpTable = buildPcMpTables(config.smp);
       for (const dev of config.devices) {
         try {
@@ -354,6 +354,7 @@ export class Machine {
       apicBus: this.localApics.bus,
       ramBytes: this.config.memoryBytes,
       rtcBase: this.config.rtcBase ?? 'utc',
+      hpet: this.config.hpet ?? DEFAULT_HPET,
       requestReset: () => this.onResetRequest(), // a guest-requested reset honours noReboot like a triple fault
       powerOff: () => this.guestShutdown({ status: 0, reason: 'poweroff' }),
       vectorPending: (vector) =>

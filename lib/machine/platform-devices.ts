@@ -3,11 +3,14 @@
  * IOAPIC on the machine's IRQ lines (ISA 0-15 to the PIC, every line to
  * its IOAPIC pin, IRQ 0 to pin 2), the 8254 PIT with port 0x61, the RTC
  * and CMOS, the i8042 (reset line), the ACPI PM registers and the GPE0
- * block (both drive the SCI).
+ * block (both drive the SCI), and the HPET when the machine has one (its
+ * LegacyReplacement route takes IRQ 0 and IRQ 8 from the PIT and the RTC).
  * The machine hands the 8259 pair to the local APICs (LINT0 / INTR).
  */
 import { AcpiGpe0 } from '../devices/acpi-gpe.js';
 import { AcpiPm } from '../devices/acpi-pm.js';
+import { Hpet } from '../devices/hpet.js';
+import { LegacyRoutedLine } from '../devices/hpet-legacy-route.js';
 import { I8042 } from '../devices/i8042.js';
 import { I8254Pit } from '../devices/i8254-pit.js';
 import { I8259Pair } from '../devices/i8259-pic.js';
@@ -31,6 +34,8 @@ export interface PlatformHost {
   apicBus: ApicBus;
   ramBytes: number;
   rtcBase: RtcBase;
+  /** The machine has an HPET (-machine hpet=on); absent: none. */
+  hpet?: boolean;
   /** The guest asked for a system reset (i8042 reset line). */
   requestReset(): void;
   /** The guest entered ACPI S5. */
@@ -52,6 +57,7 @@ export class PlatformDevices {
   readonly i8042: I8042;
   readonly acpiPm: AcpiPm;
   readonly gpe0: AcpiGpe0;
+  readonly hpet: Hpet | undefined;
 
   constructor(host: PlatformHost) {
     const { pio, mmio, irqs, clock } = host;
@@ -60,11 +66,14 @@ export class PlatformDevices {
     this.ioapic = new IoApic(host.apicBus);
     this.ioapic.attach(mmio);
     this.ioapic.connect(irqs);
-    this.pit = new I8254Pit(clock, irqs.line(IRQ_PIT), () => this.irqEdgeHeld(IRQ_PIT, host));
+    // With an HPET, IRQ 0 and IRQ 8 have a second driver: its LegacyReplacement route picks which one counts.
+    const irq0 = host.hpet === true ? new LegacyRoutedLine(irqs.line(IRQ_PIT)) : undefined;
+    const irq8 = host.hpet === true ? new LegacyRoutedLine(irqs.line(IRQ_RTC)) : undefined;
+    this.pit = new I8254Pit(clock, irq0?.legacy ?? irqs.line(IRQ_PIT), () => this.irqEdgeHeld(IRQ_PIT, host));
     this.pit.attach(pio);
     this.systemControl = new SystemControlPort(this.pit, clock);
     this.systemControl.attach(pio);
-    this.rtc = new Mc146818Rtc(clock, irqs.line(IRQ_RTC), { startSeconds: rtcStartSeconds(host.rtcBase), ramBytes: host.ramBytes });
+    this.rtc = new Mc146818Rtc(clock, irq8?.legacy ?? irqs.line(IRQ_RTC), { startSeconds: rtcStartSeconds(host.rtcBase), ramBytes: host.ramBytes });
     this.rtc.attach(pio);
     this.i8042 = new I8042(irqs.line(IRQ_KEYBOARD), irqs.line(IRQ_MOUSE), () => host.requestReset());
     this.i8042.attach(pio);
@@ -76,6 +85,17 @@ export class PlatformDevices {
     this.acpiPm.attach(pio);
     this.gpe0 = new AcpiGpe0(sci.source());
     this.gpe0.attach(pio, ACPI_GPE0_BLK);
+    this.hpet =
+      irq0 === undefined || irq8 === undefined
+        ? undefined
+        : new Hpet(clock, {
+            legacyIrq0: irq0,
+            legacyIrq8: irq8,
+            gsi: (n) => irqs.line(n),
+            apicBus: host.apicBus,
+            extendedDestId: () => this.ioapic.extendedDestId,
+          });
+    this.hpet?.attach(host.mmio);
   }
 
   /**
@@ -95,6 +115,6 @@ export class PlatformDevices {
 
   /** Everything to put back to power-on state on a system reset (the machine lowers the IRQ lines after). */
   get resettable(): Resettable[] {
-    return [this.pic, this.ioapic, this.pit, this.systemControl, this.rtc, this.i8042, this.acpiPm, this.gpe0];
+    return [this.pic, this.ioapic, this.pit, this.systemControl, this.rtc, this.i8042, this.acpiPm, this.gpe0, ...(this.hpet ? [this.hpet] : [])];
   }
 }

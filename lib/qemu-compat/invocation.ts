@@ -58,6 +58,8 @@ export interface QemuInvocation {
   noReboot: boolean;
   /** -icount shift=N: deterministic clock, 2^N ns per instruction. */
   icountShift?: number;
+  /** -machine hpet=on|off or -no-hpet (the last one given wins); undefined = the machine's default. */
+  hpet?: boolean;
   /** -rtc base=: where the RTC's calendar starts. */
   rtcBase?: RtcBase;
   /** -qmp servers, in the order given. */

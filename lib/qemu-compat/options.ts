@@ -13,7 +13,7 @@ import { cpuHelpText, parseCpuOption } from './cpu-option.js';
 import { buildDevice, deviceListText, devicePropertiesText, findDeviceModel } from './devices.js';
 import type { QemuInvocation } from './invocation.js';
 import { parseChardev, parseSerial } from './chardev.js';
-import { parseOptList, parseUint } from './opts.js';
+import { parseBool, parseOptList, parseUint } from './opts.js';
 import { MONITOR_OPTIONS } from './monitor-options.js';
 import { SESSION_OPTIONS } from './session-options.js';
 import { LOG_OPTIONS } from './log-options.js';
@@ -52,6 +52,15 @@ const RAM_ALIGN = 4096;
 const MACHINE_TYPES: ReadonlyArray<{ name: string; description: string }> = [
   { name: 'pc', description: 'PC-compatible machine with ISA devices, PIC, PIT, RTC and a 16550 UART' },
 ];
+
+/** A boolean -machine property, refused in QEMU's words for machine properties. */
+function parseMachineBool(key: string, value: string): boolean {
+  try {
+    return parseBool(key, value);
+  } catch {
+    throw new BadValue(`Parameter '${key}' expects 'on' or 'off'`);
+  }
+}
 
 function setAccel(inv: QemuInvocation, option: string, value: string | undefined, via: 'machine' | 'accel', list: QemuInvocation['accel']): void {
   // QEMU refuses to mix the two spellings, since the result would be ambiguous.
@@ -217,8 +226,8 @@ export const OPTIONS: readonly OptionSpec[] = [
   {
     names: ['machine', 'M'],
     takesArg: true,
-    argName: '[type=]pc[,accel=A[:A...]][,graphics=on|off]',
-    help: 'machine type and accelerator (-machine help lists types)',
+    argName: '[type=]pc[,accel=A[:A...]][,graphics=on|off][,hpet=on|off]',
+    help: 'machine type, accelerator and HPET (default on) (-machine help lists types)',
     handle(inv, value, spelled) {
       const opts = parseOptList(value, 'type');
       if (opts.wantsHelp) {
@@ -228,7 +237,7 @@ export const OPTIONS: readonly OptionSpec[] = [
         };
         return;
       }
-      opts.allowOnly(['type', 'accel', 'graphics']);
+      opts.allowOnly(['type', 'accel', 'graphics', 'hpet']);
       const type = opts.get('type');
       if (type !== undefined && !MACHINE_TYPES.some((t) => t.name === type)) {
         throw new BadValue(`unsupported machine type '${type}' (-machine help lists them)`);
@@ -237,6 +246,16 @@ export const OPTIONS: readonly OptionSpec[] = [
       opts.getBool('graphics');
       const accel = opts.get('accel');
       if (accel !== undefined) setAccel(inv, spelled, value, 'machine', accelListFromText(accel));
+      const hpet = opts.get('hpet');
+      if (hpet !== undefined) inv.hpet = parseMachineBool('hpet', hpet);
+    },
+  },
+  {
+    names: ['no-hpet'],
+    takesArg: false,
+    help: 'same as -machine hpet=off: no HPET, no ACPI HPET table',
+    handle(inv) {
+      inv.hpet = false;
     },
   },
   {

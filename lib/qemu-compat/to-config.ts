@@ -56,6 +56,7 @@ export function toMachineConfig(inv: QemuInvocation, host: HostEnvironment = {})
   if (inv.noShutdown) config.noShutdown = true;
   if (inv.icountShift !== undefined) config.clock = { mode: 'icount', shift: inv.icountShift };
   if (inv.rtcBase !== undefined) config.rtcBase = inv.rtcBase;
+  if (inv.hpet !== undefined) config.hpet = inv.hpet;
   // The last -global PIIX4_PM.disable_s3 wins, as QEMU applies them in order.
   const disableS3 = inv.globals.filter((g) => g.driver === 'PIIX4_PM' && g.property === 'disable_s3').pop();
   if (disableS3 !== undefined && Number(disableS3.value) !== 0) config.disableS3 = true;

@@ -31,6 +31,8 @@ export interface RunGuestOptions {
   pciSysfsRoot?: string;
   /** Where the VFIO container and group nodes are looked up (a fake /dev/vfio). */
   vfioRoot?: string;
+  /** -machine hpet=on|off (absent: the machine's default). */
+  hpet?: boolean;
   /** Backend (default interp). */
   accel?: MachineConfig['accel'];
   /** Called once the run ended, before the machine is destroyed (read counters, device state). */
@@ -83,6 +85,7 @@ export async function runKernel(kernel: string, opts: RunGuestOptions = {}, labe
     ...(opts.pciSysfsRoot !== undefined ? { pciSysfsRoot: opts.pciSysfsRoot } : {}),
     ...(opts.vfioRoot !== undefined ? { vfioRoot: opts.vfioRoot } : {}),
     ...(opts.accel !== undefined ? { accel: opts.accel } : {}),
+    ...(opts.hpet !== undefined ? { hpet: opts.hpet } : {}),
   };
   const machine = new Machine(config);
   let timedOut = false;

@@ -2,24 +2,28 @@
  * Lays the ACPI tables out in one block of guest memory: the RSDP at the
  * block's start (the block lives in 0xE0000-0xFFFFF, where an OS without
  * EFI scans for "RSD PTR "), then the RSDT and XSDT pointing at the FADT
- * and MADT, the FADT pointing at the FACS and DSDT.
+ * and MADT (and the HPET table when the machine has one), the FADT pointing
+ * at the FACS and DSDT.
  */
 import { acpiTable, rsdp, RSDP_V2_LENGTH } from './acpi-table.js';
 import { buildDsdt, type DsdtParams } from './dsdt.js';
 import { buildFacs, buildFadt, type FadtParams } from './fadt.js';
+import { buildHpetTable, type HpetTableParams } from './hpet-table.js';
 import { buildMadt, type MadtParams } from './madt.js';
 
 export interface AcpiParams {
   madt: MadtParams;
   fadt: Omit<FadtParams, 'facsAddress' | 'dsdtAddress'>;
   dsdt: DsdtParams;
+  /** The HPET description table; absent: the machine has no HPET. */
+  hpet?: HpetTableParams;
 }
 
 export interface AcpiLayout {
   base: number;
   bytes: Uint8Array;
   rsdpAddress: number;
-  tables: Record<'RSDT' | 'XSDT' | 'FACP' | 'APIC' | 'FACS' | 'DSDT', number>;
+  tables: Record<'RSDT' | 'XSDT' | 'FACP' | 'APIC' | 'FACS' | 'DSDT', number> & { HPET?: number };
 }
 
 const align = (n: number, a: number): number => Math.ceil(n / a) * a;
@@ -40,7 +44,9 @@ export function buildAcpiTables(base: number, p: AcpiParams): AcpiLayout {
   const fadt = buildFadt({ ...p.fadt, facsAddress, dsdtAddress });
   const fadtAddress = place(fadt.length);
   const madtAddress = place(madt.length);
-  const pointed = [fadtAddress, madtAddress];
+  const hpet = p.hpet === undefined ? undefined : buildHpetTable(p.hpet);
+  const hpetAddress = hpet === undefined ? undefined : place(hpet.length);
+  const pointed = hpetAddress === undefined ? [fadtAddress, madtAddress] : [fadtAddress, madtAddress, hpetAddress];
   const rsdtBody = new Uint8Array(pointed.length * 4);
   const xsdtBody = new Uint8Array(pointed.length * 8);
   pointed.forEach((addr, i) => {
@@ -58,12 +64,21 @@ export function buildAcpiTables(base: number, p: AcpiParams): AcpiLayout {
   put(dsdtAddress, dsdt);
   put(fadtAddress, fadt);
   put(madtAddress, madt);
+  if (hpet !== undefined) put(hpetAddress!, hpet);
   put(rsdtAddress, rsdt);
   put(xsdtAddress, xsdt);
   return {
     base,
     bytes,
     rsdpAddress: base,
-    tables: { RSDT: rsdtAddress, XSDT: xsdtAddress, FACP: fadtAddress, APIC: madtAddress, FACS: facsAddress, DSDT: dsdtAddress },
+    tables: {
+      RSDT: rsdtAddress,
+      XSDT: xsdtAddress,
+      FACP: fadtAddress,
+      APIC: madtAddress,
+      FACS: facsAddress,
+      DSDT: dsdtAddress,
+      ...(hpetAddress === undefined ? {} : { HPET: hpetAddress }),
+    },
   };
 }

@@ -1,7 +1,8 @@
 /**
  * The DSDT: the PCI root bridge \_SB.PCI0 (PNP0A03) with the resources it
  * forwards (_CRS) and its interrupt routing (_PRT, one entry per slot and
- * pin naming the GSI directly), the ACPI PCI hotplug slots and GPE method
+ * pin naming the GSI directly), the HPET (PNP0103) with its register block
+ * when the machine has one, the ACPI PCI hotplug slots and GPE method
  * (pci-hotplug-aml.ts) when the machine offers hot plug, and the \_S3 and
  * \_S5 sleep packages whose value the OS writes into PM1a_CNT.SLP_TYP to
  * suspend to RAM and to power off.
@@ -9,7 +10,7 @@
 import { acpiTable } from './acpi-table.js';
 import { concat, device, eisaId, integer, name, pkg, scope, type Aml } from './aml.js';
 import { pciHotplugGpeScope, pciHotplugTerms, type PciHotplugAmlParams } from './pci-hotplug-aml.js';
-import { dwordMemory, ioPorts, resourceTemplate, wordBusNumber, wordIo } from './resource-template.js';
+import { dwordMemory, ioPorts, memory32Fixed, resourceTemplate, wordBusNumber, wordIo } from './resource-template.js';
 
 export const DSDT_REVISION = 2; // 64-bit AML integers
 
@@ -32,6 +33,17 @@ export interface DsdtParams {
   s5SleepType: number;
   /** SLP_TYP for S3 (suspend to RAM); absent: no \_S3, the OS does not offer it. */
   s3SleepType?: number;
+  /** The HPET's register block (absent: no HPET device). */
+  hpet?: { base: number; size: number };
+}
+
+/** \_SB.HPET: the PNP ID Linux's and Windows' HPET drivers look for, and the block it decodes. */
+export function hpetDevice(hpet: { base: number; size: number }): Aml {
+  return device('HPET', [
+    name('_HID', eisaId('PNP0103')),
+    name('_UID', integer(0)),
+    name('_CRS', resourceTemplate([memory32Fixed(hpet.base, hpet.size, false)])),
+  ]);
 }
 
 const LEGACY_VGA_BASE = 0xa0000;
@@ -71,7 +83,7 @@ export function pciRootBridge(pci: PciRootParams): Aml {
 
 export function buildDsdt(p: DsdtParams): Uint8Array {
   const aml = concat([
-    scope('\\_SB', [pciRootBridge(p.pci)]),
+    scope('\\_SB', [pciRootBridge(p.pci), ...(p.hpet === undefined ? [] : [hpetDevice(p.hpet)])]),
     ...(p.pci.hotplug === undefined ? [] : [pciHotplugGpeScope(p.pci.hotplug, '\\_SB.PCI0')]),
     ...(p.s3SleepType === undefined ? [] : [name('\\_S3', pkg([integer(p.s3SleepType), integer(p.s3SleepType), integer(0), integer(0)]))]),
     name('\\_S5', pkg([integer(p.s5SleepType), integer(p.s5SleepType), integer(0), integer(0)])),

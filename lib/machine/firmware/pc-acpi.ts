@@ -2,7 +2,7 @@
  * The ACPI tables of tsvisor's PC: N local APICs (APIC ID = vCPU index),
  * the IOAPIC, the PIIX4-style PM block of lib/devices/acpi-pm.ts with the
  * GPE0 block, the PCI root bridge with the machine's BAR windows, INTx
- * routing and ACPI hotplug slots, reset
+ * routing and ACPI hotplug slots, the HPET when there is one, reset
  * through 0xCF9. Written into guest RAM at ACPI_TABLES_BASE; the same
  * machine described as MP tables goes to MP_TABLE_BASE.
  */
@@ -22,6 +22,8 @@ import {
   ACPI_TABLES_END,
   GPE_PCI_HOTPLUG,
   GSI_PIT,
+  HPET_BASE,
+  HPET_SIZE,
   IOAPIC_BASE,
   IOAPIC_ID,
   IRQ_ACPI_SCI,
@@ -36,13 +38,21 @@ import {
 } from '../addresses.js';
 import { buildAcpiTables, type AcpiLayout } from './acpi.js';
 import { buildMpTables } from './mptable.js';
+import { HPET_MIN_TICK, hpetCapabilities } from '../../devices/hpet.js';
 import { INTI_ACTIVE_HIGH, INTI_LEVEL, type InterruptOverride } from './madt.js';
 
 /** CMOS index of the RTC's century byte. */
 const CMOS_CENTURY = 0x32;
 
-/** The tables of the PC machine with `cpus` LAPICs; `s3`: the DSDT offers \_S3 (suspend to RAM). */
-export function buildPcAcpiTables(cpus: number, s3: boolean): AcpiLayout {
+export interface PcAcpiOptions {
+  /** The DSDT offers \_S3 (suspend to RAM). */
+  s3: boolean;
+  /** The machine has the HPET: the HPET table and the DSDT's PNP0103 device describe it. */
+  hpet: boolean;
+}
+
+/** The tables of the PC machine with `cpus` LAPICs. */
+export function buildPcAcpiTables(cpus: number, { s3, hpet }: PcAcpiOptions): AcpiLayout {
   // The SCI and the PCI INTx GSIs are level-triggered and, as the PIIX4 drives them to the IOAPIC, active high.
   const levelHigh = INTI_LEVEL | INTI_ACTIVE_HIGH;
   const overrides: InterruptOverride[] = [
@@ -82,7 +92,11 @@ export function buildPcAcpiTables(cpus: number, s3: boolean): AcpiLayout {
       },
       s5SleepType: ACPI_SLP_TYP_S5,
       ...(s3 ? { s3SleepType: ACPI_SLP_TYP_S3 } : {}),
+      ...(hpet ? { hpet: { base: HPET_BASE, size: HPET_SIZE } } : {}),
     },
+    ...(hpet
+      ? { hpet: { eventTimerBlockId: Number(hpetCapabilities() & 0xffff_ffffn), baseAddress: HPET_BASE, number: 0, minimumTick: HPET_MIN_TICK } }
+      : {}),
   });
   if (ACPI_TABLES_BASE + layout.bytes.length > ACPI_TABLES_END) throw new Error(`ACPI tables (${layout.bytes.length} bytes) overflow their area`);
   return layout;

@@ -1,12 +1,13 @@
 /**
  * Resource descriptors (ACPI 6.x §6.4) for _CRS buffers: the ones a PCI
- * root bridge needs. resourceTemplate() appends the end tag and wraps the
+ * root bridge and the HPET need. resourceTemplate() appends the end tag and wraps the
  * descriptors in an AML Buffer.
  */
 import { buffer, concat, type Aml } from './aml.js';
 
 const LARGE_WORD_ADDRESS = 0x88;
 const LARGE_DWORD_ADDRESS = 0x87;
+const LARGE_MEMORY32_FIXED = 0x86;
 const SMALL_IO = 0x47; // tag 0x08 << 3 | length 7
 const SMALL_END = 0x79; // tag 0x0f << 3 | length 1
 
@@ -39,6 +40,11 @@ export function wordIo(min: number, max: number): number[] {
 /** Memory window; type-specific flags: bit 0 read-write, bits 2:1 cacheability (1 = cacheable, 0 = non-cacheable). */
 export function dwordMemory(min: number, max: number, cacheable: boolean): number[] {
   return addressSpace(LARGE_DWORD_ADDRESS, 4, RESOURCE_TYPE_MEMORY, 0x01 | (cacheable ? 0x02 : 0), min, max);
+}
+
+/** A fixed 32-bit memory range a device decodes (Memory32Fixed); `writable` false = read-only. */
+export function memory32Fixed(base: number, length: number, writable: boolean): number[] {
+  return [LARGE_MEMORY32_FIXED, ...le(9, 2), writable ? 1 : 0, ...le(base, 4), ...le(length, 4)];
 }
 
 /** Fixed I/O ports with 16-bit decode. */
