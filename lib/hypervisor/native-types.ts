@@ -42,7 +42,20 @@ export interface NativeVm {
   invalidateCode(gpa: number, length: number): void;
   /** The kvm backend: the guest TSC rate KVM runs at (KVM_GET_TSC_KHZ), 0 when unknown. */
   tscKhz?(): number;
+  /** The interp backend: the block JIT's settings and totals so far (docs/jit.md). */
+  jitStats?(): JitStats;
   destroy(): void;
+}
+
+export interface JitStats {
+  /** Translating at all (x86-64 host, TSVISOR_JIT not off, executable memory available). */
+  enabled: boolean;
+  /** Block entries before a block is translated (0: at its first execution). */
+  threshold: number;
+  blocks: number;
+  runs: number;
+  codeBytes: number;
+  flushes: number;
 }
 
 export interface NativeVcpu {

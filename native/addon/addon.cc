@@ -37,6 +37,7 @@ class VmWrap : public Napi::ObjectWrap<VmWrap> {
                                     InstanceMethod("setMsrExitRanges", &VmWrap::SetMsrExitRanges),
                                     InstanceMethod("createVcpu", &VmWrap::CreateVcpu),
                                     InstanceMethod("invalidateCode", &VmWrap::InvalidateCode),
+                                    InstanceMethod("jitStats", &VmWrap::JitStats),
                                     InstanceMethod("destroy", &VmWrap::Destroy)});
     ctor = new Napi::FunctionReference(Napi::Persistent(f));
     return f;
@@ -128,6 +129,19 @@ class VmWrap : public Napi::ObjectWrap<VmWrap> {
     double len = number_arg(info, 1, "length");
     v->invalidate_range((uint64_t)gpa, (uint64_t)len);
     return env.Undefined();
+  }
+
+  Napi::Value JitStats(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    const tsv::jit::Stats st = tsv::jit::stats(vm(env)->jit_state());
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("enabled", Napi::Boolean::New(env, st.enabled));
+    o.Set("threshold", Napi::Number::New(env, st.threshold));
+    o.Set("blocks", Napi::Number::New(env, (double)st.blocks));
+    o.Set("runs", Napi::Number::New(env, (double)st.runs));
+    o.Set("codeBytes", Napi::Number::New(env, (double)st.code_bytes));
+    o.Set("flushes", Napi::Number::New(env, (double)st.flushes));
+    return o;
   }
 
   Napi::Value Destroy(const Napi::CallbackInfo& info) {

@@ -163,13 +163,18 @@ struct Block {
   uint32_t count;
   bool valid;
   bool no_chain_in;  // starts with a D_ALONE instruction: always entered through the run loop
+  // block JIT (cpu/jit): entries counted towards translation, the first instruction's own handler
+  // (insns[0].fn is the counting handler or a translation meanwhile), the translation's bookkeeping
+  uint32_t heat;
+  Handler jit_orig0;
+  void* jit;
   // Blocks are allocated with room for count + 1 instructions only (the
   // decoder builds into a full-size scratch block first).
   Insn insns[MAX_BLOCK_INSNS + 1];
 
   static size_t bytes_for(uint32_t n) { return offsetof(Block, insns) + (n + 1) * sizeof(Insn); }
   static Block* clone(const Block& scratch);
-  static void destroy(Block* b) { ::operator delete(b); }
+  static void destroy(Block* b);
 };
 
 // The thrown object for guest exceptions and deep exits (MMIO). The vCPU

@@ -99,6 +99,7 @@ static Block* build_block(Cpu& c, uint64_t lin, uint64_t phys, const uint8_t* ho
   b->insns[n].fn = end_of_sequence;
   b->insns[n].off = (uint16_t)pos;
   Block* out = Block::clone(*b);
+  jit_attach(*c.vm, out);
   c.vm->add_block(out, phys & ~0xfffull);
   return out;
 }

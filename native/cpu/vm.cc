@@ -5,11 +5,12 @@
 
 namespace tsv {
 
-Vm::Vm(uint8_t* vm_state) : state_(vm_state) {}
+Vm::Vm(uint8_t* vm_state) : state_(vm_state), jit_(jit::create_state()) {}
 
 Vm::~Vm() {
   for (auto& kv : blocks_) Block::destroy(kv.second);
   collect_garbage();
+  jit::destroy_state(jit_);  // after the blocks: they point into its code
 }
 
 void Vm::detach(Cpu* c) { cpus_.erase(std::remove(cpus_.begin(), cpus_.end(), c), cpus_.end()); }
@@ -109,6 +110,11 @@ void Vm::cpuid(uint32_t fn, uint32_t idx, uint32_t out[4]) const {
 
 void Vm::set_msr_exit_ranges(const uint32_t* pairs, size_t count) {
   msr_ranges_.assign(pairs, pairs + (count & ~size_t(1)));
+}
+
+void Block::destroy(Block* b) {
+  jit_forget(b);
+  ::operator delete(b);
 }
 
 Block* Block::clone(const Block& s) {

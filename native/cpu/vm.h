@@ -9,6 +9,7 @@
 #include <vector>
 #include "cpu/cpu.h"
 #include "cpu/features.h"
+#include "cpu/jit/jit.h"
 
 // Internal to the addon: hidden symbols make calls between the backend's files direct (no PLT).
 #if defined(__GNUC__)
@@ -77,6 +78,8 @@ class Vm {
   void collect_garbage();  // frees blocks invalidated while possibly executing
   uint64_t code_gen() const { return code_gen_; }
 
+  jit::State* jit_state() const { return jit_; }
+
   void attach(Cpu* c) { cpus_.push_back(c); }
   void detach(Cpu* c);
 
@@ -98,6 +101,7 @@ class Vm {
   std::vector<Block*> graveyard_;
   std::vector<Cpu*> cpus_;
   uint64_t code_gen_ = 1;
+  jit::State* jit_ = nullptr;
   uint64_t code_bytes_ = 0;
   static constexpr uint64_t kMaxCodeBytes = 128ull << 20;
 
