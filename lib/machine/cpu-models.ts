@@ -58,7 +58,8 @@ const TSVISOR_IDENTITY = {
   model: 15,
   stepping: 1,
   brand: TSVISOR_BRAND,
-  maxBasicLeaf: 0xd,
+  // up to leaf 0x16: the TSC and crystal clock frequencies (lib/machine/cpuid.ts tscFrequencyLeaves)
+  maxBasicLeaf: 0x16,
   maxExtendedLeaf: 0x8000_0008,
 } as const;
 

@@ -9,6 +9,8 @@ import type { CpuidEntry } from '../hypervisor/vm.js';
 import { FEATURE_BITS, FEATURES, type FeatureRegister } from './cpu-features.js';
 import { cpuModelDefinition, CPU_MODEL_DEFINITIONS, TSVISOR_BRAND } from './cpu-models.js';
 import { MachineConfigError } from './errors.js';
+import { DEFAULT_TSC_KHZ } from './clock.js';
+import { APIC_BUS_HZ } from '../devices/lapic-registers.js';
 
 export { FEATURES, CORE_CPU_FLAGS } from './cpu-features.js';
 
@@ -72,6 +74,35 @@ export interface CpuidOptions {
   features?: ReadonlySet<string>;
   /** Hypervisor leaves 0x40000000+ (KVM from lib/paravirt, Hyper-V from lib/hyperv); non-empty sets the hypervisor bit. */
   hypervisorLeaves?: readonly CpuidEntry[];
+  /** The guest TSC rate (the machine clock's), for leaves 0x15/0x16; default DEFAULT_TSC_KHZ. */
+  tscKhz?: number;
+  /** The core crystal clock, which feeds the local APIC timer, for leaf 0x15; default APIC_BUS_HZ. */
+  crystalHz?: number;
+}
+
+function gcd(a: number, b: number): number {
+  while (b !== 0) [a, b] = [b, a % b];
+  return a;
+}
+
+/**
+ * Leaves 0x15 (TSC / core crystal clock ratio, crystal Hz) and 0x16 (base, maximum and bus
+ * frequency in MHz), or undefined when the TSC rate is not an exact ratio of the crystal that a
+ * guest can compute. Linux takes its TSC rate from them instead of calibrating against the PIT
+ * (native_calibrate_tsc: crystal kHz x EBX / EAX in 32-bit arithmetic, so the product must fit),
+ * and programs the local APIC timer at the crystal rate without measuring it either.
+ */
+export function tscFrequencyLeaves(tscKhz: number, crystalHz: number): { l15: [number, number, number]; l16: [number, number, number] } | undefined {
+  if (!Number.isInteger(tscKhz) || tscKhz <= 0 || !Number.isInteger(crystalHz) || crystalHz <= 0 || crystalHz % 1000 !== 0 || crystalHz > 0xffff_ffff) return undefined;
+  const crystalKhz = crystalHz / 1000;
+  const g = gcd(tscKhz, crystalKhz);
+  const numerator = tscKhz / g;
+  const denominator = crystalKhz / g;
+  if (crystalKhz * numerator > 0xffff_ffff) return undefined;
+  // 0x16 holds whole MHz (16 bits each): only a rate it states exactly.
+  if (tscKhz % 1000 !== 0 || tscKhz / 1000 > 0xffff || crystalHz % 1_000_000 !== 0) return undefined;
+  const tscMhz = tscKhz / 1000;
+  return { l15: [denominator, numerator, crystalHz], l16: [tscMhz, tscMhz, crystalHz / 1_000_000] };
 }
 
 export function buildCpuidTable(options: CpuidOptions = {}): CpuidEntry[] {
@@ -118,6 +149,14 @@ export function buildCpuidTable(options: CpuidOptions = {}): CpuidEntry[] {
   const xsave = (feat('leaf1Ecx') & (1 << FEATURES.leaf1Ecx.XSAVE)) !== 0;
   leaf(0xd, xsave ? XCR0_SUPPORTED : 0, xsave ? XSAVE_AREA_BYTES : 0, xsave ? XSAVE_AREA_BYTES : 0, 0, 0, true);
   leaf(0xd, xsave ? 1 : 0, 0, 0, 0, 1, true);
+  // Leaves 0xE-0x14 (reserved, resource director, SGX, processor trace): nothing to report.
+  for (let fn = 0xe; fn <= Math.min(def.maxBasicLeaf, 0x14); fn++) leaf(fn, 0, 0, 0, 0);
+  if (def.maxBasicLeaf >= 0x15) {
+    // The TSC runs at a fixed ratio of the crystal clock that drives the local APIC timer.
+    const f = tscFrequencyLeaves(options.tscKhz ?? DEFAULT_TSC_KHZ, options.crystalHz ?? APIC_BUS_HZ);
+    leaf(0x15, f?.l15[0] ?? 0, f?.l15[1] ?? 0, f?.l15[2] ?? 0, 0);
+    if (def.maxBasicLeaf >= 0x16) leaf(0x16, f?.l16[0] ?? 0, f?.l16[1] ?? 0, f?.l16[2] ?? 0, 0);
+  }
 
   // Extended leaves: AMD repeats the vendor in 0x80000000 and the legacy leaf 1 EDX bits in
   // 0x80000001 EDX; Intel returns zeros there.

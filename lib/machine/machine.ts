@@ -166,7 +166,10 @@ export class Machine {
       const vcpus: Vcpu[] = [];
       for (let i = 0; i < config.smp; i++) {
         this.cpuidTables.push(
-          buildCpuidTable({ apicId: i, logicalProcessors: config.smp, model: config.cpuModel, features: this.cpu.coreFeatures, hypervisorLeaves: hvLeaves }),
+          buildCpuidTable({
+            apicId: i, logicalProcessors: config.smp, model: config.cpuModel, features: this.cpu.coreFeatures, hypervisorLeaves: hvLeaves,
+            tscKhz: this.clock.tscKhz, crystalHz: APIC_BUS_HZ,
+          }),
         );
         vcpus.push(this.vm.createVcpu(i));
       }

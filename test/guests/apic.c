@@ -163,6 +163,43 @@ static void timer_periodic(void)
     apic_write(APIC_TIMER_INITIAL, 0);
 }
 
+/*
+ * CPUID.15H: the TSC runs at EBX/EAX times the core crystal clock, and the timer (divide by 1)
+ * counts at the crystal clock; CPUID.16H gives the base frequency in MHz. Linux takes the TSC
+ * and timer rates from these leaves instead of measuring them, so they must be what the
+ * hardware does.
+ */
+static void timer_crystal(void)
+{
+    if (cpuid(0, 0).a < 0x16) {
+        report_info("CPUID.15H/16H not offered: skipped");
+        return;
+    }
+    struct cpuid_regs r = cpuid(0x15, 0);
+    if (!r.a || !r.b || !r.c) {
+        report_info("CPUID.15H: no TSC/crystal ratio enumerated");
+        return;
+    }
+    report(1, "CPUID.15H: TSC = crystal x %u/%u, crystal %u Hz", r.b, r.a, r.c);
+    apic_write(APIC_TIMER_DIVIDE, 0xb);   /* divide by 1 */
+    apic_write(APIC_LVT_TIMER, APIC_LVT_MASKED | V_TIMER);
+    apic_write(APIC_TIMER_INITIAL, 0xffffffff);
+    u32 c0 = apic_read(APIC_TIMER_CURRENT);
+    u64 t0 = rdtsc();
+    for (volatile int i = 0; i < 200000; i++) { }
+    u32 c1 = apic_read(APIC_TIMER_CURRENT);
+    u64 t1 = rdtsc();
+    apic_write(APIC_TIMER_INITIAL, 0);
+    /* TSC ticks x EAX = timer ticks x EBX, within 1 % (the reads of the two counters are a few instructions apart) */
+    u64 ticks = c0 - c1, tsc = t1 - t0;
+    u64 lhs = tsc * r.a, rhs = ticks * r.b;
+    u64 diff = lhs > rhs ? lhs - rhs : rhs - lhs;
+    report(ticks > 0 && diff * 100 <= rhs, "timer ticks %lu x %u/%u match TSC ticks %lu", ticks, r.b, r.a, tsc);
+    struct cpuid_regs f = cpuid(0x16, 0);
+    report((u64)f.a * 1000000 == (u64)r.c * r.b / r.a && f.b >= f.a,
+           "CPUID.16H: base %u MHz (max %u, bus %u) is the TSC rate", f.a, f.b, f.c);
+}
+
 static void timer_tsc_deadline(void)
 {
     unsigned start = hits[V_TIMER];
@@ -264,6 +301,7 @@ int main(void)
     esr();
     timer_one_shot();
     timer_periodic();
+    timer_crystal();
     timer_tsc_deadline();
     relocation();
     x2apic();

@@ -22,6 +22,9 @@ test('apic: registers, self-IPIs, TPR masking, ESR, timer modes, x2APIC (icount)
   t.true(r.serial.includes('INFO: CPUID.1:ECX.x2APIC 1, TSC-deadline 1'));
   t.true(r.serial.includes('PASS: x2APIC ICR IPI delivered'), 'x2APIC section ran');
   t.regex(r.serial, /PASS: TSC-deadline interrupt at TSC \d+ >= \d+/);
+  t.true(r.serial.includes('PASS: CPUID.15H: TSC = crystal x 2/1, crystal 1000000000 Hz'));
+  t.regex(r.serial, /PASS: timer ticks \d+ x 2\/1 match TSC ticks \d+/);
+  t.true(r.serial.includes('PASS: CPUID.16H: base 2000 MHz (max 2000, bus 1000) is the TSC rate'));
 });
 
 test('apic: the same run in icount mode is reproducible', async (t) => {

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { buildCpuidTable, checkCpuModel, cpuSignature, CPU_BRAND, FEATURES } from '../../lib/machine/cpuid.js';
+import { buildCpuidTable, checkCpuModel, cpuSignature, CPU_BRAND, FEATURES, tscFrequencyLeaves } from '../../lib/machine/cpuid.js';
 import { effectiveCoreFeatures } from '../../lib/machine/cpu-models.js';
 import type { CpuidEntry } from '../../lib/hypervisor/vm.js';
 
@@ -14,7 +14,7 @@ test('vendor, max leaves, signature, APIC ID', (t) => {
   const table = buildCpuidTable({ apicId: 3 });
   const l0 = leaf(table, 0);
   t.is(regText(l0.ebx, l0.edx, l0.ecx), 'GenuineIntel');
-  t.is(l0.eax, 0xd);
+  t.is(l0.eax, 0x16);
   const l1 = leaf(table, 1);
   t.is((l1.eax >> 8) & 0xf, 6);
   t.is(l1.ebx >>> 24, 3);
@@ -111,7 +111,7 @@ test('kvm64: QEMU\'s identity and features (without VME, MCA: not implemented)',
 test('max and host: every implemented feature, tsvisor\'s identity', (t) => {
   for (const model of ['max', 'host']) {
     const table = buildCpuidTable({ model });
-    t.deepEqual(identity(table), { vendor: 'GenuineIntel', signature: 0x6f1, brand: CPU_BRAND, levels: [0xd, 0x80000008] });
+    t.deepEqual(identity(table), { vendor: 'GenuineIntel', signature: 0x6f1, brand: CPU_BRAND, levels: [0x16, 0x80000008] });
     const l1 = leaf(table, 1);
     t.is(l1.edx, (buildCpuidTable().find((e) => e.function === 1)!.edx | b(7, 12, 17)) >>> 0, 'base + MCE, MTRR, PSE36');
     t.is(l1.ecx, (leaf(buildCpuidTable(), 1).ecx | b(30)) >>> 0, 'base + RDRAND');
@@ -121,6 +121,33 @@ test('max and host: every implemented feature, tsvisor\'s identity', (t) => {
     t.is(leaf(table, 0x80000008).eax, 40 | (57 << 8), '57-bit linear addresses with LA57');
     t.is(l7.edx, b(29), 'ARCH_CAPABILITIES');
   }
+});
+
+test('leaves 0x15/0x16: the TSC is 2x the 1 GHz crystal that drives the APIC timer; 2000 MHz base and maximum', (t) => {
+  for (const model of [undefined, 'max', 'host']) {
+    const table = buildCpuidTable({ model });
+    const l15 = leaf(table, 0x15);
+    t.deepEqual([l15.eax, l15.ebx, l15.ecx, l15.edx], [1, 2, 1_000_000_000, 0], `${model ?? 'base'}: denominator, numerator, crystal Hz`);
+    const l16 = leaf(table, 0x16);
+    t.deepEqual([l16.eax, l16.ebx, l16.ecx, l16.edx], [2000, 2000, 1000, 0], `${model ?? 'base'}: base, max, bus MHz`);
+    for (let fn = 0xe; fn <= 0x14; fn++) t.deepEqual([leaf(table, fn).eax, leaf(table, fn).ebx, leaf(table, fn).ecx, leaf(table, fn).edx], [0, 0, 0, 0], `leaf 0x${fn.toString(16)} empty`);
+  }
+  // the machine's own rate (a KVM backend's) is stated as a reduced ratio
+  const kvm = buildCpuidTable({ tscKhz: 2_400_000, crystalHz: 1_000_000_000 });
+  t.deepEqual([leaf(kvm, 0x15).eax, leaf(kvm, 0x15).ebx], [5, 12]);
+  t.is(leaf(kvm, 0x16).eax, 2400);
+  // QEMU's models stop at leaf 0xD
+  for (const model of ['qemu64', 'kvm64']) t.is(buildCpuidTable({ model }).find((e) => e.function === 0x15), undefined, model);
+});
+
+test('leaves 0x15/0x16 stay zero for a TSC rate a guest could not compute exactly', (t) => {
+  // 2899.998 MHz: crystal kHz x numerator overflows Linux's 32-bit product, and 0x16 holds whole MHz
+  t.is(tscFrequencyLeaves(2_899_998, 1_000_000_000), undefined);
+  const table = buildCpuidTable({ tscKhz: 2_899_998 });
+  t.deepEqual([leaf(table, 0x15).eax, leaf(table, 0x15).ebx, leaf(table, 0x15).ecx], [0, 0, 0]);
+  t.deepEqual([leaf(table, 0x16).eax, leaf(table, 0x16).ebx, leaf(table, 0x16).ecx], [0, 0, 0]);
+  t.is(tscFrequencyLeaves(2_000_000, 999_999), undefined, 'crystal not a whole kHz');
+  t.deepEqual(tscFrequencyLeaves(3_000_000, 25_000_000), { l15: [1, 120, 25_000_000], l16: [3000, 3000, 25] });
 });
 
 test('LA57 only in max/host, and through the -cpu edits', (t) => {
