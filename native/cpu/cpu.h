@@ -295,6 +295,19 @@ struct Cpu {
   // cache spares them the page walk (they still go through the code-overlap check)
   static constexpr int CW_SIZE = 64;
   TlbEntry tlb_cw[2][CW_SIZE];
+  // Linear pages (hashed to CODE_SEEN_BITS) holding code that a jcache entry or a branch link
+  // made since the last new_gen() may lead to: INVLPG of any other page leaves them valid
+  // (Linux's text_poke flushes its temporary mapping, never executed, once per patch).
+  static constexpr unsigned CODE_SEEN_BITS = 4096;
+  uint64_t code_seen[CODE_SEEN_BITS / 64];
+  void note_code_page(uint64_t lin) {
+    const uint64_t h = (lin >> 12) & (CODE_SEEN_BITS - 1);
+    code_seen[h >> 6] |= 1ull << (h & 63);
+  }
+  bool code_page_seen(uint64_t lin) const {
+    const uint64_t h = (lin >> 12) & (CODE_SEEN_BITS - 1);
+    return (code_seen[h >> 6] >> (h & 63)) & 1;
+  }
 
   int id;
   Block* scratch_block;  // decode buffer
@@ -394,7 +407,8 @@ TSV_INLINE const Insn* chain(Cpu& c, const Insn* i, int k) {
 TSV_INLINE const Insn* chain_indirect(Cpu& c) {
   const uint64_t lin = (c.seg[TSV_SEG_CS].ebase + c.rip) & c.lin_mask;
   const Cpu::JmpEntry& j = c.jcache[(lin ^ (lin >> 12)) & (Cpu::JCACHE_SIZE - 1)];
-  if (j.rip == lin && (j.gen == c.global_gen || j.gen == c.tlb_gen) && j.code_size == c.code_size && !j.blk->no_chain_in)
+  if (j.rip == lin && (j.gen == c.global_gen || j.gen == c.tlb_gen) && j.code_size == c.code_size && j.blk->valid &&
+      !j.blk->no_chain_in)
     return j.blk->insns;
   return &kEndOfBlock;
 }

@@ -110,7 +110,7 @@ static TSV_INLINE Block* get_block(Cpu& c, uint64_t& gen) {
   if (c.mode != MODE_LONG64 && c.rip > c.seg[TSV_SEG_CS].limit) raise_gp(c, 0);
   uint64_t lin = (c.seg[TSV_SEG_CS].ebase + c.rip) & c.lin_mask;
   Cpu::JmpEntry& j = c.jcache[(lin ^ (lin >> 12)) & (Cpu::JCACHE_SIZE - 1)];
-  if (j.rip == lin && (j.gen == c.global_gen || j.gen == c.tlb_gen) && j.code_size == c.code_size) {
+  if (j.rip == lin && (j.gen == c.global_gen || j.gen == c.tlb_gen) && j.code_size == c.code_size && j.blk->valid) {
     gen = j.gen;
     return j.blk;
   }
@@ -138,11 +138,27 @@ static TSV_INLINE Block* get_block(Cpu& c, uint64_t& gen) {
   if (!b) b = build_block(c, lin, phys, host, key);
   // the translation is global if the TLB holds it as such (translate() filled the entry)
   gen = e.tag == tag && e.global ? c.global_gen : c.tlb_gen;
+  // INVLPG of this page (or of the next one, which the block's last instruction may reach) must
+  // retire the entry and every link made to the block
+  c.note_code_page(lin);
+  if (b->page2 != ~0ull) c.note_code_page(lin + 0x1000);
   j.rip = lin;
   j.gen = gen;
   j.code_size = c.code_size;
   j.blk = b;
   return b;
+}
+
+// A branch link led into a block invalidated since (its first handler is the end marker's): the
+// run loop links the branch again to the block it finds at the same address.
+static void relink_dead(Cpu& c, const Insn* via, const Insn* dead) {
+  for (uint8_t k = 0; k < 2; k++) {
+    if (via->link[k] != dead) continue;
+    c.link_from = via;
+    c.link_k = k;
+    c.link_gen_at = c.tlb_gen;
+    return;
+  }
 }
 
 bool interrupts_ready(const Cpu& c) { return (c.rflags & F_IF) && !c.inhibit_irq; }
@@ -453,12 +469,14 @@ int run(Cpu& c) {
         // the block is left. c.cur is the instruction that returned: it retired unless
         // it returned nullptr (a block end marker, a suspended REP, invalidated code).
         base = i;
+        const Insn* via = nullptr;  // the branch that chained into the block at base
         for (;;) {
           c.cur = i;
           const Insn* nx = i->fn(c, i);
           const Insn* last = c.cur;
           if (!nx) {
             n += (uint64_t)(last - base);
+            if (last == base && via && base->fn == end_of_sequence) relink_dead(c, via, base);
             break;
           }
           n += (uint64_t)(last - base) + 1;
@@ -468,6 +486,7 @@ int run(Cpu& c) {
             c.rip += nx->off;  // 0 for a block start
             break;
           }
+          via = last;
           base = i = nx;
         }
       }

@@ -171,6 +171,7 @@ void Cpu::new_local_gen() {
 
 void Cpu::new_gen() {
   new_local_gen();
+  std::memset(code_seen, 0, sizeof code_seen);  // no entry of an older generation is valid any more
   uint64_t g = gen_counter.fetch_add(2, std::memory_order_relaxed);
   global_gen_pair[0] = g + 1;
   global_gen_pair[1] = g + 2;
@@ -224,7 +225,8 @@ void Cpu::flush_tlb_page(uint64_t lin) {
     TlbEntry& e = tlb_cw[u][(lin >> 12) & (CW_SIZE - 1)];
     if ((e.tag & ~0xfffull) == page) e.tag = 0;
   }
-  new_gen();
+  // links and jcache entries only lead to code on pages noted since the last new_gen()
+  if (code_page_seen(lin)) new_gen();
 }
 
 void Cpu::flush_tlb_phys_write(uint64_t phys_page) {

@@ -9,6 +9,7 @@ Vm::Vm(uint8_t* vm_state) : state_(vm_state), jit_(jit::create_state()) {}
 
 Vm::~Vm() {
   for (auto& kv : blocks_) Block::destroy(kv.second);
+  for (Block* b : dead_) Block::destroy(b);
   collect_garbage();
   jit::destroy_state(jit_);  // after the blocks: they point into its code
 }
@@ -34,6 +35,7 @@ void Vm::set_region(uint32_t slot, uint64_t gpa, uint64_t size, uint8_t* host, u
   std::vector<uint64_t> pages;
   for (auto& kv : code_pages_) pages.push_back(kv.first);
   for (uint64_t p : pages) invalidate_page(p);
+  retire_dead();
   for (Cpu* c : cpus_) c->flush_tlb(true);
 }
 
@@ -131,6 +133,7 @@ void Vm::add_block(Block* b, uint64_t page1) {
     std::vector<uint64_t> pages;
     for (auto& kv : code_pages_) pages.push_back(kv.first);
     for (uint64_t p : pages) invalidate_page(p);
+    retire_dead();
     code_bytes_ = Block::bytes_for(b->count);
   }
   blocks_[b->key] = b;
@@ -189,10 +192,20 @@ void Vm::invalidate_page(uint64_t page) {
         if (v.empty()) code_pages_.erase(ot);
       }
     }
-    graveyard_.push_back(b);
+    dead_.push_back(b);
+    dead_bytes_ += Block::bytes_for(b->count);
   }
   code_gen_++;
+  // No generation bump: the rest of the decoded code stays linked (a kernel patching its code
+  // one page at a time would otherwise unlink everything at every patch).
+  if (dead_bytes_ > kMaxDeadBytes) retire_dead();
+}
+
+void Vm::retire_dead() {
   for (Cpu* c : cpus_) c->new_gen();
+  graveyard_.insert(graveyard_.end(), dead_.begin(), dead_.end());
+  dead_.clear();
+  dead_bytes_ = 0;
 }
 
 void Vm::invalidate_range(uint64_t gpa, uint64_t len) {

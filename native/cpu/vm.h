@@ -70,12 +70,18 @@ class Vm {
   }
   void add_block(Block* b, uint64_t page1);
   bool is_code_page(uint64_t page) const { return code_pages_.count(page) != 0; }
-  void invalidate_page(uint64_t page);  // drops every block touching this physical page
+  // Drops every block touching this physical page. The blocks die where they are (valid = false,
+  // every handler ends the block): jcache hits and indirect chaining check valid, a link into a
+  // dead block leads back to the run loop, which relinks the branch. They are freed once every
+  // vCPU has renewed its generations (retire_dead()), so no link or jcache entry can reach them.
+  void invalidate_page(uint64_t page);
   // A write of n bytes at page+off: drops the page's blocks if it touches decoded bytes
   // (code and data sharing a page do not force re-decoding on every data write).
   void note_code_write(uint64_t page, unsigned off, unsigned n);
   void invalidate_range(uint64_t gpa, uint64_t len);
-  void collect_garbage();  // frees blocks invalidated while possibly executing
+  void collect_garbage();  // frees retired blocks (they may have been executing)
+  // Renews every vCPU's generations and hands the dead blocks to collect_garbage().
+  void retire_dead();
   uint64_t code_gen() const { return code_gen_; }
 
   jit::State* jit_state() const { return jit_; }
@@ -98,7 +104,10 @@ class Vm {
     uint64_t mask = 0;  // 64-byte chunks of the page covered by decoded instructions
   };
   std::unordered_map<uint64_t, CodePage> code_pages_;
-  std::vector<Block*> graveyard_;
+  std::vector<Block*> dead_;       // invalidated, still reachable through stale links/jcache entries
+  uint64_t dead_bytes_ = 0;
+  static constexpr uint64_t kMaxDeadBytes = 8ull << 20;
+  std::vector<Block*> graveyard_;  // unreachable, freed by collect_garbage()
   std::vector<Cpu*> cpus_;
   uint64_t code_gen_ = 1;
   jit::State* jit_ = nullptr;
