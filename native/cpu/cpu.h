@@ -472,12 +472,39 @@ TSV_INLINE bool cond(const Cpu& c, unsigned cc) {
   return cond_slow(c, cc);
 }
 // Condition known at decode time (Jcc handlers are instantiated per condition).
+// BE/A, S/NS, L/GE and LE/G after CMP/SUB or a logic instruction (TEST/AND/OR/XOR) need no
+// call either: those pairs are most of a kernel's conditional branches.
 template <unsigned CC> TSV_INLINE bool cond_t(const Cpu& c) {
   if constexpr (CC == 4) return get_zf(c);
   else if constexpr (CC == 5) return !get_zf(c);
   else if constexpr (CC == 2) return get_cf(c);
   else if constexpr (CC == 3) return !get_cf(c);
-  else return cond_slow(c, CC);
+  else {
+    constexpr unsigned k = CC >> 1;
+    if constexpr (k == 3 || k == 4 || k == 6 || k == 7) {
+      const unsigned sh = 64 - c.lf_bits;  // lf_* hold zero-extended operand-size values
+      bool r;
+      if (c.lf_op == LF_SUB) {
+        const uint64_t a = c.lf_src1, b = c.lf_src2;
+        if constexpr (k == 3) r = a <= b;
+        else if constexpr (k == 4) r = (int64_t)(c.lf_res << sh) < 0;
+        else {
+          const int64_t sa = (int64_t)(a << sh) >> sh, sb = (int64_t)(b << sh) >> sh;
+          r = k == 6 ? sa < sb : sa <= sb;  // SF != OF is the signed comparison
+        }
+        return (CC & 1) ? !r : r;
+      }
+      if (c.lf_op == LF_LOGIC) {
+        // CF = OF = 0: BE is ZF, S and L are SF, LE is ZF or SF
+        const bool sf = (int64_t)(c.lf_res << sh) < 0;
+        if constexpr (k == 3) r = c.lf_res == 0;
+        else if constexpr (k == 7) r = c.lf_res == 0 || sf;
+        else r = sf;
+        return (CC & 1) ? !r : r;
+      }
+    }
+    return cond_slow(c, CC);
+  }
 }
 // Store fully computed arithmetic flags (for operations whose flags are not lazy).
 inline void set_arith_flags(Cpu& c, uint32_t f) {

@@ -43,16 +43,34 @@ bool of_slow(const Cpu& c) {
   }
 }
 
+// Every arithmetic flag at once (PUSHF, LAHF, interrupts: Linux reads RFLAGS through PUSHF on
+// every irqs-disabled check). The logic and ADD/SUB cases, most of what precedes a PUSHF, are
+// worked out here without the general cf_slow/of_slow switches.
 uint32_t Cpu::arith_flags() const {
   if (lf_op == LF_NONE) return lf_flags & F_ARITH;
-  uint32_t f = 0;
-  uint64_t r = lf_res & width_mask(lf_bits);
-  if (cf_slow(*this)) f |= F_CF;
-  if (of_slow(*this)) f |= F_OF;
+  const unsigned bits = lf_bits;
+  const uint64_t m = width_mask(bits);
+  const uint64_t r = lf_res & m;
+  uint32_t f = parity_flag((uint8_t)r);
   if (r == 0) f |= F_ZF;
-  if (sign_of(r, lf_bits)) f |= F_SF;
-  f |= parity_flag((uint8_t)r);
-  if (lf_op <= LF_DEC && lf_op != LF_LOGIC && ((lf_src1 ^ lf_src2 ^ lf_res) & 0x10)) f |= F_AF;
+  if (sign_of(r, bits)) f |= F_SF;
+  const uint64_t a = lf_src1 & m, b = lf_src2 & m;
+  switch (lf_op) {
+    case LF_LOGIC: return f;  // CF = OF = 0, AF left 0
+    case LF_ADD:
+      if (r < a) f |= F_CF;
+      if (sign_of((a ^ r) & (b ^ r), bits)) f |= F_OF;
+      break;
+    case LF_SUB:
+      if (a < b) f |= F_CF;
+      if (sign_of((a ^ b) & (a ^ r), bits)) f |= F_OF;
+      break;
+    default:
+      if (cf_slow(*this)) f |= F_CF;
+      if (of_slow(*this)) f |= F_OF;
+      break;
+  }
+  if (lf_op <= LF_DEC && ((lf_src1 ^ lf_src2 ^ lf_res) & 0x10)) f |= F_AF;
   return f;
 }
 
