@@ -50,6 +50,54 @@ template <class T, int OP> inline bool one(Cpu& c, const Insn* i) {
   }
 }
 
+// Host pointer of a linear address whose access of `size` bytes hits the TLB set `acc` within
+// one page, or nullptr.
+TSV_INLINE uint8_t* tlb_host(Cpu& c, int acc, uint64_t lin, unsigned size) {
+  const TlbEntry& e = c.tlb_cur[acc][(lin >> 12) & (TLB_SIZE - 1)];
+  if (e.tag != ((lin & ~0xfffull) | c.tlb_epoch) || (lin & 0xfff) > 0x1000 - size) return nullptr;
+  return reinterpret_cast<uint8_t*>(lin + e.addend);
+}
+
+// REP MOVS / REP STOS in 64-bit mode, forwards, with 64-bit addresses: up to `max` elements
+// whose accesses all hit the TLB within the current source and destination pages, done on host
+// memory at once. A write-TLB hit is RAM without decoded code (those pages never get write
+// entries) and every element of the batch would hit the same entries, so nothing can fault,
+// exit or need the self-modifying-code check. Returns the elements done (0: take the general path).
+template <class T, int OP> uint64_t rep_batch(Cpu& c, const Insn* i, uint64_t max) {
+  if (c.mode != MODE_LONG64 || i->asize != 8 || (c.rflags & F_DF) || (c.dbg_active & DBG_DATA) || c.replaying) return 0;
+  const uint64_t di = c.gpr[7];
+  const uint64_t lin_d = (c.seg[TSV_SEG_ES].ebase + di) & c.lin_mask;
+  uint8_t* hd = tlb_host(c, ACC_WRITE, lin_d, sizeof(T));
+  if (!hd) return 0;
+  uint64_t n = (0x1000 - (lin_d & 0xfff)) / sizeof(T);
+  if (n > max) n = max;
+  if (OP == S_MOVS) {
+    const uint64_t si = c.gpr[6];
+    const uint64_t lin_s = (c.seg[i->seg].ebase + si) & c.lin_mask;
+    const uint8_t* hs = tlb_host(c, ACC_READ, lin_s, sizeof(T));
+    if (!hs) return 0;
+    const uint64_t room = (0x1000 - (lin_s & 0xfff)) / sizeof(T);
+    if (n > room) n = room;
+    const size_t len = n * sizeof(T);
+    if (hd > hs && hd < hs + len) {
+      // the destination overlaps the source ahead of it: element by element, as the CPU
+      // does (a short distance repeats the pattern)
+      for (uint64_t k = 0; k < n; k++) std::memmove(hd + k * sizeof(T), hs + k * sizeof(T), sizeof(T));
+    } else {
+      std::memmove(hd, hs, len);
+    }
+    c.gpr[6] = si + len;
+    c.gpr[7] = di + len;
+  } else {
+    const T v = getr<T>(c, 0);
+    if (sizeof(T) == 1) std::memset(hd, (int)(uint8_t)v, n);
+    else for (uint64_t k = 0; k < n; k++) std::memcpy(hd + k * sizeof(T), &v, sizeof(T));
+    c.gpr[7] = di + n * sizeof(T);
+  }
+  c.gpr[1] -= n;
+  return n;
+}
+
 template <class T, int OP> const Insn* STRING(Cpu& c, const Insn* i) {
   const bool rep = i->flags & (INSN_REP | INSN_REPNE);
   if (!rep) {
@@ -64,6 +112,13 @@ template <class T, int OP> const Insn* STRING(Cpu& c, const Insn* i) {
   for (uint64_t k = 0; k < chunk; k++) {
     uint64_t cnt = areg(c, 1, as);
     if (cnt == 0) return next(c, i);
+    if constexpr (OP == S_MOVS || OP == S_STOS) {
+      const uint64_t done = rep_batch<T, OP>(c, i, cnt < chunk - k ? cnt : chunk - k);
+      if (done) {
+        k += done - 1;
+        continue;
+      }
+    }
     one<T, OP>(c, i);
     aset(c, 1, as, cnt - 1);
     c.mmio_seq = c.mmio_done = 0;  // this element is committed
