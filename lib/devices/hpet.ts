@@ -84,6 +84,10 @@ const TN_CAPS = TN_PER_INT_CAP | TN_SIZE_CAP_64 | TN_FSB_INT_DEL_CAP;
 
 const MASK32 = 0xffff_ffffn;
 const MASK64 = 0xffff_ffff_ffff_ffffn;
+/** BYTE_MASKS[first][count]: the mask of `count` bytes from byte `first` of a 64-bit register. */
+const BYTE_MASKS: bigint[][] = Array.from({ length: 8 }, (_, first) =>
+  Array.from({ length: 9 }, (_, count) => (count === 0 ? 0n : (((1n << BigInt(8 * count)) - 1n) << BigInt(8 * first)) & MASK64)),
+);
 /** Deadlines further out than this (~13 guest days) are re-planned there instead of armed exactly. */
 const MAX_ARM_NS = 2 ** 50;
 
@@ -142,6 +146,8 @@ export class Hpet implements MmioDevice, Resettable {
   private readonly timers: HpetTimer[] = [];
   private readonly legacy0: Output;
   private readonly legacy8: Output;
+  private readonly scratch = new Uint8Array(8);
+  private readonly scratchView = new DataView(this.scratch.buffer);
   /** Outputs a level-triggered timer holds high now. */
   private high = new Set<Output>();
 
@@ -385,35 +391,27 @@ export class Hpet implements MmioDevice, Resettable {
   }
 
   mmioRead(offset: number, data: Uint8Array, length: number): void {
-    let reg = -1;
-    let value = 0n;
-    for (let i = 0; i < length; i++) {
+    // Per 64-bit register the access touches (one, unless it crosses an 8-byte boundary).
+    for (let i = 0; i < length; ) {
       const at = offset + i;
-      if ((at & ~7) !== reg) {
-        reg = at & ~7;
-        value = this.readRegister(reg);
-      }
-      data[i] = Number((value >> BigInt(8 * (at & 7))) & 0xffn);
+      const reg = at & ~7;
+      const n = Math.min(length - i, 8 - (at & 7));
+      this.scratchView.setBigUint64(0, this.readRegister(reg), true);
+      data.set(this.scratch.subarray(at & 7, (at & 7) + n), i);
+      i += n;
     }
   }
 
   mmioWrite(offset: number, data: Uint8Array, length: number): void {
     // Bytes grouped per 64-bit register, so a write of both halves is one register write.
-    let reg = -1;
-    let value = 0n;
-    let mask = 0n;
-    for (let i = 0; i < length; i++) {
+    for (let i = 0; i < length; ) {
       const at = offset + i;
-      if ((at & ~7) !== reg) {
-        if (reg >= 0) this.writeRegister(reg, value, mask);
-        reg = at & ~7;
-        value = 0n;
-        mask = 0n;
-      }
-      const shift = BigInt(8 * (at & 7));
-      value |= BigInt(data[i]!) << shift;
-      mask |= 0xffn << shift;
+      const reg = at & ~7;
+      const n = Math.min(length - i, 8 - (at & 7));
+      this.scratch.fill(0);
+      this.scratch.set(data.subarray(i, i + n), at & 7);
+      this.writeRegister(reg, this.scratchView.getBigUint64(0, true), BYTE_MASKS[at & 7]![n]!);
+      i += n;
     }
-    if (reg >= 0) this.writeRegister(reg, value, mask);
   }
 }
