@@ -272,17 +272,19 @@ static void periodic(void)
     wait_hits(V_PERIODIC, 20);
     u64 at20 = counter_at[V_PERIODIC];
     report(hits[V_PERIODIC] == 20, "20 periodic interrupts through IOAPIC pin 16");
-    report(at20 >= 20 * period && at20 < 20 * period + 1000, "the 20th came at counter %lu (expected %lu)", at20, 20 * period);
-    report(hpet_read(TN_CMP(0)) == 21 * period, "the comparator reads the next match: %lu", hpet_read(TN_CMP(0)));
+    /* QEMU 7.2 starts a periodic timer programmed while halted from a different phase. */
+    report_sdm(at20 >= 20 * period && at20 < 20 * period + 1000, 1, "the 20th came at counter %lu (expected %lu)", at20, 20 * period);
+    u64 next = hpet_read(TN_CMP(0));
+    report_sdm(next == 21 * period, 1, "the comparator reads the next match: %lu", next);
 
     /* A write without VAL_SET changes only the period. */
     hpet_write(TN_CMP(0), 2 * period);
-    report(hpet_read(TN_CMP(0)) == 21 * period, "without VAL_SET a comparator write sets the period only");
+    report_sdm(hpet_read(TN_CMP(0)) == next, 1, "without VAL_SET a comparator write sets the period only");
     hits[V_PERIODIC] = 0;
     wait_hits(V_PERIODIC, 3);
-    /* Matches at 21, then 23 and 25 periods. */
-    report(counter_at[V_PERIODIC] >= 25 * period && counter_at[V_PERIODIC] < 25 * period + 1000,
-           "the new period (2 ms) applies after the pending match (3rd at %lu)", counter_at[V_PERIODIC]);
+    /* Matches at the pending one, then 2 and 4 ms after it. */
+    report_sdm(counter_at[V_PERIODIC] >= next + 4 * period && counter_at[V_PERIODIC] < next + 4 * period + 1000, 1,
+               "the new period (2 ms) applies after the pending match (3rd at %lu)", counter_at[V_PERIODIC]);
     hpet_write(TN_CFG(0), 0);
     ioapic_mask(16);
 }
@@ -307,13 +309,17 @@ static void level_triggered(void)
     hpet_write(TN_CFG(1), TN_LEVEL | TN_ROUTE(21));
     hpet_write(TN_CMP(1), hpet_read(HPET_CNT) + 10000);
     window(30000);
-    report(hits[V_LEVEL] == 1 && (hpet_read(HPET_STS) & 2), "INT_ENB clear: status set (0x%lx), no interrupt", hpet_read(HPET_STS));
+    /* The spec: with INT_ENB clear the timer "will still operate and generate appropriate status bits"; QEMU sets none. */
+    u64 sts = hpet_read(HPET_STS);
+    report(hits[V_LEVEL] == 1, "INT_ENB clear: no interrupt");
+    report_sdm(sts & 2, !(sts & 2), "INT_ENB clear: the status bit is set all the same (0x%lx)", sts);
     hpet_write(HPET_STS, 0);
-    report(hpet_read(HPET_STS) & 2, "writing 0 to the status leaves it set");
+    sts = hpet_read(HPET_STS);
+    report_sdm(sts & 2, !(sts & 2), "writing 0 to the status leaves it set");
     /* Enabling the interrupt with the status still set asserts the line now. */
     hpet_write(TN_CFG(1), TN_LEVEL | TN_INT_ENB | TN_ROUTE(21));
     window(100);
-    report(hits[V_LEVEL] == 2, "INT_ENB set with the status pending delivers it (%u)", hits[V_LEVEL]);
+    report_sdm(hits[V_LEVEL] == 2, 1, "INT_ENB set with the status pending delivers it (%u)", hits[V_LEVEL]);
     hpet_write(TN_CFG(1), 0);
     ioapic_mask(21);
 }
@@ -344,9 +350,11 @@ static void mode_32bit(void)
     hits[V_PERIODIC] = 0;
     hpet_write(HPET_CFG, CFG_ENABLE);
     wait_hits(V_PERIODIC, 1);
-    report(counter_at[V_PERIODIC] >= 0x0000000600000000ull && counter_at[V_PERIODIC] < 0x0000000600000000ull + 1000,
-           "32-bit one-shot: interrupt at the rollover (counter 0x%lx)", counter_at[V_PERIODIC]);
-    wait_hits(V_PERIODIC, 2);
+    /* QEMU 7.2 TCG was seen to interrupt only at the match. */
+    int at_wrap = counter_at[V_PERIODIC] >= 0x0000000600000000ull && counter_at[V_PERIODIC] < 0x0000000600000000ull + 1000;
+    report_sdm(at_wrap, counter_at[V_PERIODIC] >= 0x0000000600001000ull,
+               "32-bit one-shot: interrupt at the rollover (counter 0x%lx)", counter_at[V_PERIODIC]);
+    if (at_wrap) wait_hits(V_PERIODIC, 2);
     report(counter_at[V_PERIODIC] >= 0x0000000600001000ull && counter_at[V_PERIODIC] < 0x0000000600001000ull + 1000,
            "... and at the comparator match (counter 0x%lx)", counter_at[V_PERIODIC]);
     hpet_write(TN_CFG(0), 0);
@@ -390,7 +398,9 @@ static void legacy_route(void)
     hits[PIC_BASE] = hits[V_IRQ8] = 0;
     hpet_write(HPET_CFG, CFG_ENABLE | CFG_LEG_RT);
     window(5000000 - 100);                 /* up to just before 50 ms */
-    report(hits[PIC_BASE] == 9, "LegacyReplacement: IRQ 0 comes from timer 0 every 5 ms (9 in 50 ms), not the 1 kHz PIT (%u)", hits[PIC_BASE]);
+    /* QEMU 7.2 starts the periodic timer's first period from another phase: one more in the window. */
+    report_sdm(hits[PIC_BASE] == 9, hits[PIC_BASE] == 10,
+               "LegacyReplacement: IRQ 0 comes from timer 0 every 5 ms (9 in 50 ms), not the 1 kHz PIT (%u)", hits[PIC_BASE]);
     report(hits[V_IRQ8] == 1, "LegacyReplacement: IRQ 8 comes from timer 1 once, not the 1024 Hz RTC (%u)", hits[V_IRQ8]);
 
     /* Route off: the PIT owns IRQ 0 again (the RTC's periodic interrupt is switched off first). */
@@ -408,6 +418,10 @@ static void legacy_route(void)
 
 int main(void)
 {
+    /* Firmware (QEMU's SeaBIOS, when this runs there as a reference) may leave the PIT on an unmasked IRQ 0. */
+    asm volatile("cli" ::: "memory");
+    outb(PIC1_DATA, 0xFF);
+    outb(PIC2_DATA, 0xFF);
     apic_write(APIC_SVR, APIC_SVR_ENABLE | 0xFF);
     for (unsigned v = V_ONESHOT; v <= V_IRQ8; v++) set_trap_handler(v, apic_irq);
     for (unsigned v = PIC_BASE; v < PIC_BASE + 16; v++) set_trap_handler(v, pic_irq);
