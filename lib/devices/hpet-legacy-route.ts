@@ -24,6 +24,11 @@ export class LegacyRoutedLine {
     this.update();
   }
 
+  /** The HPET owns the line: what the legacy device drives goes nowhere. */
+  get routedToHpet(): boolean {
+    return this.hpetOwns;
+  }
+
   /** LegacyReplacement route on or off. */
   routeToHpet(on: boolean): void {
     this.hpetOwns = on;

@@ -69,7 +69,8 @@ export class PlatformDevices {
     // With an HPET, IRQ 0 and IRQ 8 have a second driver: its LegacyReplacement route picks which one counts.
     const irq0 = host.hpet === true ? new LegacyRoutedLine(irqs.line(IRQ_PIT)) : undefined;
     const irq8 = host.hpet === true ? new LegacyRoutedLine(irqs.line(IRQ_RTC)) : undefined;
-    this.pit = new I8254Pit(clock, irq0?.legacy ?? irqs.line(IRQ_PIT), () => this.irqEdgeHeld(IRQ_PIT, host));
+    // While the HPET owns IRQ 0 no PIT edge can be held in a controller: none is owed for later.
+    this.pit = new I8254Pit(clock, irq0?.legacy ?? irqs.line(IRQ_PIT), () => irq0?.routedToHpet !== true && this.irqEdgeHeld(IRQ_PIT, host));
     this.pit.attach(pio);
     this.systemControl = new SystemControlPort(this.pit, clock);
     this.systemControl.attach(pio);

@@ -89,3 +89,48 @@ test('S3: SLP_EN with SLP_TYP 1 reaches the host; the RTC alarm sets RTC_STS and
   advance(1_000_000_000);
   t.deepEqual(events, ['suspend', 'rtc-wake']);
 });
+
+test('with the HPET: its block at 0xFED00000, and its legacy route takes IRQ 0 from the PIT', (t) => {
+  const { clock, advance } = testClock();
+  const pio = new PioBus();
+  const mmio = new MmioBus();
+  const irqs = new IrqLines(24);
+  let irq0Edges = 0;
+  irqs.onChange((line, level) => {
+    if (line === 0 && level) irq0Edges++;
+  });
+  const platform = new PlatformDevices({
+    pio,
+    mmio,
+    irqs,
+    clock,
+    apicBus: { deliver: () => {}, addEoiListener: () => {} },
+    ramBytes: 64 * 1024 * 1024,
+    rtcBase: 'utc',
+    hpet: true,
+    requestReset: () => {},
+    powerOff: () => {},
+    rtcWake: () => {},
+  });
+  clock.resume();
+  t.truthy(platform.hpet);
+  t.deepEqual(mmio.list().map((r) => [r.base, r.length]), [
+    [0xfec00000, 0x1000],
+    [0xfed00000, 0x400],
+  ]);
+  // PIT counter 0, mode 2, 1193 counts (1 ms).
+  pio.write(0x43, 1, 0x34);
+  pio.write(0x40, 1, 1193 & 0xff);
+  pio.write(0x40, 1, 1193 >> 8);
+  advance(10_000_000);
+  t.is(irq0Edges, 10);
+  const data = new Uint8Array(16);
+  data[0] = 3; // ENABLE_CNF | LEG_RT_CNF
+  mmio.write(0xfed00010, data, 4);
+  advance(10_000_000);
+  t.is(irq0Edges, 10, 'the PIT does not reach IRQ 0 under the route');
+  data[0] = 1;
+  mmio.write(0xfed00010, data, 4);
+  advance(10_000_000);
+  t.true(irq0Edges >= 20 && irq0Edges <= 21, `the PIT is back on IRQ 0 (${irq0Edges})`);
+});
