@@ -286,9 +286,12 @@ struct Cpu {
   uint64_t global_gen;
   uint64_t global_gen_pair[2];
   bool tlb_has_large;  // a 2M/4M/1G page is cached: INVLPG flushes everything
-  // Flushing bumps the epoch instead of touching every entry; global entries are
-  // carried over to the new epoch through tlb_globals (see flush_tlb).
+  // Flushing bumps the epoch instead of touching every entry. A flush that keeps global
+  // translations (MOV CR3) leaves global entries behind in their old epoch: a miss on one whose
+  // epoch is at least global_epoch_floor (the epoch of the last flush that dropped them) takes
+  // it back (translate), so a context switch costs O(1), not O(globals).
   uint64_t tlb_epoch;
+  uint64_t global_epoch_floor;
 
   TlbEntry tlb[3][2][TLB_SIZE];
   // writes to pages that hold decoded code never get a tlb[ACC_WRITE] entry; this small
@@ -311,7 +314,6 @@ struct Cpu {
 
   int id;
   Block* scratch_block;  // decode buffer
-  std::vector<uint32_t> tlb_globals;  // flat indices of TLB entries filled for global pages
 
 
   Cpu(Vm* vm, int id);

@@ -179,7 +179,6 @@ void Cpu::new_gen() {
 }
 
 void Cpu::flush_tlb(bool include_global) {
-  uint64_t old = tlb_epoch;
   TlbEntry* flat = &tlb[0][0][0];
   const bool wrapped = ++tlb_epoch >= 0x1000;
   if (wrapped) {
@@ -188,22 +187,11 @@ void Cpu::flush_tlb(bool include_global) {
     for (int u = 0; u < 2; u++)
       for (int k = 0; k < CW_SIZE; k++) tlb_cw[u][k].tag = 0;
     tlb_epoch = 1;
-    tlb_globals.clear();
+    global_epoch_floor = 1;
     tlb_has_large = false;
   } else if (include_global) {
-    tlb_globals.clear();
+    global_epoch_floor = tlb_epoch;
     tlb_has_large = false;
-  } else {
-    // move the global entries that are still current into the new epoch
-    size_t keep = 0;
-    for (uint32_t idx : tlb_globals) {
-      TlbEntry& e = flat[idx];
-      if (e.global && (e.tag & 0xfff) == old) {
-        e.tag = (e.tag & ~0xfffull) | tlb_epoch;
-        tlb_globals[keep++] = idx;
-      }
-    }
-    tlb_globals.resize(keep);
   }
   // global translations survive unless this flush dropped them too
   if (include_global || wrapped) new_gen();
@@ -247,6 +235,16 @@ uint64_t translate(Cpu& c, uint64_t lin, int acc, bool user, int seg) {
     if (seg == TSV_SEG_SS) raise_exc_err(c, EXC_SS, 0);
     raise_gp(c, 0);
   }
+  const uint32_t k = (uint32_t)((lin >> 12) & (TLB_SIZE - 1));
+  {
+    // a global translation cached before the last CR3 write (which keeps those) is a TLB hit
+    TlbEntry& e = c.tlb[acc][user ? 1 : 0][k];
+    const uint64_t epoch = e.tag & 0xfff;
+    if (e.global && e.tag && (e.tag & ~0xfffull) == (lin & ~0xfffull) && epoch >= c.global_epoch_floor && epoch <= c.tlb_epoch) {
+      e.tag = (lin & ~0xfffull) | c.tlb_epoch;
+      return e.phys | (lin & 0xfff);
+    }
+  }
   WalkResult r;
   uint32_t err;
   if (!walk(c, lin, acc, user, true, r, err)) {
@@ -270,19 +268,8 @@ uint64_t translate(Cpu& c, uint64_t lin, int acc, bool user, int seg) {
     e.phys = page;
     e.global = 0;
   } else if (host && (acc != ACC_WRITE || writable)) {
-    uint32_t k = (uint32_t)((lin >> 12) & (TLB_SIZE - 1));
     TlbEntry& e = c.tlb[acc][user ? 1 : 0][k];
     e.tag = (lin & ~0xfffull) | c.tlb_epoch;
-    if (r.global) {
-      c.tlb_globals.push_back((uint32_t)((acc * 2 + (user ? 1 : 0)) * TLB_SIZE + k));
-      if (c.tlb_globals.size() > 4u * 3 * 2 * TLB_SIZE) {
-        // many refills without a flush: rebuild the list from the live entries
-        c.tlb_globals.clear();
-        const TlbEntry* flat = &c.tlb[0][0][0];
-        for (uint32_t x = 0; x < 3u * 2 * TLB_SIZE; x++)
-          if (flat[x].tag && flat[x].global && (flat[x].tag & 0xfff) == c.tlb_epoch) c.tlb_globals.push_back(x);
-      }
-    }
     e.addend = reinterpret_cast<uintptr_t>(host) - (lin & ~0xfffull);
     e.phys = page;
     e.global = r.global;

@@ -48,6 +48,47 @@ test('TLB: MOV CR3 keeps global entries, INVLPG drops one page', (t) => {
   t.deepEqual([v.get('rax'), v.get('rcx'), v.get('rdx'), v.get('rsi'), v.get('rdi'), v.get('r10')], [1n, 3n, 1n, 1n, 4n, 2n]);
 });
 
+test('TLB: a global entry outlives a hundred MOV CR3 (reads and writes) and goes with a CR4.PGE toggle', (t) => {
+  const v = new TestVm();
+  v.setMode('long64');
+  v.setU64(abi.TSV_OFF_CR4, 0x20 | 0x80); // PAE | PGE
+  const pd2 = 0x30000, pt = 0x31000;
+  v.ramView.setBigUint64(PDPT + 8, BigInt(pd2 | 7), true);
+  v.ramView.setBigUint64(pd2, BigInt(pt | 7), true);
+  v.ramView.setBigUint64(pt, 0x90000n | 0x103n, true); // global
+  v.ramView.setBigUint64(pt + 8, 0x92000n | 0x3n, true); // not global
+  v.ramView.setUint32(0x90000, 1, true);
+  v.ramView.setUint32(0x91000, 2, true);
+  v.ramView.setUint32(0x92000, 3, true);
+  v.ramView.setUint32(0x93000, 4, true);
+  v.load('long64', `
+    mov $0x40000000, %rbx
+    mov (%rbx), %eax          # 1: global page cached
+    movl $5, 4(%rbx)          # write entry cached too
+    mov 0x1000(%rbx), %eax    # 3: non-global page cached
+    movq $0x91103, (%r8)      # repoint both PTEs
+    movq $0x93003, 8(%r8)
+    mov $100, %ecx
+  1: mov %cr3, %r9
+    mov %r9, %cr3
+    dec %ecx
+    jnz 1b
+    mov (%rbx), %edx          # still 1: the global translation is kept
+    movl $6, 4(%rbx)          # still into 0x90004
+    mov 0x1000(%rbx), %edi    # 4: the non-global one was not
+    mov %cr4, %r9
+    and $~0x80, %r9
+    mov %r9, %cr4             # PGE off and on: global entries go
+    or $0x80, %r9
+    mov %r9, %cr4
+    mov (%rbx), %esi          # 2
+    hlt`);
+  v.set('r8', pt);
+  v.runToHlt();
+  t.deepEqual([v.get('rdx'), v.get('rdi'), v.get('rsi')], [1n, 4n, 2n]);
+  t.is(v.ramView.getUint32(0x90004, true), 6, 'the write after the CR3 writes went through the kept translation');
+});
+
 test('user-mode access to a supervisor page faults with U/S in the error code', (t) => {
   const v = new TestVm();
   v.setMode('long64');
