@@ -50,7 +50,7 @@ export type OptionSpec = FlagOption | ArgOption;
 const RAM_ALIGN = 4096;
 
 const MACHINE_TYPES: ReadonlyArray<{ name: string; description: string }> = [
-  { name: 'pc', description: 'PC-compatible machine with ISA devices, PIC, PIT, RTC and a 16550 UART' },
+  { name: 'pc', description: 'PC-compatible machine with ISA devices, PIC, PIT, RTC, HPET and a 16550 UART' },
 ];
 
 /** A boolean -machine property, refused in QEMU's words for machine properties. */
@@ -61,6 +61,13 @@ function parseMachineBool(key: string, value: string): boolean {
     throw new BadValue(`Parameter '${key}' expects 'on' or 'off'`);
   }
 }
+
+/** The -machine properties tsvisor takes, listed by "-machine pc,help". */
+const MACHINE_PROPERTIES: ReadonlyArray<{ name: string; description: string }> = [
+  { name: 'accel=<string>', description: 'Accelerator list (tcg, interp, kvm), separated by colons' },
+  { name: 'graphics=<bool>', description: 'Accepted either way: tsvisor has no graphics emulation' },
+  { name: 'hpet=<bool>', description: 'Enable/disable high precision event timer emulation' },
+];
 
 function setAccel(inv: QemuInvocation, option: string, value: string | undefined, via: 'machine' | 'accel', list: QemuInvocation['accel']): void {
   // QEMU refuses to mix the two spellings, since the result would be ambiguous.
@@ -231,9 +238,14 @@ export const OPTIONS: readonly OptionSpec[] = [
     handle(inv, value, spelled) {
       const opts = parseOptList(value, 'type');
       if (opts.wantsHelp) {
+        // "-machine pc,help" lists the type's properties, "-machine help" the types (QEMU's formats).
+        const typed = MACHINE_TYPES.find((t) => t.name === opts.get('type'));
         inv.request = {
           kind: 'list',
-          text: ['Machine types:', ...MACHINE_TYPES.map((t) => `  ${t.name.padEnd(6)}${t.description}`)].join('\n') + '\n',
+          text:
+            typed === undefined
+              ? ['Machine types:', ...MACHINE_TYPES.map((t) => `  ${t.name.padEnd(6)}${t.description}`)].join('\n') + '\n'
+              : [`${typed.name}-machine options:`, ...MACHINE_PROPERTIES.map((p) => `  ${p.name.padEnd(23)}- ${p.description}`)].join('\n') + '\n',
         };
         return;
       }

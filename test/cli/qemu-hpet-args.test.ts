@@ -53,3 +53,13 @@ test('MachineConfig.hpet must be a boolean (Node API)', (t) => {
   const bad = { ...defaultMachineConfig(), kernel: 'k.elf', hpet: 'yes' } as unknown as MachineConfig;
   t.throws(() => validateMachineConfig(bad), { message: /hpet must be a boolean/ });
 });
+
+test('-machine pc,help lists the properties, hpet among them, in QEMU\'s format', (t) => {
+  const r = parseQemuArgs(['-machine', 'pc,help']).request;
+  t.is(r.kind, 'list');
+  const text = r.kind === 'list' ? r.text : '';
+  t.true(text.startsWith('pc-machine options:\n'));
+  t.true(text.includes('\n  hpet=<bool>            - Enable/disable high precision event timer emulation\n'));
+  const types = parseQemuArgs(['-machine', 'help']).request;
+  t.true(types.kind === 'list' && types.text.startsWith('Machine types:'));
+});
