@@ -27,7 +27,7 @@ const GUESTS = {
   protect: {},
   cpuid_msr: {},
   xsave: {},
-  apic: {},
+  apic: { append: 'realtime=1' },
   smp: { smp: 2 },
   platform: { rtcBase: { datetime: '2006-06-17T16:01:21' }, memoryMb: 128, append: 'ram_mb=128' },
   reset: { append: 'how=3' },

@@ -330,6 +330,8 @@ bool KvmVcpu::inject_events(std::string& error) {
 int KvmVcpu::finish_exit(int reason) {
   at<uint32_t>(buf_, TSV_OFF_EXIT_REASON) = (uint32_t)reason;
   at<uint64_t>(buf_, TSV_OFF_SLICE_INSTRUCTIONS) = 0;  // KVM does not count instructions
+  // The run loop ends its slice at these; the next run() starts a new one (kvm_progress.h).
+  slice_ended_ = reason == TSV_EXIT_SLICE_END || reason == TSV_EXIT_HLT || reason == TSV_EXIT_SHUTDOWN || reason == TSV_EXIT_INTERNAL_ERROR;
   return reason;
 }
 
@@ -479,18 +481,17 @@ bool KvmVcpu::serve_tsc_msr() {
   return true;
 }
 
-bool KvmVcpu::finish_hypercall_out(std::string& error) {
-  // Whether KVM moved RIP past the OUT before exiting depends on the path it took (its
-  // fast path does for port 0x7e, its instruction emulator does not). A KVM_RUN with
-  // immediate_exit completes the OUT without entering the guest, so TypeScript always
-  // sees RIP past the instruction and may change RAX and RIP freely, as after VMCALL.
+bool KvmVcpu::complete_in_kvm(const char* what, std::string& error) {
+  // A KVM_RUN with immediate_exit finishes the exit KVM is waiting on (the OUT of a
+  // hypercall, a WRMSR the backend served) without entering the guest, so RIP is past
+  // the instruction when TypeScript sees the vCPU, and it may change RAX and RIP freely.
   run_->immediate_exit = 1;
   int r = ioctl(fd_, KVM_RUN, 0);
   int saved = errno;
   run_->immediate_exit = 0;
   if (r < 0 && saved != EINTR) {
     errno = saved;
-    return error = errno_text("KVM_RUN completing the hypercall port write"), false;
+    return error = errno_text((std::string("KVM_RUN completing ") + what).c_str()), false;
   }
   return true;
 }
@@ -500,6 +501,7 @@ int KvmVcpu::run() {
   if (!complete_previous_exit(error) || !apply_cpuid(error) || !push_state(error) || !sync_tsc(error) || !inject_events(error))
     return finish_exit(internal_error(TSV_INTERNAL_HOST, error));
   bool regs_pushed = run_->kvm_dirty_regs != 0;
+  progress_.begin_run(at<uint64_t>(buf_, TSV_OFF_RUN_DEADLINE_HOST_NS), slice_ended_);
   for (;;) {
     // An interrupt goes in only when the vCPU can take it (KVM injects what it is given
     // unconditionally); otherwise KVM opens an interrupt window for it.
@@ -515,18 +517,28 @@ int KvmVcpu::run() {
     run_->request_interrupt_window = (ts_window || internal_irq_window_) ? 1 : 0;
 
     uint64_t deadline = at<uint64_t>(buf_, TSV_OFF_RUN_DEADLINE_HOST_NS);
-    bool stop_now = at<uint8_t>(buf_, TSV_OFF_IMMEDIATE_EXIT) != 0 || (deadline != 0 && monotonic_ns() >= deadline);
+    uint64_t kick_at = deadline;
+    bool stop_now = at<uint8_t>(buf_, TSV_OFF_IMMEDIATE_EXIT) != 0;
+    bool late = false;
+    if (!stop_now && deadline != 0 && monotonic_ns() >= deadline) {
+      // Past the deadline: stop at once, unless the slice has not run the guest yet
+      // (kvm_progress.h: otherwise a slice that starts late never runs guest code).
+      kick_at = progress_.late_kick(monotonic_ns());
+      late = kick_at != 0;
+      stop_now = !late;
+    }
     // immediate_exit still lets KVM_RUN finish the previous exit and store the registers.
     run_->immediate_exit = stop_now ? 1 : 0;
-    if (!stop_now && deadline != 0 && !kick_.arm(run_, deadline, error)) return finish_exit(internal_error(TSV_INTERNAL_HOST, error));
+    if (!stop_now && kick_at != 0 && !kick_.arm(run_, kick_at, error)) return finish_exit(internal_error(TSV_INTERNAL_HOST, error));
     uint64_t entered = monotonic_ns();
     int r = ioctl(fd_, KVM_RUN, 0);
     int saved = errno;
     // The vCPU's run time (HV_X64_MSR_VP_RUNTIME): what KVM_RUN took, guest code and the exits
     // KVM handled itself, as the interpreter counts the instructions it ran.
     at<uint64_t>(buf_, TSV_OFF_RUN_NS) += monotonic_ns() - entered;
-    if (deadline != 0) kick_.disarm();
+    if (kick_at != 0) kick_.disarm();
     run_->immediate_exit = 0;
+    if (!stop_now) progress_.entered(late, r >= 0);
     ran_ = true;
     regs_pushed = false;
     if (r < 0 && saved == EAGAIN) continue;
@@ -547,10 +559,20 @@ int KvmVcpu::run() {
       if (run_->exit_reason == KVM_EXIT_SET_TPR) continue;
       if ((run_->exit_reason == KVM_EXIT_X86_RDMSR || run_->exit_reason == KVM_EXIT_X86_WRMSR) && serve_tsc_msr()) {
         if (!sync_tsc(error)) return finish_exit(internal_error(TSV_INTERNAL_HOST, error));
-        continue;
+        if (run_->exit_reason == KVM_EXIT_X86_RDMSR || run_->msr.error) continue;
+        // A guest write of IA32_TSC or IA32_TSC_ADJUST moved the TSC offset: the slice ends
+        // after the WRMSR, as on the interpreter (TSV_SLICE_TSC_WRITE), so the machine
+        // republishes kvmclock before the guest runs again and can read the old one.
+        if (!complete_in_kvm("the TSC write", error)) return finish_exit(internal_error(TSV_INTERNAL_HOST, error));
+        at<uint32_t>(buf_, TSV_OFF_EXIT_SLICE_REASON) = TSV_SLICE_TSC_WRITE;
+        reason = TSV_EXIT_SLICE_END;
+      } else {
+        reason = translate_exit();
+        // Whether KVM moved RIP past the OUT before exiting depends on the path it took (its
+        // fast path does for port 0x7e, its instruction emulator does not): complete it here.
+        if (reason == TSV_EXIT_HYPERCALL && !complete_in_kvm("the hypercall port write", error))
+          return finish_exit(internal_error(TSV_INTERNAL_HOST, error));
       }
-      reason = translate_exit();
-      if (reason == TSV_EXIT_HYPERCALL && !finish_hypercall_out(error)) return finish_exit(internal_error(TSV_INTERNAL_HOST, error));
     }
     bool cold = reason != TSV_EXIT_IO && reason != TSV_EXIT_MMIO && reason != TSV_EXIT_MSR_READ && reason != TSV_EXIT_MSR_WRITE &&
                 reason != TSV_EXIT_HYPERCALL;

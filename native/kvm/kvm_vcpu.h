@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 #include "kvm/kvm_kick.h"
+#include "kvm/kvm_progress.h"
 #include "kvm/kvm_vm.h"
 
 #if defined(__GNUC__)
@@ -47,7 +48,7 @@ class KvmVcpu {
   bool sync_tsc(std::string& error);
   bool inject_events(std::string& error);
   int translate_exit();
-  bool finish_hypercall_out(std::string& error);
+  bool complete_in_kvm(const char* what, std::string& error);
   bool serve_tsc_msr();
   uint64_t virtual_tsc_now() const;
 
@@ -58,6 +59,9 @@ class KvmVcpu {
   kvm_run* run_ = nullptr;
   size_t run_size_ = 0;
   DeadlineKick kick_;
+  SliceProgress progress_;
+  // The last run() returned an exit that ends the machine's slice (SLICE_END, HLT, ...).
+  bool slice_ended_ = true;
   Pending pending_ = Pending::None;
   // The buffer contents as last written from (or to) KVM: a difference means TypeScript changed it.
   std::vector<uint8_t> shadow_;

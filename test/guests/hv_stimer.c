@@ -206,7 +206,9 @@ static void scenarios(unsigned vp)
     vreport((realtime ? got >= 5 : got == 5) && st->bad[3] == 0, "auto-enabled periodic: 5 expiries (%u)", got);
     vreport(!(rdmsr(STIMER_CONFIG(3)) & CFG_ENABLE), "COUNT = 0 disabled it");
     idle_ms(3);
-    vreport(st->hits[3] == got, "and it stays quiet");
+    /* In real time an expiry posted just before the COUNT write may still be on its way
+     * (a message once posted stays posted), as in the seed scenario. */
+    vreport(realtime ? st->hits[3] - got <= 1 : st->hits[3] == got, "and it stays quiet (%u more)", st->hits[3] - got);
 
     /* A one-shot already in the past expires at once. */
     reset_counts(st);
@@ -255,11 +257,16 @@ static void scenarios(unsigned vp)
     reset_counts(st);
     st->direct_hits = 0;
     u32 before_type = slot(st, 2)->type;
+    /* Timer 2 still has auto-enable from above: without this write, COUNT would arm it as a
+     * message-mode one-shot on SINT 2, which a slow host lets expire before the CONFIG write. */
+    wrmsr(STIMER_CONFIG(2), 0);
     wrmsr(STIMER_COUNT(2), now() + 5000);
     wrmsr(STIMER_CONFIG(2), CFG_ENABLE | CFG_DIRECT | CFG_VECTOR(0xF3));
     wait_hits(&st->direct_hits, 1, 5);
     idle_ms(1);
-    vreport(st->direct_hits == 1 && slot(st, 2)->type == before_type && st->hits[2] == 0, "direct mode: vector 0xF3 once, no message");
+    vreport(st->direct_hits == 1 && slot(st, 2)->type == before_type && st->hits[2] == 0,
+            "direct mode: vector 0xF3 once, no message (%u vectors; SINT 2: type 0x%x, was 0x%x, %u interrupts)", st->direct_hits,
+            slot(st, 2)->type, before_type, st->hits[2]);
 
     /* A polling SINT (TLFS: open, but no interrupt): the expiry lands in the slot; the guest finds it by looking. */
     reset_counts(st);

@@ -49,6 +49,8 @@ interface Scenario {
   /** at an OUT to this port, inject this vector (through the interrupt window when IF=0) */
   irqAtOut?: Record<number, number>;
   idt?: Record<number, number>; // vector -> handler offset in the code
+  /** every run() starts past its host deadline (a slice that begins late must still run guest code) */
+  lateDeadline?: boolean;
   expected: Event[];
   registers: Array<'rax' | 'rbx' | 'rcx' | 'rdx' | 'r8' | 'r9' | 'r10'>;
 }
@@ -165,6 +167,36 @@ const SCENARIOS: Scenario[] = [
     expected: ['hlt', 'out 0x90/1 0x40', 'out 0x91/1 *', 'out 0x92/1 *', 'out 0x90/1 0x41', 'out 0x93/1 *', 'hlt'],
     registers: ['r10'],
   },
+  {
+    // The slice ends after the WRMSR (RIP past it) so that the machine republishes kvmclock
+    // before the guest runs on: TSV_SLICE_TSC_WRITE, on KVM as on the interpreter.
+    name: 'WRMSR IA32_TSC ends the slice after the instruction, and the guest TSC follows the write',
+    code: `
+      mov $0x10, %ecx
+      xor %eax, %eax
+      mov $1, %edx
+      jmp 1f
+      .org 0x40
+    1: wrmsr
+      rdtsc
+      mov %rdx, %rbx
+      hlt`,
+    expected: ['slice end tsc-write at 0x42', 'hlt'],
+    registers: ['rbx'],
+  },
+  {
+    // Every run() is called past its deadline: the interpreter still executes some blocks; KVM must
+    // still enter the guest once per slice (native/kvm/kvm_progress.h), or the guest never moves on.
+    name: 'a slice that starts past its deadline still runs guest code',
+    code: `
+      mov $7, %r10
+      out %al, $0x91
+      out %al, $0x92
+      hlt`,
+    lateDeadline: true,
+    expected: ['out 0x91/1 *', 'out 0x92/1 *', 'hlt'],
+    registers: ['r10'],
+  },
 ];
 
 function hex(bytes: Uint8Array): string {
@@ -208,8 +240,12 @@ function runScenario(accel: Accel, s: Scenario): Trace {
     }
   };
   for (let n = 0; n < 200; n++) {
+    if (s.lateDeadline) v.setU64(abi.TSV_OFF_RUN_DEADLINE_HOST_NS, 1);
     const r = v.run();
-    if (r === abi.TSV_EXIT_SLICE_END) continue; // a host signal, not part of the guest's behaviour
+    if (r === abi.TSV_EXIT_SLICE_END) {
+      if (v.st.getUint32(abi.TSV_OFF_EXIT_SLICE_REASON, true) === abi.TSV_SLICE_TSC_WRITE) events.push(`slice end tsc-write at 0x${(v.rip - BigInt(code)).toString(16)}`);
+      continue; // otherwise a host signal, not part of the guest's behaviour
+    }
     if (r === abi.TSV_EXIT_IO) {
       const port = v.st.getUint16(abi.TSV_OFF_EXIT_IO_PORT, true);
       const size = v.st.getUint8(abi.TSV_OFF_EXIT_IO_SIZE);
@@ -316,4 +352,8 @@ test('interp: the answers reach the guest registers', (t) => {
   t.deepEqual(hypercall.registers, { rbx: '0x5678', r8: '0x1', r9: '0xfeed' });
   const irq = runScenario('interp', SCENARIOS[4]!);
   t.deepEqual(irq.registers, { r10: '0x7' });
+  const tsc = runScenario('interp', SCENARIOS[5]!);
+  t.deepEqual(tsc.registers, { rbx: '0x1' }, 'RDTSC after WRMSR IA32_TSC = 1 << 32 reads about 1 << 32');
+  const late = runScenario('interp', SCENARIOS[6]!);
+  t.deepEqual(late.registers, { r10: '0x7' });
 });

@@ -6,12 +6,22 @@
  * emulates guest instructions (~1.5 M instructions/s).
  */
 import type { ExecutionContext } from 'ava';
-import { runGuest, type GuestResult } from '../helpers/run-guest.js';
+import { runGuest, type GuestResult, type RunGuestOptions } from '../helpers/run-guest.js';
 import { testOnKvm } from '../helpers/kvm-host.js';
 
-export const GUESTS_ON_BOTH_BACKENDS = ['hello', 'pio', 'exceptions', 'paging', 'modes', 'smp'] as const;
-/** vCPUs per guest (default 1): smp checks what a machine with more than one shows (CPUID HTT, the APs starting). */
-const VCPUS: Partial<Record<(typeof GUESTS_ON_BOTH_BACKENDS)[number], number>> = { smp: 2 };
+export const GUESTS_ON_BOTH_BACKENDS = ['hello', 'pio', 'exceptions', 'paging', 'modes', 'smp', 'kvmclock', 'hv_stimer'] as const;
+type GuestName = (typeof GUESTS_ON_BOTH_BACKENDS)[number];
+const STIMER_FLAGS = { 'hv-vpindex': true, 'hv-time': true, 'hv-synic': true, 'hv-stimer': true, 'hv-stimer-direct': true };
+/**
+ * Per-guest options (both backends): smp checks what a machine with more than one vCPU shows
+ * (CPUID HTT, the APs starting), kvmclock the master clock across two vCPUs; the timer guests run in real time (KVM has no icount) and are
+ * told so (realtime=1), which lets their checks allow for slow exits without accepting wrong answers.
+ */
+const OPTIONS: Partial<Record<GuestName, Pick<RunGuestOptions, 'smp' | 'append' | 'cpuFlags' | 'cpuModel'>>> = {
+  smp: { smp: 2 },
+  kvmclock: { smp: 2, cpuModel: 'kvm64', append: 'reads=1000' },
+  hv_stimer: { smp: 2, append: 'realtime=1', cpuFlags: STIMER_FLAGS },
+};
 const TIMEOUT_MS = 120_000;
 
 function assertPassed(t: ExecutionContext, r: GuestResult, label: string): void {
@@ -33,8 +43,9 @@ const onKvm = testOnKvm({ serial: true });
 for (const name of GUESTS_ON_BOTH_BACKENDS) {
   onKvm(`${name} passes on interp and on kvm`, async (t) => {
     for (const accel of ['interp', 'kvm'] as const) {
-      const append = accel === 'kvm' && OUTER_CPU_IS_QEMU_TCG ? 'qemu-quirks=1' : undefined;
-      const r = await runGuest(name, { accel, memoryMb: 32, smp: VCPUS[name] ?? 1, timeoutMs: TIMEOUT_MS, append });
+      const { smp = 1, append = '', cpuFlags, cpuModel } = OPTIONS[name] ?? {};
+      const quirks = accel === 'kvm' && OUTER_CPU_IS_QEMU_TCG ? 'qemu-quirks=1' : '';
+      const r = await runGuest(name, { accel, memoryMb: 32, smp, cpuFlags, cpuModel, timeoutMs: TIMEOUT_MS, append: `${append} ${quirks}`.trim() || undefined });
       assertPassed(t, r, `${name} on ${accel}`);
     }
   });
