@@ -6,7 +6,7 @@
 // and takes minutes); see docs/backends.md "How the KVM backend was verified
 // without /dev/kvm".
 //
-//   node scripts/kvm-in-qemu.mjs [--memory MB] [--timeout SECONDS] [--keep DIR] [-- SHELL COMMAND]
+//   node scripts/kvm-in-qemu.mjs [--memory MB] [--timeout SECONDS] [--keep DIR] [--with-linux] [-- SHELL COMMAND]
 //
 // The default command runs the KVM tests (test/kvm/*.test.js) with ava. The
 // command runs in /w, a copy of package.json, build/Release/*.node, dist/,
@@ -15,7 +15,8 @@
 // scripts/fetch-linux.mjs fills ($TSVISOR_CACHE or ~/.cache/tsvisor/linux).
 // Everything the guest prints goes to stdout; the exit status is the command's.
 // The QEMU/initramfs machinery is scripts/nested-qemu.mjs (shared with vfio-in-qemu.mjs).
-import { parseRunnerArgs, runnerMain } from './nested-qemu.mjs';
+import path from 'node:path';
+import { linuxCache, parseRunnerArgs, runnerMain } from './nested-qemu.mjs';
 
 const LABEL = 'kvm-in-qemu';
 const DEFAULT_COMMAND = 'node node_modules/ava/entrypoints/cli.mjs --verbose --serial dist/test/kvm/*.test.js';
@@ -29,13 +30,23 @@ ls -l /dev/kvm 2>&1 | sed 's/^/${LABEL}: /'
 # QEMU's documented answers where it departs from the SDM (test/guests/runtime/report.c).
 export TSVISOR_KVM_OUTER_CPU=qemu-tcg`;
 
+// --with-linux: the Linux test kernel and initramfs (bzImage and initramfs.cpio of the cache, as the
+// Linux tests and `npm run bench` use them) go along too, in a cache the command finds through
+// TSVISOR_CACHE, so a tsvisor inside can boot Linux on the nested /dev/kvm.
+const GUEST_CACHE = 'w/linux-cache';
+const LINUX_FILES = ['bzImage', 'initramfs.cpio'];
+
 await runnerMain(LABEL, () => {
-  const opts = parseRunnerArgs(process.argv.slice(2), { command: DEFAULT_COMMAND }, 'kvm-in-qemu.mjs [--memory MB] [--timeout SECONDS] [--keep DIR] [-- COMMAND]');
+  const opts = parseRunnerArgs(process.argv.slice(2), { command: DEFAULT_COMMAND }, 'kvm-in-qemu.mjs [--memory MB] [--timeout SECONDS] [--keep DIR] [--with-linux] [-- COMMAND]', ['--with-linux']);
+  const withLinux = opts.switches.has('--with-linux');
   return {
     ...opts,
     label: LABEL,
     modules: KVM_MODULES.map((file) => ({ file })),
-    setup: SETUP,
+    setup: withLinux ? `${SETUP}\nexport TSVISOR_CACHE=/${GUEST_CACHE}` : SETUP,
+    files: withLinux
+      ? LINUX_FILES.map((f) => ({ path: `${GUEST_CACHE}/linux/${f}`, source: path.join(linuxCache, f), hint: 'run node scripts/fetch-linux.mjs first' }))
+      : [],
     // as and ld assemble the conformance test's scenarios (test/native/harness.ts).
     programs: ['as', 'ld'],
     requiredPaths: ['dist/test/kvm'],

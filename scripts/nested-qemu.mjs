@@ -22,11 +22,12 @@ const SKIP_PACKAGES = new Set(['typescript', 'node-gyp', 'prebuildify', '@types'
 export class NestedQemuError extends Error {}
 
 /**
- * Parses the options every runner takes: [--memory MB] [--timeout SECONDS] [--keep DIR] [-- SHELL COMMAND].
+ * Parses the options every runner takes: [--memory MB] [--timeout SECONDS] [--keep DIR] [-- SHELL COMMAND],
+ * and the runner's own on/off options (`switches`, e.g. ['--with-linux'], collected in opts.switches).
  * Throws NestedQemuError naming the option for anything else.
  */
-export function parseRunnerArgs(argv, defaults, usage) {
-  const opts = { memoryMb: defaults.memoryMb ?? 2048, timeoutS: defaults.timeoutS ?? 3600, keep: undefined, command: defaults.command };
+export function parseRunnerArgs(argv, defaults, usage, switches = []) {
+  const opts = { memoryMb: defaults.memoryMb ?? 2048, timeoutS: defaults.timeoutS ?? 3600, keep: undefined, command: defaults.command, switches: new Set() };
   for (let k = 0; k < argv.length; k++) {
     const a = argv[k];
     const value = () => {
@@ -45,6 +46,8 @@ export function parseRunnerArgs(argv, defaults, usage) {
       if (!(opts.timeoutS > 0)) throw new NestedQemuError('--timeout: expected a positive number of seconds');
     } else if (a === '--keep') {
       opts.keep = value();
+    } else if (switches.includes(a)) {
+      opts.switches.add(a);
     } else {
       throw new NestedQemuError(`unknown option '${a}' (usage: ${usage})`);
     }
@@ -178,6 +181,11 @@ async function buildInitramfs(run, modulePaths) {
   treeEntries(path.join(root, 'dist'), 'w/dist', entries);
   treeEntries(path.join(root, 'scripts'), 'w/scripts', entries);
   treeEntries(path.join(root, 'node_modules'), 'w/node_modules', entries, SKIP_PACKAGES);
+  for (const f of run.files ?? []) {
+    if (!existsSync(f.source)) throw new NestedQemuError(`${f.source} is missing${f.hint ? `: ${f.hint}` : ''}`);
+    dirsOf(f.path, entries, seen);
+    entries.push({ type: 'file', path: f.path, data: readFileSync(f.source), mode: 0o644 });
+  }
   return writeNewcCpio(entries);
 }
 
@@ -190,6 +198,7 @@ async function buildInitramfs(run, modulePaths) {
  *   setup?: shell lines run after the modules are loaded, before the command,
  *   programs?: host programs copied in besides node (with their shared libraries),
  *   requiredPaths?: paths of the checkout that must exist (built output the command needs),
+ *   files?: [{ path: where in the guest (relative to /), source: host file, hint?: how to get it when missing }],
  *   qemuArgs: machine arguments (accelerator, -cpu, -machine, devices), before the common ones,
  *   append?: kernel command line words added to the common ones,
  *   memoryMb, timeoutS, keep?: directory to keep the initramfs in,
