@@ -153,11 +153,17 @@ export class Clock {
     return this.cachedNext;
   }
 
-  /** Fires every timer whose deadline has passed, earliest first; returns how many fired. */
+  /**
+   * Fires every timer whose deadline had passed when called, earliest first; returns how many fired.
+   * A timer a callback re-arms for a time that has passed by then waits for the next call: in real
+   * time a periodic timer shorter than one round of this loop (a guest's APIC timer with a count of
+   * a few ticks) would otherwise be due again at every check and never let the loop end.
+   */
   runExpiredTimers(): number {
     let fired = 0;
+    const now = this.nowNs();
     for (;;) {
-      if (this.nextDeadlineNs() > this.nowNs()) return fired;
+      if (this.nextDeadlineNs() > now) return fired;
       let due: Timer | undefined;
       for (const t of this.timers) {
         if (t.deadline === Infinity) continue;

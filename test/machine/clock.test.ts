@@ -85,3 +85,19 @@ test('pause/resume in icount mode ignores instructions retired while paused', (t
   retire(5);
   t.is(clock.nowNs(), 30);
 });
+
+test('realtime: a timer re-armed for a time already past waits for the next runExpiredTimers', (t) => {
+  // The host clock moves 100 ns at every look, more than the 1 ns period the callback re-arms for:
+  // each round of the loop would find the timer due again.
+  let host = 0n;
+  const clock = new Clock(new ArrayBuffer(abi.TSV_VM_BUFFER_SIZE), { mode: 'realtime' }, () => (host += 100n));
+  let fired = 0;
+  const tick = clock.addTimer(() => {
+    fired++;
+    tick.arm(clock.nowNs() + 1);
+  });
+  tick.arm(clock.nowNs() + 1);
+  t.is(clock.runExpiredTimers(), 1, 'one expiry per call');
+  t.is(clock.runExpiredTimers(), 1);
+  t.is(fired, 2);
+});
