@@ -30,3 +30,10 @@ test('hpet=off: nothing answers at 0xFED00000 and the PIT keeps IRQ 0', async (t
   t.regex(r.serial, /FAIL: an HPET answers at 0xFED00000/);
   t.regex(r.serial, /SUMMARY: 1 tests, 1 failures/);
 });
+
+test('hpet guest: the same run twice under -icount gives the same output and instruction count', async (t) => {
+  const a = await runGuest('hpet', { clock: ICOUNT, hpet: true, timeoutMs: 120_000 });
+  const b = await runGuest('hpet', { clock: ICOUNT, hpet: true, timeoutMs: 120_000 });
+  t.is(a.serial, b.serial);
+  t.deepEqual(a.instructions, b.instructions);
+});
