@@ -9,7 +9,7 @@ import type { ExecutionContext } from 'ava';
 import { runGuest, type GuestResult, type RunGuestOptions } from '../helpers/run-guest.js';
 import { testOnKvm } from '../helpers/kvm-host.js';
 
-export const GUESTS_ON_BOTH_BACKENDS = ['hello', 'pio', 'exceptions', 'paging', 'modes', 'smp', 'kvmclock', 'hv_stimer'] as const;
+export const GUESTS_ON_BOTH_BACKENDS = ['hello', 'pio', 'exceptions', 'paging', 'modes', 'smp', 'apic', 'kvmclock', 'hv_stimer'] as const;
 type GuestName = (typeof GUESTS_ON_BOTH_BACKENDS)[number];
 const STIMER_FLAGS = { 'hv-vpindex': true, 'hv-time': true, 'hv-synic': true, 'hv-stimer': true, 'hv-stimer-direct': true };
 /**
@@ -19,6 +19,7 @@ const STIMER_FLAGS = { 'hv-vpindex': true, 'hv-time': true, 'hv-synic': true, 'h
  */
 const OPTIONS: Partial<Record<GuestName, Pick<RunGuestOptions, 'smp' | 'append' | 'cpuFlags' | 'cpuModel'>>> = {
   smp: { smp: 2 },
+  apic: { append: 'realtime=1' },
   kvmclock: { smp: 2, cpuModel: 'kvm64', append: 'reads=1000' },
   hv_stimer: { smp: 2, append: 'realtime=1', cpuFlags: STIMER_FLAGS },
 };
