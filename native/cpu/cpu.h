@@ -613,9 +613,12 @@ template <class T, bool M> TSV_INLINE void wr_e(Cpu& c, const Insn* i, T v) {
   else setr<T>(c, i->rm, v);
 }
 
-// Stack
-uint64_t stack_mask(const Cpu& c);
-template <class T> inline void push(Cpu& c, T v) {
+// Stack (inline: every CALL/RET/PUSH/POP goes through these)
+TSV_INLINE uint64_t stack_mask(const Cpu& c) {
+  if (c.mode == MODE_LONG64) return ~0ull;
+  return (c.seg[TSV_SEG_SS].attr & TSV_SEG_ATTR_DB) ? 0xffffffffull : 0xffffull;
+}
+template <class T> TSV_INLINE void push(Cpu& c, T v) {
   if (c.mode == MODE_LONG64) {
     uint64_t sp = c.gpr[4] - sizeof(T);
     wr<T>(c, TSV_SEG_SS, sp, v);

@@ -19,11 +19,6 @@ namespace tsv {
   raise_gp(c, 0);
 }
 
-uint64_t stack_mask(const Cpu& c) {
-  if (c.mode == MODE_LONG64) return ~0ull;
-  return (c.seg[TSV_SEG_SS].attr & TSV_SEG_ATTR_DB) ? 0xffffffffull : 0xffffull;
-}
-
 static uint64_t mmio_access(Cpu& c, uint64_t gpa, unsigned size, bool write, uint64_t v) {
   uint32_t k = c.mmio_seq++;
   if (k < c.mmio_done) return write ? 0 : c.mmio_vals[k];

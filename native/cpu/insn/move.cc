@@ -70,16 +70,30 @@ template <class T> const Insn* LEA_GvM(Cpu& c, const Insn* i) {
   setr<T>(c, i->reg, (T)ea(c, i));
   return next(c, i);
 }
-template <class T, class S, bool M> const Insn* MOVZX_GvE(Cpu& c, const Insn* i) {
-  setr<T>(c, i->reg, (T)rd_e<S, M>(c, i));
+// MOVZX/MOVSX: the memory forms (byte and word loads, as common as MOV in kernel code) take
+// the same frameless TLB-hit path as MOV and tail-call the general form otherwise.
+template <class T, class S, bool SIGNED> TSV_INLINE T extend(S v) {
+  if constexpr (SIGNED) return (T)(std::make_signed_t<T>)(std::make_signed_t<S>)v;
+  else return (T)v;
+}
+template <class T, class S, bool SIGNED> TSV_NOINLINE const Insn* MOVxX_GvM_full(Cpu& c, const Insn* i) {
+  setr<T>(c, i->reg, extend<T, S, SIGNED>(rd<S>(c, i->seg, ea(c, i))));
   return next(c, i);
 }
-template <class T, class S, bool M> const Insn* MOVSX_GvE(Cpu& c, const Insn* i) {
-  using SS = std::make_signed_t<S>;
-  using ST = std::make_signed_t<T>;
-  setr<T>(c, i->reg, (T)(ST)(SS)rd_e<S, M>(c, i));
+template <class T, class S, bool M, bool SIGNED> TSV_INLINE const Insn* movx(Cpu& c, const Insn* i) {
+  if constexpr (M) {
+    const S* p = host_ptr_hit<S>(c, i, ACC_READ, ea(c, i));
+    if (TSV_UNLIKELY(!p)) return MOVxX_GvM_full<T, S, SIGNED>(c, i);
+    S v;
+    std::memcpy(&v, p, sizeof(S));
+    setr<T>(c, i->reg, extend<T, S, SIGNED>(v));
+  } else {
+    setr<T>(c, i->reg, extend<T, S, SIGNED>(rd_e<S, false>(c, i)));
+  }
   return next(c, i);
 }
+template <class T, class S, bool M> const Insn* MOVZX_GvE(Cpu& c, const Insn* i) { return movx<T, S, M, false>(c, i); }
+template <class T, class S, bool M> const Insn* MOVSX_GvE(Cpu& c, const Insn* i) { return movx<T, S, M, true>(c, i); }
 // ARPL Ew,Gw (opcode 63 outside 64-bit mode): raise the RPL of Ew to that of Gw
 const Insn* ARPL_EwGw(Cpu& c, const Insn* i) {
   if (c.mode == MODE_REAL || c.mode == MODE_V86) raise_ud(c);
