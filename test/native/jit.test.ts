@@ -10,14 +10,21 @@ import { abi, GPR, LAYOUT, TestVm } from './harness.js';
 
 const PD = LAYOUT.pml4 + 0x2000;  // the harness's page directory (2 MiB pages)
 
-function makeVm(jit: 'always' | 'off'): TestVm {
-  const saved = process.env.TSVISOR_JIT;
-  process.env.TSVISOR_JIT = jit;  // read when the VM is created
+/** A VM created with these TSVISOR_JIT* variables (the native side reads them when the VM is created). */
+function makeVm(jit: 'always' | 'off', arenaKb?: number): TestVm {
+  const env: Record<string, string | undefined> = { TSVISOR_JIT: jit, TSVISOR_JIT_ARENA_KB: arenaKb === undefined ? undefined : String(arenaKb) };
+  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  const apply = (vals: Record<string, string | undefined>): void => {
+    for (const [k, v] of Object.entries(vals)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  };
+  apply(env);
   try {
     return new TestVm();
   } finally {
-    if (saved === undefined) delete process.env.TSVISOR_JIT;
-    else process.env.TSVISOR_JIT = saved;
+    apply(saved);
   }
 }
 
@@ -35,8 +42,8 @@ interface Outcome {
  * Runs `source` (64-bit) until HLT in slices of `budget` instructions, recording RIP and RAX at
  * every slice end: the JIT must stop at exactly the interpreter's instruction.
  */
-function runProgram(jit: 'always' | 'off', source: string, prepare?: (v: TestVm) => void, budget = 0): { v: TestVm; out: Outcome } {
-  const v = makeVm(jit);
+function runProgram(jit: 'always' | 'off', source: string, prepare?: (v: TestVm) => void, budget = 0, arenaKb?: number): { v: TestVm; out: Outcome } {
+  const v = makeVm(jit, arenaKb);
   v.setMode('long64');
   v.installReportingIdt('long64');
   prepare?.(v);
@@ -64,8 +71,8 @@ function runProgram(jit: 'always' | 'off', source: string, prepare?: (v: TestVm)
 }
 
 /** Runs both ways, checks they agree and that the JIT translated blocks; returns the JIT run. */
-function bothAgree(t: import('ava').ExecutionContext, source: string, prepare?: (v: TestVm) => void, budget = 0): { v: TestVm; out: Outcome } {
-  const jit = runProgram('always', source, prepare, budget);
+function bothAgree(t: import('ava').ExecutionContext, source: string, prepare?: (v: TestVm) => void, budget = 0, arenaKb?: number): { v: TestVm; out: Outcome } {
+  const jit = runProgram('always', source, prepare, budget, arenaKb);
   const interp = runProgram('off', source, prepare, budget);
   const stats = jit.v.vm.jitStats!();
   if (!stats.enabled) {
@@ -79,7 +86,7 @@ function bothAgree(t: import('ava').ExecutionContext, source: string, prepare?: 
   return jit;
 }
 
-test('integer forms (8/16/32/64-bit, high byte registers, memory operands, PUSH/POP, MUL/IMUL) match the interpreter', (t) => {
+test('integer forms (8/16/32/64-bit, high byte registers, memory operands, PUSH/POP, MUL/IMUL, ROL/ROR) match the interpreter', (t) => {
   const { out } = bothAgree(t, `
     mov $0x60000, %rbx
     mov $0x0123456789abcdef, %rax
@@ -129,13 +136,16 @@ test('integer forms (8/16/32/64-bit, high byte registers, memory operands, PUSH/
     orw $0x55, 30(%rbx)
     incq 32(%rbx)
     negq 40(%rbx)
+    rol $13, %r11            # ROL/ROR: translated only where their flags are dead
+    ror $3, %r11w
+    rorb $9, %dl
     add %r13, %rcx
     xor %r11, %rcx
     dec %r12
     jnz again
     hlt`);
   t.is(out.gprs[GPR.indexOf('r12')], 0n);
-  t.is(out.instructions, 3n + 2n + 50n * 46n + 1n, 'every instruction counted once');
+  t.is(out.instructions, 5n + 50n * 49n + 1n, 'every instruction counted once');
 });
 
 test('icount: slices of any size stop at the same instruction with the same state', (t) => {
@@ -230,4 +240,27 @@ test('self-modifying code rewrites a translated block', (t) => {
     add %eax, %eax
     ret`);
   t.is(out.gprs[GPR.indexOf('r8')], 3n * 2n + ((2n * 0x90909090n) & 0xffffffffn));
+});
+
+test('a full code arena is emptied and the blocks are translated again', (t) => {
+  // 300 blocks of ~250 bytes of code each overflow a 64 KiB arena several times per pass
+  const { v, out } = bothAgree(t, `
+    mov $3, %r12d
+  outer:
+    .rept 300
+    add $1, %rax
+    imul $3, %rax, %rcx
+    xor %rcx, %rdx
+    jmp 1f
+  1:
+    .endr
+    dec %r12
+    jnz outer
+    hlt`, undefined, 0, 64);
+  const stats = v.vm.jitStats!();
+  if (stats.enabled) {
+    t.true(stats.flushes > 0, 'the arena never filled');
+    t.true(stats.blocks > 300, 'blocks were not translated again after a flush');
+  }
+  t.is(out.gprs[GPR.indexOf('rax')], 900n);
 });

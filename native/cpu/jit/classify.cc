@@ -56,10 +56,22 @@ void set_alu_flags(JOp& j) {
   }
 }
 
+// Jcc/JMP rel in 64-bit mode (outside it the target is truncated and checked against the CS limit)
+bool branch(const Insn& in, bool lm, unsigned cc, JOp& j) {
+  if (!lm || in.opsize != 8) return false;
+  j.kind = K_JCC;
+  j.cc = (uint8_t)cc;
+  j.reads = cc == kAlways ? 0 : cc_flags(cc);
+  j.imm = in.imm;
+  return true;
+}
+
 // one-byte map
 bool one_byte(const Insn& in, bool lm, JOp& j) {
   const unsigned op = in.op;
   const unsigned ext = in.ext;
+  if (op >= 0x70 && op < 0x80) return branch(in, lm, op & 15, j);
+  if (op == 0xeb || op == 0xe9) return branch(in, lm, kAlways, j);
   if (op < 0x40 && (op & 7) < 6) {  // ALU in its six forms
     const bool byte = !(op & 1);
     j.kind = K_ALU;
@@ -189,8 +201,22 @@ bool one_byte(const Insn& in, bool lm, JOp& j) {
       j.src = imm_opd(in.imm, j.w);
       return true;
     case 0xc0: case 0xc1: case 0xd0: case 0xd1: {
-      if (ext != 4 && ext != 5 && ext != 6 && ext != 7) return false;
       const bool byte = !(op & 1);
+      if (ext <= 1) {
+        // ROL/ROR: the host rotates the same way (count masked, then modulo the width); their
+        // CF/OF are not computed, so they are translated only where those flags are dead
+        const unsigned n = op >= 0xd0 ? 1 : (unsigned)(in.imm & (in.opsize == 8 && !byte ? 63 : 31));
+        if (n == 0) return false;
+        j.kind = K_SHIFT;
+        j.w = byte ? 1 : in.opsize;
+        j.shift = (uint8_t)ext;
+        j.count = (uint8_t)n;
+        j.dst = e_opd(in, byte);
+        j.produces = true;
+        j.no_record = true;
+        return true;
+      }
+      if (ext != 4 && ext != 5 && ext != 6 && ext != 7) return false;
       j.kind = K_SHIFT;
       j.w = byte ? 1 : in.opsize;
       j.shift = (uint8_t)(ext == 6 ? 4 : ext);  // SAL is SHL
@@ -256,7 +282,7 @@ bool one_byte(const Insn& in, bool lm, JOp& j) {
 }
 
 // 0F map
-bool two_byte(const Insn& in, JOp& j) {
+bool two_byte(const Insn& in, bool lm, JOp& j) {
   const unsigned op = in.op;
   if (op >= 0x40 && op < 0x50) {
     j.kind = K_CMOV;
@@ -275,6 +301,7 @@ bool two_byte(const Insn& in, JOp& j) {
     j.reads = cc_flags(j.cc);
     return true;
   }
+  if (op >= 0x80 && op < 0x90) return branch(in, lm, op & 15, j);
   switch (op) {
     case 0x1f: j.kind = K_NOP; return true;  // NOP Ev: the operand is not accessed
     case 0xaf:
@@ -305,7 +332,7 @@ bool classify(const Insn& in, bool long_mode, JOp& j) {
   const unsigned op = in.op;
   bool ok;
   if (has_handler(T.one[op], fn)) ok = one_byte(in, long_mode, j);
-  else if (!(T.two[op].attr & D_SSE) && has_handler(T.two[op], fn)) ok = two_byte(in, j);
+  else if (!(T.two[op].attr & D_SSE) && has_handler(T.two[op], fn)) ok = two_byte(in, long_mode, j);
   else if ((T.one[op].attr & D_GROUP) && has_handler(T.grp[(T.one[op].attr >> D_GRPSHIFT) & 0x1f][in.ext], fn))
     ok = one_byte(in, long_mode, j);
   else return false;

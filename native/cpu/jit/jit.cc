@@ -28,12 +28,21 @@
 namespace tsv {
 namespace jit {
 
+// Code memory of a VM: translations are appended; a full arena is emptied whole.
+constexpr uint64_t kArenaBytes = 16u << 20;
+
 Config config_from_env() {
-  Config cfg{false, kDefaultThreshold};
+  Config cfg{true, kDefaultThreshold, kArenaBytes};
   const char* v = std::getenv("TSVISOR_JIT");
-  if (!v || !*v) return cfg;
-  if (!std::strcmp(v, "on") || !std::strcmp(v, "1")) cfg.enabled = true;
-  else if (!std::strcmp(v, "always")) cfg = Config{true, 0};
+  if (v && *v && std::strcmp(v, "on") && std::strcmp(v, "1")) {
+    if (!std::strcmp(v, "always")) cfg.threshold = 0;
+    else cfg.enabled = false;  // "off", "0", or anything not understood: interpret only
+  }
+  const char* a = std::getenv("TSVISOR_JIT_ARENA_KB");
+  if (a && *a) {
+    const unsigned long kb = std::strtoul(a, nullptr, 10);
+    if (kb >= 64 && kb <= (1ul << 20)) cfg.arena_bytes = (uint64_t)kb << 10;  // 64 KiB .. 1 GiB
+  }
   return cfg;
 }
 
@@ -43,6 +52,7 @@ struct State {
   Config cfg;
 };
 State* create_state() { return new State{config_from_env()}; }
+
 void destroy_state(State* s) { delete s; }
 Stats stats(const State* s) { return Stats{false, s ? s->cfg.threshold : 0, 0, 0, 0, 0}; }
 #else
@@ -68,8 +78,6 @@ struct State {
   uint64_t blocks_translated = 0, runs_installed = 0, code_bytes = 0, flushes = 0;
 };
 
-// Code memory of a VM: translations are appended; a full arena is emptied whole.
-constexpr size_t kArenaBytes = 16u << 20;
 // Largest translation of one block (48 instructions of the longest forms plus exit stubs).
 constexpr size_t kMaxBlockCode = 64u << 10;
 
@@ -104,13 +112,13 @@ static bool ensure_arena(State& s) {
 #if defined(__APPLE__) && defined(MAP_JIT)
   flags |= MAP_JIT;
 #endif
-  void* p = mmap(nullptr, kArenaBytes, PROT_READ | PROT_WRITE | PROT_EXEC, flags, -1, 0);
+  void* p = mmap(nullptr, s.cfg.arena_bytes, PROT_READ | PROT_WRITE | PROT_EXEC, flags, -1, 0);
   if (p == MAP_FAILED) {
     s.arena_failed = true;  // the host forbids writable+executable memory: interpret only
     return false;
   }
   s.arena = static_cast<uint8_t*>(p);
-  s.cap = kArenaBytes;
+  s.cap = s.cfg.arena_bytes;
   s.used = 0;
   return true;
 }

@@ -29,11 +29,14 @@ namespace jit {
 constexpr uint32_t kDefaultThreshold = 64;
 
 // The JIT's settings for a VM, from the TSVISOR_JIT environment variable when the VM is
-// created: "off"/"0" disables it, "on"/"1" enables it, "always" enables it and translates
-// every block at its first execution (tests use it so every guest runs translated code).
+// created: unset, "on" or "1" enable it (the default), "always" also translates every block
+// at its first execution (tests use it so every guest runs translated code), "off", "0" or
+// anything else disable it.
+// TSVISOR_JIT_ARENA_KB sets the code arena's size (tests make it small to exercise flushes).
 struct Config {
   bool enabled;
   uint32_t threshold;
+  uint64_t arena_bytes;
 };
 Config config_from_env();
 

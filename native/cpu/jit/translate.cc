@@ -36,6 +36,14 @@ constexpr int32_t OFF_STEP = (int32_t)offsetof(Cpu, step);
 constexpr int32_t OFF_CUR = (int32_t)offsetof(Cpu, cur);
 constexpr int32_t OFF_TLBCUR = (int32_t)offsetof(Cpu, tlb_cur);
 constexpr int32_t OFF_EPOCH = (int32_t)offsetof(Cpu, tlb_epoch);
+constexpr int32_t OFF_CANON = (int32_t)offsetof(Cpu, canon_shift);
+constexpr int32_t OFF_GLOBAL_GEN = (int32_t)offsetof(Cpu, global_gen);
+constexpr int32_t OFF_TLB_GEN = (int32_t)offsetof(Cpu, tlb_gen);
+constexpr int32_t OFF_LINK_FROM = (int32_t)offsetof(Cpu, link_from);
+constexpr int32_t OFF_LINK_K = (int32_t)offsetof(Cpu, link_k);
+constexpr int32_t OFF_LINK_GEN_AT = (int32_t)offsetof(Cpu, link_gen_at);
+constexpr int32_t OFF_LINK = (int32_t)offsetof(Insn, link);
+constexpr int32_t OFF_LINK_GEN = (int32_t)offsetof(Insn, link_gen);
 static_assert(offsetof(Cpu, lf_bits) == offsetof(Cpu, lf_op) + 1, "lf_op and lf_bits are stored as one 16-bit word");
 static_assert(sizeof(TlbEntry) == 32 && offsetof(TlbEntry, tag) == 0 && offsetof(TlbEntry, addend) == 8,
               "the inline TLB lookup indexes 32-byte entries");
@@ -65,7 +73,7 @@ class RunEmitter {
     e_.byte(0);
     uint8_t* to_step = e_.jcc_fwd(0x5);
     for (unsigned k = s; k < end; k++) insn(k);
-    leave_to_next(end);
+    if (ops_[end - 1].kind != K_JCC) leave_to_next(end);  // a branch leaves by itself
     e_.bind(to_step);
     e_.mov_imm(RAX, (uint64_t)orig(s));
     e_.jmp_reg(RAX);
@@ -204,6 +212,7 @@ class RunEmitter {
     const unsigned w = j.w;
     switch (j.kind) {
       case K_NOP: return;
+      case K_JCC: branch(k, j); return;
       case K_ALU: {
         const bool writes = j.alu != 7 && j.alu != 8;
         if (j.dst.type == O_MEM) mem_operand(k, w, writes ? ACC_WRITE : ACC_READ);
@@ -388,6 +397,55 @@ class RunEmitter {
       }
     }
   }
+  // Jcc/JMP: RIP of the taken or fall-through path, then the link check chain() makes; the
+  // branch retires (Cpu::cur is it) and control returns to the run loop with the successor.
+  void branch(unsigned k, const JOp& j) {
+    const Insn& in = b_->insns[k];
+    maybe_remat(k);
+    e_.mov_imm(RSI, (uint64_t)&in);
+    e_.mov_store(8, cpu_mem(OFF_CUR), RSI);
+    uint8_t* not_taken = j.cc == kAlways ? nullptr : e_.jcc_fwd(j.cc ^ 1);
+    // taken: RIP = next RIP + displacement, #GP (in the interpreter) unless canonical
+    e_.mov_load(8, RAX, cpu_mem(OFF_RIP));
+    e_.mov_imm(RCX, (uint64_t)in.off + in.len + j.imm);
+    e_.alu_rr(8, 0, RAX, RCX);
+    e_.load_zx(1, RCX, cpu_mem(OFF_CANON));
+    e_.mov_rr(8, RDX, RAX);
+    e_.rr1(8, 0xd3, 4, RDX);  // shl rdx, cl
+    e_.rr1(8, 0xd3, 7, RDX);  // sar rdx, cl
+    e_.alu_rr(8, 7, RDX, RAX);
+    bails_.push_back({e_.jcc_fwd(0x5), k});
+    e_.mov_store(8, cpu_mem(OFF_RIP), RAX);
+    chain(1);
+    if (!not_taken) return;
+    e_.bind(not_taken);
+    e_.mov_load(8, RAX, cpu_mem(OFF_RIP));
+    e_.lea(RAX, Mem{RAX, (int32_t)(in.off + in.len)});
+    e_.mov_store(8, cpu_mem(OFF_RIP), RAX);
+    chain(0);
+  }
+  // chain(c, i, k) with RSI = i
+  void chain(int k) {
+    e_.mov_load(8, RAX, Mem{RSI, OFF_LINK_GEN});
+    e_.alu_rm(8, 7, RAX, cpu_mem(OFF_GLOBAL_GEN));
+    uint8_t* valid = e_.jcc_fwd(0x4);
+    e_.alu_rm(8, 7, RAX, cpu_mem(OFF_TLB_GEN));
+    uint8_t* stale = e_.jcc_fwd(0x5);
+    e_.bind(valid);
+    e_.mov_load(8, RAX, Mem{RSI, OFF_LINK + 8 * k});
+    e_.test_rr(8, RAX, RAX);
+    uint8_t* unlinked = e_.jcc_fwd(0x4);
+    e_.byte(0xc3);  // ret: the successor block's first instruction
+    e_.bind(stale);
+    e_.bind(unlinked);
+    e_.mov_store(8, cpu_mem(OFF_LINK_FROM), RSI);
+    e_.mov_store_imm(1, cpu_mem(OFF_LINK_K), (uint32_t)k);
+    e_.mov_load(8, RAX, cpu_mem(OFF_TLB_GEN));
+    e_.mov_store(8, cpu_mem(OFF_LINK_GEN_AT), RAX);
+    e_.mov_imm(RAX, (uint64_t)&kEndOfBlock);
+    e_.byte(0xc3);
+  }
+
   static Opd reg0() {
     Opd o;
     o.type = O_REG;
@@ -444,9 +502,9 @@ unsigned plan_run(const std::vector<JOp>& ops, unsigned s, unsigned limit, std::
       if (j.produces) {
         p.record = need;
         need = false;
-        if (p.record && p.cf_unknown) conflict = k;
+        if (p.record && (p.cf_unknown || j.no_record)) conflict = k;
       }
-      if (j.mem || p.remat) need = true;
+      if (j.mem || p.remat || j.kind == K_JCC) need = true;  // a branch bails out on a non-canonical target
     }
     if (conflict == end) return end;
     end = conflict;

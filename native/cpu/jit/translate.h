@@ -21,7 +21,7 @@ enum Kind : uint8_t {
   K_IMUL2,   // IMUL G, E (src) or IMUL G, E, imm (src, imm)
   K_SETCC,
   K_CMOV,
-  K_SHIFT,   // SHL/SHR/SAR by a constant 1..W-1 (shift: 4 SHL, 5 SHR, 7 SAR)
+  K_SHIFT,   // SHL/SHR/SAR by a constant 1..W-1, ROL/ROR by a nonzero constant (shift: group-2 operation)
   K_MOVX,    // MOVZX/MOVSX/MOVSXD: src_w bytes extended (signed) to w
   K_PUSH,
   K_POP,
@@ -29,7 +29,9 @@ enum Kind : uint8_t {
   K_CBW,     // CBW/CWDE/CDQE
   K_CWD,     // CWD/CDQ/CQO
   K_NOP,
+  K_JCC,     // Jcc rel / JMP rel (cc 16) ending the block: RIP, then the branch's chaining as chain() does it
 };
+constexpr uint8_t kAlways = 16;
 enum OpdType : uint8_t { O_NONE, O_REG, O_MEM, O_IMM };
 
 // An operand: a guest register (byte offset of its storage in Cpu), the instruction's
@@ -58,6 +60,7 @@ struct JOp {
   bool mem = false;          // touches memory: may bail out to the interpreter before any change
   uint32_t reads = 0;        // arithmetic flags consumed (SETcc/CMOVcc/ADC/SBB)
   bool produces = false;     // writes every arithmetic flag (the lazy-flag record)
+  bool no_record = false;    // changes flags the translation does not compute (ROL/ROR): only where they are dead
   uint8_t lf = LF_NONE;      // kind of record it writes (LF_NONE: computed flags, MUL/IMUL)
   uint32_t host_valid = 0;   // host flags equal to the guest's after the host instruction
 };
