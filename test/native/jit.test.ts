@@ -35,6 +35,8 @@ interface Outcome {
   cr2: bigint;
   instructions: bigint;
   data: Buffer;
+  /** what the reporting IDT stored: vector, error code, RIP */
+  report: Buffer;
   slices: string[];
 }
 
@@ -65,6 +67,7 @@ function runProgram(jit: 'always' | 'off', source: string, prepare?: (v: TestVm)
     cr2: v.u64(abi.TSV_OFF_CR2),
     instructions,
     data: Buffer.from(v.ram.subarray(0x60000, 0x62000)),
+    report: Buffer.from(v.ram.subarray(0x5000, 0x5018)),
     slices,
   };
   return { v, out };
@@ -263,4 +266,28 @@ test('a full code arena is emptied and the blocks are translated again', (t) => 
     t.true(stats.blocks > 300, 'blocks were not translated again after a flush');
   }
   t.is(out.gprs[GPR.indexOf('rax')], 900n);
+});
+
+test('CALL and RET in translated code: nested calls, RET imm16, a non-canonical return address raises #GP', (t) => {
+  const { v, out } = bothAgree(t, `
+    xor %r8d, %r8d
+    mov $20, %ecx
+  loop:
+    push %rcx
+    call f
+    dec %ecx
+    jnz loop
+    mov $0x0000800000000000, %rdx   # not canonical with 4-level paging
+    push %rdx
+    ret
+  f:
+    call g
+    add %rsi, %r8
+    ret $8                          # drops the pushed RCX
+  g:
+    mov 16(%rsp), %rsi
+    ret`);
+  t.is(v.reported().vector, 13);
+  t.is(out.gprs[GPR.indexOf('r8')], 20n * 21n / 2n);
+  t.is(out.gprs[GPR.indexOf('rdx')], 0x800000000000n);
 });

@@ -72,6 +72,13 @@ bool one_byte(const Insn& in, bool lm, JOp& j) {
   const unsigned ext = in.ext;
   if (op >= 0x70 && op < 0x80) return branch(in, lm, op & 15, j);
   if (op == 0xeb || op == 0xe9) return branch(in, lm, kAlways, j);
+  if (op == 0xe8 || op == 0xc3 || op == 0xc2) {
+    if (!branch(in, lm, kAlways, j)) return false;
+    j.kind = op == 0xe8 ? K_CALL : K_RET;
+    j.imm = op == 0xc2 ? (in.imm & 0xffff) : op == 0xc3 ? 0 : in.imm;
+    j.mem = true;  // a stack access: the TLB lookup comes first
+    return true;
+  }
   if (op < 0x40 && (op & 7) < 6) {  // ALU in its six forms
     const bool byte = !(op & 1);
     j.kind = K_ALU;

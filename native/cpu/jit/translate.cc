@@ -44,6 +44,16 @@ constexpr int32_t OFF_LINK_K = (int32_t)offsetof(Cpu, link_k);
 constexpr int32_t OFF_LINK_GEN_AT = (int32_t)offsetof(Cpu, link_gen_at);
 constexpr int32_t OFF_LINK = (int32_t)offsetof(Insn, link);
 constexpr int32_t OFF_LINK_GEN = (int32_t)offsetof(Insn, link_gen);
+constexpr int32_t OFF_JCACHE = (int32_t)offsetof(Cpu, jcache);
+constexpr int32_t OFF_CODE_SIZE = (int32_t)offsetof(Cpu, code_size);
+constexpr int32_t OFF_J_RIP = (int32_t)offsetof(Cpu::JmpEntry, rip);
+constexpr int32_t OFF_J_CODE_SIZE = (int32_t)offsetof(Cpu::JmpEntry, code_size);
+constexpr int32_t OFF_J_BLK = (int32_t)offsetof(Cpu::JmpEntry, blk);
+constexpr int32_t OFF_J_GEN = (int32_t)offsetof(Cpu::JmpEntry, gen);
+constexpr int32_t OFF_NO_CHAIN_IN = (int32_t)offsetof(Block, no_chain_in);
+constexpr int32_t OFF_VALID = (int32_t)offsetof(Block, valid);
+constexpr int32_t OFF_INSNS = (int32_t)offsetof(Block, insns);
+static_assert(sizeof(Cpu::JmpEntry) == 32, "the inline jump-cache lookup indexes 32-byte entries");
 static_assert(offsetof(Cpu, lf_bits) == offsetof(Cpu, lf_op) + 1, "lf_op and lf_bits are stored as one 16-bit word");
 static_assert(sizeof(TlbEntry) == 32 && offsetof(TlbEntry, tag) == 0 && offsetof(TlbEntry, addend) == 8,
               "the inline TLB lookup indexes 32-byte entries");
@@ -73,7 +83,8 @@ class RunEmitter {
     e_.byte(0);
     uint8_t* to_step = e_.jcc_fwd(0x5);
     for (unsigned k = s; k < end; k++) insn(k);
-    if (ops_[end - 1].kind != K_JCC) leave_to_next(end);  // a branch leaves by itself
+    const Kind last = ops_[end - 1].kind;
+    if (last != K_JCC && last != K_CALL && last != K_RET) leave_to_next(end);  // a branch leaves by itself
     e_.bind(to_step);
     e_.mov_imm(RAX, (uint64_t)orig(s));
     e_.jmp_reg(RAX);
@@ -213,6 +224,8 @@ class RunEmitter {
     switch (j.kind) {
       case K_NOP: return;
       case K_JCC: branch(k, j); return;
+      case K_CALL: call(k, j); return;
+      case K_RET: ret(k, j); return;
       case K_ALU: {
         const bool writes = j.alu != 7 && j.alu != 8;
         if (j.dst.type == O_MEM) mem_operand(k, w, writes ? ACC_WRITE : ACC_READ);
@@ -409,12 +422,7 @@ class RunEmitter {
     e_.mov_load(8, RAX, cpu_mem(OFF_RIP));
     e_.mov_imm(RCX, (uint64_t)in.off + in.len + j.imm);
     e_.alu_rr(8, 0, RAX, RCX);
-    e_.load_zx(1, RCX, cpu_mem(OFF_CANON));
-    e_.mov_rr(8, RDX, RAX);
-    e_.rr1(8, 0xd3, 4, RDX);  // shl rdx, cl
-    e_.rr1(8, 0xd3, 7, RDX);  // sar rdx, cl
-    e_.alu_rr(8, 7, RDX, RAX);
-    bails_.push_back({e_.jcc_fwd(0x5), k});
+    canonical_or_bail(k, RAX, RDX);
     e_.mov_store(8, cpu_mem(OFF_RIP), RAX);
     chain(1);
     if (!not_taken) return;
@@ -424,6 +432,86 @@ class RunEmitter {
     e_.mov_store(8, cpu_mem(OFF_RIP), RAX);
     chain(0);
   }
+  // leaves for instruction k's handler (which raises #GP) unless the address in `r` is canonical;
+  // uses RCX and `scratch`
+  void canonical_or_bail(unsigned k, int r, int scratch) {
+    e_.load_zx(1, RCX, cpu_mem(OFF_CANON));
+    e_.mov_rr(8, scratch, r);
+    e_.rr1(8, 0xd3, 4, scratch);  // shl scratch, cl
+    e_.rr1(8, 0xd3, 7, scratch);  // sar scratch, cl
+    e_.alu_rr(8, 7, scratch, r);
+    bails_.push_back({e_.jcc_fwd(0x5), k});
+  }
+  // CALL rel: the target's canonical check and the push's TLB lookup come before any change
+  void call(unsigned k, const JOp& j) {
+    const Insn& in = b_->insns[k];
+    e_.mov_load(8, RDX, cpu_mem(OFF_GPR + 8 * 4));
+    e_.lea(RDX, Mem{RDX, -8});
+    tlb(k, 8, ACC_WRITE);
+    e_.mov_load(8, RAX, cpu_mem(OFF_RIP));
+    e_.lea(RAX, Mem{RAX, (int32_t)(in.off + in.len)});  // the return address
+    e_.mov_imm(R8, j.imm);
+    e_.alu_rr(8, 0, R8, RAX);                             // the target
+    canonical_or_bail(k, R8, R9);
+    e_.mov_store(8, Mem{RDX, 0}, RAX);
+    e_.mov_load(8, RAX, cpu_mem(OFF_GPR + 8 * 4));
+    e_.lea(RAX, Mem{RAX, -8});
+    e_.mov_store(8, cpu_mem(OFF_GPR + 8 * 4), RAX);
+    e_.mov_store(8, cpu_mem(OFF_RIP), R8);
+    e_.mov_imm(RSI, (uint64_t)&in);
+    e_.mov_store(8, cpu_mem(OFF_CUR), RSI);
+    chain(1);
+  }
+  // RET (imm16): pop the target (TLB lookup, canonical check), then chain_indirect(): the jump
+  // cache entry of the target under the current generation, or the run loop
+  void ret(unsigned k, const JOp& j) {
+    const Insn& in = b_->insns[k];
+    e_.mov_load(8, RDX, cpu_mem(OFF_GPR + 8 * 4));
+    tlb(k, 8, ACC_READ);
+    e_.mov_load(8, RAX, Mem{RDX, 0});
+    canonical_or_bail(k, RAX, RDX);
+    e_.mov_store(8, cpu_mem(OFF_RIP), RAX);
+    e_.mov_load(8, RCX, cpu_mem(OFF_GPR + 8 * 4));
+    e_.lea(RCX, Mem{RCX, (int32_t)(8 + j.imm)});
+    e_.mov_store(8, cpu_mem(OFF_GPR + 8 * 4), RCX);
+    e_.mov_imm(RSI, (uint64_t)&in);
+    e_.mov_store(8, cpu_mem(OFF_CUR), RSI);
+    // 64-bit mode: the linear RIP is RIP (CS base 0, no mask)
+    e_.mov_rr(8, RCX, RAX);
+    e_.shift_ri(8, 5, RCX, 12);
+    e_.alu_rr(8, 6, RCX, RAX);
+    e_.alu_ri(4, 4, RCX, Cpu::JCACHE_SIZE - 1);
+    e_.shift_ri(4, 4, RCX, 5);  // * sizeof(JmpEntry)
+    e_.lea(RCX, Mem{RDI, OFF_JCACHE, RCX, 0});
+    e_.alu_rm(8, 7, RAX, Mem{RCX, OFF_J_RIP});
+    uint8_t* miss1 = e_.jcc_fwd(0x5);
+    e_.mov_load(8, RDX, Mem{RCX, OFF_J_GEN});
+    e_.alu_rm(8, 7, RDX, cpu_mem(OFF_GLOBAL_GEN));
+    uint8_t* gen_ok = e_.jcc_fwd(0x4);
+    e_.alu_rm(8, 7, RDX, cpu_mem(OFF_TLB_GEN));
+    uint8_t* miss2 = e_.jcc_fwd(0x5);
+    e_.bind(gen_ok);
+    e_.load_zx(1, RDX, cpu_mem(OFF_CODE_SIZE));
+    e_.alu_rm(8, 7, RDX, Mem{RCX, OFF_J_CODE_SIZE});
+    uint8_t* miss3 = e_.jcc_fwd(0x5);
+    e_.mov_load(8, RAX, Mem{RCX, OFF_J_BLK});
+    e_.rm1(1, 0x80, 7, Mem{RAX, OFF_VALID});  // a block invalidated since: the run loop decodes again
+    e_.byte(0);
+    uint8_t* miss5 = e_.jcc_fwd(0x4);
+    e_.rm1(1, 0x80, 7, Mem{RAX, OFF_NO_CHAIN_IN});
+    e_.byte(0);
+    uint8_t* miss4 = e_.jcc_fwd(0x5);
+    e_.lea(RAX, Mem{RAX, OFF_INSNS});
+    e_.byte(0xc3);
+    e_.bind(miss1);
+    e_.bind(miss2);
+    e_.bind(miss3);
+    e_.bind(miss4);
+    e_.bind(miss5);
+    e_.mov_imm(RAX, (uint64_t)&kEndOfBlock);
+    e_.byte(0xc3);
+  }
+
   // chain(c, i, k) with RSI = i
   void chain(int k) {
     e_.mov_load(8, RAX, Mem{RSI, OFF_LINK_GEN});
@@ -504,7 +592,7 @@ unsigned plan_run(const std::vector<JOp>& ops, unsigned s, unsigned limit, std::
         need = false;
         if (p.record && (p.cf_unknown || j.no_record)) conflict = k;
       }
-      if (j.mem || p.remat || j.kind == K_JCC) need = true;  // a branch bails out on a non-canonical target
+      if (j.mem || p.remat || j.kind == K_JCC) need = true;  // branches bail out on a non-canonical target
     }
     if (conflict == end) return end;
     end = conflict;

@@ -30,6 +30,8 @@ enum Kind : uint8_t {
   K_CWD,     // CWD/CDQ/CQO
   K_NOP,
   K_JCC,     // Jcc rel / JMP rel (cc 16) ending the block: RIP, then the branch's chaining as chain() does it
+  K_CALL,    // CALL rel (64-bit mode): push the return address, then as JMP rel
+  K_RET,     // RET / RET imm16 (64-bit mode): pop RIP, then the jump-cache lookup chain_indirect() makes
 };
 constexpr uint8_t kAlways = 16;
 enum OpdType : uint8_t { O_NONE, O_REG, O_MEM, O_IMM };
