@@ -4,24 +4,11 @@
  * QEMU's wording for a value that is not a boolean. Pure: no addon.
  */
 import test from 'ava';
-import { fromQemuArgs, parseQemuArgs, QemuArgsError } from '../../lib/qemu-compat/index.js';
+import { configFromArgs as cfg, argsErrorOf as errorOf } from '../helpers/qemu-args.js';
+import { parseQemuArgs } from '../../lib/qemu-compat/index.js';
 import { DEFAULT_HPET, defaultMachineConfig, validateMachineConfig, type MachineConfig } from '../../lib/machine/config.js';
 
 const KERNEL = ['-kernel', 'k.elf'];
-
-function cfg(argv: string[]): MachineConfig {
-  return fromQemuArgs(argv, { backends: ['interp'], stdout: { write: () => true }, stdin: process.stdin });
-}
-
-function errorOf(argv: string[]): string {
-  try {
-    cfg(argv);
-  } catch (e) {
-    if (e instanceof QemuArgsError) return e.message;
-    throw e;
-  }
-  throw new Error(`expected QemuArgsError for ${argv.join(' ')}`);
-}
 
 test('no option: the machine default (on, as QEMU\'s pc machine)', (t) => {
   t.is(cfg(KERNEL).hpet, undefined);

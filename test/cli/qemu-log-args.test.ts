@@ -3,27 +3,13 @@
  * layout, and every error line. Pure: no addon, no guest.
  */
 import test from 'ava';
+import { configFromArgs as cfg, argsErrorOf as errorOf } from '../helpers/qemu-args.js';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fromQemuArgs, parseQemuArgs, QemuArgsError } from '../../lib/qemu-compat/index.js';
-import type { MachineConfig } from '../../lib/machine/config.js';
+import { parseQemuArgs } from '../../lib/qemu-compat/index.js';
 
 const KERNEL = ['-kernel', 'k.elf'];
-
-function cfg(argv: string[], stderr: { write(text: string): unknown } = { write: () => true }): MachineConfig {
-  return fromQemuArgs(argv, { backends: ['interp'], stdout: { write: () => true }, stdin: process.stdin, stderr });
-}
-
-function errorOf(argv: string[]): string {
-  try {
-    cfg(argv);
-  } catch (e) {
-    if (e instanceof QemuArgsError) return e.message;
-    throw e;
-  }
-  throw new Error(`expected QemuArgsError for ${argv.join(' ')}`);
-}
 
 test('-d takes a comma list of items; duplicates count once', (t) => {
   t.deepEqual(cfg([...KERNEL, '-d', 'int,guest_errors']).log?.items, ['int', 'guest_errors']);

@@ -4,27 +4,13 @@
  * -no-shutdown, -vnc, -global and the `-device help` format. Pure: no addon.
  */
 import test from 'ava';
-import { fromQemuArgs, parseQemuArgs, QemuArgsError } from '../../lib/qemu-compat/index.js';
+import { configFromArgs as cfg, argsErrorOf as errorOf } from '../helpers/qemu-args.js';
+import { parseQemuArgs } from '../../lib/qemu-compat/index.js';
 import { parseOptList, takeOptWarnings } from '../../lib/qemu-compat/opts.js';
 import { parseSmp } from '../../lib/qemu-compat/smp-option.js';
-import type { MachineConfig } from '../../lib/machine/config.js';
 
 const KERNEL = ['-kernel', 'k.elf'];
 const MiB = 1024 * 1024;
-
-function cfg(argv: string[]): MachineConfig {
-  return fromQemuArgs(argv, { backends: ['interp'], stdout: { write: () => true }, stdin: process.stdin });
-}
-
-function errorOf(argv: string[]): string {
-  try {
-    cfg(argv);
-  } catch (e) {
-    if (e instanceof QemuArgsError) return e.message;
-    throw e;
-  }
-  throw new Error(`expected QemuArgsError for ${argv.join(' ')}`);
-}
 
 // ---------------------------------------------------------------- QemuOpts short-form booleans
 

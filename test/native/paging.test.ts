@@ -16,11 +16,18 @@ test('1 GiB pages map through the PDPT', (t) => {
   t.is(v.cpu.translate(0x40123456, false, false), 0x123456);
 });
 
-test('TLB: MOV CR3 keeps global entries, INVLPG drops one page', (t) => {
+/**
+ * Long mode with CR4.PGE: 0x40000000 maps a global page (frame 0x90000) and
+ * 0x40001000 a non-global one (0x92000); the PTEs sit at PT_GLOBAL_TEST and the
+ * words at 0x90000/0x91000/0x92000/0x93000 read 1/2/3/4, so a test can repoint
+ * the PTEs and see which translation the TLB kept.
+ */
+const PT_GLOBAL_TEST = 0x31000;
+function globalAndPlainPageVm(): TestVm {
   const v = new TestVm();
   v.setMode('long64');
   v.setU64(abi.TSV_OFF_CR4, 0x20 | 0x80); // PAE | PGE
-  const pd2 = 0x30000, pt = 0x31000;
+  const pd2 = 0x30000, pt = PT_GLOBAL_TEST;
   v.ramView.setBigUint64(PDPT + 8, BigInt(pd2 | 7), true);
   v.ramView.setBigUint64(pd2, BigInt(pt | 7), true);
   v.ramView.setBigUint64(pt, 0x90000n | 0x103n, true); // global
@@ -29,6 +36,12 @@ test('TLB: MOV CR3 keeps global entries, INVLPG drops one page', (t) => {
   v.ramView.setUint32(0x91000, 2, true);
   v.ramView.setUint32(0x92000, 3, true);
   v.ramView.setUint32(0x93000, 4, true);
+  return v;
+}
+
+test('TLB: MOV CR3 keeps global entries, INVLPG drops one page', (t) => {
+  const v = globalAndPlainPageVm();
+  const pt = PT_GLOBAL_TEST;
   v.load('long64', `
     mov $0x40000000, %rbx
     mov (%rbx), %eax          # 1 (global page cached)
@@ -49,18 +62,8 @@ test('TLB: MOV CR3 keeps global entries, INVLPG drops one page', (t) => {
 });
 
 test('TLB: a global entry outlives a hundred MOV CR3 (reads and writes) and goes with a CR4.PGE toggle', (t) => {
-  const v = new TestVm();
-  v.setMode('long64');
-  v.setU64(abi.TSV_OFF_CR4, 0x20 | 0x80); // PAE | PGE
-  const pd2 = 0x30000, pt = 0x31000;
-  v.ramView.setBigUint64(PDPT + 8, BigInt(pd2 | 7), true);
-  v.ramView.setBigUint64(pd2, BigInt(pt | 7), true);
-  v.ramView.setBigUint64(pt, 0x90000n | 0x103n, true); // global
-  v.ramView.setBigUint64(pt + 8, 0x92000n | 0x3n, true); // not global
-  v.ramView.setUint32(0x90000, 1, true);
-  v.ramView.setUint32(0x91000, 2, true);
-  v.ramView.setUint32(0x92000, 3, true);
-  v.ramView.setUint32(0x93000, 4, true);
+  const v = globalAndPlainPageVm();
+  const pt = PT_GLOBAL_TEST;
   v.load('long64', `
     mov $0x40000000, %rbx
     mov (%rbx), %eax          # 1: global page cached
