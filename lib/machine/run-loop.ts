@@ -336,6 +336,14 @@ export class RunLoop {
     }
     // HLT with IF=0 ("cli; hlt") is not ended by a maskable interrupt.
     if (!v.interruptFlag) return false;
+    // A vector already taken from the interrupt controller for this vCPU but not yet injected wakes
+    // it too: KVM could not take it inside the STI shadow, and the shadow ended in this HLT. Nothing
+    // new is pending at the controller, so waiting for one would halt the vCPU for good; the backend
+    // injects the held vector at the next entry, past the HLT, as hardware delivers it.
+    if (v.pendingIrq >= 0) {
+      slot.state = VcpuRunState.Runnable;
+      return true;
+    }
     const pending = src.pendingVector();
     if (pending < 0) return false;
     v.pendingIrq = this.acknowledge(src, pending);

@@ -269,6 +269,33 @@ test('icount: a halted vCPU with a periodic timer and nothing to inject still le
   t.true(ticks >= 50, `guest time kept warping (${ticks} ticks)`);
 });
 
+test('sti; hlt: a vector taken but not injected before the HLT exit wakes the vCPU (KVM\'s STI shadow)', async (t) => {
+  const { m, fake } = machine([{ kind: 'hlt' }, { kind: 'out', port: 0xf4, size: 1, values: [0] }], { clock: { mode: 'icount', shift: 0 } });
+  let pending = 0x30;
+  m.setInterruptSource({ pendingVector: () => pending, acknowledge: () => (pending = -1) });
+  fake.u8[abi.TSV_OFF_READY_FOR_INJECTION] = 1;
+  // Like KVM inside an STI shadow: the entry cannot inject, the vector stays in the record and the
+  // guest's HLT exits with it still held.
+  const origRun = fake.run.bind(fake);
+  let held = false;
+  fake.run = () => {
+    const irq = fake.view.getInt32(abi.TSV_OFF_PENDING_IRQ, true);
+    if (irq < 0 || held) return origRun();
+    held = true;
+    fake.view.setInt32(abi.TSV_OFF_PENDING_IRQ, -1, true);
+    const reason = origRun();
+    fake.view.setInt32(abi.TSV_OFF_PENDING_IRQ, irq, true);
+    return reason;
+  };
+  const running = m.run();
+  const guard = setTimeout(() => m.stop(), 2000);
+  const result = await running;
+  clearTimeout(guard);
+  t.true(held);
+  t.deepEqual(result, { status: 1, reason: 'debug-exit' });
+  t.deepEqual(fake.injected, [0x30]);
+});
+
 test('cli; hlt: a maskable interrupt does not wake a vCPU halted with IF=0', async (t) => {
   const { m, fake } = machine([{ kind: 'hlt' }, { kind: 'out', port: 0xf4, size: 1, values: [0] }], { clock: { mode: 'icount', shift: 0 } });
   fake.interruptsEnabled = false;
