@@ -39,8 +39,6 @@
 
 #define HPET_HZ 100000000ull   /* 10 ns period */
 #define IOAPIC_BASE 0xFEC00000ull
-#define RTC_INDEX 0x70
-#define RTC_DATA 0x71
 
 #define PIC_BASE 0x20           /* IRQ 0-7 -> 0x20.., IRQ 8-15 -> 0x28.. */
 #define V_ONESHOT 0x40          /* timer 2 on GSI 20, edge */
@@ -71,18 +69,6 @@ static void ioapic_route(unsigned pin, u8 vec, int level)
 }
 static void ioapic_mask(unsigned pin) { ioapic_write(0x10 + 2 * pin, 1u << 16); }
 
-static u8 cmos_read(u8 reg)
-{
-    outb(RTC_INDEX, reg);
-    return inb(RTC_DATA);
-}
-static void cmos_write(u8 reg, u8 v)
-{
-    outb(RTC_INDEX, reg);
-    outb(RTC_DATA, v);
-}
-
-static u32 pm_now(void) { return inl(PM_TMR) & 0xFFFFFF; }
 
 /* Busy-waits (interrupts as the caller left them) until the HPET counter has advanced by `ticks`. */
 static void hpet_busy_wait(u64 ticks)

@@ -15,8 +15,6 @@
 #include "pc_ports.h"
 #include "apic.h"
 
-#define RTC_INDEX 0x70
-#define RTC_DATA 0x71
 #define COM1 0x3F8
 #define IOAPIC_BASE 0xFEC00000ull
 
@@ -31,18 +29,6 @@ static volatile u32 rtc_redir_in_handler;
 #define TESTDEV_IRQ_PORT 0x2000
 static volatile unsigned irq10_lower_at;
 
-static u8 cmos_read(u8 reg)
-{
-    outb(RTC_INDEX, reg);
-    return inb(RTC_DATA);
-}
-static void cmos_write(u8 reg, u8 v)
-{
-    outb(RTC_INDEX, reg);
-    outb(RTC_DATA, v);
-}
-
-static u32 pm_now(void) { return inl(PM_TMR) & 0xFFFFFF; }
 /* PM timer ticks between two readings (24-bit wrap) in microseconds. */
 static u32 pm_us(u32 from, u32 to) { return (u32)(((u64)((to - from) & 0xFFFFFF) * 1000000u) / PM_HZ); }
 
