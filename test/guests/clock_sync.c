@@ -111,16 +111,7 @@ static int fits(u64 ai, u64 bi, u64 aj, u64 bj, u32 ri, u32 rj, u64 hz, u32 wrap
 
 static void setup_pic_pit(void)
 {
-    outb(PIC1_CMD, 0x11);
-    outb(PIC1_DATA, PIC_BASE);
-    outb(PIC1_DATA, 0x04);
-    outb(PIC1_DATA, 0x01);
-    outb(PIC2_CMD, 0x11);
-    outb(PIC2_DATA, PIC_BASE + 8);
-    outb(PIC2_DATA, 0x02);
-    outb(PIC2_DATA, 0x01);
-    outb(PIC1_DATA, 0xFE);   /* IRQ 0 only */
-    outb(PIC2_DATA, 0xFF);
+    pic_init(PIC_BASE, 0xFE, 0xFF);   /* IRQ 0 only */
     /* Counter 2: mode 2, count 65536, gate on, speaker off. */
     outb(PORT_61, (inb(PORT_61) & ~0x03) | 0x01);
     outb(PIT_CTRL, 0xB4);

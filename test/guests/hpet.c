@@ -116,20 +116,6 @@ static int pic_irq(struct trap_frame *f)
     return 1;
 }
 
-static void pic_init(u8 master_mask, u8 slave_mask)
-{
-    outb(PIC1_CMD, 0x11);
-    outb(PIC1_DATA, PIC_BASE);
-    outb(PIC1_DATA, 0x04);
-    outb(PIC1_DATA, 0x01);
-    outb(PIC2_CMD, 0x11);
-    outb(PIC2_DATA, PIC_BASE + 8);
-    outb(PIC2_DATA, 0x02);
-    outb(PIC2_DATA, 0x01);
-    outb(PIC1_DATA, master_mask);
-    outb(PIC2_DATA, slave_mask);
-}
-
 /* Halts the counter, zeroes it, turns every timer off, clears the status. */
 static void hpet_quiesce(void)
 {
@@ -367,7 +353,7 @@ static void fsb(void)
 static void legacy_route(void)
 {
     hpet_quiesce();
-    pic_init(0xFE, 0xFF);                  /* IRQ 0 through the 8259 */
+    pic_init(PIC_BASE, 0xFE, 0xFF);                  /* IRQ 0 through the 8259 */
     ioapic_route(8, V_IRQ8, 0);            /* IRQ 8 through the IOAPIC */
     /* The PIT at 1 kHz and the RTC periodic interrupt at 1024 Hz both want the lines. */
     outb(PIT_CTRL, 0x34);

@@ -90,20 +90,6 @@ static void busy_wait_us(u32 us)
 
 /* ---- devices ---------------------------------------------------------- */
 
-static void pic_init(u8 master_mask, u8 slave_mask)
-{
-    outb(PIC1_CMD, 0x11);          /* ICW1: edge, cascade, ICW4 */
-    outb(PIC1_DATA, PIC_BASE);     /* ICW2 */
-    outb(PIC1_DATA, 0x04);         /* ICW3: slave on IR2 */
-    outb(PIC1_DATA, 0x01);         /* ICW4: 8086 mode */
-    outb(PIC2_CMD, 0x11);
-    outb(PIC2_DATA, PIC_BASE + 8);
-    outb(PIC2_DATA, 0x02);
-    outb(PIC2_DATA, 0x01);
-    outb(PIC1_DATA, master_mask);
-    outb(PIC2_DATA, slave_mask);
-}
-
 static void pit_ch0(u8 mode, u16 count)
 {
     outb(PIT_CTRL, (u8)(0x30 | (mode << 1)));
@@ -149,7 +135,7 @@ static void cmos_memory(void)
 
 static void pit_through_pic(void)
 {
-    pic_init(0xFE, 0xFF);   /* IRQ 0 only */
+    pic_init(PIC_BASE, 0xFE, 0xFF);   /* IRQ 0 only */
     report(inb(PIC1_DATA) == 0xFE && inb(PIC2_DATA) == 0xFF, "IMR reads back");
     hits[PIC_BASE] = 0;
     u16 count = (PIT_HZ + 500) / 1000;   /* 1193: 1 kHz */
@@ -230,7 +216,7 @@ static void pm_timer(void)
 
 static void rtc_periodic(void)
 {
-    pic_init(0xFB, 0xFE);                  /* cascade + IRQ 8 */
+    pic_init(PIC_BASE, 0xFB, 0xFE);                  /* cascade + IRQ 8 */
     (void)cmos_read(0x0C);
     hits[PIC_BASE + 8] = 0;
     cmos_write(0x0A, 0x26);                /* 1024 Hz */
@@ -249,7 +235,7 @@ static void rtc_periodic(void)
 static void uart_thre(void)
 {
     u8 mcr = inb(COM1 + 4);
-    pic_init(0xEF, 0xFF);                  /* IRQ 4 */
+    pic_init(PIC_BASE, 0xEF, 0xFF);                  /* IRQ 4 */
     hits[PIC_BASE + 4] = 0;
     outb(COM1 + 4, mcr | 0x08);            /* OUT2: the UART drives IRQ 4 */
     /* No printing until the end: every byte sent would raise THR empty again. */
@@ -306,7 +292,7 @@ static void ioapic(void)
 
 static void pic_level_and_edge(void)
 {
-    pic_init(0xFB, 0xFB);                  /* cascade + IRQ 10 */
+    pic_init(PIC_BASE, 0xFB, 0xFB);                  /* cascade + IRQ 10 */
     outb(0x4D1, 0x04);                     /* ELCR: IRQ 10 level-triggered */
     report(inb(0x4D1) == 0x04, "ELCR reads back 0x%x", inb(0x4D1));
     hits[PIC_BASE + 10] = 0;

@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import type { RunGuestOptions } from './run-guest.js';
 import { testWhen } from './test-when.js';
 
 const root = join(__dirname, '..', '..', '..');
@@ -23,6 +24,13 @@ export const LINUX_VMLINUX = join(LINUX_CACHE, 'vmlinux');
 export const LINUX_INITRAMFS = join(LINUX_CACHE, 'initramfs.cpio');
 /** How long one boot may take (TSVISOR_LINUX_TIMEOUT_MS overrides). */
 export const LINUX_TIMEOUT_MS = Number(process.env.TSVISOR_LINUX_TIMEOUT_MS ?? 240_000);
+/** How the Linux tests boot the kernel: 256 MiB, exact -icount time (shift 1), the command line. */
+export const LINUX_BOOT: Pick<RunGuestOptions, 'memoryMb' | 'timeoutMs' | 'clock' | 'append'> = {
+  memoryMb: 256,
+  timeoutMs: LINUX_TIMEOUT_MS,
+  clock: { mode: 'icount', shift: 1 },
+  append: 'console=ttyS0 panic=-1',
+};
 
 const files = [LINUX_BZIMAGE, LINUX_VMLINUX, LINUX_INITRAMFS];
 

@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildTestInitramfs, linuxTestInit, LINUX_TEST_MARKER } from '../../lib/machine/initramfs.js';
-import { LINUX_BZIMAGE, LINUX_CACHE, LINUX_TIMEOUT_MS, linuxTest as linuxTestFor, platformWarnings } from '../helpers/linux-kernel.js';
+import { LINUX_BOOT, LINUX_BZIMAGE, LINUX_CACHE, LINUX_TIMEOUT_MS, linuxTest as linuxTestFor, platformWarnings } from '../helpers/linux-kernel.js';
 import { runKernel, type GuestResult } from '../helpers/run-guest.js';
 
 const linuxTest = linuxTestFor();
@@ -28,10 +28,7 @@ async function boot(hpet: boolean): Promise<GuestResult> {
     return await runKernel(LINUX_BZIMAGE, {
       initrd,
       smp: 2,
-      memoryMb: 256,
-      timeoutMs: LINUX_TIMEOUT_MS,
-      clock: { mode: 'icount', shift: 1 },
-      append: 'console=ttyS0 panic=-1',
+      ...LINUX_BOOT,
       hpet,
     });
   } finally {

@@ -27,7 +27,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildTestInitramfs, LINUX_TEST_INIT, LINUX_TEST_MARKER } from '../../lib/machine/initramfs.js';
 import type { HypervHypercallCounts } from '../../lib/hyperv/hypercalls.js';
-import { LINUX_BZIMAGE, LINUX_CACHE, LINUX_TIMEOUT_MS, linuxTest, platformWarnings } from '../helpers/linux-kernel.js';
+import { LINUX_BOOT, LINUX_BZIMAGE, LINUX_CACHE, LINUX_TIMEOUT_MS, linuxTest, platformWarnings } from '../helpers/linux-kernel.js';
 import { runKernel } from '../helpers/run-guest.js';
 
 /** Linux's own reaction to a Hyper-V partition without the TSC-invariant privilege (see above). */
@@ -66,12 +66,9 @@ linuxTest()('Linux finds Hyper-V with hv-passthrough on 2 vCPUs and uses the TSC
   const r = await runKernel(LINUX_BZIMAGE, {
     initrd,
     smp: 2,
-    memoryMb: 256,
-    timeoutMs: LINUX_TIMEOUT_MS,
-    clock: { mode: 'icount', shift: 1 },
+    ...LINUX_BOOT,
     cpuModel: 'qemu64',
     cpuFlags: { 'hv-passthrough': true },
-    append: 'console=ttyS0 panic=-1',
     // A fixed wall clock: with -icount the whole run is then the same every time.
     rtcBase: { datetime: '2026-01-01T00:00:00' },
     afterRun: (m) => (counts = m.hyperv?.hypercalls.counts()),

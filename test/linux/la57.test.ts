@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildTestInitramfs, linuxTestInit, LINUX_TEST_MARKER } from '../../lib/machine/initramfs.js';
-import { LINUX_BZIMAGE, LINUX_CACHE, LINUX_TIMEOUT_MS, linuxTest as linuxTestFor, platformWarnings } from '../helpers/linux-kernel.js';
+import { LINUX_BOOT, LINUX_BZIMAGE, LINUX_CACHE, LINUX_TIMEOUT_MS, linuxTest as linuxTestFor, platformWarnings } from '../helpers/linux-kernel.js';
 import { runKernel } from '../helpers/run-guest.js';
 
 const linuxTest = linuxTestFor();
@@ -41,10 +41,7 @@ for (const { title, cpuFlags, fiveLevel } of [
         cpuModel: 'max',
         ...(cpuFlags ? { cpuFlags } : {}),
         initrd,
-        memoryMb: 256,
-        timeoutMs: LINUX_TIMEOUT_MS,
-        clock: { mode: 'icount', shift: 1 },
-        append: 'console=ttyS0 panic=-1',
+        ...LINUX_BOOT,
         afterRun: (m) => (cr4 = m.vcpus[0]!.cr4),
       });
     } finally {

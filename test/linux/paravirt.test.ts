@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildTestInitramfs, LINUX_TEST_INIT, LINUX_TEST_MARKER } from '../../lib/machine/initramfs.js';
 import type { Machine } from '../../lib/machine/machine.js';
-import { LINUX_BZIMAGE, LINUX_CACHE, LINUX_INITRAMFS, LINUX_TIMEOUT_MS, linuxTest as linuxTestFor, platformWarnings } from '../helpers/linux-kernel.js';
+import { LINUX_BOOT, LINUX_BZIMAGE, LINUX_CACHE, LINUX_INITRAMFS, LINUX_TIMEOUT_MS, linuxTest as linuxTestFor, platformWarnings } from '../helpers/linux-kernel.js';
 import { runKernel, type GuestResult, type RunGuestOptions } from '../helpers/run-guest.js';
 
 const linuxTest = linuxTestFor();
@@ -49,10 +49,7 @@ async function boot(cpu: Pick<RunGuestOptions, 'cpuModel' | 'cpuFlags'>, initrd 
     ...cpu,
     initrd,
     smp: 2,
-    memoryMb: 256,
-    timeoutMs: LINUX_TIMEOUT_MS,
-    clock: { mode: 'icount', shift: 1 },
-    append: 'console=ttyS0 panic=-1',
+    ...LINUX_BOOT,
     afterRun: (m) => (machine = m),
   });
   return { r, machine: machine! };

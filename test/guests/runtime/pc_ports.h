@@ -30,4 +30,20 @@ static inline void cmos_write(u8 reg, u8 v)
 }
 static inline u32 pm_now(void) { return inl(PM_TMR) & 0xFFFFFF; }
 
+/* Initialises the 8259 pair as PC firmware does: edge-triggered, cascaded through IR2, 8086
+ * mode, IRQ 0-7 at vectors base.., IRQ 8-15 at base + 8..; then the two interrupt masks. */
+static inline void pic_init(u8 base, u8 master_mask, u8 slave_mask)
+{
+    outb(PIC1_CMD, 0x11);  /* ICW1: edge, cascade, ICW4 follows */
+    outb(PIC1_DATA, base); /* ICW2: vector base */
+    outb(PIC1_DATA, 0x04); /* ICW3: slave on IR2 */
+    outb(PIC1_DATA, 0x01); /* ICW4: 8086 mode */
+    outb(PIC2_CMD, 0x11);
+    outb(PIC2_DATA, base + 8);
+    outb(PIC2_DATA, 0x02); /* ICW3: slave identity 2 */
+    outb(PIC2_DATA, 0x01);
+    outb(PIC1_DATA, master_mask);
+    outb(PIC2_DATA, slave_mask);
+}
+
 #endif
