@@ -69,8 +69,25 @@ export function backendUnavailableReason(accel: Accel, addon: NativeAddon = load
   return undefined;
 }
 
+/**
+ * Checks the block JIT's environment settings, which the interp backend reads when a VM is
+ * created (docs/jit.md), so a mistyped value is an error instead of a silently different machine.
+ */
+export function checkJitEnvironment(env: NodeJS.ProcessEnv = process.env): void {
+  const mode = env.TSVISOR_JIT;
+  if (mode !== undefined && mode !== '' && !['on', '1', 'off', '0', 'always'].includes(mode)) {
+    throw new HypervisorArgumentError(`TSVISOR_JIT: expected on, off or always, not '${mode}'`);
+  }
+  const arena = env.TSVISOR_JIT_ARENA_KB;
+  if (arena !== undefined && arena !== '') {
+    const kb = /^\d+$/.test(arena) ? Number(arena) : NaN;
+    if (!(kb >= 64 && kb <= 1 << 20)) throw new HypervisorArgumentError(`TSVISOR_JIT_ARENA_KB: expected a size in KiB from 64 to 1048576, not '${arena}'`);
+  }
+}
+
 export function createVm(options: CreateVmOptions): Vm {
   const backend = backendName(options.accel);
+  if (backend === 'interp') checkJitEnvironment();
   const addon = options.addon ?? loadAddon();
   const unavailable = backendUnavailableReason(options.accel, addon);
   if (unavailable !== undefined) throw new BackendUnavailableError(unavailable);

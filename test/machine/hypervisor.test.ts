@@ -2,7 +2,7 @@
 import test from 'ava';
 import * as abi from '../../lib/hypervisor/abi.generated.js';
 import { BackendUnavailableError, HypervisorArgumentError } from '../../lib/hypervisor/errors.js';
-import { backendName, createVm } from '../../lib/hypervisor/vm.js';
+import { backendName, checkJitEnvironment, createVm } from '../../lib/hypervisor/vm.js';
 import { FakeAddon } from '../helpers/fake-backend.js';
 
 test('accelerator names: tcg is an alias of interp; kvm needs a kvm build', (t) => {
@@ -78,4 +78,16 @@ test('vCPU views: registers, segments and exit record at the ABI offsets', (t) =
   vcpu.setMaxInstructions(2 ** 40 + 5);
   t.is(raw.getBigUint64(abi.TSV_OFF_RUN_MAX_INSTRUCTIONS, true), 2n ** 40n + 5n);
   t.throws(() => vcpu.getGpr(16), { message: /0\.\.15/ });
+});
+
+test('TSVISOR_JIT and TSVISOR_JIT_ARENA_KB: the documented values pass, anything else is a one-line error naming the variable', (t) => {
+  for (const mode of [undefined, '', 'on', '1', 'off', '0', 'always']) t.notThrows(() => checkJitEnvironment({ TSVISOR_JIT: mode }));
+  for (const kb of ['64', '16384', '1048576']) t.notThrows(() => checkJitEnvironment({ TSVISOR_JIT_ARENA_KB: kb }));
+  t.throws(() => checkJitEnvironment({ TSVISOR_JIT: 'of' }), { instanceOf: HypervisorArgumentError, message: "TSVISOR_JIT: expected on, off or always, not 'of'" });
+  for (const kb of ['63', '1048577', '16M', '-1', '1e3']) {
+    t.throws(() => checkJitEnvironment({ TSVISOR_JIT_ARENA_KB: kb }), {
+      instanceOf: HypervisorArgumentError,
+      message: `TSVISOR_JIT_ARENA_KB: expected a size in KiB from 64 to 1048576, not '${kb}'`,
+    });
+  }
 });

@@ -36,12 +36,12 @@ Config config_from_env() {
   const char* v = std::getenv("TSVISOR_JIT");
   if (v && *v && std::strcmp(v, "on") && std::strcmp(v, "1")) {
     if (!std::strcmp(v, "always")) cfg.threshold = 0;
-    else cfg.enabled = false;  // "off", "0", or anything not understood: interpret only
+    else cfg.enabled = false;  // "off" or "0" (lib/hypervisor/vm.ts refuses anything else before a VM is made)
   }
   const char* a = std::getenv("TSVISOR_JIT_ARENA_KB");
   if (a && *a) {
     const unsigned long kb = std::strtoul(a, nullptr, 10);
-    if (kb >= 64 && kb <= (1ul << 20)) cfg.arena_bytes = (uint64_t)kb << 10;  // 64 KiB .. 1 GiB
+    if (kb >= 64 && kb <= (1ul << 20)) cfg.arena_bytes = (uint64_t)kb << 10;  // 64 KiB .. 1 GiB, checked in vm.ts
   }
   return cfg;
 }
