@@ -217,6 +217,18 @@ test('protect: SMEP, SMAP with STAC/CLAC/POPF, UMIP, PCID and INVPCID', async (t
   ]);
 });
 
+test('protect on kvm64 (no SMEP, SMAP, UMIP, PCID or INVPCID): CR4.PCIDE is #GP and INVPCID is #UD', async (t) => {
+  // kvm-quirks=1 lets the guest accept a model narrower than the default (as the kvm backend's
+  // intersection with the host's KVM can be); what is not offered must then be refused.
+  const r = await runGuest('protect', { cpuModel: 'kvm64', append: 'kvm-quirks=1', timeoutMs: TIMEOUT_MS });
+  assertPassed(t, r);
+  assertLines(t, r.serial, [
+    'KNOWN-KVM-DEVIATION: CPUID: SMEP 0, SMAP 0, UMIP 0, PCID 0, INVPCID 0',
+    'PASS: PCID not offered: setting CR4.PCIDE is #GP',
+    'PASS: INVPCID not offered: INVPCID is #UD',
+  ]);
+});
+
 test('modes: real mode, 32-bit protected mode and long mode', async (t) => {
   const r = await runGuest('modes', { timeoutMs: TIMEOUT_MS });
   assertPassed(t, r);

@@ -33,6 +33,7 @@ struct CpuFeatures {
   bool rdrand() const { return leaf1_ecx & (1u << 30); }
   bool tsc_adjust() const { return leaf7_ebx & (1u << 1); }
   bool smep() const { return leaf7_ebx & (1u << 7); }
+  bool invpcid() const { return leaf7_ebx & (1u << 10); }
   bool rdseed() const { return leaf7_ebx & (1u << 18); }
   bool smap() const { return leaf7_ebx & (1u << 20); }
   bool umip() const { return leaf7_ecx & (1u << 2); }

@@ -210,7 +210,7 @@ const Insn* GRP7_R(Cpu& c, const Insn* i) {
 // ---- INVPCID (66 0F 38 82): the TLB is not tagged by PCID, so each type flushes at least what
 // it names: type 0 one address, 1 and 3 everything but global pages, 2 everything.
 const Insn* INVPCID_GyMdq(Cpu& c, const Insn* i) {
-  if (c.mode == MODE_REAL || c.mode == MODE_V86) raise_ud(c);
+  if (!c.vm->features().invpcid() || c.mode == MODE_REAL || c.mode == MODE_V86) raise_ud(c);
   if (c.cpl != 0) raise_gp(c, 0);
   uint64_t type = i->opsize == 8 ? c.gpr[i->reg] : (uint32_t)c.gpr[i->reg];
   uint64_t off = ea(c, i);

@@ -31,6 +31,7 @@ int report(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)))
 void report_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int report_summary(void);       /* prints SUMMARY, returns failure count */
 int report_sdm(int sdm_ok, int qemu_ok, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int report_kvm(int ok, int kvm_ok, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 unsigned report_failures(void);
 void guest_exit(int code) __attribute__((noreturn));   /* isa-debug-exit */
 
