@@ -23,6 +23,18 @@ export interface NativeAddon {
   vfio?: VfioNative;
   /** Builds with the KVM backend (Linux): null when /dev/kvm can run it, else why not (one line). */
   kvmProbe?(): string | null;
+  /** Builds with the KVM backend: how the host's /dev/kvm runs guests, as its probe found (docs/backends.md). */
+  kvmHostTraits?(): KvmHostTraits;
+}
+
+/** What the KVM probe measured about the host's /dev/kvm (native/kvm/kvm_host.h). */
+export interface KvmHostTraits {
+  /** The guest's RDTSC follows the TSC KVM is given (false on PVM: the guest TSC is the host's). */
+  tscOffsetApplies: boolean;
+  /** KVM_EXIT_IRQ_WINDOW_OPEN comes as soon as the window opens (false where an emulator runs batches). */
+  exactIrqWindow: boolean;
+  /** Single-stepping lands on each instruction, so the backend can step to a late window. */
+  windowSingleStep: boolean;
 }
 
 export interface NativeVm {

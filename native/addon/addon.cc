@@ -303,6 +303,7 @@ Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
 #if defined(TSV_HAVE_KVM)
   tsv::kvm::init_addon_classes(env);
   exports.Set("kvmProbe", Napi::Function::New(env, tsv::kvm::probe, "kvmProbe"));
+  exports.Set("kvmHostTraits", Napi::Function::New(env, tsv::kvm::host_traits, "kvmHostTraits"));
 #endif
 #if defined(TSV_HAVE_VFIO)
   tsv::vfio::register_exports(env, exports);

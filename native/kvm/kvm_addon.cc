@@ -226,6 +226,15 @@ void init_addon_classes(Napi::Env env) {
 
 Napi::Value create_vm_object(Napi::Env env, Napi::Value vm_state) { return KvmVmWrap::ctor->New({vm_state}); }
 
+Napi::Value host_traits(const Napi::CallbackInfo& info) {
+  const HostKvm& h = host();
+  Napi::Object o = Napi::Object::New(info.Env());
+  o.Set("tscOffsetApplies", Napi::Boolean::New(info.Env(), h.tsc_offset_applies));
+  o.Set("exactIrqWindow", Napi::Boolean::New(info.Env(), h.exact_irq_window));
+  o.Set("windowSingleStep", Napi::Boolean::New(info.Env(), h.window_single_step));
+  return o;
+}
+
 Napi::Value probe(const Napi::CallbackInfo& info) {
   const HostKvm& h = host();
   if (h.unusable.empty()) return info.Env().Null();

@@ -11,5 +11,7 @@ void init_addon_classes(Napi::Env env);
 Napi::Value create_vm_object(Napi::Env env, Napi::Value vm_state);
 // null when the kvm backend can run on this host, otherwise the reason (one line).
 Napi::Value probe(const Napi::CallbackInfo& info);
+// What the probe found about how this /dev/kvm runs guests (HostKvm): tscOffsetApplies, exactIrqWindow, windowSingleStep.
+Napi::Value host_traits(const Napi::CallbackInfo& info);
 
 }  // namespace tsv::kvm

@@ -22,6 +22,15 @@ struct HostKvm {
   uint32_t sync_regs = 0;     // KVM_CAP_SYNC_REGS mask (0 = use the register ioctls)
   bool readonly_mem = false;  // KVM_CAP_READONLY_MEM
   bool tsc_control = false;   // KVM_CAP_TSC_CONTROL: KVM_SET_TSC_KHZ scales the guest TSC
+  // Whether the guest's RDTSC follows the TSC offset KVM is given. PVM's /dev/kvm runs the guest's
+  // RDTSC on the host CPU without it: there the guest TSC is the host's (kvm_vcpu.cc sync_tsc).
+  bool tsc_offset_applies = true;
+  // Whether KVM_EXIT_IRQ_WINDOW_OPEN comes as soon as the guest can take an interrupt. PVM's
+  // instruction emulator sees events only between batches of up to pvm_emul_batch instructions,
+  // so an STI; NOP; CLI window passes unseen there; the backend then single-steps to the window
+  // when window_single_step says KVM_GUESTDBG_SINGLESTEP lands on it (kvm_vcpu.cc).
+  bool exact_irq_window = true;
+  bool window_single_step = false;
   int max_memslots = 0;       // KVM_CAP_NR_MEMSLOTS
   std::vector<kvm_cpuid_entry2> supported_cpuid;  // KVM_GET_SUPPORTED_CPUID
 };

@@ -229,15 +229,7 @@ bool KvmVcpu::push_state(std::string& error) {
   return true;
 }
 
-uint64_t KvmVcpu::virtual_tsc_now() const {
-  const uint8_t* v = vm_->state();
-  uint64_t khz = *reinterpret_cast<const uint64_t*>(v + TSV_OFF_VM_TSC_KHZ);
-  uint64_t host_base = *reinterpret_cast<const uint64_t*>(v + TSV_OFF_VM_HOST_BASE_NS);
-  uint64_t guest_base = *reinterpret_cast<const uint64_t*>(v + TSV_OFF_VM_GUEST_BASE_NS);
-  uint64_t now = monotonic_ns();
-  uint64_t guest_ns = guest_base + (now > host_base ? now - host_base : 0);
-  return (uint64_t)((unsigned __int128)guest_ns * khz / 1000000u) + at<uint64_t>(buf_, TSV_OFF_TSC_OFFSET);
-}
+uint64_t KvmVcpu::virtual_tsc_now() const { return vm_->clock_tsc_now() + at<uint64_t>(buf_, TSV_OFF_TSC_OFFSET); }
 
 bool KvmVcpu::sync_tsc(std::string& error) {
   // The machine's clock is the only time source: whenever it re-bases (start, pause,
@@ -247,6 +239,23 @@ bool KvmVcpu::sync_tsc(std::string& error) {
   uint64_t params[4] = {*reinterpret_cast<const uint64_t*>(v + TSV_OFF_VM_TSC_KHZ), *reinterpret_cast<const uint64_t*>(v + TSV_OFF_VM_HOST_BASE_NS),
                         *reinterpret_cast<const uint64_t*>(v + TSV_OFF_VM_GUEST_BASE_NS), at<uint64_t>(buf_, TSV_OFF_TSC_OFFSET)};
   if (std::memcmp(params, tsc_params_, sizeof params) == 0) return true;
+  if (!host().tsc_offset_applies) {
+    // The guest's RDTSC reads the host TSC whatever KVM is told (PVM): the guest TSC cannot be
+    // moved, so the machine's offset follows it instead (kvmclock and the reference TSC page are
+    // computed from it), the same for every vCPU, and a guest write of IA32_TSC changes nothing.
+    params[3] = at<uint64_t>(buf_, TSV_OFF_TSC_OFFSET) = vm_->host_tsc_offset();
+    std::memcpy(tsc_params_, params, sizeof params);
+    // KVM's own offset 0: its RDMSR of IA32_TSC (which stays in KVM) then reads what RDTSC does.
+    if (!tsc_offset_attr_) return true;
+    uint64_t zero = 0;
+    kvm_device_attr a;
+    std::memset(&a, 0, sizeof a);
+    a.group = KVM_VCPU_TSC_CTRL;
+    a.attr = KVM_VCPU_TSC_OFFSET;
+    a.addr = (uint64_t)(uintptr_t)&zero;
+    if (ioctl(fd_, KVM_SET_DEVICE_ATTR, &a) < 0) return error = errno_text("KVM_SET_DEVICE_ATTR(KVM_VCPU_TSC_OFFSET)"), false;
+    return true;
+  }
   std::memcpy(tsc_params_, params, sizeof params);
   if (tsc_offset_attr_) {
     // KVM_VCPU_TSC_OFFSET: guest TSC = host TSC + offset (tsvisor does not scale the TSC).
@@ -424,10 +433,12 @@ int KvmVcpu::translate_exit() {
       auto& in = run_->internal;
       std::string text = std::string("KVM_EXIT_INTERNAL_ERROR: ") + internal_suberror_name(in.suberror);
       if (in.suberror == KVM_INTERNAL_ERROR_EMULATION && in.ndata >= 1) {
-        // data[0] holds the flags; with FLAG_INSTRUCTION_BYTES, data[2] the byte count and data[3..] the bytes
-        if ((in.data[0] & KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES) && in.ndata >= 3) {
-          const uint8_t* bytes = reinterpret_cast<const uint8_t*>(&in.data[3]);
-          unsigned len = (unsigned)(in.data[2] < 15 ? in.data[2] : 15);
+        // struct kvm_emulation_failure over data[]: the flags, then with FLAG_INSTRUCTION_BYTES
+        // (ndata >= 3) a byte count and up to 15 instruction bytes
+        const auto& f = run_->emulation_failure;
+        if ((f.flags & KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES) && f.ndata >= 3) {
+          const uint8_t* bytes = f.insn_bytes;
+          unsigned len = f.insn_size < 15 ? f.insn_size : 15;
           text += " (instruction bytes";
           for (unsigned k = 0; k < len; k++) {
             char b[4];
@@ -496,12 +507,56 @@ bool KvmVcpu::complete_in_kvm(const char* what, std::string& error) {
   return true;
 }
 
+bool KvmVcpu::set_window_stepping(bool on, std::string& error) {
+  // Set again before every step: KVM hides its TF from the guest's RFLAGS only at the RIP where
+  // single-stepping was last requested, and switching it off elsewhere would leave TF set (a #DB
+  // in the guest after its next instruction).
+  // Switching off therefore first asks again here, then clears it.
+  if (!on && !window_stepping_) return true;
+  kvm_guest_debug d;
+  std::memset(&d, 0, sizeof d);
+  d.control = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP;
+  if (ioctl(fd_, KVM_SET_GUEST_DEBUG, &d) < 0) return error = errno_text("KVM_SET_GUEST_DEBUG"), false;
+  d.control = 0;
+  if (!on && ioctl(fd_, KVM_SET_GUEST_DEBUG, &d) < 0) return error = errno_text("KVM_SET_GUEST_DEBUG"), false;
+  window_stepping_ = on;
+  return true;
+}
+
+bool KvmVcpu::next_instruction_is_hlt() {
+  // KVM's registers, not the buffer's: steps end inside run() without a fetch_state.
+  uint64_t linear;
+  if (host().sync_regs && !(run_->kvm_dirty_regs & (KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS))) {
+    linear = run_->s.regs.sregs.cs.base + run_->s.regs.regs.rip;
+  } else if (host().sync_regs) {
+    return false;  // registers pushed for this entry: the window is taken at the top after it
+  } else {
+    kvm_regs r;
+    kvm_sregs sr;
+    if (ioctl(fd_, KVM_GET_REGS, &r) < 0 || ioctl(fd_, KVM_GET_SREGS, &sr) < 0) return false;
+    linear = sr.cs.base + r.rip;
+  }
+  kvm_translation t;
+  std::memset(&t, 0, sizeof t);
+  t.linear_address = linear;
+  if (ioctl(fd_, KVM_TRANSLATE, &t) < 0 || !t.valid) return false;
+  const uint8_t* b = vm_->host_byte(t.physical_address);
+  return b != nullptr && *b == 0xf4;
+}
+
+// Steps a run() may single-step towards an interrupt window on a host whose windows come late:
+// enough for the guest's STI; NOP; CLI polling loops, few enough that a long stretch with IF=0
+// (an interrupt handler) costs little before the emulator's own batch boundary takes over.
+constexpr int kWindowSteps = 64;
+
 int KvmVcpu::run() {
   std::string error;
   if (!complete_previous_exit(error) || !apply_cpuid(error) || !push_state(error) || !sync_tsc(error) || !inject_events(error))
     return finish_exit(internal_error(TSV_INTERNAL_HOST, error));
   bool regs_pushed = run_->kvm_dirty_regs != 0;
   progress_.begin_run(at<uint64_t>(buf_, TSV_OFF_RUN_DEADLINE_HOST_NS), slice_ended_);
+  const bool step_to_windows = !host().exact_irq_window && host().window_single_step;
+  window_steps_left_ = kWindowSteps;
   for (;;) {
     // An interrupt goes in only when the vCPU can take it (KVM injects what it is given
     // unconditionally); otherwise KVM opens an interrupt window for it.
@@ -515,6 +570,12 @@ int KvmVcpu::run() {
     internal_irq_window_ = irq >= 0;
     bool ts_window = at<uint8_t>(buf_, TSV_OFF_REQUEST_IRQ_WINDOW) != 0;
     run_->request_interrupt_window = (ts_window || internal_irq_window_) ? 1 : 0;
+    // Where KVM sees a window only at the end of an emulator batch, STI; NOP; CLI would hide it:
+    // step the guest one instruction at a time and look after each (probed in kvm_host.cc).
+    // Never over a HLT: stepped, PVM's emulator runs past it and halts the vCPU later, inside the
+    // interrupt handler; entered normally it exits with KVM_EXIT_HLT, where the machine wakes it.
+    bool step = step_to_windows && run_->request_interrupt_window && window_steps_left_ > 0 && !next_instruction_is_hlt();
+    if (!set_window_stepping(step, error)) return finish_exit(internal_error(TSV_INTERNAL_HOST, error));
 
     uint64_t deadline = at<uint64_t>(buf_, TSV_OFF_RUN_DEADLINE_HOST_NS);
     uint64_t kick_at = deadline;
@@ -547,6 +608,13 @@ int KvmVcpu::run() {
       return finish_exit(internal_error(TSV_INTERNAL_HOST, errno_text("KVM_RUN")));
     }
     int reason;
+    if (r >= 0 && step && run_->exit_reason == KVM_EXIT_DEBUG) {
+      window_steps_left_--;
+      if (!(run_->if_flag && run_->ready_for_interrupt_injection)) continue;  // not yet: step on
+      if (internal_irq_window_ && !ts_window) continue;                       // inject at the top
+      // TypeScript asked for the window: it is open now, as KVM_EXIT_IRQ_WINDOW_OPEN says elsewhere.
+      run_->exit_reason = KVM_EXIT_IRQ_WINDOW_OPEN;
+    }
     if (r < 0) {
       at<uint32_t>(buf_, TSV_OFF_EXIT_SLICE_REASON) = at<uint8_t>(buf_, TSV_OFF_IMMEDIATE_EXIT) ? TSV_SLICE_IMMEDIATE_EXIT : TSV_SLICE_DEADLINE;
       reason = TSV_EXIT_SLICE_END;

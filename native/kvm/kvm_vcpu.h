@@ -50,6 +50,8 @@ class KvmVcpu {
   int translate_exit();
   bool complete_in_kvm(const char* what, std::string& error);
   bool serve_tsc_msr();
+  bool set_window_stepping(bool on, std::string& error);
+  bool next_instruction_is_hlt();
   uint64_t virtual_tsc_now() const;
 
   std::shared_ptr<KvmVm> vm_;
@@ -70,6 +72,10 @@ class KvmVcpu {
   uint64_t cpuid_gen_ = 0;  // version of the VM table this vCPU has
   std::vector<kvm_cpuid_entry2> cpuid_applied_;
   bool internal_irq_window_ = false;  // we asked KVM for a window to inject pending_irq
+  // Single-stepping to an interrupt window where KVM reports windows late (HostKvm::exact_irq_window):
+  // whether KVM_GUESTDBG_SINGLESTEP is on, and how many more steps this run() may take.
+  bool window_stepping_ = false;
+  int window_steps_left_ = 0;
   // Clock parameters the guest TSC was last set from (re-set when the machine's clock re-bases).
   uint64_t tsc_params_[4] = {~0ull, ~0ull, ~0ull, ~0ull};
   // KVM_VCPU_TSC_OFFSET is settable (Linux 5.16+): the guest TSC is set as an offset to the host's.

@@ -2,8 +2,10 @@
 #include "kvm/kvm_vm.h"
 #include <sys/ioctl.h>
 #include <unistd.h>
+#include <x86intrin.h>
 #include <cerrno>
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <iterator>
 #include <utility>
@@ -197,6 +199,30 @@ void KvmVm::apply_msr_filter() {
     f.ranges[n + 1].bitmap = clusters[n].bitmap.data();
   }
   if (ioctl(fd_, KVM_X86_SET_MSR_FILTER, &f) < 0) throw KvmError(errno_text("KVM_X86_SET_MSR_FILTER"));
+}
+
+uint64_t KvmVm::clock_tsc_now() const {
+  auto u64 = [&](unsigned off) { return *reinterpret_cast<const uint64_t*>(state_ + off); };
+  uint64_t khz = u64(TSV_OFF_VM_TSC_KHZ), host_base = u64(TSV_OFF_VM_HOST_BASE_NS), guest_base = u64(TSV_OFF_VM_GUEST_BASE_NS);
+  uint64_t now = (uint64_t)std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  uint64_t guest_ns = guest_base + (now > host_base ? now - host_base : 0);
+  return (uint64_t)((unsigned __int128)guest_ns * khz / 1000000u);
+}
+
+uint64_t KvmVm::host_tsc_offset() {
+  auto u64 = [&](unsigned off) { return *reinterpret_cast<const uint64_t*>(state_ + off); };
+  const uint64_t params[3] = {u64(TSV_OFF_VM_TSC_KHZ), u64(TSV_OFF_VM_HOST_BASE_NS), u64(TSV_OFF_VM_GUEST_BASE_NS)};
+  if (std::memcmp(params, host_tsc_params_, sizeof params) != 0) {
+    std::memcpy(host_tsc_params_, params, sizeof params);
+    host_tsc_offset_ = __rdtsc() - clock_tsc_now();
+  }
+  return host_tsc_offset_;
+}
+
+const uint8_t* KvmVm::host_byte(uint64_t gpa) const {
+  for (const Slot& s : slots_)
+    if (gpa >= s.gpa && gpa - s.gpa < s.size) return s.host + (gpa - s.gpa);
+  return nullptr;
 }
 
 }  // namespace tsv::kvm
