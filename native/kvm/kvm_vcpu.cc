@@ -231,6 +231,16 @@ bool KvmVcpu::push_state(std::string& error) {
 
 uint64_t KvmVcpu::virtual_tsc_now() const { return vm_->clock_tsc_now() + at<uint64_t>(buf_, TSV_OFF_TSC_OFFSET); }
 
+bool KvmVcpu::set_kvm_tsc_offset(uint64_t offset, std::string& error) {
+  kvm_device_attr a;
+  std::memset(&a, 0, sizeof a);
+  a.group = KVM_VCPU_TSC_CTRL;
+  a.attr = KVM_VCPU_TSC_OFFSET;
+  a.addr = (uint64_t)(uintptr_t)&offset;
+  if (ioctl(fd_, KVM_SET_DEVICE_ATTR, &a) < 0) return error = errno_text("KVM_SET_DEVICE_ATTR(KVM_VCPU_TSC_OFFSET)"), false;
+  return true;
+}
+
 bool KvmVcpu::sync_tsc(std::string& error) {
   // The machine's clock is the only time source: whenever it re-bases (start, pause,
   // resume) or TypeScript moves this vCPU's TSC offset, the guest TSC is set again
@@ -246,15 +256,7 @@ bool KvmVcpu::sync_tsc(std::string& error) {
     params[3] = at<uint64_t>(buf_, TSV_OFF_TSC_OFFSET) = vm_->host_tsc_offset();
     std::memcpy(tsc_params_, params, sizeof params);
     // KVM's own offset 0: its RDMSR of IA32_TSC (which stays in KVM) then reads what RDTSC does.
-    if (!tsc_offset_attr_) return true;
-    uint64_t zero = 0;
-    kvm_device_attr a;
-    std::memset(&a, 0, sizeof a);
-    a.group = KVM_VCPU_TSC_CTRL;
-    a.attr = KVM_VCPU_TSC_OFFSET;
-    a.addr = (uint64_t)(uintptr_t)&zero;
-    if (ioctl(fd_, KVM_SET_DEVICE_ATTR, &a) < 0) return error = errno_text("KVM_SET_DEVICE_ATTR(KVM_VCPU_TSC_OFFSET)"), false;
-    return true;
+    return !tsc_offset_attr_ || set_kvm_tsc_offset(0, error);
   }
   std::memcpy(tsc_params_, params, sizeof params);
   if (tsc_offset_attr_) {
@@ -262,14 +264,7 @@ bool KvmVcpu::sync_tsc(std::string& error) {
     // The host TSC and the virtual clock are sampled back to back, so the guest TSC is the
     // virtual clock's from the moment it is set, however long the ioctl takes.
     uint64_t host_tsc = __rdtsc();
-    uint64_t offset = virtual_tsc_now() - host_tsc;
-    kvm_device_attr a;
-    std::memset(&a, 0, sizeof a);
-    a.group = KVM_VCPU_TSC_CTRL;
-    a.attr = KVM_VCPU_TSC_OFFSET;
-    a.addr = (uint64_t)(uintptr_t)&offset;
-    if (ioctl(fd_, KVM_SET_DEVICE_ATTR, &a) < 0) return error = errno_text("KVM_SET_DEVICE_ATTR(KVM_VCPU_TSC_OFFSET)"), false;
-    return true;
+    return set_kvm_tsc_offset(virtual_tsc_now() - host_tsc, error);
   }
   // Older kernels: a host write of IA32_TSC. KVM may take a value within a second of the
   // vCPUs' previous writes as an attempt to synchronize them and keep the old offset.

@@ -46,6 +46,8 @@ class KvmVcpu {
   bool push_state(std::string& error);
   bool fetch_state(bool cold, std::string& error);
   bool sync_tsc(std::string& error);
+  // KVM_VCPU_TSC_OFFSET: guest TSC = host TSC + offset.
+  bool set_kvm_tsc_offset(uint64_t offset, std::string& error);
   bool inject_events(std::string& error);
   int translate_exit();
   bool complete_in_kvm(const char* what, std::string& error);
