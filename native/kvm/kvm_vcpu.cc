@@ -519,24 +519,25 @@ bool KvmVcpu::set_window_stepping(bool on, std::string& error) {
 }
 
 bool KvmVcpu::next_instruction_is_hlt() {
-  // KVM's registers, not the buffer's: steps end inside run() without a fetch_state.
+  // KVM's registers, not the buffer's: steps end inside run() without a fetch_state. Where the
+  // answer cannot be had (registers pushed for this entry, an unmapped RIP) it is "yes": that
+  // entry is then not stepped, which is always safe.
   uint64_t linear;
-  if (host().sync_regs && !(run_->kvm_dirty_regs & (KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS))) {
+  if (host().sync_regs) {
+    if (run_->kvm_dirty_regs & (KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS)) return true;
     linear = run_->s.regs.sregs.cs.base + run_->s.regs.regs.rip;
-  } else if (host().sync_regs) {
-    return false;  // registers pushed for this entry: the window is taken at the top after it
   } else {
     kvm_regs r;
     kvm_sregs sr;
-    if (ioctl(fd_, KVM_GET_REGS, &r) < 0 || ioctl(fd_, KVM_GET_SREGS, &sr) < 0) return false;
+    if (ioctl(fd_, KVM_GET_REGS, &r) < 0 || ioctl(fd_, KVM_GET_SREGS, &sr) < 0) return true;
     linear = sr.cs.base + r.rip;
   }
   kvm_translation t;
   std::memset(&t, 0, sizeof t);
   t.linear_address = linear;
-  if (ioctl(fd_, KVM_TRANSLATE, &t) < 0 || !t.valid) return false;
+  if (ioctl(fd_, KVM_TRANSLATE, &t) < 0 || !t.valid) return true;
   const uint8_t* b = vm_->host_byte(t.physical_address);
-  return b != nullptr && *b == 0xf4;
+  return b == nullptr || *b == 0xf4;
 }
 
 // Steps a run() may single-step towards an interrupt window on a host whose windows come late:

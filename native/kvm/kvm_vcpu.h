@@ -53,6 +53,7 @@ class KvmVcpu {
   bool complete_in_kvm(const char* what, std::string& error);
   bool serve_tsc_msr();
   bool set_window_stepping(bool on, std::string& error);
+  // The instruction at RIP is HLT, or that cannot be told (then it is not single-stepped).
   bool next_instruction_is_hlt();
   uint64_t virtual_tsc_now() const;
 
