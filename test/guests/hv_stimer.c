@@ -167,7 +167,9 @@ static void scenarios(unsigned vp)
     vreport(t1 - t0 >= 1000 * PERIOD, "1000 periods of reference time passed (%lu)", t1 - t0);
     vreport(apic_isr_bit(0xF2) == 0, "auto-EOI SINT 3 left no ISR bit");
     idle_ms(3);
-    vreport(st->hits[2] == h2 && st->hits[3] == h3, "disabled timers stay quiet");
+    /* In real time a message posted before the shutdown can take longer than 3 ms to arrive on a
+     * loaded host: none may have expired after t1, when both timers were off. */
+    vreport(realtime ? st->last_exp[2] <= t1 && st->last_exp[3] <= t1 : st->hits[2] == h2 && st->hits[3] == h3, "disabled timers stay quiet");
 
     /* One-shot: expires once at its absolute time, then disables itself. */
     reset_counts(st);
