@@ -9,12 +9,17 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <mutex>
 
 namespace tsv::kvm {
 
 std::string errno_text(const char* what) { return std::string(what) + ": " + std::strerror(errno); }
+
+uint64_t monotonic_ns() {
+  return (uint64_t)std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
 
 namespace {
 

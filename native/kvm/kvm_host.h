@@ -14,6 +14,9 @@ namespace tsv::kvm {
 // errno of the last failing call, as "name: strerror" text.
 std::string errno_text(const char* what);
 
+// The host's monotonic clock in ns (the clock the machine's virtual clock and the slice deadlines use).
+uint64_t monotonic_ns();
+
 // What the kvm backend found on this host, probed once per process.
 struct HostKvm {
   int fd = -1;                // /dev/kvm, kept open for system ioctls

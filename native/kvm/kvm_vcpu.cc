@@ -10,7 +10,6 @@
 #include <unistd.h>
 #include <x86intrin.h>
 #include <cerrno>
-#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include "kvm/kvm_cpuid.h"
@@ -29,10 +28,6 @@ constexpr uint32_t MSR_IA32_TSC = 0x10;
 template <typename T>
 T& at(uint8_t* b, unsigned off) {
   return *reinterpret_cast<T*>(b + off);
-}
-
-uint64_t monotonic_ns() {
-  return (uint64_t)std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
 std::string hex(uint64_t v) {
@@ -245,9 +240,8 @@ bool KvmVcpu::sync_tsc(std::string& error) {
   // The machine's clock is the only time source: whenever it re-bases (start, pause,
   // resume) or TypeScript moves this vCPU's TSC offset, the guest TSC is set again
   // to the virtual clock's TSC. In between, KVM's TSC runs at the same rate.
-  const uint8_t* v = vm_->state();
-  uint64_t params[4] = {*reinterpret_cast<const uint64_t*>(v + TSV_OFF_VM_TSC_KHZ), *reinterpret_cast<const uint64_t*>(v + TSV_OFF_VM_HOST_BASE_NS),
-                        *reinterpret_cast<const uint64_t*>(v + TSV_OFF_VM_GUEST_BASE_NS), at<uint64_t>(buf_, TSV_OFF_TSC_OFFSET)};
+  const KvmVm::ClockParams clock = vm_->clock_params();
+  uint64_t params[4] = {clock[0], clock[1], clock[2], at<uint64_t>(buf_, TSV_OFF_TSC_OFFSET)};
   if (std::memcmp(params, tsc_params_, sizeof params) == 0) return true;
   if (!host().tsc_offset_applies) {
     // The guest's RDTSC reads the host TSC whatever KVM is told (PVM): the guest TSC cannot be

@@ -5,7 +5,6 @@
 #include <x86intrin.h>
 #include <cerrno>
 #include <algorithm>
-#include <chrono>
 #include <cstring>
 #include <iterator>
 #include <utility>
@@ -201,19 +200,22 @@ void KvmVm::apply_msr_filter() {
   if (ioctl(fd_, KVM_X86_SET_MSR_FILTER, &f) < 0) throw KvmError(errno_text("KVM_X86_SET_MSR_FILTER"));
 }
 
-uint64_t KvmVm::clock_tsc_now() const {
+KvmVm::ClockParams KvmVm::clock_params() const {
   auto u64 = [&](unsigned off) { return *reinterpret_cast<const uint64_t*>(state_ + off); };
-  uint64_t khz = u64(TSV_OFF_VM_TSC_KHZ), host_base = u64(TSV_OFF_VM_HOST_BASE_NS), guest_base = u64(TSV_OFF_VM_GUEST_BASE_NS);
-  uint64_t now = (uint64_t)std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  return {u64(TSV_OFF_VM_TSC_KHZ), u64(TSV_OFF_VM_HOST_BASE_NS), u64(TSV_OFF_VM_GUEST_BASE_NS)};
+}
+
+uint64_t KvmVm::clock_tsc_now() const {
+  const auto [khz, host_base, guest_base] = clock_params();
+  uint64_t now = monotonic_ns();
   uint64_t guest_ns = guest_base + (now > host_base ? now - host_base : 0);
   return (uint64_t)((unsigned __int128)guest_ns * khz / 1000000u);
 }
 
 uint64_t KvmVm::host_tsc_offset() {
-  auto u64 = [&](unsigned off) { return *reinterpret_cast<const uint64_t*>(state_ + off); };
-  const uint64_t params[3] = {u64(TSV_OFF_VM_TSC_KHZ), u64(TSV_OFF_VM_HOST_BASE_NS), u64(TSV_OFF_VM_GUEST_BASE_NS)};
-  if (std::memcmp(params, host_tsc_params_, sizeof params) != 0) {
-    std::memcpy(host_tsc_params_, params, sizeof params);
+  const ClockParams params = clock_params();
+  if (params != host_tsc_params_) {
+    host_tsc_params_ = params;
     host_tsc_offset_ = __rdtsc() - clock_tsc_now();
   }
   return host_tsc_offset_;

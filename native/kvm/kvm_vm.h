@@ -3,6 +3,7 @@
 // machine's MSR ranges to user space.
 #pragma once
 #include <linux/kvm.h>
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <stdexcept>
@@ -52,7 +53,10 @@ class KvmVm {
   // The guest TSC rate in kHz: the machine's when KVM can scale, otherwise the host's.
   uint64_t guest_tsc_khz() const { return tsc_khz_; }
   void set_guest_tsc_khz(uint64_t khz) { tsc_khz_ = khz; }
-  // The virtual clock's TSC now, before any vCPU's tsc_offset (TSV_OFF_VM_* of the VM state).
+  // The virtual clock's parameters in the VM state: TSC kHz, host and guest base ns (TSV_OFF_VM_*).
+  using ClockParams = std::array<uint64_t, 3>;
+  ClockParams clock_params() const;
+  // The virtual clock's TSC now, before any vCPU's tsc_offset.
   uint64_t clock_tsc_now() const;
   // Where the guest's RDTSC reads the host TSC (HostKvm::tsc_offset_applies is false): host TSC
   // minus clock_tsc_now(), sampled once per clock re-base so that every vCPU gets the same offset.
@@ -84,7 +88,7 @@ class KvmVm {
   std::vector<uint32_t> cpuid_;
   uint64_t cpuid_gen_ = 0;
   uint64_t tsc_khz_ = 0;
-  uint64_t host_tsc_params_[3] = {~0ull, ~0ull, ~0ull};  // the clock parameters host_tsc_offset_ is for
+  ClockParams host_tsc_params_{~0ull, ~0ull, ~0ull};  // the clock parameters host_tsc_offset_ is for
   uint64_t host_tsc_offset_ = 0;
 };
 
